@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'local/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores on CI: keep parallelism modest so timing-sensitive integration tests stay stable.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
