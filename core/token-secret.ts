@@ -1,0 +1,121 @@
+/**
+ * The token secret's JSON (see CONTRACT.md) and the credential secret's JSON, parsed with zod so a
+ * bad field fails with its name and what was expected. Parsing never echoes values: a zod issue
+ * message can quote input, so messages are rebuilt from the path and expectation only.
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+const isoInstant = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /Z$|[+-]\d\d:\d\d$/.test(s), {
+  message: 'expected a UTC ISO-8601 timestamp such as 2026-12-22T10:00:00.000Z',
+});
+
+const hostUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected a URL with scheme and host, e.g. https://tg.example.com' });
+    return;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: 'expected an https:// (or, for local runs, http://) URL' });
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'expected scheme, host and optional port only: no path, query or user info' });
+  }
+});
+
+const port = z.number().int().min(1).max(65535);
+
+export const tokenSecretSchema = z
+  .object({
+    host: hostUrl,
+    tigergraphVersion: z.enum(['3', '4', 'auto']).default('auto'),
+    restppPort: port.optional(),
+    gsqlPort: port.optional(),
+    graph: z.string().min(1).optional(),
+    lifetimeSeconds: z.number().int().min(60).max(10 * 365 * 86400).optional(),
+    credentialSecretId: z.string().min(1),
+    allowInsecureHttp: z.boolean().default(false),
+    caCertificate: z.string().includes('-----BEGIN', { message: 'expected a PEM bundle starting with -----BEGIN' }).optional(),
+    token: z.string().min(1).optional(),
+    expiresAt: isoInstant.optional(),
+    issuedAt: isoInstant.optional(),
+    // Per-secret overrides of the SSM settings (CONTRACT: a field here overrides the same field there).
+    refreshBeforeSeconds: z.number().int().min(0).optional(),
+    revokeGraceSeconds: z.number().int().min(0).optional(),
+  })
+  .passthrough();
+
+export type TokenSecret = z.infer<typeof tokenSecretSchema>;
+
+export const credentialSecretSchema = z.union([
+  z.object({ secret: z.string().min(1) }).passthrough(),
+  z.object({ username: z.string().min(1), password: z.string().min(1) }).passthrough(),
+]);
+
+export type Credentials = { secret: string } | { username: string; password: string };
+
+/** Turns a zod failure into a ValidationError naming each field and what was expected (never the value). */
+export function toValidationError(what: string, error: z.ZodError): ValidationError {
+  const parts = error.issues.map((issue) => {
+    const field = issue.path.length ? issue.path.join('.') : '(root)';
+    return `${field}: ${describeIssue(issue)}`;
+  });
+  const first = error.issues[0]?.path.join('.') || undefined;
+  return new ValidationError(`${what} is invalid: ${parts.join('; ')}`, first);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'string' ? 'expected a non-empty string' : `expected at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `expected at most ${String(issue.maximum)}`;
+    case 'unrecognized_keys':
+      return `unexpected field(s) ${issue.keys.join(', ')}`;
+    case 'invalid_union':
+      return 'expected {"secret": "..."} or {"username": "...", "password": "..."}';
+    default:
+      // custom and format issues carry our own messages, which never quote the input.
+      return issue.message;
+  }
+}
+
+/** Parses a SecretString as JSON, naming the secret (by id, never by content) on failure. */
+export function parseJsonSecret(secretString: string | undefined, what: string): unknown {
+  if (secretString === undefined) throw new ValidationError(`${what} has no SecretString (binary secrets are not supported)`);
+  try {
+    return JSON.parse(secretString);
+  } catch {
+    throw new ValidationError(`${what} is not valid JSON: expected a JSON object as described in the README`);
+  }
+}
+
+export function parseTokenSecret(secretString: string | undefined, what = 'token secret'): TokenSecret {
+  const raw = parseJsonSecret(secretString, what);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ValidationError(`${what} is invalid: (root): expected a JSON object`);
+  }
+  const parsed = tokenSecretSchema.safeParse(raw);
+  if (!parsed.success) throw toValidationError(what, parsed.error);
+  return parsed.data;
+}
+
+export function parseCredentials(secretString: string | undefined, what = 'credential secret'): Credentials {
+  const raw = parseJsonSecret(secretString, what);
+  const parsed = credentialSecretSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `${what} is invalid: expected {"secret": "<TigerGraph secret>"} or {"username": "...", "password": "..."}`,
+      'secret',
+    );
+  }
+  const data = parsed.data;
+  return 'secret' in data ? { secret: data.secret } : { username: data.username, password: data.password };
+}
