@@ -10,7 +10,8 @@ export type TokenErrorCode =
   | 'HTTP_ERROR'
   | 'TRANSPORT_ERROR'
   | 'VALIDATION'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'ROTATION_STATE';
 
 export abstract class TokenError extends Error {
   abstract readonly code: TokenErrorCode;
@@ -85,6 +86,11 @@ export class TransportError extends TokenError {
 /** The deployment or secret configuration cannot work as given (e.g. http:// without allowInsecureHttp). */
 export class ConfigError extends TokenError {
   readonly code = 'CONFIG' as const;
+}
+
+/** The secret's versions or staging labels are not in a state the requested step can act on. */
+export class RotationStateError extends TokenError {
+  readonly code = 'ROTATION_STATE' as const;
 }
 
 export function isTokenError(e: unknown): e is TokenError {

@@ -31,6 +31,8 @@ const port = z.number().int().min(1).max(65535);
 export const tokenSecretSchema = z
   .object({
     host: hostUrl,
+    // Which token API this secret belongs to; only "tigergraph" today (see core/providers.ts).
+    provider: z.string().min(1).optional(),
     tigergraphVersion: z.enum(['3', '4', 'auto']).default('auto'),
     restppPort: port.optional(),
     gsqlPort: port.optional(),
@@ -107,6 +109,25 @@ export function parseTokenSecret(secretString: string | undefined, what = 'token
   return parsed.data;
 }
 
+/**
+ * The next version's JSON: every field of the current secret kept as it was (no defaults added),
+ * with the token fields replaced.
+ */
+export function withToken(
+  currentSecretString: string,
+  issued: { token: string; expiresAt: Date; issuedAt: Date },
+  extra: Record<string, unknown> = {},
+): string {
+  const raw = JSON.parse(currentSecretString) as Record<string, unknown>;
+  return JSON.stringify({
+    ...raw,
+    ...extra,
+    token: issued.token,
+    expiresAt: issued.expiresAt.toISOString(),
+    issuedAt: issued.issuedAt.toISOString(),
+  });
+}
+
 export function parseCredentials(secretString: string | undefined, what = 'credential secret'): Credentials {
   const raw = parseJsonSecret(secretString, what);
   const parsed = credentialSecretSchema.safeParse(raw);
@@ -116,6 +137,8 @@ export function parseCredentials(secretString: string | undefined, what = 'crede
       'secret',
     );
   }
-  const data = parsed.data;
-  return 'secret' in data ? { secret: data.secret } : { username: data.username, password: data.password };
+  const data = parsed.data as { secret?: string; username?: string; password?: string };
+  return typeof data.secret === 'string'
+    ? { secret: data.secret }
+    : { username: data.username as string, password: data.password as string };
 }

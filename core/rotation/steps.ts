@@ -1,0 +1,163 @@
+/**
+ * The Secrets Manager four-step rotation, provider-agnostic. It follows AWS's rotation templates
+ * (check the version's stages before any step, every step idempotent) and closes their gaps:
+ * a token minted but not stored is revoked, AWSPENDING never lingers, and the previous token is
+ * left valid for consumers still holding it (the scheduled function revokes it after a grace period).
+ */
+import { ResourceExistsException } from '@aws-sdk/client-secrets-manager';
+import type { Clock } from '../clock.js';
+import type { OpenProvider } from '../connection.js';
+import { RotationStateError, TokenNotFoundError } from '../errors.js';
+import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretDescription, type SecretStore } from '../secrets/store.js';
+import { parseTokenSecret, withToken } from '../token-secret.js';
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+export interface RotationRequest {
+  secretId: string;
+  clientRequestToken: string;
+  step: RotationStep;
+  rotationToken?: string;
+}
+
+export interface RotationDeps {
+  store: SecretStore;
+  openProvider: OpenProvider;
+  clock: Clock;
+  /** Structured progress events; never given token or secret values. */
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export type StepOutcome =
+  | 'created'
+  | 'already-created'
+  | 'nothing-to-set'
+  | 'tested'
+  | 'finished'
+  | 'already-current';
+
+export interface StepResult {
+  step: RotationStep;
+  versionId: string;
+  outcome: StepOutcome;
+  expiresAt?: string;
+}
+
+export async function runRotationStep(request: RotationRequest, deps: RotationDeps): Promise<StepResult> {
+  const { secretId, clientRequestToken: versionId, step } = request;
+  const description = await deps.store.describe(secretId);
+  const stages = checkVersion(description, versionId);
+  if (stages.includes(AWSCURRENT)) {
+    // A retried finishSecret may find the move done but AWSPENDING still attached: finish the cleanup.
+    if (step === 'finishSecret') await removePendingEverywhere(description, deps);
+    return { step, versionId, outcome: 'already-current' };
+  }
+  switch (step) {
+    case 'createSecret':
+      return createSecret(request, description, deps);
+    case 'setSecret':
+      // Nothing to set at the provider: the token exists from the moment createSecret minted it.
+      return { step, versionId, outcome: 'nothing-to-set' };
+    case 'testSecret':
+      return testSecret(request, description, deps);
+    case 'finishSecret':
+      return finishSecret(request, description, deps);
+  }
+}
+
+/** Like AWS's template: rotation enabled, the token is a version of this secret, and it is pending or current. */
+function checkVersion(description: SecretDescription, versionId: string): string[] {
+  if (!description.rotationEnabled) {
+    throw new RotationStateError(`Secret ${description.name} is not enabled for rotation; enable rotation (RotateSecret with a rotation function) first`);
+  }
+  const stages = description.versions[versionId];
+  if (!stages) {
+    throw new RotationStateError(`ClientRequestToken ${versionId} is not a version of secret ${description.name}; start rotations with RotateSecret`);
+  }
+  if (!stages.includes(AWSCURRENT) && !stages.includes(AWSPENDING)) {
+    throw new RotationStateError(`Version ${versionId} of secret ${description.name} is neither AWSPENDING nor AWSCURRENT (stages: ${stages.join(', ') || 'none'}); it cannot be rotated to`);
+  }
+  return stages;
+}
+
+async function createSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
+  const { clientRequestToken: versionId } = request;
+  const arn = description.arn;
+  const existing = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });
+  if (existing?.secretString) {
+    return { step: 'createSecret', versionId, outcome: 'already-created', ...expiryOf(existing.secretString) };
+  }
+  const current = await deps.store.get(arn, { stage: AWSCURRENT });
+  const secret = parseTokenSecret(current.secretString, `token secret ${description.name} (AWSCURRENT)`);
+  const provider = await deps.openProvider(secret);
+  const issued = await provider.issue(secret.lifetimeSeconds ? { lifetimeSeconds: secret.lifetimeSeconds } : {});
+  const next = withToken(current.secretString as string, issued);
+  try {
+    await deps.store.put(arn, next, {
+      clientRequestToken: versionId,
+      stages: [AWSPENDING],
+      ...(request.rotationToken ? { rotationToken: request.rotationToken } : {}),
+    });
+  } catch (e) {
+    // The token was minted but not stored: revoke it so no orphan stays valid at the provider.
+    const revoked = await provider.revoke(issued.token).then(
+      () => true,
+      () => false,
+    );
+    deps.log?.('pending value not stored; minted token revoked', { secretId: description.name, versionId, orphanRevoked: revoked });
+    // A concurrent createSecret for the same version may have won the race: that is success.
+    if (e instanceof ResourceExistsException || (e as { name?: string }).name === 'ResourceExistsException') {
+      const winner = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });
+      if (winner?.secretString) return { step: 'createSecret', versionId, outcome: 'already-created', ...expiryOf(winner.secretString) };
+    }
+    throw e;
+  }
+  return { step: 'createSecret', versionId, outcome: 'created', expiresAt: issued.expiresAt.toISOString() };
+}
+
+async function testSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
+  const { clientRequestToken: versionId } = request;
+  const pending = await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING });
+  if (!pending?.secretString) {
+    throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no value yet: createSecret has not completed`);
+  }
+  const secret = parseTokenSecret(pending.secretString, `token secret ${description.name} (AWSPENDING)`);
+  if (!secret.token) {
+    throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no token field: createSecret did not write it`);
+  }
+  if (secret.expiresAt && Date.parse(secret.expiresAt) <= deps.clock.now()) {
+    throw new TokenNotFoundError(`The pending token of secret ${description.name} expired at ${secret.expiresAt}; run the rotation again`);
+  }
+  const provider = await deps.openProvider(secret);
+  if (!(await provider.verify(secret.token))) {
+    throw new TokenNotFoundError(
+      `The server refused the pending token of secret ${description.name} on an authenticated call; check that REST++ authentication is enabled and the graph is right`,
+    );
+  }
+  return { step: 'testSecret', versionId, outcome: 'tested', ...expiryOf(pending.secretString) };
+}
+
+async function finishSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
+  const { clientRequestToken: versionId } = request;
+  const currentVersion = versionWithStage(description.versions, AWSCURRENT);
+  // AWSPREVIOUS follows AWSCURRENT automatically; the previous token stays valid until revoked after the grace period.
+  await deps.store.moveStage(description.arn, AWSCURRENT, versionId, currentVersion);
+  await removePendingEverywhere(description, deps);
+  return { step: 'finishSecret', versionId, outcome: 'finished' };
+}
+
+async function removePendingEverywhere(description: SecretDescription, deps: RotationDeps): Promise<void> {
+  for (const [version, stages] of Object.entries(description.versions)) {
+    if (stages.includes(AWSPENDING)) await deps.store.removeStage(description.arn, AWSPENDING, version);
+  }
+}
+
+function expiryOf(secretString: string): { expiresAt?: string } {
+  try {
+    const value = (JSON.parse(secretString) as { expiresAt?: unknown }).expiresAt;
+    return typeof value === 'string' ? { expiresAt: value } : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * A small typed wrapper over the Secrets Manager client: the handful of calls the rotation,
+ * refresh and revoke logic make, with staging-label vocabulary in one place. It does not log and
+ * never puts a SecretString into an error message.
+ */
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  RotateSecretCommand,
+  UpdateSecretVersionStageCommand,
+  type DescribeSecretCommandOutput,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+
+export const AWSCURRENT = 'AWSCURRENT';
+export const AWSPENDING = 'AWSPENDING';
+export const AWSPREVIOUS = 'AWSPREVIOUS';
+
+export interface SecretDescription {
+  arn: string;
+  name: string;
+  rotationEnabled: boolean;
+  /** versionId -> staging labels */
+  versions: Record<string, string[]>;
+  tags: Record<string, string>;
+  lastRotatedDate?: Date;
+}
+
+export interface SecretVersionValue {
+  versionId: string;
+  secretString: string | undefined;
+  stages: string[];
+  createdDate?: Date;
+}
+
+export class SecretStore {
+  constructor(private readonly client: SecretsManagerClient) {}
+
+  async describe(secretId: string): Promise<SecretDescription> {
+    const out: DescribeSecretCommandOutput = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+    return {
+      arn: out.ARN ?? secretId,
+      name: out.Name ?? secretId,
+      rotationEnabled: out.RotationEnabled === true,
+      versions: Object.fromEntries(Object.entries(out.VersionIdsToStages ?? {}).map(([k, v]) => [k, v ?? []])),
+      tags: Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+      ...(out.LastRotatedDate ? { lastRotatedDate: out.LastRotatedDate } : {}),
+    };
+  }
+
+  /** Reads a version by id and/or stage. Resolves undefined when that version has no value (or no such version). */
+  async tryGet(secretId: string, selector: { versionId?: string; stage?: string }): Promise<SecretVersionValue | undefined> {
+    try {
+      return await this.get(secretId, selector);
+    } catch (e) {
+      if (e instanceof ResourceNotFoundException || (e as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw e;
+    }
+  }
+
+  async get(secretId: string, selector: { versionId?: string; stage?: string } = { stage: AWSCURRENT }): Promise<SecretVersionValue> {
+    const out = await this.client.send(
+      new GetSecretValueCommand({
+        SecretId: secretId,
+        ...(selector.versionId ? { VersionId: selector.versionId } : {}),
+        ...(selector.stage ? { VersionStage: selector.stage } : {}),
+      }),
+    );
+    return {
+      versionId: out.VersionId ?? '',
+      secretString: out.SecretString,
+      stages: out.VersionStages ?? [],
+      ...(out.CreatedDate ? { createdDate: out.CreatedDate } : {}),
+    };
+  }
+
+  /** Writes a new version (idempotent per ClientRequestToken, as the service guarantees). */
+  async put(
+    secretId: string,
+    secretString: string,
+    options: { clientRequestToken?: string; stages?: string[]; rotationToken?: string } = {},
+  ): Promise<string> {
+    const out = await this.client.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        SecretString: secretString,
+        ...(options.clientRequestToken ? { ClientRequestToken: options.clientRequestToken } : {}),
+        ...(options.stages ? { VersionStages: options.stages } : {}),
+        ...(options.rotationToken ? { RotationToken: options.rotationToken } : {}),
+      }),
+    );
+    return out.VersionId ?? options.clientRequestToken ?? '';
+  }
+
+  /** Moves `stage` to `toVersionId`, removing it from `fromVersionId` (required by the service when the label is elsewhere). */
+  async moveStage(secretId: string, stage: string, toVersionId: string, fromVersionId?: string): Promise<void> {
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: stage,
+        MoveToVersionId: toVersionId,
+        ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
+      }),
+    );
+  }
+
+  async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId }),
+    );
+  }
+
+  /** Starts a rotation through the service so the rotation hook's guarantees apply. Returns the new version id. */
+  async rotate(secretId: string, clientRequestToken?: string): Promise<string> {
+    const out = await this.client.send(
+      new RotateSecretCommand({
+        SecretId: secretId,
+        RotateImmediately: true,
+        ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}),
+      }),
+    );
+    return out.VersionId ?? '';
+  }
+
+  /** Versions with their creation dates (used to date the last rotation). */
+  async listVersions(secretId: string): Promise<Array<{ versionId: string; stages: string[]; createdDate?: Date }>> {
+    const versions: Array<{ versionId: string; stages: string[]; createdDate?: Date }> = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(
+        new ListSecretVersionIdsCommand({ SecretId: secretId, ...(nextToken ? { NextToken: nextToken } : {}) }),
+      );
+      for (const v of out.Versions ?? []) {
+        versions.push({ versionId: v.VersionId ?? '', stages: v.VersionStages ?? [], ...(v.CreatedDate ? { createdDate: v.CreatedDate } : {}) });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return versions;
+  }
+}
+
+/** The version currently holding `stage`, if any. */
+export function versionWithStage(versions: Record<string, string[]>, stage: string): string | undefined {
+  return Object.entries(versions).find(([, stages]) => stages.includes(stage))?.[0];
+}

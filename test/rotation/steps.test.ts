@@ -1,0 +1,219 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  InternalServiceError,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { runRotationStep, type RotationStep } from '../../core/rotation/steps.js';
+import { SecretStore } from '../../core/secrets/store.js';
+import { RotationStateError, TokenNotFoundError, ValidationError } from '../../core/errors.js';
+import { systemClock } from '../../core/clock.js';
+import { MemoryProvider } from '../helpers/memory-provider.js';
+
+const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tg-AbCdEf';
+const CURRENT = 'v-current';
+const PENDING = 'v-pending';
+const currentValue = {
+  host: 'https://tg.example.com',
+  credentialSecretId: 'cred',
+  lifetimeSeconds: 3600,
+  team: 'kept-as-is',
+  token: 'old-token-value-123456',
+  expiresAt: '2030-01-01T00:00:00.000Z',
+  issuedAt: '2029-12-01T00:00:00.000Z',
+};
+
+const sm = mockClient(SecretsManagerClient);
+let provider: MemoryProvider;
+
+function deps() {
+  return { store: new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), openProvider: async () => provider, clock: systemClock };
+}
+
+function describeWith(versions: Record<string, string[]>, rotationEnabled = true) {
+  sm.on(DescribeSecretCommand).resolves({ ARN, Name: 'tg', RotationEnabled: rotationEnabled, VersionIdsToStages: versions });
+}
+
+const notFound = () => new ResourceNotFoundException({ message: 'not found', $metadata: {} });
+
+function run(step: RotationStep, token = PENDING, rotationToken?: string) {
+  return runRotationStep({ secretId: ARN, clientRequestToken: token, step, ...(rotationToken ? { rotationToken } : {}) }, deps());
+}
+
+beforeEach(() => {
+  sm.reset();
+  provider = new MemoryProvider();
+});
+
+describe('checks before any step', () => {
+  it('refuses a secret with rotation disabled', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] }, false);
+    await expect(run('createSecret')).rejects.toThrow(/not enabled for rotation/);
+    expect(provider.calls.issue).toBe(0);
+  });
+  it('refuses a ClientRequestToken that is not a version of the secret', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'] });
+    await expect(run('createSecret', 'nope')).rejects.toBeInstanceOf(RotationStateError);
+  });
+  it('refuses a version that is neither pending nor current', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPREVIOUS'] });
+    await expect(run('testSecret')).rejects.toThrow(/neither AWSPENDING nor AWSCURRENT/);
+  });
+  it.each(['createSecret', 'setSecret', 'testSecret'] as const)('does nothing for %s when the version is already AWSCURRENT', async (step) => {
+    describeWith({ [PENDING]: ['AWSCURRENT'] });
+    const result = await run(step);
+    expect(result.outcome).toBe('already-current');
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(provider.calls.issue).toBe(0);
+  });
+});
+
+describe('createSecret', () => {
+  it('mints one token and stores it as AWSPENDING, keeping every other field', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    sm.on(PutSecretValueCommand).resolves({ VersionId: PENDING });
+
+    const result = await run('createSecret', PENDING, 'rot-token');
+
+    expect(result.outcome).toBe('created');
+    expect(provider.calls.issue).toBe(1);
+    const put = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
+    expect(put.ClientRequestToken).toBe(PENDING);
+    expect(put.VersionStages).toEqual(['AWSPENDING']);
+    expect(put.RotationToken).toBe('rot-token');
+    const stored = JSON.parse(put.SecretString!);
+    expect(stored.team).toBe('kept-as-is');
+    expect(stored.host).toBe(currentValue.host);
+    expect(stored.token).not.toBe(currentValue.token);
+    expect(provider.isLive(stored.token)).toBe(true);
+    expect(Date.parse(stored.expiresAt) - Date.parse(stored.issuedAt)).toBe(3600_000);
+    expect(stored).not.toHaveProperty('tigergraphVersion'); // no defaults written into the user's JSON
+  });
+
+  it('does nothing when the pending version already has a value', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, expiresAt: '2031-01-01T00:00:00.000Z' }) });
+    const result = await run('createSecret');
+    expect(result).toMatchObject({ outcome: 'already-created', expiresAt: '2031-01-01T00:00:00.000Z' });
+    expect(provider.calls.issue).toBe(0);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('revokes the minted token when the put fails, and rethrows', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    sm.on(PutSecretValueCommand).rejects(new InternalServiceError({ message: 'boom', $metadata: {} }));
+    await expect(run('createSecret')).rejects.toThrow(/boom/);
+    expect(provider.calls.issue).toBe(1);
+    expect(provider.calls.revoke).toBe(1);
+    expect(provider.live.size).toBe(0);
+  });
+
+  it('treats a concurrent winner (ResourceExistsException) as success and revokes its own token', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' })
+      .rejectsOnce(notFound())
+      .resolves({ VersionId: PENDING, SecretString: JSON.stringify(currentValue) });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    sm.on(PutSecretValueCommand).rejects(new ResourceExistsException({ message: 'exists', $metadata: {} }));
+    const result = await run('createSecret');
+    expect(result.outcome).toBe('already-created');
+    expect(provider.live.size).toBe(0);
+  });
+
+  it('fails with a ValidationError and writes nothing when the current JSON is bad', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify({ host: 'tg.example.com' }) });
+    const err = await run('createSecret').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toMatch(/host/);
+    expect((err as Error).message).toMatch(/credentialSecretId/);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(provider.calls.issue).toBe(0);
+  });
+
+  it('does not store anything when the provider fails to issue', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    provider.failIssue = new Error('server said no');
+    await expect(run('createSecret')).rejects.toThrow('server said no');
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('setSecret', () => {
+  it('has nothing to set at the provider', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    expect((await run('setSecret')).outcome).toBe('nothing-to-set');
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('testSecret', () => {
+  beforeEach(() => describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] }));
+
+  it('passes when the provider accepts the pending token', async () => {
+    const issued = await provider.issue();
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, token: issued.token, expiresAt: issued.expiresAt.toISOString() }) });
+    expect((await run('testSecret')).outcome).toBe('tested');
+    expect(provider.calls.verify).toBe(1);
+  });
+  it('fails when the provider refuses the token', async () => {
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, token: 'unknown-token' }) });
+    const err = await run('testSecret').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenNotFoundError);
+    expect((err as Error).message).not.toContain('unknown-token');
+  });
+  it('fails when the pending token already expired, without calling the provider', async () => {
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, expiresAt: '2001-01-01T00:00:00.000Z' }) });
+    await expect(run('testSecret')).rejects.toThrow(/expired/);
+    expect(provider.calls.verify).toBe(0);
+  });
+  it('fails clearly when createSecret has not stored a value', async () => {
+    sm.on(GetSecretValueCommand).rejects(notFound());
+    await expect(run('testSecret')).rejects.toThrow(/createSecret has not completed/);
+  });
+  it('fails clearly when the pending value has no token', async () => {
+    const { token: _t, ...noToken } = currentValue;
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify(noToken) });
+    await expect(run('testSecret')).rejects.toThrow(/no token field/);
+  });
+});
+
+describe('finishSecret', () => {
+  it('moves AWSCURRENT to the pending version and removes AWSPENDING', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    expect((await run('finishSecret')).outcome).toBe('finished');
+    const calls = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([
+      { SecretId: ARN, VersionStage: 'AWSCURRENT', MoveToVersionId: PENDING, RemoveFromVersionId: CURRENT },
+      { SecretId: ARN, VersionStage: 'AWSPENDING', RemoveFromVersionId: PENDING },
+    ]);
+    expect(provider.calls.revoke).toBe(0); // the previous token stays valid for the grace period
+  });
+  it('on a retry after the move, only cleans AWSPENDING up', async () => {
+    describeWith({ [CURRENT]: ['AWSPREVIOUS'], [PENDING]: ['AWSCURRENT', 'AWSPENDING'] });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    expect((await run('finishSecret')).outcome).toBe('already-current');
+    const calls = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([{ SecretId: ARN, VersionStage: 'AWSPENDING', RemoveFromVersionId: PENDING }]);
+  });
+  it('leaves AWSCURRENT where it was when the move fails', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(UpdateSecretVersionStageCommand).rejects(new InternalServiceError({ message: 'down', $metadata: {} }));
+    await expect(run('finishSecret')).rejects.toThrow('down');
+  });
+});
