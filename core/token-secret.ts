@@ -128,6 +128,16 @@ export function withToken(
   });
 }
 
+/** One string field of a secret's JSON, or undefined when absent or not parseable (never throws). */
+export function stringField(secretString: string, name: string): string | undefined {
+  try {
+    const value = (JSON.parse(secretString) as Record<string, unknown>)[name];
+    return typeof value === 'string' && value ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseCredentials(secretString: string | undefined, what = 'credential secret'): Credentials {
   const raw = parseJsonSecret(secretString, what);
   const parsed = credentialSecretSchema.safeParse(raw);

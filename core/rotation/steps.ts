@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { OpenProvider } from '../connection.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretDescription, type SecretStore } from '../secrets/store.js';
-import { parseTokenSecret, withToken } from '../token-secret.js';
+import { parseTokenSecret, stringField, withToken } from '../token-secret.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -92,7 +92,8 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   const secret = parseTokenSecret(current.secretString, `token secret ${description.name} (AWSCURRENT)`);
   const provider = await deps.openProvider(secret);
   const issued = await provider.issue(secret.lifetimeSeconds ? { lifetimeSeconds: secret.lifetimeSeconds } : {});
-  const next = withToken(current.secretString as string, issued);
+  // Record the API version the provider spoke, so status can report it without a server call.
+  const next = withToken(current.secretString as string, issued, { providerVersion: await provider.version() });
   try {
     await deps.store.put(arn, next, {
       clientRequestToken: versionId,
@@ -152,12 +153,7 @@ async function removePendingEverywhere(description: SecretDescription, deps: Rot
     if (stages.includes(AWSPENDING)) await deps.store.removeStage(description.arn, AWSPENDING, version);
   }
 }
-
 function expiryOf(secretString: string): { expiresAt?: string } {
-  try {
-    const value = (JSON.parse(secretString) as { expiresAt?: unknown }).expiresAt;
-    return typeof value === 'string' ? { expiresAt: value } : {};
-  } catch {
-    return {};
-  }
+  const expiresAt = stringField(secretString, 'expiresAt');
+  return expiresAt ? { expiresAt } : {};
 }

@@ -7,6 +7,7 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   RotateSecretCommand,
@@ -123,6 +124,32 @@ export class SecretStore {
       }),
     );
     return out.VersionId ?? '';
+  }
+
+  /**
+   * ARNs of every secret carrying tag `key` = `value`, all pages. The service's tag-key and
+   * tag-value filters match independently, so the pair is checked again on each result.
+   */
+  async listTagged(key: string, value: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(
+        new ListSecretsCommand({
+          Filters: [
+            { Key: 'tag-key', Values: [key] },
+            { Key: 'tag-value', Values: [value] },
+          ],
+          MaxResults: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      for (const s of out.SecretList ?? []) {
+        if (s.ARN && (s.Tags ?? []).some((t) => t.Key === key && t.Value === value)) arns.push(s.ARN);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return arns;
   }
 
   /** Versions with their creation dates (used to date the last rotation). */

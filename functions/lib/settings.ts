@@ -1,0 +1,41 @@
+/**
+ * Loads the settings parameter through @middy/ssm (cached per container) and puts the parsed
+ * Settings on `context.settings`. @middy/ssm fails the invocation when the parameter does not
+ * exist; a missing parameter here means "use the defaults", so that one case is caught.
+ */
+import type middy from '@middy/core';
+import ssm from '@middy/ssm';
+import { getInternal } from '@middy/util';
+import type { Context } from 'aws-lambda';
+import { DEFAULT_SETTINGS_PARAMETER, parseSettings, type Settings } from '../../core/settings.js';
+
+export type ContextWithSettings = Context & { settings: Settings };
+
+export function settingsMiddleware(options: { cacheExpiryMs?: number } = {}): middy.MiddlewareObj<unknown, unknown, Error, ContextWithSettings> {
+  const parameterName = process.env.SETTINGS_PARAMETER_NAME ?? DEFAULT_SETTINGS_PARAMETER;
+  const fetcher = ssm({
+    fetchData: { tgSettings: parameterName },
+    cacheKey: `tg-settings:${parameterName}`,
+    cacheExpiry: options.cacheExpiryMs ?? 5 * 60_000,
+    // No fetch at import time: a missing parameter must not become an unhandled rejection.
+    disablePrefetch: true,
+  });
+  return {
+    before: async (request) => {
+      await fetcher.before?.(request as never);
+      let value: unknown;
+      try {
+        value = (await getInternal(['tgSettings'], request as never)).tgSettings;
+      } catch (e) {
+        if (!isMissingParameter(e, parameterName)) throw e;
+        value = undefined;
+      }
+      request.context.settings = parseSettings(value, parameterName);
+    },
+  };
+}
+
+function isMissingParameter(error: unknown, name: string): boolean {
+  const causes = ((error as { cause?: { data?: unknown[] } }).cause?.data ?? []) as Array<{ message?: string; name?: string }>;
+  return causes.some((c) => c?.message === `InvalidParameter ${name}` || c?.name === 'ParameterNotFound');
+}

@@ -1,0 +1,51 @@
+/**
+ * EventBridge schedule: keeps every managed token from expiring (see core/operations/sweep.ts).
+ * Event: any scheduled event (discovers secrets by tag) or `{"secretIds": [...]}`.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { z } from 'zod';
+import { currentClock } from '../../core/clock.js';
+import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
+import { toValidationError } from '../../core/token-secret.js';
+import { createLogger, openProvider, secretStore } from '../lib/runtime.js';
+import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
+
+export const MANAGED_TAG = 'tg-token-rotation:managed';
+
+const logger = createLogger('scheduled-refresh');
+const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'TgTokenRotation' });
+
+const eventSchema = z.object({ secretIds: z.array(z.string().min(1)).min(1).optional() }).passthrough();
+
+export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry'>;
+
+async function run(event: unknown, context: ContextWithSettings): Promise<ScheduledRefreshResult> {
+  const parsed = eventSchema.safeParse(event ?? {});
+  if (!parsed.success) throw toValidationError('scheduled-refresh event', parsed.error);
+  const store = secretStore();
+  const secretIds = parsed.data.secretIds ?? (await store.listTagged(MANAGED_TAG, 'true'));
+  logger.info('sweep started', { secrets: secretIds.length, source: parsed.data.secretIds ? 'event' : 'tag', settings: context.settings });
+
+  const { minSecondsToExpiry, ...summary } = await sweep(
+    secretIds,
+    { store, openProvider: openProvider(store), clock: currentClock() },
+    {
+      settings: context.settings,
+      remainingTimeMs: typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
+      onSecret: (report) => (report.outcome === 'failed' ? logger.error('secret failed', { ...report }) : logger.info('secret checked', { ...report })),
+    },
+  );
+
+  metrics.addMetric('TokensRefreshed', MetricUnit.Count, summary.refreshed);
+  metrics.addMetric('TokensRotated', MetricUnit.Count, summary.rotated);
+  metrics.addMetric('TokensRevoked', MetricUnit.Count, summary.revoked);
+  metrics.addMetric('Failures', MetricUnit.Count, summary.failed.length);
+  if (minSecondsToExpiry !== null) metrics.addMetric('MinSecondsToExpiry', MetricUnit.Seconds, minSecondsToExpiry);
+  logger.info('sweep finished', { ...summary, failed: summary.failed.length, minSecondsToExpiry });
+  return summary;
+}
+
+export const handler = middy(run).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(settingsMiddleware());
