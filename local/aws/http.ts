@@ -1,0 +1,165 @@
+/**
+ * The HTTP side of the local AWS endpoint: the AWS JSON 1.1 protocol as the SDK and CLI speak it.
+ *
+ * A request is a POST whose `X-Amz-Target` header names `<service prefix>.<Operation>` and whose
+ * body is the JSON input. A success is 200 with the JSON output; an error is a 4xx/5xx whose body
+ * is `{"__type": "<ErrorCode>", "message": "..."}`, with the code repeated in `x-amzn-errortype`.
+ * The SigV4 `Authorization` header is not checked: any credentials are accepted.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { AwsServiceError } from './errors.js';
+import type { FaultInjector } from './faults.js';
+import { secretIdOf, type SecretsManagerStore } from './secrets-manager.js';
+import { parameterNameOf, type SsmStore } from './ssm.js';
+import { isObject, type JsonObject } from './util.js';
+
+export type ServiceName = 'secretsmanager' | 'ssm' | 'unknown';
+
+/** One request as the log records it: names and outcomes only, never a secret or parameter value. */
+export interface RequestLogEntry {
+  service: ServiceName;
+  operation: string;
+  /** The SecretId (or, for CreateSecret, the Name) the request named. */
+  secretId?: string;
+  /** The parameter Name an SSM request named. */
+  parameterName?: string;
+  status: number;
+  errorType?: string;
+}
+
+export interface HttpDeps {
+  secretsManager: SecretsManagerStore;
+  ssm: SsmStore;
+  faults: FaultInjector;
+  log: (entry: RequestLogEntry) => void;
+}
+
+const TARGET_PREFIXES: Readonly<Record<string, Exclude<ServiceName, 'unknown'>>> = {
+  secretsmanager: 'secretsmanager',
+  AmazonSSM: 'ssm',
+};
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+export function createAwsHttpServer(deps: HttpDeps): Server {
+  return createServer((req, res) => {
+    handle(deps, req, res).catch((err: unknown) => {
+      // Only reached if writing the response itself failed.
+      if (!res.headersSent) sendError(res, internalError(err));
+      else res.destroy();
+    });
+  });
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'GET' && (req.url === '/' || req.url === '/health')) {
+    req.resume();
+    sendJson(res, 200, { status: 'ok', services: ['secretsmanager', 'ssm'] });
+    return;
+  }
+  const target = header(req, 'x-amz-target') ?? '';
+  const dot = target.indexOf('.');
+  const service = TARGET_PREFIXES[target.slice(0, dot)] ?? 'unknown';
+  const operation = dot >= 0 ? target.slice(dot + 1) : target;
+
+  let body: JsonObject = {};
+  const entry: RequestLogEntry = { service, operation, status: 200 };
+  try {
+    if (req.method !== 'POST') {
+      req.resume();
+      throw new AwsServiceError('UnknownOperationException', 'Only POST requests with X-Amz-Target are supported.');
+    }
+    body = await readJson(req);
+    if (service === 'secretsmanager') {
+      const secretId = secretIdOf(operation, body);
+      if (secretId !== undefined) entry.secretId = secretId;
+    } else if (service === 'ssm') {
+      const name = parameterNameOf(body);
+      if (name !== undefined) entry.parameterName = name;
+    }
+    const output = await dispatch(deps, service, operation, body);
+    deps.log(entry);
+    sendJson(res, 200, output);
+  } catch (err) {
+    const error = err instanceof AwsServiceError ? err : internalError(err);
+    entry.status = error.statusCode;
+    entry.errorType = error.errorType;
+    deps.log(entry);
+    sendError(res, error);
+  }
+}
+
+async function dispatch(
+  deps: HttpDeps,
+  service: ServiceName,
+  operation: string,
+  body: JsonObject,
+): Promise<JsonObject> {
+  const store = service === 'secretsmanager' ? deps.secretsManager : service === 'ssm' ? deps.ssm : undefined;
+  if (!store || !store.supports(operation)) {
+    throw new AwsServiceError(
+      'UnknownOperationException',
+      `The local endpoint does not implement ${operation || 'this request'} (X-Amz-Target).`,
+    );
+  }
+  const fault = deps.faults.check(operation);
+  if (fault) throw fault;
+  return store.handle(operation, body);
+}
+
+async function readJson(req: IncomingMessage): Promise<JsonObject> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new AwsServiceError('SerializationException', 'Request body too large.', 413);
+    }
+    chunks.push(buf);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new AwsServiceError('SerializationException', 'The request body is not valid JSON.');
+  }
+  if (!isObject(parsed)) throw new AwsServiceError('SerializationException', 'The request body must be a JSON object.');
+  return parsed;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, {
+    'content-type': CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, error: AwsServiceError): void {
+  const body = JSON.stringify({ __type: error.errorType, message: error.message });
+  res.writeHead(error.statusCode, {
+    'content-type': CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': randomUUID(),
+    'x-amzn-errortype': error.errorType,
+  });
+  res.end(body);
+}
+
+function internalError(err: unknown): AwsServiceError {
+  // A bug in the local endpoint, not a modeled error. The cause goes to stderr for the developer;
+  // the message sent back stays generic.
+  console.error('[local-aws] internal error:', err);
+  return new AwsServiceError('InternalServiceError', 'An internal error occurred in the local AWS endpoint.', 500);
+}
