@@ -15,7 +15,11 @@ export interface FakeErrorShape {
 export interface FakeTigerGraphQuirks {
   /** HTTP status of REST-10016 (missing/invalid token). Real servers: 401 or 403 by version. Default 401. */
   invalidTokenStatus?: 401 | 403;
-  /** Answer for an expired token (REST++ calls and 3.x refresh). Default REST-10019, 401. */
+  /**
+   * Answer for an expired token (REST++ calls and 3.x refresh). Default REST-10019, 401.
+   * In this and `unknownToken`, `{token}` in the message is replaced by the token in play, to
+   * model servers that quote it.
+   */
   expiredToken?: Partial<FakeErrorShape>;
   /** Answer to a 3.x refresh/delete of a token the server does not know. Default REST-3300, 404. */
   unknownToken?: Partial<FakeErrorShape>;
@@ -124,8 +128,8 @@ export function restError(res: ServerResponse, status: number, code: string, mes
   sendJson(res, status, { version: ENVELOPE_VERSION, error: true, message, code });
 }
 
-export function restErrorShape(res: ServerResponse, shape: FakeErrorShape): void {
-  restError(res, shape.status, shape.code, shape.message);
+export function restErrorShape(res: ServerResponse, shape: FakeErrorShape, token = ''): void {
+  restError(res, shape.status, shape.code, shape.message.split('{token}').join(token));
 }
 
 /** GSQL error body: `{"error": true, "message": ...}` (4.x failure bodies are UNCONFIRMED). */

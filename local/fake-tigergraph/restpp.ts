@@ -41,7 +41,7 @@ function authorize(ctx: FakeContext, x: Exchange): boolean {
   }
   const state = tokenState(ctx, token);
   if (state === 'expired') {
-    restErrorShape(x.res, ctx.quirks.expiredToken);
+    restErrorShape(x.res, ctx.quirks.expiredToken, token);
     return false;
   }
   if (state === 'unknown') {
@@ -129,8 +129,8 @@ function requestToken(ctx: FakeContext, x: Exchange): void {
   const token = typeof body.token === 'string' ? body.token : '';
   if (x.method === 'PUT') {
     const state = ctx.store.state3(token);
-    if (state === 'unknown') return restErrorShape(x.res, q.unknownToken);
-    if (state === 'expired') return restErrorShape(x.res, q.expiredToken);
+    if (state === 'unknown') return restErrorShape(x.res, q.unknownToken, token);
+    if (state === 'expired') return restErrorShape(x.res, q.expiredToken, token);
     const stored = ctx.store.tokens3.get(token)!;
     stored.expiresAtSec = ctx.store.nowSec() + lifetimeSec; // now + lifetime, not old expiry + lifetime
     return sendJson(x.res, 200, {
@@ -142,7 +142,7 @@ function requestToken(ctx: FakeContext, x: Exchange): void {
     });
   }
   if (x.method === 'DELETE') {
-    if (!ctx.store.tokens3.delete(token)) return restErrorShape(x.res, q.unknownToken);
+    if (!ctx.store.tokens3.delete(token)) return restErrorShape(x.res, q.unknownToken, token);
     return sendJson(x.res, 200, { code: 'REST-0000', expiration: -1, error: false, message: 'Drop token successfully.', token });
   }
   return endpointNotFound(x);
