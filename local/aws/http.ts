@@ -42,14 +42,23 @@ const TARGET_PREFIXES: Readonly<Record<string, Exclude<ServiceName, 'unknown'>>>
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
+/**
+ * Idle keep-alive connections stay open this long. The SDK's agent reuses idle sockets without a
+ * time limit, so a short server timeout (Node's default is 5 s) would race with reuse and surface
+ * as ECONNRESET after a pause between calls.
+ */
+const KEEP_ALIVE_MS = 10 * 60_000;
+
 export function createAwsHttpServer(deps: HttpDeps): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(deps, req, res).catch((err: unknown) => {
       // Only reached if writing the response itself failed.
       if (!res.headersSent) sendError(res, internalError(err));
       else res.destroy();
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  return server;
 }
 
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -30,8 +30,12 @@
  *   RotateSecret whose ClientRequestToken is the VersionId that holds the dangling AWSPENDING runs
  *   the four steps again for that version; any other RotateSecret is refused with "A previous
  *   rotation isn't complete" while AWSPENDING is on a version other than AWSCURRENT. With no
- *   invoker configured, RotateSecret only creates the AWSPENDING version. Success means the four
- *   steps returned; the endpoint does not check where the rotation function left the labels.
+ *   invoker configured, RotateSecret only creates the AWSPENDING version. Repeating a RotateSecret
+ *   with the ClientRequestToken of a rotation that completed answers the same VersionId without
+ *   rotating again. The invoker also receives `{rotationLambdaArn, secretName}` so one invoker can
+ *   stand in for several functions. Success means the four steps returned; the endpoint does
+ *   not check where the rotation function left the labels. CancelRotateSecret during an
+ *   in-process rotation stops it before its next step (recorded as a failure of that step).
  *   Rotation never starts by itself on a schedule: NextRotationDate is informational
  *   (LastRotatedDate + AutomaticallyAfterDays or a rate() expression; none for cron()).
  * - RotateImmediately=false runs only testSecret against a temporary AWSPENDING version, removed
@@ -47,13 +51,17 @@
  *   the console's word search; primary-region and owning-service match nothing. Sorted by
  *   creation (SortOrder asc, the default here, or desc); SortBy is ignored. NextToken is opaque
  *   and stays valid while secrets come and go.
+ * - GetSecretValue with a VersionId and a VersionStage that is not on that version answers
+ *   ResourceNotFoundException.
  * - LastAccessedDate is the UTC day of the last GetSecretValue, as AWS reports it.
  * - Error messages mirror AWS's where known; a few are worded locally. Model validation is partial
  *   (the fields this project uses). Errors use `message` (not `Message`), which the SDK accepts.
  * - SSM: Standard tier only; a SecureString read without WithDecryption returns an opaque
  *   stand-in for the ciphertext; no labels, policies, history or tag operations.
- * - Extras for tests: a request log (never holding a secret value), fault injection, and direct
- *   inspection of the stored state.
+ * - Extras for tests: a request log (never holding a secret value; entries are appended when a
+ *   request is answered, so the calls a rotation makes precede the RotateSecret that awaited them),
+ *   fault injection (throttling, scripted failures), and direct inspection of the stored state.
+ * - `GET /` and `GET /health` answer `{"status":"ok"}` for readiness checks.
  */
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -72,6 +80,7 @@ export type { RequestLogEntry, ServiceName } from './http.js';
 export type {
   RotationEvent,
   RotationFailure,
+  RotationInvocationContext,
   RotationInvoker,
   RotationRulesSnapshot,
   RotationStep,
@@ -99,7 +108,7 @@ export interface LocalAws {
   /** `http://127.0.0.1:<port>`: the endpoint for both Secrets Manager and SSM. */
   readonly url: string;
   readonly port: number;
-  /** Stops the server and drops open connections. */
+  /** Stops the server and drops open connections. Safe to call more than once. */
   close(): Promise<void>;
   /** Every request answered so far, in order of completion. Holds no secret or parameter value. */
   readonly requestLog: readonly RequestLogEntry[];
@@ -145,15 +154,18 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     });
   });
   const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      return closing;
+    },
     requestLog: log,
     resetRequestLog: () => {
       log.length = 0;

@@ -141,6 +141,29 @@ describe('RotateSecret', () => {
     expect(after.LastRotatedDate).toEqual(new Date(t.clock.now()));
   });
 
+  it('answers a repeated request for a completed rotation without rotating again, and tells the invoker the function', async () => {
+    const t = await setup();
+    const template = templateRotation(t.sm, () => 'new');
+    const contexts: unknown[] = [];
+    t.aws.setRotationInvoker(async (event, context) => {
+      contexts.push(context);
+      await template(event);
+    });
+    const request = { SecretId: 'tg/token', RotationLambdaARN: LAMBDA, ClientRequestToken: token('once') };
+    await t.sm.send(new RotateSecretCommand(request));
+    const repeated = await t.sm.send(new RotateSecretCommand(request));
+    expect(repeated.VersionId).toBe(token('once'));
+    expect(contexts).toHaveLength(4);
+    expect(contexts[0]).toEqual({ rotationLambdaArn: LAMBDA, secretName: 'tg/token' });
+    expect(t.aws.inspectSecret('tg/token')?.versions).toHaveLength(2);
+
+    // Reusing the token of a version that is not a rotation's is refused.
+    const reused = await rejectionOf(
+      t.sm.send(new RotateSecretCommand({ SecretId: 'tg/token', ClientRequestToken: t.v1 })),
+    );
+    expect(reused.name).toBe('ResourceExistsException');
+  });
+
   it('answers an error for a failed step when rotateSecretErrorsPropagate is set', async () => {
     const t = await setup({
       rotateSecretErrorsPropagate: true,

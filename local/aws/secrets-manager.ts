@@ -41,8 +41,18 @@ export interface RotationEvent {
   RotationToken?: string;
 }
 
-/** Runs one rotation step, as the rotation Lambda would. Rejecting means the step failed. */
-export type RotationInvoker = (event: RotationEvent) => Promise<void>;
+/** What the endpoint knows about the function it stands in for, for invokers that dispatch on it. */
+export interface RotationInvocationContext {
+  /** The secret's RotationLambdaARN. */
+  rotationLambdaArn: string;
+  secretName: string;
+}
+
+/**
+ * Runs one rotation step, as the rotation Lambda would. Rejecting means the step failed. The
+ * second argument is optional to use: `(event) => handler(event)` is a valid invoker.
+ */
+export type RotationInvoker = (event: RotationEvent, context: RotationInvocationContext) => Promise<void>;
 
 /** Why the last rotation of a secret failed. Cleared when a later rotation succeeds. */
 export interface RotationFailure {
@@ -533,7 +543,10 @@ export class SecretsManagerStore {
       token = dangling.id; // the caller names the incomplete rotation's version: run it again
     } else {
       token = requestedToken ?? newUuid();
-      if (s.versions.has(token)) throw resourceExists(`A version with the ID ${token} already exists.`);
+      const existing = s.versions.get(token);
+      // A repeated request for a rotation that already completed (AWSPENDING sits on AWSCURRENT).
+      if (existing?.stages.has(AWSPENDING)) return this.ref(s, token);
+      if (existing) throw resourceExists(`A version with the ID ${token} already exists.`);
       const version = this.addVersion(s, token, undefined);
       this.attachStages(s, version, [AWSPENDING]);
     }
@@ -582,7 +595,10 @@ export class SecretsManagerStore {
       for (const step of steps) {
         if (run.cancelled) return this.recordFailure(s, step, token, 'The rotation was cancelled.');
         try {
-          await invoker({ SecretId: s.arn, ClientRequestToken: token, Step: step, RotationToken: rotationToken });
+          await invoker(
+            { SecretId: s.arn, ClientRequestToken: token, Step: step, RotationToken: rotationToken },
+            { rotationLambdaArn: s.rotationLambdaArn ?? '', secretName: s.name },
+          );
         } catch (err) {
           return this.recordFailure(s, step, token, err instanceof Error ? err.message : String(err));
         }

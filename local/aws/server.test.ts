@@ -160,3 +160,11 @@ describe('request log', () => {
     expect(h.aws.countCalls()).toBe(0);
   });
 });
+
+describe('lifecycle', () => {
+  it('closes idempotently and frees the port', async () => {
+    const aws = await startLocalAws();
+    await Promise.all([aws.close(), aws.close()]);
+    await expect(fetch(aws.url)).rejects.toThrow();
+  });
+});
