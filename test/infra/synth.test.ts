@@ -1,0 +1,75 @@
+/**
+ * `npm run synth` (cdk synth --quiet, app `npx tsx infra/app.ts`) works offline and bundles the
+ * three handlers for real with the local esbuild. This is the one place the suite bundles.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './helpers.js';
+
+const outdir = mkdtempSync(path.join(tmpdir(), 'tg-synth-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('npm run synth', () => {
+  it('synthesizes the example config offline into a cloud assembly with bundled ESM handlers', { timeout: 180_000 }, () => {
+    const started = Date.now();
+    // npm puts node_modules/.bin first on PATH, so `cdk`, `npx tsx` and `node` are the project's (Node 22).
+    const run = spawnSync('npm', ['run', 'synth', '--', '--output', outdir], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 170_000,
+      env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
+    });
+    const output = `${run.stdout}\n${run.stderr}`;
+    if (/Cloud assembly schema version mismatch/.test(output)) {
+      throw new Error(
+        'The installed aws-cdk CLI cannot read the cloud assembly aws-cdk-lib writes. aws-cdk 3.0.0 (npm "latest") is older ' +
+          'than the 2.1148.x line and reads schema 43 only; aws-cdk-lib 2.276 writes schema 55. Pin devDependencies.aws-cdk to ' +
+          `"^2.1148.1" in package.json.\n${output.slice(-1500)}`,
+      );
+    }
+    expect(run.status, output.slice(-4000)).toBe(0);
+    console.log(`npm run synth took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const templatePath = path.join(outdir, 'TgTokenRotation.template.json');
+    expect(existsSync(templatePath)).toBe(true);
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+
+    // cdk-nag ran as a validation plugin and found nothing (a finding fails the synth).
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations?: unknown[] }> };
+    expect(report.pluginReports.flatMap((p) => p.violations ?? [])).toEqual([]);
+
+    // One bundled asset per handler: an ESM index.mjs with the require shim and its source map, SDK included.
+    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    expect(assets).toHaveLength(3);
+    for (const asset of assets) {
+      const files = readdirSync(path.join(outdir, asset)).sort();
+      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(path.join(outdir, asset, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect(code).toContain('secretsmanager'); // @aws-sdk/client-secrets-manager is bundled, not external
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
+  });
+});
+
+describe('the CDK app', () => {
+  it('selects the config with -c config=path and fails with the field named when it is invalid', { timeout: 60_000 }, () => {
+    const bad = path.join(outdir, 'bad-config.json');
+    writeFileSync(bad, JSON.stringify({ connections: [{ name: 'prod', host: 'https://tg.example.com', tigergraphVersion: '5', rotationIntervalHours: 1 }] }));
+    // What the CLI does for `cdk synth -c config=...`: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR.
+    const run = spawnSync(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), ['infra/app.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: bad }), CDK_OUTDIR: path.join(outdir, 'bad-out') },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`Invalid config file ${bad}:`);
+    expect(run.stderr).toContain('connections[0].tigergraphVersion: expected one of "3", "4", "auto"');
+    expect(run.stderr).toContain("connections[0].rotationIntervalHours: expected at least 4 (Secrets Manager's minimum rotation interval)");
+  });
+});
