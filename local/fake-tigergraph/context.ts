@@ -23,7 +23,10 @@ export interface FakeTigerGraphQuirks {
   expiredToken?: Partial<FakeErrorShape>;
   /** Answer to a 3.x refresh/delete of a token the server does not know. Default REST-3300, 404. */
   unknownToken?: Partial<FakeErrorShape>;
-  /** Answer to a wrong secret or username/password. Default REST-10002, 401 (4.x: no code). */
+  /**
+   * Answer to a wrong secret or username/password. Default REST-10002, 401 (4.x: no code).
+   * `{secret}` in the message is replaced by the refused secret, to model servers that quote it.
+   */
   wrongSecret?: Partial<FakeErrorShape>;
   /** How 4.x reads `lifetime`: 'seconds' (what clients send, default) or 'milliseconds' (what the docs say). */
   lifetimeUnit?: 'seconds' | 'milliseconds';
@@ -128,8 +131,13 @@ export function restError(res: ServerResponse, status: number, code: string, mes
   sendJson(res, status, { version: ENVELOPE_VERSION, error: true, message, code });
 }
 
-export function restErrorShape(res: ServerResponse, shape: FakeErrorShape, token = ''): void {
-  restError(res, shape.status, shape.code, shape.message.split('{token}').join(token));
+export function restErrorShape(res: ServerResponse, shape: FakeErrorShape, token = '', secret = ''): void {
+  restError(res, shape.status, shape.code, fillMessage(shape.message, token, secret));
+}
+
+/** Fills the `{token}` / `{secret}` placeholders of a quirk message. */
+export function fillMessage(message: string, token = '', secret = ''): string {
+  return message.split('{token}').join(token).split('{secret}').join(secret);
 }
 
 /** GSQL error body: `{"error": true, "message": ...}` (4.x failure bodies are UNCONFIRMED). */

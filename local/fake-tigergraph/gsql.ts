@@ -3,7 +3,7 @@
  * GET /gsql/v1/version. Failure bodies are `{"error": true, "message": ...}` (UNCONFIRMED upstream).
  */
 import { javaDateString } from './tokens.js';
-import { gsqlError, gsqlLogin, jsonBody, lifetimeOf, sendJson, type Exchange, type FakeContext } from './context.js';
+import { fillMessage, gsqlError, gsqlLogin, jsonBody, lifetimeOf, sendJson, type Exchange, type FakeContext } from './context.js';
 
 export function handleGsql(ctx: FakeContext, x: Exchange): void {
   if (x.path === '/gsql/v1/tokens' && x.method === 'POST') return issue(ctx, x);
@@ -22,7 +22,9 @@ function issue(ctx: FakeContext, x: Exchange): void {
   const b = body ?? {};
   let user: string;
   if (typeof b.secret === 'string') {
-    if (!ctx.secrets.has(b.secret)) return gsqlError(x.res, ctx.quirks.wrongSecret.status, ctx.quirks.wrongSecret.message);
+    if (!ctx.secrets.has(b.secret)) {
+      return gsqlError(x.res, ctx.quirks.wrongSecret.status, fillMessage(ctx.quirks.wrongSecret.message, '', b.secret));
+    }
     user = 'tigergraph';
   } else {
     const login = gsqlLogin(ctx, x.req);

@@ -103,7 +103,7 @@ function requestToken(ctx: FakeContext, x: Exchange): void {
   let user: string;
   let viaBasic = false;
   if (typeof body.secret === 'string') {
-    if (!ctx.secrets.has(body.secret)) return restErrorShape(x.res, q.wrongSecret);
+    if (!ctx.secrets.has(body.secret)) return restErrorShape(x.res, q.wrongSecret, '', body.secret);
     user = 'tigergraph';
   } else {
     const b = basicAuth(x.req);
