@@ -311,11 +311,16 @@ describe('UpdateSecretVersionStage', () => {
 
 describe('ListSecrets', () => {
   it('filters by tag and pages through 250 secrets with NextToken', async () => {
-    for (let i = 0; i < 250; i++) {
-      const managed = i % 2 === 0;
-      await create(`s-${String(i).padStart(3, '0')}`, 'x', {
-        Tags: [{ Key: managed ? 'tg-token-rotation:managed' : 'other', Value: managed ? 'true' : 'no' }],
-      });
+    for (let batch = 0; batch < 250; batch += 25) {
+      await Promise.all(
+        Array.from({ length: 25 }, (_, j) => {
+          const i = batch + j;
+          const managed = i % 2 === 0;
+          return create(`s-${String(i).padStart(3, '0')}`, 'x', {
+            Tags: [{ Key: managed ? 'tg-token-rotation:managed' : 'other', Value: managed ? 'true' : 'no' }],
+          });
+        }),
+      );
     }
     const first = await h.sm.send(new ListSecretsCommand({ MaxResults: 100 }));
     expect(first.SecretList).toHaveLength(100);
