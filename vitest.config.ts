@@ -9,5 +9,8 @@ export default defineConfig({
     // Two cores on CI: keep parallelism modest so timing-sensitive integration tests stay stable.
     maxWorkers: 2,
     reporters: ['default'],
+    // Handlers log structured JSON to stdout; keep the test output readable. Tests that check what
+    // is logged (secret hygiene, the npm start transcript) run with logging on in a child process.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

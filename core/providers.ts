@@ -15,8 +15,31 @@ export interface ProviderContext {
 
 export type ProviderFactory = (secret: TokenSecret, credentials: Credentials, context: ProviderContext) => TokenProvider;
 
+/**
+ * HTTP tuning from the environment (Lambda configuration), so a deployment can trade latency for
+ * patience without a code change: TG_HTTP_TIMEOUT_MS, TG_HTTP_MAX_ATTEMPTS, TG_HTTP_BASE_DELAY_MS.
+ */
+function httpTuning(): { timeoutMs?: number; maxAttempts?: number; baseDelayMs?: number } {
+  const read = (name: string): number | undefined => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new ValidationError(`${name}: expected a non-negative integer, got a non-numeric value`, name);
+    return value;
+  };
+  const timeoutMs = read('TG_HTTP_TIMEOUT_MS');
+  const maxAttempts = read('TG_HTTP_MAX_ATTEMPTS');
+  const baseDelayMs = read('TG_HTTP_BASE_DELAY_MS');
+  return {
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts: Math.max(1, maxAttempts) } : {}),
+    ...(baseDelayMs !== undefined ? { baseDelayMs } : {}),
+  };
+}
+
 const factories: Record<string, ProviderFactory> = {
-  tigergraph: (secret, credentials, context) => createTigerGraphProvider(secret, credentials, { clock: context.clock }),
+  tigergraph: (secret, credentials, context) =>
+    createTigerGraphProvider(secret, credentials, { clock: context.clock, ...httpTuning() }),
 };
 
 export function providerFactoryFor(secret: TokenSecret): ProviderFactory {

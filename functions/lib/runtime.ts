@@ -9,12 +9,18 @@ import { currentClock } from '../../core/clock.js';
 import { providerOpener, type OpenProvider } from '../../core/connection.js';
 import { SecretStore } from '../../core/secrets/store.js';
 
-let secretsManager: SecretsManagerClient | undefined;
+let secretsManager: { client: SecretsManagerClient; endpoint: string | undefined } | undefined;
 
-/** One client per container; created lazily so importing a handler does no work. */
+/**
+ * One client per container, created lazily so importing a handler does no work. Local runs may
+ * start endpoints on new ports within one process, so the client follows the endpoint variables.
+ */
 export function secretsManagerClient(): SecretsManagerClient {
-  secretsManager ??= new SecretsManagerClient({ maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 5) });
-  return secretsManager;
+  const endpoint = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? process.env.AWS_ENDPOINT_URL;
+  if (!secretsManager || secretsManager.endpoint !== endpoint) {
+    secretsManager = { client: new SecretsManagerClient({ maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 5) }), endpoint };
+  }
+  return secretsManager.client;
 }
 
 export function secretStore(): SecretStore {
