@@ -107,6 +107,16 @@ describe('secrets and key', () => {
     expect(schedule.DependsOn).toContain(permissionId);
   });
 
+  it("keeps CDK's guard against deleting a token secret while rotation is configured", () => {
+    // RotationSchedule adds a resource policy denying DeleteSecret to the account's principals;
+    // CloudFormation removes it before the secret on stack deletion.
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 2);
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      SecretId: ref.tokens[0],
+      ResourcePolicy: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'secretsmanager:DeleteSecret' })] },
+    });
+  });
+
   it('writes the SSM settings parameter', () => {
     template.hasResourceProperties('AWS::SSM::Parameter', {
       Name: '/tg-token-rotation/config',
