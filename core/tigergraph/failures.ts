@@ -33,7 +33,9 @@ export function sanitizeServerMessage(message: string, sensitive: readonly strin
   }
   out = out
     .replace(/(token\s*[=:]?\s*)(['"`])[^'"`]*\2/gi, '$1$2[redacted]$2')
-    .replace(/(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
+    .replace(/\b(bearer)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
+    // "Basic" also starts ordinary phrases ("basic auth required"): only base64-looking values.
+    .replace(/\b(basic)\s+[A-Za-z0-9+/]{8,}={0,2}/gi, '$1 [redacted]')
     .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted]')
     .replace(/[A-Za-z0-9+/_-]{24,}/g, '[redacted]')
     .replace(/\s+/g, ' ')

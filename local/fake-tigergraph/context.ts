@@ -36,8 +36,10 @@ export interface FakeTigerGraphQuirks {
   refreshReturnsLifetime?: boolean;
   /** REST++ /version needs a token when authentication is on. Default false. */
   versionRequiresToken?: boolean;
-  /** HTTP status of REST-1101 (PUT/DELETE /requesttoken with only a query string). Default 400. */
+  /** HTTP status of REST-1101 (PUT/DELETE /requesttoken with only a query string, 3.5+). Default 400. */
   queryStringStatus?: number;
+  /** Pre-3.5 behaviour: PUT/DELETE /requesttoken accept `?secret=&token=&lifetime=` instead of REST-1101. Default false. */
+  legacyQueryString?: boolean;
   /** 4.x /gsql/v1/tokens/check answer for a token that does not verify. Default 401. */
   tokenCheckFailure?: Partial<Pick<FakeErrorShape, 'status' | 'message'>>;
   /** Most tokens one 4.x block-list DELETE accepts. Default 20. */
@@ -56,6 +58,7 @@ export interface ResolvedQuirks {
   refreshReturnsLifetime: boolean;
   versionRequiresToken: boolean;
   queryStringStatus: number;
+  legacyQueryString: boolean;
   tokenCheckFailure: { status: number; message: string };
   blockListLimit: number;
   versionString: string;
@@ -82,6 +85,7 @@ export function resolveQuirks(version: 3 | 4, q: FakeTigerGraphQuirks = {}): Res
     refreshReturnsLifetime: q.refreshReturnsLifetime ?? false,
     versionRequiresToken: q.versionRequiresToken ?? false,
     queryStringStatus: q.queryStringStatus ?? 400,
+    legacyQueryString: q.legacyQueryString ?? false,
     tokenCheckFailure: { status: 401, message: 'The token verification failed.', ...q.tokenCheckFailure },
     blockListLimit: q.blockListLimit ?? 20,
     versionString: q.versionString ?? (version === 3 ? '3.10.1' : '4.1.2'),

@@ -92,10 +92,10 @@ function requestToken(ctx: FakeContext, x: Exchange): void {
   let body = jsonBody(x.text);
   if (body === null) return restError(x.res, 400, 'REST-30000', 'The request cannot be processed: the payload is not valid JSON.');
   if (body === undefined && [...x.query.keys()].length > 0) {
-    if (x.method === 'PUT' || x.method === 'DELETE') {
+    if ((x.method === 'PUT' || x.method === 'DELETE') && !q.legacyQueryString) {
       return restError(x.res, q.queryStringStatus, 'REST-1101', 'The request cannot be processed: expected a JSON payload, but a query string was given.');
     }
-    body = Object.fromEntries(x.query.entries()); // pre-3.5 GET /requesttoken?secret=&lifetime=
+    body = Object.fromEntries(x.query.entries()); // pre-3.5 query-string forms (GET always, PUT/DELETE with the quirk)
   }
   body ??= {};
 

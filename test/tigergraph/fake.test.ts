@@ -52,6 +52,16 @@ describe('fake TigerGraph 3.x', () => {
     expect(r.body?.version).toEqual({ edition: 'enterprise', api: 'v2', schema: 0 });
   });
 
+  it('legacyQueryString accepts pre-3.5 PUT/DELETE query strings', async () => {
+    const fake = await start({ version: 3, quirks: { legacyQueryString: true, refreshReturnsLifetime: true } });
+    const token = (await call(`${fake.url}/requesttoken`, post({ secret: SECRET }))).body?.token as string;
+    const put = await call(`${fake.url}/requesttoken?secret=${SECRET}&token=${token}&lifetime=500`, { method: 'PUT' });
+    expect(put.body).toMatchObject({ error: false, expiration: 500, token });
+    const del = await call(`${fake.url}/requesttoken?secret=${SECRET}&token=${token}`, { method: 'DELETE' });
+    expect(del.body).toMatchObject({ error: false, expiration: -1 });
+    expect(fake.isLive(token)).toBe(false);
+  });
+
   it('legacy GET /requesttoken?secret=&lifetime= still issues', async () => {
     const fake = await start({ version: 3 });
     const r = await call(`${fake.url}/requesttoken?secret=${SECRET}&lifetime=100`);

@@ -64,6 +64,11 @@ describe('sanitizeServerMessage', () => {
     expect(out).toContain('wrong');
   });
 
+  it('keeps ordinary words after "basic" or "bearer"', () => {
+    expect(sanitizeServerMessage('basic auth required')).toBe('basic auth required');
+    expect(sanitizeServerMessage('Authorization: Basic YWxpY2U6cGFzc3dvcmQ=')).toBe('Authorization: Basic [redacted]');
+  });
+
   it('truncates long messages', () => {
     expect(sanitizeServerMessage('word '.repeat(200)).length).toBeLessThanOrEqual(301);
   });
