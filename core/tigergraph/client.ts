@@ -6,7 +6,7 @@
  * Every failure becomes a typed error from core/errors.ts; nothing here logs.
  */
 import { currentClock, type Clock } from '../clock.js';
-import { RefreshUnsupportedError, TokenNotFoundError, TransportError } from '../errors.js';
+import { HttpError, RefreshUnsupportedError, TokenNotFoundError, TransportError } from '../errors.js';
 import type { IssuedToken } from '../token-provider.js';
 import type { Credentials } from '../token-secret.js';
 import { asRecord, failureToError, isErrorFlag } from './failures.js';
@@ -103,11 +103,8 @@ export class TigerGraphClient {
       this.ensureOk(res, 'delete', 'DELETE', url, [token]);
       return;
     }
-    const live = await this.checkTokenAtGsql(token, gsql).catch((e: unknown) => {
-      // No check endpoint (404): block-list anyway rather than fail the revoke.
-      if (e instanceof CheckUnavailable) return true;
-      throw e;
-    });
+    // No check endpoint (undefined): block-list anyway rather than fail the revoke.
+    const live = (await this.gsqlCheck(token, gsql)) ?? true;
     if (!live) {
       throw new TokenNotFoundError(`TigerGraph 4.x at ${gsql} does not accept the token any more (expired, block-listed or unknown)`);
     }
@@ -137,8 +134,20 @@ export class TigerGraphClient {
   }
 
   /** 4.x `POST /gsql/v1/tokens/check`: the GSQL server's view of the JWT (signature, expiry, block-list). */
-  async checkTokenAtGsql(token: string, gsqlBase?: string): Promise<boolean> {
-    const gsql = gsqlBase ?? resolveBases(this.conn, '4').gsql;
+  async checkTokenAtGsql(token: string): Promise<boolean> {
+    const { gsql } = resolveBases(this.conn, '4');
+    const live = await this.gsqlCheck(token, gsql);
+    if (live === undefined) {
+      throw new HttpError(
+        `TigerGraph has no POST ${gsql}/gsql/v1/tokens/check (HTTP 404): check gsqlPort and that the server runs TigerGraph 4.x`,
+        404,
+      );
+    }
+    return live;
+  }
+
+  /** true/false from the check endpoint; undefined when the endpoint does not exist (404). */
+  private async gsqlCheck(token: string, gsql: string): Promise<boolean | undefined> {
     const url = `${gsql}/gsql/v1/tokens/check`;
     const res = await this.http.send({
       op: 'check',
@@ -147,7 +156,7 @@ export class TigerGraphClient {
       headers: { authorization: this.gsqlAuthorization() },
       json: { token },
     });
-    if (res.status === 404) throw new CheckUnavailable();
+    if (res.status === 404) return undefined;
     // Failure bodies are UNCONFIRMED: treat any 4xx or `error: true` as "not valid".
     if ((res.status >= 400 && res.status < 500) || (res.status < 300 && isErrorFlag(asRecord(res.body)?.error))) return false;
     this.ensureOk(res, 'check', 'POST', url, [token]);
@@ -273,9 +282,6 @@ export class TigerGraphClient {
     );
   }
 }
-
-/** Internal signal: the 4.x server has no /gsql/v1/tokens/check endpoint. */
-class CheckUnavailable extends Error {}
 
 function basicValue(user: string, password: string): string {
   return Buffer.from(`${user}:${password}`, 'utf8').toString('base64');

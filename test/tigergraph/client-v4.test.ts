@@ -153,3 +153,19 @@ describe('TigerGraph 4.x client against the fake', () => {
     expect(fake.stats().request).toBe(1);
   });
 });
+
+describe('4.x check endpoint missing', () => {
+  it('checkTokenAtGsql throws HttpError 404; delete still block-lists', async () => {
+    // A 3.x layout answers 404 on /gsql/v1/*: a client forced to "4" sees no check endpoint.
+    const fake = await start({ version: 3 });
+    const client = new TigerGraphClient(connFor(fake, { tigergraphVersion: '4' }), { secret: SECRET }, FAST);
+    const e = (await rejection(client.checkTokenAtGsql('a.b.c'))) as HttpError;
+    expect(e).toBeInstanceOf(HttpError);
+    expect(e.status).toBe(404);
+    // The block-list DELETE then also 404s: an HttpError that names the version setting.
+    const d = (await rejection(client.deleteToken('a.b.c'))) as HttpError;
+    expect(d).toBeInstanceOf(HttpError);
+    expect(d.message).toMatch(/tigergraphVersion/);
+    expect(fake.stats()).toMatchObject({ check: 2, delete: 1 });
+  });
+});
