@@ -20,6 +20,7 @@ export interface OperationDeps {
 /** The AWSCURRENT version of a token secret, parsed, with a provider opened only when first needed. */
 export class ManagedSecret {
   private provider?: Promise<TokenProvider>;
+  private previousVersion?: Promise<SecretVersionValue | undefined>;
 
   private constructor(
     readonly secretId: string,
@@ -32,6 +33,17 @@ export class ManagedSecret {
     const current = await deps.store.get(secretId, { stage: AWSCURRENT });
     const secret = parseTokenSecret(current.secretString, `token secret ${secretId}`);
     return new ManagedSecret(secretId, current as SecretVersionValue & { secretString: string }, secret, deps);
+  }
+
+  /** The AWSPREVIOUS version (read once), or undefined when there is none. */
+  previous(): Promise<SecretVersionValue | undefined> {
+    this.previousVersion ??= this.deps.store.tryGet(this.secretId, { stage: AWSPREVIOUS });
+    return this.previousVersion;
+  }
+
+  /** Forget the cached AWSPREVIOUS after its label was removed. */
+  previousGone(): void {
+    this.previousVersion = Promise.resolve(undefined);
   }
 
   providerFor(): Promise<TokenProvider> {
@@ -76,7 +88,9 @@ export async function refreshOrRotate(
           { ...issued, issuedAt: secret.issuedAt ? new Date(secret.issuedAt) : issued.issuedAt },
           { refreshedAt: issued.issuedAt.toISOString() },
         );
+        await managed.previous(); // read before the put moves the label
         const versionId = await deps.store.put(managed.secretId, next);
+        await keepPreviousTracked(managed, deps);
         return { method: 'refresh', versionId, expiresAt: issued.expiresAt.toISOString() };
       } catch (e) {
         if (!(e instanceof RefreshUnsupportedError) && !(e instanceof TokenNotFoundError)) throw e;
@@ -85,6 +99,18 @@ export async function refreshOrRotate(
     }
   }
   return rotateNow(managed.secretId, deps);
+}
+
+/**
+ * Writing the refreshed version makes the service move AWSPREVIOUS onto the version that was
+ * current, which holds the same token. If AWSPREVIOUS was tracking an older, not yet revoked token,
+ * the label is moved back to it so the sweep still revokes it after the grace period.
+ */
+async function keepPreviousTracked(managed: ManagedSecret, deps: OperationDeps): Promise<void> {
+  const previous = await managed.previous(); // as it was before the put
+  const previousToken = previous?.secretString ? stringField(previous.secretString, 'token') : undefined;
+  if (!previous || !previousToken || previousToken === managed.secret.token) return;
+  await deps.store.moveStage(managed.secretId, AWSPREVIOUS, previous.versionId, managed.current.versionId);
 }
 
 /** Starts a rotation through Secrets Manager and reads back the new version's expiry if it is stored already. */
@@ -119,11 +145,12 @@ export async function revokePrevious(
   deps: OperationDeps,
   options: { graceSeconds: number; force?: boolean },
 ): Promise<RevokeOutcome> {
-  const previous = await deps.store.tryGet(managed.secretId, { stage: AWSPREVIOUS });
+  const previous = await managed.previous();
   if (!previous?.secretString) return 'none';
   const previousToken = stringField(previous.secretString, 'token');
   if (!previousToken) {
     await deps.store.removeStage(managed.secretId, AWSPREVIOUS, previous.versionId);
+    managed.previousGone();
     return 'none';
   }
   if (previousToken === managed.secret.token) return 'same-as-current';
@@ -133,6 +160,7 @@ export async function revokePrevious(
   }
   const { revoked } = await (await managed.providerFor()).revoke(previousToken);
   await deps.store.removeStage(managed.secretId, AWSPREVIOUS, previous.versionId);
+  managed.previousGone();
   return revoked ? 'revoked' : 'already-gone';
 }
 

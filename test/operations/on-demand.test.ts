@@ -91,10 +91,19 @@ describe('on-demand actions', () => {
   });
 
   it('refresh extends the token in place on a refresh-capable provider', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSPREVIOUS' }).rejects(notFound());
     const result = await perform({ action: 'refresh', secretId: ID, lifetimeSeconds: 7200 }, deps());
     expect(result).toMatchObject({ method: 'refresh' });
     expect(Date.parse((result as { expiresAt: string }).expiresAt) - clock.now()).toBeGreaterThan(7000_000);
     expect(JSON.stringify(result)).not.toContain(currentToken);
+  });
+
+  it('refresh keeps an older, not yet revoked previous token on AWSPREVIOUS so it is still revoked later', async () => {
+    const old = await provider.issue();
+    sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSPREVIOUS' }).resolves({ VersionId: 'v1', SecretString: JSON.stringify({ token: old.token }) });
+    await perform({ action: 'refresh', secretId: ID }, deps());
+    const calls = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([{ SecretId: ID, VersionStage: 'AWSPREVIOUS', MoveToVersionId: 'v1', RemoveFromVersionId: 'v2' }]);
   });
 
   it('refresh rotates where the provider cannot refresh', async () => {

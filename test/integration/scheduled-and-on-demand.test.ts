@@ -1,0 +1,164 @@
+/**
+ * Scheduled refresh and on-demand handlers end to end: real SDK over HTTP against the local
+ * endpoint (settings from its SSM), the TigerGraph client against the fakes, time moved on the
+ * shared clock instead of sleeping.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { handler as scheduled } from '../../functions/scheduled-refresh/handler.js';
+import { handler as onDemand } from '../../functions/on-demand/handler.js';
+import { lambdaContext } from '../../local/lambda-context.js';
+
+const DAY = 86_400;
+let stack: LocalStack;
+let counter = 0;
+
+beforeAll(async () => {
+  process.env.TG_HTTP_TIMEOUT_MS = '1000';
+  process.env.TG_HTTP_BASE_DELAY_MS = '5';
+  stack = await startLocalStack();
+  await stack.putSettings({ refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 4 });
+});
+afterAll(async () => stack.close());
+beforeEach(() => {
+  stack.tg3.setFaults({});
+  stack.tg4.setFaults({});
+});
+
+async function current(arn: string) {
+  const out = await stack.secretsManager.send(new GetSecretValueCommand({ SecretId: arn }));
+  return { versionId: out.VersionId!, value: JSON.parse(out.SecretString!) as Record<string, unknown> & { token: string; expiresAt: string } };
+}
+const sweep = (secretIds?: string[]) => scheduled(secretIds ? { secretIds } : { 'detail-type': 'Scheduled Event', source: 'aws.events' }, lambdaContext('scheduled-refresh', 300_000));
+const invoke = (event: Record<string, unknown>) => onDemand(event, lambdaContext('on-demand'));
+
+describe('scheduled refresh', () => {
+  it('leaves far tokens alone, refreshes a due 3.x token in place and rotates a due 4.x token', async () => {
+    const far = await stack.createTokenSecret(`it/sched/far-${++counter}`, { version: 3, fields: { lifetimeSeconds: 30 * DAY } });
+    const due3 = await stack.createTokenSecret(`it/sched/due3-${++counter}`, { version: 3, fields: { lifetimeSeconds: 2 * DAY } });
+    const due4 = await stack.createTokenSecret(`it/sched/due4-${++counter}`, { version: 4, fields: { lifetimeSeconds: 2 * DAY } });
+    const [farBefore, due3Before, due4Before] = await Promise.all([current(far), current(due3), current(due4)]);
+    stack.clock.advance(3600);
+
+    const result = await sweep([far, due3, due4]);
+    expect(result).toEqual({ checked: 3, refreshed: 1, rotated: 1, revoked: 0, skipped: 0, failed: [] });
+
+    const [farAfter, due3After, due4After] = await Promise.all([current(far), current(due3), current(due4)]);
+    expect(farAfter.versionId).toBe(farBefore.versionId);
+    // 3.x: same token, later expiry, recorded as a new AWSCURRENT version.
+    expect(due3After.value.token).toBe(due3Before.value.token);
+    expect(due3After.versionId).not.toBe(due3Before.versionId);
+    expect(Date.parse(due3After.value.expiresAt)).toBeGreaterThan(Date.parse(due3Before.value.expiresAt));
+    expect(stack.tg3.isLive(due3After.value.token)).toBe(true);
+    // 4.x: a new token through the rotation hook; the old one is still valid for the grace period.
+    expect(due4After.value.token).not.toBe(due4Before.value.token);
+    expect(stack.tg4.isLive(due4After.value.token)).toBe(true);
+    expect(stack.tg4.isLive(due4Before.value.token)).toBe(true);
+  });
+
+  it('rotates an expired token instead of refreshing it', async () => {
+    const arn = await stack.createTokenSecret(`it/sched/expired-${++counter}`, { version: 3, fields: { lifetimeSeconds: 600 } });
+    const before = await current(arn);
+    stack.clock.advance(3600);
+    expect(stack.tg3.isLive(before.value.token)).toBe(false);
+    const result = await sweep([arn]);
+    expect(result).toMatchObject({ refreshed: 0, rotated: 1, failed: [] });
+    const after = await current(arn);
+    expect(after.value.token).not.toBe(before.value.token);
+    expect(stack.tg3.isLive(after.value.token)).toBe(true);
+  });
+
+  it('revokes the previous token only after the grace period, and only once', async () => {
+    const arn = await stack.createTokenSecret(`it/sched/revoke-${++counter}`, { version: 4, fields: { lifetimeSeconds: 30 * DAY } });
+    const first = await current(arn);
+    await invoke({ action: 'request', secretId: arn });
+    const second = await current(arn);
+    expect(second.value.token).not.toBe(first.value.token);
+
+    expect(await sweep([arn])).toMatchObject({ revoked: 0 });
+    expect(stack.tg4.isLive(first.value.token)).toBe(true);
+
+    stack.clock.advance(3601);
+    const deletesBefore = stack.tg4.stats().delete;
+    expect(await sweep([arn])).toMatchObject({ revoked: 1, failed: [] });
+    expect(stack.tg4.isLive(first.value.token)).toBe(false);
+    expect(stack.tg4.isLive(second.value.token)).toBe(true);
+
+    expect(await sweep([arn])).toMatchObject({ revoked: 0 });
+    expect(stack.tg4.stats().delete).toBe(deletesBefore + 1);
+  });
+
+  it('a mix of healthy and failing secrets gives the right summary, found by tag', async () => {
+    const unique = ++counter;
+    const healthy = await stack.createTokenSecret(`it/sched/mix-ok-${unique}`, { version: 3, fields: { lifetimeSeconds: 2 * DAY } });
+    const broken = await stack.createTokenSecret(`it/sched/mix-bad-${unique}`, { version: 3, rotate: false, credentials: { secret: 'wrong-secret-value' } });
+    const result = await sweep();
+    expect(result.failed.map((f) => f.secretId)).toContain(broken);
+    expect(result.failed.map((f) => f.secretId)).not.toContain(healthy);
+    const brokenFailure = result.failed.find((f) => f.secretId === broken)!;
+    expect(brokenFailure.error).not.toContain('wrong-secret-value');
+    expect(result.checked).toBeGreaterThanOrEqual(2);
+    expect(result.checked).toBe(result.failed.length + (result.checked - result.failed.length));
+    expect(stack.tg3.isLive((await current(healthy)).value.token)).toBe(true);
+  });
+
+  it('rejects a malformed secretIds list with a ValidationError', async () => {
+    await expect(scheduled({ secretIds: 'not-a-list' }, lambdaContext('scheduled-refresh'))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('secretIds'),
+    });
+  });
+});
+
+describe('on-demand', () => {
+  it('status, request, refresh and delete behave as the contract says and never return a token', async () => {
+    const arn = await stack.createTokenSecret(`it/od/${++counter}`, { version: 3 });
+    const first = await current(arn);
+
+    const status = (await invoke({ action: 'status', secretId: arn })) as Record<string, unknown>;
+    expect(status).toMatchObject({ secretId: arn, versionId: first.versionId, expiresAt: first.value.expiresAt, tigergraphVersion: '3' });
+    expect(status.secondsLeft).toBeGreaterThan(0);
+
+    const requested = (await invoke({ action: 'request', secretId: arn })) as { versionId: string; expiresAt: string };
+    const second = await current(arn);
+    expect(requested.versionId).toBe(second.versionId);
+    expect(requested.expiresAt).toBe(second.value.expiresAt);
+
+    stack.clock.advance(60);
+    const refreshed = (await invoke({ action: 'refresh', secretId: arn, lifetimeSeconds: 7200 })) as { expiresAt: string; method: string };
+    expect(refreshed.method).toBe('refresh');
+    expect(Date.parse(refreshed.expiresAt) - stack.clock.now()).toBeGreaterThan(7100_000);
+
+    await expect(invoke({ action: 'delete', secretId: arn, token: second.value.token })).rejects.toMatchObject({ name: 'ValidationError' });
+    expect(stack.tg3.isLive(second.value.token)).toBe(true);
+
+    expect(await invoke({ action: 'delete', secretId: arn })).toEqual({ deleted: true });
+    expect(stack.tg3.isLive(first.value.token)).toBe(false);
+    expect(stack.tg3.isLive(second.value.token)).toBe(true);
+
+    for (const result of [status, requested, refreshed]) {
+      expect(JSON.stringify(result)).not.toContain(first.value.token);
+      expect(JSON.stringify(result)).not.toContain(second.value.token);
+    }
+  });
+
+  it('refresh on 4.x rotates', async () => {
+    const arn = await stack.createTokenSecret(`it/od/${++counter}`, { version: 4 });
+    const before = await current(arn);
+    const result = (await invoke({ action: 'refresh', secretId: arn })) as { method: string; expiresAt: string };
+    expect(result.method).toBe('rotate');
+    expect((await current(arn)).value.token).not.toBe(before.value.token);
+  });
+
+  it.each([
+    [{ action: 'status' }, 'secretId'],
+    [{ action: 'explode', secretId: 'x' }, 'action'],
+  ])('rejects %j with a ValidationError naming %s', async (event, field) => {
+    await expect(invoke(event)).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringContaining(field) });
+  });
+
+  it('a secret that does not exist fails with the service error, not a crash', async () => {
+    await expect(invoke({ action: 'status', secretId: 'does/not/exist' })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
