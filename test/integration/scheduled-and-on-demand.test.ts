@@ -30,7 +30,9 @@ async function current(arn: string) {
   const out = await stack.secretsManager.send(new GetSecretValueCommand({ SecretId: arn }));
   return { versionId: out.VersionId!, value: JSON.parse(out.SecretString!) as Record<string, unknown> & { token: string; expiresAt: string } };
 }
-const sweep = (secretIds?: string[]) => scheduled(secretIds ? { secretIds } : { 'detail-type': 'Scheduled Event', source: 'aws.events' }, lambdaContext('scheduled-refresh', 300_000));
+// The settings middleware adds `settings` to the context; the handler's type asks for it up front.
+const context = (name: string, timeoutMs?: number) => lambdaContext(name, timeoutMs) as Parameters<typeof scheduled>[1];
+const sweep = (secretIds?: string[]) => scheduled(secretIds ? { secretIds } : { 'detail-type': 'Scheduled Event', source: 'aws.events' }, context('scheduled-refresh', 300_000));
 const invoke = (event: Record<string, unknown>) => onDemand(event, lambdaContext('on-demand'));
 
 describe('scheduled refresh', () => {
@@ -104,7 +106,7 @@ describe('scheduled refresh', () => {
   });
 
   it('rejects a malformed secretIds list with a ValidationError', async () => {
-    await expect(scheduled({ secretIds: 'not-a-list' }, lambdaContext('scheduled-refresh'))).rejects.toMatchObject({
+    await expect(scheduled({ secretIds: 'not-a-list' }, context('scheduled-refresh'))).rejects.toMatchObject({
       name: 'ValidationError',
       message: expect.stringContaining('secretIds'),
     });
