@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { clearCache } from '@middy/util';
 import { OffsetClock, setClock } from '../core/clock.js';
+import { closeAllAgents } from '../core/tigergraph/index.js';
 import { DEFAULT_SETTINGS_PARAMETER, type Settings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
@@ -138,7 +140,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     async close() {
       secretsManager.destroy();
       ssm.destroy();
-      await Promise.all([aws.close(), tg3.close(), tg4.close()]);
+      // @middy/ssm keeps a refresh timer for its cache; a local process must drop it to exit.
+      clearCache();
+      await Promise.all([aws.close(), tg3.close(), tg4.close(), closeAllAgents()]);
     },
   };
 }
