@@ -1,0 +1,106 @@
+/**
+ * `npm run invoke -- <rotation|scheduled-refresh|on-demand> <event.json>`: runs one handler in
+ * process with an event file and prints its result (exit 0) or its error (exit 1).
+ *
+ * With AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SECRETS_MANAGER set (for example to `npm run
+ * serve:local`), the handler talks to that endpoint. Without them it starts an embedded local
+ * stack with the demo secrets demo/tigergraph3 and demo/tigergraph4 (as serve:local does), and a
+ * rotation step event runs after the steps before it, as Secrets Manager would have run them.
+ */
+import { readFile } from 'node:fs/promises';
+
+const FUNCTIONS = ['rotation', 'scheduled-refresh', 'on-demand'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+const [fn, file] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const verbose = process.argv.includes('--verbose');
+process.env.POWERTOOLS_LOG_LEVEL ??= verbose ? 'INFO' : 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+async function readEvent(path: string | undefined): Promise<unknown> {
+  if (!path) throw new UsageError('missing <event.json>: usage: npm run invoke -- <rotation|scheduled-refresh|on-demand> <event.json>');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read event file ${path}: check the path (samples are in events/)`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`event file ${path} is not valid JSON`);
+  }
+}
+
+async function loadHandler(name: FunctionName): Promise<(event: unknown, context: never) => Promise<unknown>> {
+  switch (name) {
+    case 'rotation':
+      return (await import('../functions/rotation/handler.js')).handler as never;
+    case 'scheduled-refresh':
+      return (await import('../functions/scheduled-refresh/handler.js')).handler as never;
+    case 'on-demand':
+      return (await import('../functions/on-demand/handler.js')).handler as never;
+  }
+}
+
+async function run(): Promise<void> {
+  if (!FUNCTIONS.includes(fn as FunctionName)) {
+    throw new UsageError(`first argument: expected one of ${FUNCTIONS.join(', ')}, got ${fn === undefined ? 'nothing' : JSON.stringify(fn)}`);
+  }
+  const name = fn as FunctionName;
+  const event = await readEvent(file);
+  const { lambdaContext } = await import('./lambda-context.js');
+  const external = Boolean(process.env.AWS_ENDPOINT_URL ?? process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER);
+  let close: () => Promise<void> = async () => undefined;
+
+  if (!external) {
+    const { startLocalStack } = await import('./stack.js');
+    const stack = await startLocalStack();
+    close = () => stack.close();
+    await stack.createTokenSecret('demo/tigergraph3', { version: 3 });
+    await stack.createTokenSecret('demo/tigergraph4', { version: 4 });
+    process.stderr.write(`(embedded local stack at ${stack.aws.url} with demo/tigergraph3 and demo/tigergraph4; set AWS_ENDPOINT_URL to use another endpoint)\n`);
+    if (name === 'rotation') await prepareRotation(stack, event, lambdaContext);
+  }
+  try {
+    const handler = await loadHandler(name);
+    const result = await handler(event, lambdaContext(name, 300_000) as never);
+    process.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * Embedded mode only: make the event's ClientRequestToken an AWSPENDING version (as RotateSecret
+ * does) and run the steps before the requested one, so a single step can be tried on its own.
+ */
+async function prepareRotation(
+  stack: import('./stack.js').LocalStack,
+  event: unknown,
+  lambdaContext: typeof import('./lambda-context.js').lambdaContext,
+): Promise<void> {
+  const e = event as { SecretId?: unknown; ClientRequestToken?: unknown; Step?: unknown };
+  if (typeof e.SecretId !== 'string' || typeof e.ClientRequestToken !== 'string' || !STEPS.includes(e.Step as never)) return;
+  const snapshot = stack.aws.inspectSecret(e.SecretId);
+  if (!snapshot || snapshot.versions.some((v) => v.versionId === e.ClientRequestToken)) return;
+  const { RotateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { handler } = await import('../functions/rotation/handler.js');
+  stack.aws.setRotationInvoker(undefined);
+  await stack.secretsManager.send(new RotateSecretCommand({ SecretId: e.SecretId, ClientRequestToken: e.ClientRequestToken }));
+  for (const step of STEPS.slice(0, STEPS.indexOf(e.Step as (typeof STEPS)[number]))) {
+    await handler({ SecretId: e.SecretId, ClientRequestToken: e.ClientRequestToken, Step: step }, lambdaContext('rotation'));
+    process.stderr.write(`(embedded: ran ${step} first)\n`);
+  }
+}
+
+run().catch((error: unknown) => {
+  const e = error as Error;
+  process.stderr.write(`${e.name ?? 'Error'}: ${e.message ?? String(error)}\n`);
+  process.exitCode = 1;
+});

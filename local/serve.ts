@@ -1,0 +1,68 @@
+/**
+ * `npm run serve:local`: the local Secrets Manager/SSM endpoint and the fake TigerGraph servers as
+ * long-running servers, for the AWS CLI or your own code. The first stdout line is one JSON object
+ * (see CONTRACT.md); everything else goes to stderr. RotateSecret runs this project's rotation
+ * handler in process, whatever RotationLambdaARN names. Two demo token secrets are created and
+ * rotated at start: demo/tigergraph3 and demo/tigergraph4.
+ *
+ *   npm run serve:local -- [--port 4566] [--no-demo] [--verbose]
+ */
+const args = process.argv.slice(2);
+process.env.POWERTOOLS_LOG_LEVEL ??= args.includes('--verbose') ? 'INFO' : 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+function option(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function serve(): Promise<void> {
+  const { startLocalStack } = await import('./stack.js');
+  const port = Number(option('--port') ?? process.env.TG_LOCAL_AWS_PORT ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected a port number 0-65535`);
+  const stack = await startLocalStack({ awsPort: port });
+  if (!args.includes('--no-demo')) {
+    await stack.createTokenSecret('demo/tigergraph3', { version: 3 });
+    await stack.createTokenSecret('demo/tigergraph4', { version: 4 });
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      secretsManager: stack.aws.url,
+      ssm: stack.aws.url,
+      tigergraph3: stack.tg3.url,
+      tigergraph4: stack.tg4.url,
+      tigergraphSecret: stack.tigergraphSecret,
+    })}\n`,
+  );
+  const url = stack.aws.url;
+  process.stderr.write(
+    [
+      `Local endpoints are up. Try (any credentials work):`,
+      `  export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+      `  aws secretsmanager describe-secret --secret-id demo/tigergraph3`,
+      `  aws secretsmanager rotate-secret --secret-id demo/tigergraph4 --rotation-lambda-arn arn:aws:lambda:us-east-1:000000000000:function:rotation`,
+      `  npm run invoke -- on-demand events/on-demand/status.json`,
+      `Stop with Ctrl-C.`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: shutting down\n`);
+    stack.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+serve().catch((error: unknown) => {
+  const e = error as Error;
+  process.stderr.write(`serve:local failed: ${e.name}: ${e.message}\n`);
+  process.exit(1);
+});

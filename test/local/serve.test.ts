@@ -1,0 +1,49 @@
+/** `npm run serve:local`: first line JSON, the SDK works against it, RotateSecret runs the handler, clean shutdown. */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient, ParameterNotFound } from '@aws-sdk/client-ssm';
+
+describe('npm run serve:local', () => {
+  it('prints the endpoints as JSON, serves the SDK, rotates through the handler and stops on SIGTERM', { timeout: 90_000 }, async () => {
+    const env = { ...process.env };
+    delete env.AWS_ENDPOINT_URL;
+    // Its own process group, so the signal reaches npm, tsx and the server as Ctrl-C would.
+    const child = spawn('npm', ['run', '--silent', 'serve:local'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    try {
+      const firstLine = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no first line within 60 s')), 60_000);
+        createInterface({ input: child.stdout }).once('line', (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        });
+      });
+      const info = JSON.parse(firstLine) as Record<string, string>;
+      expect(Object.keys(info).sort()).toEqual(['secretsManager', 'ssm', 'tigergraph3', 'tigergraph4', 'tigergraphSecret']);
+      for (const key of ['secretsManager', 'ssm', 'tigergraph3', 'tigergraph4']) expect(info[key]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+      const config = { endpoint: info.secretsManager, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
+      const sm = new SecretsManagerClient(config);
+      const before = await sm.send(new GetSecretValueCommand({ SecretId: 'demo/tigergraph4' }));
+      const rotated = await sm.send(
+        new RotateSecretCommand({ SecretId: 'demo/tigergraph4', RotationLambdaARN: 'arn:aws:lambda:us-east-1:000000000000:function:rotation' }),
+      );
+      const after = await sm.send(new GetSecretValueCommand({ SecretId: 'demo/tigergraph4' }));
+      expect(after.VersionId).toBe(rotated.VersionId);
+      expect(JSON.parse(after.SecretString!).token).not.toBe(JSON.parse(before.SecretString!).token);
+      const described = await sm.send(new DescribeSecretCommand({ SecretId: 'demo/tigergraph4' }));
+      expect(Object.values(described.VersionIdsToStages!).flat()).not.toContain('AWSPENDING');
+      await expect(new SSMClient({ ...config, endpoint: info.ssm }).send(new GetParameterCommand({ Name: '/nope' }))).rejects.toBeInstanceOf(ParameterNotFound);
+      sm.destroy();
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+    await exited;
+    expect(stderr).toMatch(/SIGTERM: shutting down/);
+    expect(stderr).not.toMatch(/serve:local failed/);
+  });
+});
