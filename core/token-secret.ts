@@ -10,21 +10,35 @@ const isoInstant = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /Z$|
   message: 'expected a UTC ISO-8601 timestamp such as 2026-12-22T10:00:00.000Z',
 });
 
-const hostUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected a URL with scheme and host, e.g. https://tg.example.com' });
-    return;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    ctx.addIssue({ code: 'custom', message: 'expected an https:// (or, for local runs, http://) URL' });
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: 'expected scheme, host and optional port only: no path, query or user info' });
-  }
-});
+/**
+ * A TigerGraph host: scheme, host and optional port only. `schemes` narrows the accepted schemes
+ * (the CDK config accepts https only; the token secret also http, which the client then refuses
+ * unless allowInsecureHttp is set).
+ */
+export function hostUrlSchema(schemes: ReadonlyArray<'https:' | 'http:'> = ['https:', 'http:']) {
+  return z.string().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a URL with scheme and host, e.g. https://tg.example.com' });
+      return;
+    }
+    if (!schemes.includes(url.protocol as 'https:' | 'http:')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: schemes.includes('http:')
+          ? 'expected an https:// (or, for local runs, http://) URL'
+          : 'expected an https:// URL (deployed functions never use plain HTTP)',
+      });
+    }
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'expected scheme, host and optional port only: no path, query or user info' });
+    }
+  });
+}
+
+const hostUrl = hostUrlSchema();
 
 const port = z.number().int().min(1).max(65535);
 

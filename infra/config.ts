@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { hostUrlSchema } from '../core/token-secret.js';
 
 /** Secrets Manager cannot rotate more often than every 4 hours, nor less often than every 1000 days. */
 export const MIN_ROTATION_INTERVAL_HOURS = 4;
@@ -14,21 +15,7 @@ export const MAX_ROTATION_INTERVAL_HOURS = 1000 * 24;
 const port = z.number().int().min(1).max(65535);
 
 /** `https://host[:port]` only: deployed functions never talk to TigerGraph over plain HTTP. */
-const httpsHost = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected a URL with scheme and host, e.g. https://tg.example.com' });
-    return;
-  }
-  if (url.protocol !== 'https:') {
-    ctx.addIssue({ code: 'custom', message: 'expected an https:// URL (deployed functions never use plain HTTP)' });
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: 'expected scheme, host and optional port only: no path, query or user info' });
-  }
-});
+const httpsHost = hostUrlSchema(['https:']);
 
 /**
  * A complete secret ARN: Secrets Manager appends `-` and 6 random characters to the name. IAM

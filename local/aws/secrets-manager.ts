@@ -269,22 +269,7 @@ export class SecretsManagerStore {
   }
 
   private describeSecret(input: Input): JsonObject {
-    const s = this.resolve(input.string('SecretId'));
-    const out: JsonObject = {
-      ARN: s.arn,
-      Name: s.name,
-      RotationEnabled: s.rotationEnabled,
-      LastChangedDate: epochSeconds(s.lastChangedMs),
-      CreatedDate: epochSeconds(s.createdMs),
-      Tags: tagList(s.tags),
-      VersionIdsToStages: versionsToStages(s),
-    };
-    if (s.description !== undefined) out.Description = s.description;
-    if (s.kmsKeyId !== undefined) out.KmsKeyId = s.kmsKeyId;
-    Object.assign(out, rotationFields(s));
-    if (s.lastAccessedMs !== undefined) out.LastAccessedDate = epochSeconds(s.lastAccessedMs);
-    if (s.deletionDateMs !== undefined) out.DeletedDate = epochSeconds(s.deletionDateMs);
-    return out;
+    return this.secretFields(this.resolve(input.string('SecretId')), 'VersionIdsToStages');
   }
 
   private getSecretValue(input: Input): JsonObject {
@@ -739,6 +724,11 @@ export class SecretsManagerStore {
   }
 
   private listEntry(s: SecretRecord): JsonObject {
+    return this.secretFields(s, 'SecretVersionsToStages');
+  }
+
+  /** DescribeSecret and ListSecrets describe a secret alike; only the name of the stages map differs. */
+  private secretFields(s: SecretRecord, stagesKey: 'VersionIdsToStages' | 'SecretVersionsToStages'): JsonObject {
     const out: JsonObject = {
       ARN: s.arn,
       Name: s.name,
@@ -746,7 +736,7 @@ export class SecretsManagerStore {
       LastChangedDate: epochSeconds(s.lastChangedMs),
       CreatedDate: epochSeconds(s.createdMs),
       Tags: tagList(s.tags),
-      SecretVersionsToStages: versionsToStages(s),
+      [stagesKey]: versionsToStages(s),
     };
     if (s.description !== undefined) out.Description = s.description;
     if (s.kmsKeyId !== undefined) out.KmsKeyId = s.kmsKeyId;
