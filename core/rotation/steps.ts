@@ -49,8 +49,10 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   const description = await deps.store.describe(secretId);
   const stages = checkVersion(description, versionId);
   if (stages.includes(AWSCURRENT)) {
-    // A retried finishSecret may find the move done but AWSPENDING still attached: finish the cleanup.
-    if (step === 'finishSecret') await removePendingEverywhere(description, deps);
+    // A retried finishSecret may find the move done but AWSPENDING still attached to this version:
+    // finish the cleanup. Only on this version: AWSPENDING on another one belongs to a newer
+    // rotation in progress, which a late duplicate of this step must not break.
+    if (step === 'finishSecret' && stages.includes(AWSPENDING)) await deps.store.removeStage(description.arn, AWSPENDING, versionId);
     return { step, versionId, outcome: 'already-current' };
   }
   switch (step) {
