@@ -89,7 +89,10 @@ export async function refreshOrRotate(
           { refreshedAt: issued.issuedAt.toISOString() },
         );
         await managed.previous(); // read before the put moves the label
-        const versionId = await deps.store.put(managed.secretId, next);
+        // Only over the version this refresh started from: a rotation that finished meanwhile
+        // (e.g. an operator's request because the token leaked) must not be undone.
+        const versionId = await deps.store.putIfCurrent(managed.secretId, next, current.versionId);
+        if (versionId === undefined) throw concurrentChange(managed.secretId, 'refreshing');
         await keepPreviousTracked(managed, deps);
         return { method: 'refresh', versionId, expiresAt: issued.expiresAt.toISOString() };
       } catch (e) {
@@ -99,6 +102,13 @@ export async function refreshOrRotate(
     }
   }
   return rotateNow(managed.secretId, deps);
+}
+
+/** AWSCURRENT moved between our read and our write; the newer version stays and nothing was overwritten. */
+export function concurrentChange(secretId: string, doing: string): RotationStateError {
+  return new RotationStateError(
+    `AWSCURRENT of ${secretId} changed while ${doing} (a concurrent rotation or refresh); the newer version stays current and nothing was overwritten`,
+  );
 }
 
 /**

@@ -19,6 +19,8 @@ import {
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
 export const AWSPREVIOUS = 'AWSPREVIOUS';
+/** Transient label of a version written by `putIfCurrent` until it becomes AWSCURRENT. */
+export const STAGED = 'TGSTAGED';
 
 export interface SecretDescription {
   arn: string;
@@ -94,6 +96,29 @@ export class SecretStore {
       }),
     );
     return out.VersionId ?? options.clientRequestToken ?? '';
+  }
+
+  /**
+   * Writes a new version and makes it AWSCURRENT only if AWSCURRENT is still on `expectedCurrent`:
+   * the value is stored under a transient label, then AWSCURRENT is moved with RemoveFromVersionId,
+   * which the service refuses when the label has moved on. So a value built from an earlier read
+   * never replaces a newer AWSCURRENT (a rotation that finished meanwhile). Resolves the new
+   * version id, or undefined when AWSCURRENT had moved (the new version is then left unlabelled).
+   */
+  async putIfCurrent(secretId: string, secretString: string, expectedCurrent: string): Promise<string | undefined> {
+    const versionId = await this.put(secretId, secretString, { stages: [STAGED] });
+    try {
+      await this.moveStage(secretId, AWSCURRENT, versionId, expectedCurrent);
+      return versionId;
+    } catch (e) {
+      if ((e as { name?: string }).name !== 'InvalidParameterException') throw e;
+      const holder = versionWithStage((await this.describe(secretId)).versions, AWSCURRENT);
+      if (holder === expectedCurrent) throw e;
+      return undefined;
+    } finally {
+      // The label only marks the write in flight; a failure to remove it changes nothing that matters.
+      await this.removeStage(secretId, STAGED, versionId).catch(() => undefined);
+    }
   }
 
   /** Moves `stage` to `toVersionId`, removing it from `fromVersionId` (required by the service when the label is elsewhere). */

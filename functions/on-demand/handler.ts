@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { currentClock } from '../../core/clock.js';
 import {
+  concurrentChange,
   ManagedSecret,
   refreshOrRotate,
   revokeGiven,
@@ -16,7 +17,6 @@ import {
   type OperationDeps,
   type TokenStatus,
 } from '../../core/operations/token-ops.js';
-import { AWSCURRENT } from '../../core/secrets/store.js';
 import { toValidationError } from '../../core/token-secret.js';
 import { createLogger, errorFields, openProvider, secretStore } from '../lib/runtime.js';
 
@@ -54,7 +54,8 @@ export async function perform(event: OnDemandEvent, deps: OperationDeps): Promis
       if (event.lifetimeSeconds !== undefined && event.lifetimeSeconds !== managed.secret.lifetimeSeconds) {
         // The rotation reads the lifetime from AWSCURRENT, so a new lifetime is recorded there first (same token).
         const next = JSON.stringify({ ...(JSON.parse(managed.current.secretString) as object), lifetimeSeconds: event.lifetimeSeconds });
-        await deps.store.put(event.secretId, next, { stages: [AWSCURRENT] });
+        const written = await deps.store.putIfCurrent(event.secretId, next, managed.current.versionId);
+        if (written === undefined) throw concurrentChange(event.secretId, 'recording the new lifetime');
       }
       const result = await rotateNow(event.secretId, deps);
       return { versionId: result.versionId, expiresAt: result.expiresAt ?? null };

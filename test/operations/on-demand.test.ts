@@ -103,7 +103,11 @@ describe('on-demand actions', () => {
     sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSPREVIOUS' }).resolves({ VersionId: 'v1', SecretString: JSON.stringify({ token: old.token }) });
     await perform({ action: 'refresh', secretId: ID }, deps());
     const calls = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
-    expect(calls).toEqual([{ SecretId: ID, VersionStage: 'AWSPREVIOUS', MoveToVersionId: 'v1', RemoveFromVersionId: 'v2' }]);
+    expect(calls).toEqual([
+      { SecretId: ID, VersionStage: 'AWSCURRENT', MoveToVersionId: 'v3', RemoveFromVersionId: 'v2' },
+      { SecretId: ID, VersionStage: 'TGSTAGED', RemoveFromVersionId: 'v3' },
+      { SecretId: ID, VersionStage: 'AWSPREVIOUS', MoveToVersionId: 'v1', RemoveFromVersionId: 'v2' },
+    ]);
   });
 
   it('refresh rotates where the provider cannot refresh', async () => {

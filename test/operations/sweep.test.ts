@@ -78,7 +78,12 @@ describe('sweep: refresh or rotate', () => {
     const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
     expect(summary).toMatchObject({ refreshed: 1, rotated: 0, failed: [] });
     const put = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
-    expect(put.VersionStages).toBeUndefined(); // default: becomes AWSCURRENT
+    // Written under a transient label, then made AWSCURRENT only over the version it was read from.
+    expect(put.VersionStages).toEqual(['TGSTAGED']);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: 'a', VersionStage: 'AWSCURRENT', MoveToVersionId: 'new-version', RemoveFromVersionId: 'a-cur' },
+      { SecretId: 'a', VersionStage: 'TGSTAGED', RemoveFromVersionId: 'new-version' },
+    ]);
     const stored = JSON.parse(put.SecretString!);
     expect(stored.token).toBe(token);
     expect(stored.team).toBe('x');
