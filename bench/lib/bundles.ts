@@ -1,0 +1,109 @@
+/**
+ * Builds what the bench runs: each function and the baseline handler exactly as the CDK app
+ * bundles them (infra/bundling.ts), and the child-process scripts (bench/child/*.ts) as plain
+ * Node ESM so a child starts without a TypeScript loader.
+ */
+import { mkdir, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING } from '../../infra/bundling.js';
+import { BENCH_DIR } from './options.js';
+
+export const FUNCTION_NAMES = ['rotation', 'scheduled-refresh', 'on-demand'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+export type BundleName = FunctionName | 'baseline';
+
+export interface BuiltBundle {
+  name: BundleName;
+  entry: string;
+  /** Absolute path of index.mjs. */
+  file: string;
+  /** Minified JS, without the source map. */
+  bytes: number;
+  mapBytes: number;
+  /** esbuild's metafile for this one output (inputs with bytesInOutput). */
+  inputs: Metafile['outputs'][string]['inputs'];
+  buildMs: number;
+}
+
+export type Bundles = Record<BundleName, BuiltBundle>;
+
+export const BASELINE_ENTRY = path.join(BENCH_DIR, 'baseline', 'handler.ts');
+
+function entryOf(name: BundleName): string {
+  return name === 'baseline' ? BASELINE_ENTRY : functionEntry(name);
+}
+
+export async function buildBundle(name: BundleName, workDir: string): Promise<BuiltBundle> {
+  const outDir = path.join(workDir, 'bundles', name);
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const outfile = path.join(outDir, LAMBDA_BUNDLING.outFile);
+  const started = performance.now();
+  const result = await build({ ...esbuildOptionsFor(entryOf(name), outfile), metafile: true, write: true });
+  const buildMs = performance.now() - started;
+  const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.mjs'));
+  if (!output) throw new Error(`esbuild produced no .mjs for ${name}`);
+  const [bytes, mapBytes] = await Promise.all([stat(outfile).then((s) => s.size), stat(`${outfile}.map`).then((s) => s.size)]);
+  return { name, entry: entryOf(name), file: outfile, bytes, mapBytes, inputs: output[1].inputs, buildMs };
+}
+
+const cache = new Map<string, Promise<Bundles>>();
+
+/** All four bundles, built once per work directory per bench run (sequentially: 2 cores). */
+export function buildAllBundles(workDir: string): Promise<Bundles> {
+  let pending = cache.get(workDir);
+  if (!pending) {
+    pending = (async () => {
+      const out: Partial<Bundles> = {};
+      for (const name of ['baseline', ...FUNCTION_NAMES] as const) out[name] = await buildBundle(name, workDir);
+      return out as Bundles;
+    })();
+    cache.set(workDir, pending);
+  }
+  return pending;
+}
+
+export const CHILD_SCRIPTS = ['cold-start', 'sweep'] as const;
+export type ChildScript = (typeof CHILD_SCRIPTS)[number];
+
+const childCache = new Map<string, Promise<Record<ChildScript, string>>>();
+
+/** bench/child/<name>.ts compiled to <workDir>/child/<name>.mjs (its imports bundled, Node builtins external). */
+export function buildChildScripts(workDir: string): Promise<Record<ChildScript, string>> {
+  let pending = childCache.get(workDir);
+  if (!pending) {
+    pending = (async () => {
+      const outDir = path.join(workDir, 'child');
+      await mkdir(outDir, { recursive: true });
+      const out = {} as Record<ChildScript, string>;
+      for (const name of CHILD_SCRIPTS) {
+        const outfile = path.join(outDir, `${name}.mjs`);
+        await build({
+          entryPoints: [path.join(BENCH_DIR, 'child', `${name}.ts`)],
+          bundle: true,
+          platform: 'node',
+          format: 'esm',
+          target: 'node22',
+          outfile,
+          logLevel: 'warning',
+        });
+        out[name] = outfile;
+      }
+      return out;
+    })();
+    childCache.set(workDir, pending);
+  }
+  return pending;
+}
+
+/** Package (or project directory) a metafile input path belongs to. */
+export function packageOf(inputPath: string): string {
+  const i = inputPath.lastIndexOf('node_modules/');
+  if (i >= 0) {
+    const rest = inputPath.slice(i + 'node_modules/'.length).split('/');
+    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? inputPath);
+  }
+  const parts = inputPath.split('/');
+  return parts.length > 2 ? `${parts[0]}/${parts[1]}` : inputPath;
+}

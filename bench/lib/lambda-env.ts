@@ -1,0 +1,45 @@
+/**
+ * The environment a child "Lambda" process gets: what the Lambda runtime sets, the variables
+ * infra/construct.ts gives each function (including NODE_OPTIONS=--enable-source-maps), and the
+ * local endpoint (AWS_ENDPOINT_URL, as CONTRACT.md's "default endpoint resolution"). Nothing is
+ * inherited from the bench process except PATH, so every child starts from the same state.
+ */
+
+export interface LambdaEnvOptions {
+  functionName: string;
+  endpoint: string;
+  /** Default true, as the construct deploys the functions. */
+  enableSourceMaps?: boolean;
+  /** Default INFO, as the construct deploys them. */
+  logLevel?: string;
+  memoryMB?: number;
+}
+
+export function lambdaEnv(options: LambdaEnvOptions): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    TZ: ':UTC',
+    LANG: 'en_US.UTF-8',
+    // Lambda runtime
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMB ?? 256),
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    // No shared config files on Lambda; make sure none from this machine is read.
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_ENDPOINT_URL: options.endpoint,
+    // infra/construct.ts
+    SETTINGS_PARAMETER_NAME: '/tg-token-rotation/config',
+    POWERTOOLS_SERVICE_NAME: `tg-token-rotation-${options.functionName}`,
+    POWERTOOLS_METRICS_NAMESPACE: 'TgTokenRotation',
+    LOG_LEVEL: options.logLevel ?? 'INFO',
+    ...(options.enableSourceMaps === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
+  };
+}

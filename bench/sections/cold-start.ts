@@ -1,0 +1,350 @@
+/**
+ * Section 2: cold start. Fresh Node 22 processes import each bundle (as the Lambda runtime's init
+ * does) and handle one event against the local endpoints served by this process; the baseline
+ * bundle handles one GetSecretValue. Runs are interleaved round-robin so drift hits all targets
+ * alike. Where time goes is attributed two ways: import without --enable-source-maps, and the
+ * import cost of each large package bundled on its own the same way.
+ */
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import pLimit from 'p-limit';
+import { esbuildOptionsFor, LAMBDA_BUNDLING, PROJECT_ROOT } from '../../infra/bundling.js';
+import { DEFAULT_SETTINGS } from '../../core/settings.js';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { ColdStartReport } from '../child/cold-start.js';
+import { buildAllBundles, buildChildScripts, FUNCTION_NAMES, type BundleName, type Bundles } from '../lib/bundles.js';
+import { runChild } from '../lib/child.js';
+import { findProfile, summarizeCpuProfile, type CpuShare } from '../lib/cpu-profile.js';
+import { lambdaEnv } from '../lib/lambda-env.js';
+import { goal, type Goal, type SectionResult } from '../lib/results.js';
+import { median, ratio, round, summarize, type Summary } from '../lib/stats.js';
+import type { Table } from '../lib/table.js';
+
+export const MAX_RATIO = 1.3;
+
+/**
+ * The import-cost ladder: bundles that add the functions' third-party imports one at a time, each
+ * importing exactly what the project's code imports (so tree-shaking matches), built with the
+ * functions' bundling settings. Each rung's median import time minus the previous rung's is what
+ * that package adds to a cold start.
+ */
+export const IMPORT_LADDER: ReadonlyArray<{ name: string; code: string }> = [
+  { name: '(empty bundle)', code: '' },
+  {
+    name: '@aws-sdk/client-secrets-manager (the calls core/secrets/store.ts makes)',
+    code: "import { SecretsManagerClient, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, PutSecretValueCommand, ResourceNotFoundException, ResourceExistsException, RotateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';\nkeep.push(SecretsManagerClient, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, PutSecretValueCommand, ResourceNotFoundException, ResourceExistsException, RotateSecretCommand, UpdateSecretVersionStageCommand);",
+  },
+  { name: 'zod', code: "import { z } from 'zod';\nkeep.push(z);" },
+  { name: 'undici (Agent, request)', code: "import { Agent, request } from 'undici';\nkeep.push(Agent, request);" },
+  {
+    name: '@aws-lambda-powertools/logger (+ middleware)',
+    code: "import { Logger } from '@aws-lambda-powertools/logger';\nimport { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';\nkeep.push(Logger, injectLambdaContext);",
+  },
+  { name: '@middy/core', code: "import middy from '@middy/core';\nkeep.push(middy);" },
+  {
+    name: '@aws-lambda-powertools/metrics (+ middleware; scheduled-refresh only)',
+    code: "import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';\nimport { logMetrics } from '@aws-lambda-powertools/metrics/middleware';\nkeep.push(Metrics, MetricUnit, logMetrics);",
+  },
+  {
+    name: '@middy/ssm + @aws-sdk/client-ssm (scheduled-refresh only)',
+    code: "import ssm from '@middy/ssm';\nimport { getInternal } from '@middy/util';\nkeep.push(ssm, getInternal);",
+  },
+];
+
+export interface LadderRung {
+  name: string;
+  /** Cumulative bundle size (minified JS). */
+  bytes: number;
+  /** Median import of the cumulative bundle. */
+  importMs: number;
+  /** What this rung adds over the previous one. */
+  addedMs: number;
+  addedBytes: number;
+}
+
+export interface TargetResult {
+  name: BundleName;
+  event: string;
+  runs: number;
+  importMs: Summary;
+  handleMs: Summary;
+  totalMs: Summary;
+  bootMs: Summary;
+  processWallMs: Summary;
+  /** total median / baseline total median. */
+  ratio: number;
+  importRatio: number;
+  handleRatio: number;
+  /** Import median without --enable-source-maps (attribution runs). */
+  importNoSourceMapsMs: number;
+  maxRssMB: number;
+  errors: number;
+}
+
+export interface ColdStartData {
+  node: string;
+  runsPerTarget: number;
+  warmupRounds: number;
+  nodeOptions: string;
+  targets: Record<BundleName, TargetResult>;
+  /** Import cost of the functions' dependencies, added one at a time (see IMPORT_LADDER). */
+  importLadder: LadderRung[];
+  /** One extra cold start per bundle under --cpu-prof: CPU (import + first invocation) charged to the nearest package. */
+  cpuProfiles: Record<BundleName, { totalMs: number; byCaller: CpuShare[] }>;
+}
+
+interface Target {
+  name: BundleName;
+  describe: string;
+  eventFor(run: number): string;
+}
+
+async function prepareTargets(stack: LocalStack, runsNeeded: number): Promise<Target[]> {
+  await stack.putSettings(DEFAULT_SETTINGS);
+  const baseline = await stack.secretsManager.send(
+    new CreateSecretCommand({ Name: 'bench/cold/baseline', SecretString: JSON.stringify({ hello: 'world', padding: 'x'.repeat(400) }) }),
+  );
+  const onDemand = await stack.createTokenSecret('bench/cold/on-demand', { version: 3 });
+  const scheduled = await stack.createTokenSecret('bench/cold/scheduled', { version: 3 });
+  // Rotation: each run needs its own fresh AWSPENDING version (RotateSecret with the invoker off).
+  const limit = pLimit(4);
+  const rotationArns = await Promise.all(
+    Array.from({ length: runsNeeded }, (_, i) => limit(() => stack.createTokenSecret(`bench/cold/rotation-${i}`, { version: 3 }))),
+  );
+  stack.aws.setRotationInvoker(undefined);
+  const pending = await Promise.all(
+    rotationArns.map((arn) =>
+      limit(async () => {
+        const out = await stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn }));
+        return { arn, versionId: out.VersionId as string };
+      }),
+    ),
+  );
+  return [
+    { name: 'baseline', describe: 'GetSecretValue of one secret', eventFor: () => JSON.stringify({ secretId: baseline.ARN }) },
+    {
+      name: 'rotation',
+      describe: 'createSecret step on a fresh AWSPENDING version (RotateSecret with the invoker off); 3.x, version auto-detected',
+      eventFor: (run) => {
+        const p = pending[run];
+        if (!p) throw new Error(`no pending rotation prepared for run ${run}`);
+        return JSON.stringify({ SecretId: p.arn, ClientRequestToken: p.versionId, Step: 'createSecret' });
+      },
+    },
+    {
+      name: 'scheduled-refresh',
+      describe: '{"secretIds": [one not-due 3.x secret]}; settings from SSM',
+      eventFor: () => JSON.stringify({ secretIds: [scheduled] }),
+    },
+    { name: 'on-demand', describe: '{"action": "status"}', eventFor: () => JSON.stringify({ action: 'status', secretId: onDemand }) },
+  ];
+}
+
+/** The cumulative import-ladder bundles, built with the functions' bundling settings. */
+async function buildLadder(workDir: string): Promise<Array<{ name: string; file: string; bytes: number }>> {
+  const out: Array<{ name: string; file: string; bytes: number }> = [];
+  let imports = '';
+  for (const [i, rung] of IMPORT_LADDER.entries()) {
+    imports += rung.code ? `${rung.code}\n` : '';
+    const dir = path.join(workDir, 'import-ladder', String(i));
+    await mkdir(dir, { recursive: true });
+    const outfile = path.join(dir, LAMBDA_BUNDLING.outFile);
+    const { entryPoints: _entry, ...options } = esbuildOptionsFor('index.ts', outfile);
+    const contents = `const keep: unknown[] = [];\n${imports}export const handler = async () => keep.length;\n`;
+    await build({ ...options, stdin: { contents, resolveDir: PROJECT_ROOT, sourcefile: `ladder-${i}.ts`, loader: 'ts' } });
+    out.push({ name: rung.name, file: outfile, bytes: (await stat(outfile)).size });
+  }
+  return out;
+}
+
+/** Rows: the areas that appear in any bundle's top list; columns: CPU ms per bundle. */
+function profileTable(names: BundleName[], profiles: ColdStartData['cpuProfiles']): Table {
+  const areas = [...new Set(names.flatMap((n) => profiles[n].byCaller.map((c) => c.name)))];
+  const msOf = (n: BundleName, area: string) => profiles[n].byCaller.find((c) => c.name === area)?.ms ?? 0;
+  areas.sort((a, b) => names.reduce((acc, n) => acc + msOf(n, b) - msOf(n, a), 0));
+  return {
+    title: 'Where a cold start\'s CPU goes: one run per bundle under --cpu-prof (import + first invocation; self time charged to the nearest package on the stack; ms)',
+    columns: ['area', ...names],
+    rows: [...areas.map((a) => [a, ...names.map((n) => msOf(n, a))]), ['total sampled', ...names.map((n) => profiles[n].totalMs)]],
+    notes: ['Each bundle\'s top 8 areas; 0 = not in that bundle\'s top 8. "node (builtins)"-style rows are Node work not called from bundled code (bootstrap, the harness).'],
+  };
+}
+
+export async function runColdStart(ctx: {
+  workDir: string;
+  smoke: boolean;
+  runs?: number;
+  log: (m: string) => void;
+}): Promise<SectionResult<ColdStartData>> {
+  const runs = ctx.runs ?? (ctx.smoke ? 2 : 20);
+  const warmupRounds = ctx.smoke ? 0 : 2;
+  const attributionRuns = ctx.smoke ? 1 : 8;
+  const bundles: Bundles = await buildAllBundles(ctx.workDir);
+  const scripts = await buildChildScripts(ctx.workDir);
+  const stack = await startLocalStack();
+  try {
+    ctx.log(`cold-start: preparing ${runs + warmupRounds + 1} pending rotations and the other targets`);
+    const targets = await prepareTargets(stack, runs + warmupRounds + 1);
+    const samples = new Map<BundleName, ColdStartReport[]>();
+    const walls = new Map<BundleName, number[]>();
+    const errors = new Map<BundleName, string[]>();
+    let rotationRun = 0;
+    const once = async (t: Target, run: number, record: boolean, options: { importOnly?: boolean; sourceMaps?: boolean; nodeArgs?: string[] } = {}) => {
+      const res = await runChild<ColdStartReport>(scripts['cold-start'], {
+        env: lambdaEnv({ functionName: t.name, endpoint: stack.aws.url, enableSourceMaps: options.sourceMaps !== false }),
+        nodeArgs: options.nodeArgs ?? [],
+        args: [bundles[t.name].file, t.eventFor(run), t.name, ...(options.importOnly ? ['--import-only'] : [])],
+        timeoutMs: 60_000,
+      });
+      if (!res.result.ok) errors.set(t.name, [...(errors.get(t.name) ?? []), `${res.result.error?.name}: ${res.result.error?.message}`]);
+      if (record) {
+        samples.set(t.name, [...(samples.get(t.name) ?? []), res.result]);
+        walls.set(t.name, [...(walls.get(t.name) ?? []), res.wallMs]);
+      }
+      return res.result;
+    };
+
+    ctx.log(`cold-start: ${warmupRounds} warm-up rounds, then ${runs} rounds x ${targets.length} targets (fresh processes)`);
+    for (let round = 0; round < warmupRounds + runs; round++) {
+      // Rotate the order each round so no target always runs first after a pause.
+      const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
+      for (const t of order) await once(t, t.name === 'rotation' ? rotationRun : round, round >= warmupRounds);
+      rotationRun++;
+    }
+
+    ctx.log(`cold-start: attribution (import without source maps; package import costs), ${attributionRuns} runs each`);
+    const noMaps = new Map<BundleName, number[]>();
+    for (let i = 0; i < attributionRuns; i++) {
+      for (const t of targets) {
+        const r = await once(t, 0, false, { importOnly: true, sourceMaps: false });
+        noMaps.set(t.name, [...(noMaps.get(t.name) ?? []), r.importMs]);
+      }
+    }
+    const ladder = await buildLadder(ctx.workDir);
+    const ladderSamples = ladder.map(() => [] as number[]);
+    for (let i = 0; i < attributionRuns; i++) {
+      for (const [k, rung] of ladder.entries()) {
+        const res = await runChild<ColdStartReport>(scripts['cold-start'], {
+          env: lambdaEnv({ functionName: 'import-ladder', endpoint: stack.aws.url }),
+          args: [rung.file, '{}', 'import-ladder', '--import-only'],
+          timeoutMs: 60_000,
+        });
+        ladderSamples[k]?.push(res.result.importMs);
+      }
+    }
+    const importLadder: LadderRung[] = ladder.map((rung, k) => {
+      const importMs = round(median(ladderSamples[k] ?? []));
+      const prev = k > 0 ? median(ladderSamples[k - 1] ?? []) : 0;
+      const prevBytes = k > 0 ? (ladder[k - 1]?.bytes ?? 0) : 0;
+      return { name: rung.name, bytes: rung.bytes, importMs, addedMs: round(importMs - prev), addedBytes: rung.bytes - prevBytes };
+    });
+
+    ctx.log('cold-start: one more cold start per bundle under --cpu-prof');
+    const cpuProfiles = {} as ColdStartData['cpuProfiles'];
+    for (const t of targets) {
+      const dir = await mkdtemp(path.join(ctx.workDir, 'cold-prof-'));
+      try {
+        await once(t, rotationRun, false, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'] });
+        const cpu = await summarizeCpuProfile(await findProfile(dir), bundles[t.name].file, 8);
+        cpuProfiles[t.name] = { totalMs: cpu.totalMs, byCaller: cpu.byCaller };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+
+    const resultFor = (t: Target): Omit<TargetResult, 'ratio' | 'importRatio' | 'handleRatio'> => {
+      const s = samples.get(t.name) ?? [];
+      return {
+        name: t.name,
+        event: t.describe,
+        runs: s.length,
+        importMs: summarize(s.map((r) => r.importMs)),
+        handleMs: summarize(s.map((r) => r.handleMs)),
+        totalMs: summarize(s.map((r) => r.importMs + r.handleMs)),
+        bootMs: summarize(s.map((r) => r.bootMs)),
+        processWallMs: summarize(walls.get(t.name) ?? []),
+        importNoSourceMapsMs: summarize(noMaps.get(t.name) ?? []).median,
+        maxRssMB: round(Math.max(0, ...s.map((r) => r.maxRssKB)) / 1024, 1),
+        errors: (errors.get(t.name) ?? []).length,
+      };
+    };
+    const base = resultFor(targets[0] as Target);
+    const targetResults = {} as Record<BundleName, TargetResult>;
+    for (const t of targets) {
+      const r = resultFor(t);
+      targetResults[t.name] = {
+        ...r,
+        ratio: ratio(r.totalMs.median, base.totalMs.median),
+        importRatio: ratio(r.importMs.median, base.importMs.median),
+        handleRatio: ratio(r.handleMs.median, base.handleMs.median),
+      };
+    }
+
+    const goals: Goal[] = FUNCTION_NAMES.map((n) => goal('cold-start', `${n} cold start (import + first invocation) / baseline`, targetResults[n].ratio, '<=', MAX_RATIO, 'x'));
+    const findings: string[] = [];
+    for (const [name, errs] of errors) findings.push(`cold-start: ${name} failed ${errs.length} time(s): ${errs[0]}`);
+    const missed = FUNCTION_NAMES.filter((n) => targetResults[n].ratio > MAX_RATIO);
+    if (missed.length) {
+      const top = importLadder.slice(1).sort((a, b) => b.addedMs - a.addedMs).slice(0, 3);
+      findings.push(
+        `Cold start misses <= ${MAX_RATIO}x for ${missed.join(', ')}: ` +
+          missed
+            .map((n) => {
+              const r = targetResults[n];
+              return `${n} import ${r.importMs.median} ms vs ${base.importMs.median} ms (${r.importRatio}x), first invocation ${r.handleMs.median} ms vs ${base.handleMs.median} ms (${r.handleRatio}x)`;
+            })
+            .join('; ') +
+          `. Largest import costs added by dependencies: ${top.map((r) => `${r.name} +${r.addedMs} ms`).join(', ')}; ` +
+          `--enable-source-maps adds ${missed.map((n) => `${n} ${round(targetResults[n].importMs.median - targetResults[n].importNoSourceMapsMs)} ms`).join(', ')} to the import (baseline ${round(base.importMs.median - base.importNoSourceMapsMs)} ms).`,
+      );
+    }
+
+    const table: Table = {
+      title: `Cold start: ${runs} fresh Node ${process.versions.node} processes per bundle, NODE_OPTIONS=--enable-source-maps (ms; median / p90)`,
+      columns: ['bundle', 'event', 'import', 'first invocation', 'import + invocation', 'x baseline', 'import x', 'invocation x', 'import w/o source maps', 'max RSS MB'],
+      rows: targets.map((t) => {
+        const r = targetResults[t.name];
+        return [
+          t.name,
+          t.describe,
+          `${r.importMs.median} / ${r.importMs.p90}`,
+          `${r.handleMs.median} / ${r.handleMs.p90}`,
+          `${r.totalMs.median} / ${r.totalMs.p90}`,
+          r.ratio,
+          r.importRatio,
+          r.handleRatio,
+          r.importNoSourceMapsMs,
+          r.maxRssMB,
+        ];
+      }),
+      notes: [
+        `Node boot before the import (same for every bundle): median ${base.bootMs.median} ms; whole process (spawn to exit), baseline median ${base.processWallMs.median} ms.`,
+        `Goal: import + first invocation <= ${MAX_RATIO}x the baseline median.`,
+      ],
+    };
+    const pkgTable: Table = {
+      title: `Where import time goes: the functions' dependencies added one at a time (cumulative bundles, same bundling, --enable-source-maps), median of ${attributionRuns}`,
+      columns: ['+ dependency', 'bundle kB', 'import ms', 'adds ms', 'adds kB'],
+      rows: importLadder.map((r) => [r.name, round(r.bytes / 1000, 1), r.importMs, r.addedMs, round(r.addedBytes / 1000, 1)]),
+      notes: ['The last rung is every third-party import of scheduled-refresh without the project code; rotation and on-demand stop before the metrics and SSM rungs.'],
+    };
+    return {
+      data: {
+        node: process.version,
+        runsPerTarget: runs,
+        warmupRounds,
+        nodeOptions: '--enable-source-maps',
+        targets: targetResults,
+        importLadder,
+        cpuProfiles,
+      },
+      tables: [table, pkgTable, profileTable(targets.map((t) => t.name), cpuProfiles)],
+      goals,
+      findings,
+    };
+  } finally {
+    await stack.close();
+  }
+}

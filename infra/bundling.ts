@@ -1,0 +1,106 @@
+/**
+ * How each Lambda function is bundled: one source of truth for the CDK construct (NodejsFunction
+ * `bundling`) and for anything that must build the same bytes outside a synth (the bundle-size
+ * and cold-start benchmarks in bench/).
+ *
+ * NodejsFunction turns these props into one esbuild CLI call, run from the project root:
+ *   esbuild --bundle <root>/functions/<name>/handler.ts --target=node22 --platform=node
+ *     --format=esm --outfile=<asset>/index.mjs --minify --sourcemap --banner:js=<banner>
+ *     --main-fields=module,main
+ * (no --external: the AWS SDK is bundled too). `esbuildOptionsFor` is the same call through
+ * esbuild's JS API. The construct can consume the constant as
+ *   bundling: { ...cdkBundlingProps(), format: OutputFormat.ESM, forceDockerBundling: false }
+ * (`format` stays in the construct because OutputFormat is a runtime enum of aws-cdk-lib; its
+ * value is the string in LAMBDA_BUNDLING.format).
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
+
+/** The project root: NodejsFunction's `projectRoot`, and esbuild's working directory. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LambdaBundling {
+  /** NodejsFunction `format` (OutputFormat.ESM === 'esm'). */
+  readonly format: 'esm';
+  /** NodejsFunction always passes --platform=node. */
+  readonly platform: 'node';
+  /** Matches the runtime (nodejs22.x). */
+  readonly target: string;
+  readonly minify: boolean;
+  /** A linked `index.mjs.map` (NODE_OPTIONS=--enable-source-maps reads it). */
+  readonly sourceMap: boolean;
+  /** NodejsFunction's default (true): the map embeds the sources. */
+  readonly sourcesContent: boolean;
+  /** Prefer the ESM entry of packages that ship both. */
+  readonly mainFields: readonly string[];
+  /** Empty: the AWS SDK is bundled (a pinned version, tree-shaken) rather than taken from the runtime. */
+  readonly externalModules: readonly string[];
+  /** ESM bundles still meet CommonJS dependencies that call require(). */
+  readonly banner: string;
+  /** The file NodejsFunction writes for ESM output. */
+  readonly outFile: string;
+}
+
+export const LAMBDA_BUNDLING: LambdaBundling = Object.freeze({
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: true,
+  mainFields: Object.freeze(['module', 'main']),
+  externalModules: Object.freeze([]),
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  outFile: 'index.mjs',
+});
+
+/** The NodejsFunction `bundling` props other than `format` and `forceDockerBundling` (see the header). */
+export function cdkBundlingProps(bundling: LambdaBundling = LAMBDA_BUNDLING): {
+  target: string;
+  minify: boolean;
+  sourceMap: boolean;
+  sourcesContent: boolean;
+  mainFields: string[];
+  externalModules: string[];
+  banner: string;
+} {
+  return {
+    target: bundling.target,
+    minify: bundling.minify,
+    sourceMap: bundling.sourceMap,
+    sourcesContent: bundling.sourcesContent,
+    mainFields: [...bundling.mainFields],
+    externalModules: [...bundling.externalModules],
+    banner: bundling.banner,
+  };
+}
+
+/** Entry of one function, as the construct names it: functions/<name>/handler.ts. */
+export function functionEntry(name: string): string {
+  return path.join(PROJECT_ROOT, 'functions', name, 'handler.ts');
+}
+
+/**
+ * esbuild JS API options equivalent to the CLI call NodejsFunction makes for `entry`. `outfile`
+ * defaults to index.mjs in the current directory; pass one inside a per-function directory so the
+ * `sourceMappingURL` comment (and so the bytes) match the asset's.
+ */
+export function esbuildOptionsFor(entry: string, outfile?: string, bundling: LambdaBundling = LAMBDA_BUNDLING): BuildOptions {
+  return {
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: [path.resolve(PROJECT_ROOT, entry)],
+    bundle: true,
+    outfile: outfile ?? path.resolve(bundling.outFile),
+    platform: bundling.platform,
+    format: bundling.format,
+    target: bundling.target,
+    minify: bundling.minify,
+    sourcemap: bundling.sourceMap,
+    sourcesContent: bundling.sourcesContent,
+    mainFields: [...bundling.mainFields],
+    external: [...bundling.externalModules],
+    banner: { js: bundling.banner },
+    logLevel: 'warning',
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The benchmark's plumbing, not its numbers: `npm run bench -- --smoke` runs every section at tiny
+ * sizes and writes results.json with the documented shape and finite, positive figures. Timing
+ * goals are never asserted here (CI machines vary); bench/RESULTS.md holds the measured run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs, SECTIONS, UsageError } from '../../bench/lib/options.js';
+import type { BenchResults } from '../../bench/lib/results.js';
+import { median, percentile, summarize } from '../../bench/lib/stats.js';
+import { categorize } from '../../bench/lib/cpu-profile.js';
+import { packageOf } from '../../bench/lib/bundles.js';
+import type { BundleSizeData } from '../../bench/sections/bundle-size.js';
+import type { ColdStartData } from '../../bench/sections/cold-start.js';
+import { IMPORT_LADDER } from '../../bench/sections/cold-start.js';
+import type { CallsData } from '../../bench/sections/calls.js';
+import type { SweepData } from '../../bench/sections/sweep.js';
+import type { RotationData } from '../../bench/sections/rotation.js';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const scratch = mkdtempSync(path.join(tmpdir(), 'tg-bench-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const finitePositive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
+
+describe('npm run bench -- --smoke', () => {
+  const resultsPath = path.join(scratch, 'results.json');
+  let run: ReturnType<typeof spawnSync>;
+  let results: BenchResults;
+
+  it('runs every section and writes results.json', { timeout: 90_000 }, () => {
+    // What `npm run bench` runs (tsx bench/run.ts), on this Node 22, with results kept out of bench/.
+    run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--smoke', '--results', resultsPath, '--work-dir', path.join(scratch, 'work')], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 85_000,
+      env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
+    });
+    expect(run.status, `${String(run.stderr).slice(-3000)}`).toBe(0);
+    results = JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchResults;
+    expect(results.schemaVersion).toBe(1);
+    expect(results.smoke).toBe(true);
+    expect(results.sections).toEqual([...SECTIONS]);
+    expect(results.machine.node).toMatch(/^v22\./);
+    expect(results.source.commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
+    expect(Array.isArray(results.source.uncommitted)).toBe(true);
+    expect(finitePositive(results.durationMs)).toBe(true);
+    // The table goes to stdout, progress to stderr.
+    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep throughput', 'Full rotation', 'Goals']) {
+      expect(String(run.stdout)).toContain(`### ${title}`);
+    }
+    expect(String(run.stdout)).not.toContain('[bench]');
+  });
+
+  it('bundle: every function and the baseline, sized, with a ratio and where the bytes go', () => {
+    const data = results.results.bundle as BundleSizeData;
+    expect(finitePositive(data.baseline.bytes)).toBe(true);
+    expect(Object.keys(data.functions).sort()).toEqual(['on-demand', 'rotation', 'scheduled-refresh']);
+    for (const f of Object.values(data.functions)) {
+      expect(finitePositive(f.bytes) && finitePositive(f.mapBytes) && finitePositive(f.ratio)).toBe(true);
+      expect(f.ratio).toBeCloseTo(f.bytes / data.baseline.bytes, 1);
+      expect(f.topPackages.length).toBeGreaterThan(0);
+      expect(f.topModules.length).toBeGreaterThan(0);
+      // The SDK is bundled, as the CDK app bundles it.
+      expect(f.topPackages.map((p) => p.name)).toContain('@smithy/core');
+    }
+  });
+
+  it('cold start: import and first invocation of each bundle against the baseline, without errors', () => {
+    const data = results.results['cold-start'] as ColdStartData;
+    expect(data.node).toMatch(/^v22\./);
+    expect(Object.keys(data.targets).sort()).toEqual(['baseline', 'on-demand', 'rotation', 'scheduled-refresh']);
+    for (const t of Object.values(data.targets)) {
+      expect(t.errors, t.name).toBe(0);
+      expect(t.runs).toBe(data.runsPerTarget);
+      for (const n of [t.importMs.median, t.importMs.p90, t.handleMs.median, t.totalMs.median, t.ratio, t.importNoSourceMapsMs, t.maxRssMB]) {
+        expect(finitePositive(n), `${t.name}: ${n}`).toBe(true);
+      }
+    }
+    expect(data.targets.baseline.ratio).toBe(1);
+    expect(data.importLadder.map((r) => r.name)).toEqual(IMPORT_LADDER.map((r) => r.name));
+    expect(data.importLadder.every((r) => Number.isFinite(r.addedMs) && finitePositive(r.importMs) && finitePositive(r.bytes))).toBe(true);
+    for (const name of Object.keys(data.targets) as Array<keyof typeof data.targets>) {
+      expect(finitePositive(data.cpuProfiles[name].totalMs)).toBe(true);
+      expect(data.cpuProfiles[name].byCaller.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('calls: each operation counted at the endpoints, never below its stated minimum', () => {
+    const data = results.results.calls as CallsData;
+    expect(data.scenarios.map((s) => s.id)).toEqual(['rotation-3x', 'rotation-4x', 'refresh-3x', 'revoke-3x', 'revoke-4x', 'not-due-after-rotation', 'status']);
+    for (const s of data.scenarios) {
+      for (const k of ['secretsManager', 'ssm', 'tigergraph'] as const) {
+        // A count below the minimum would mean the stated minimum is wrong.
+        expect(s.measured[k], `${s.id} ${k}`).toBeGreaterThanOrEqual(s.minimum[k]);
+      }
+      expect(s.smSequence.length).toBe(s.measured.secretsManager);
+      expect(s.why.length).toBeGreaterThan(0);
+    }
+    const byId = Object.fromEntries(data.scenarios.map((s) => [s.id, s]));
+    expect(byId['rotation-3x']?.smSequence[0]).toBe('RotateSecret(token)');
+    expect(byId['refresh-3x']?.tigergraphByOp.refresh).toBe(1);
+    expect(byId['revoke-3x']?.tigergraphByOp.delete).toBe(1);
+    expect(byId.status?.measured.tigergraph).toBe(0);
+  });
+
+  it('sweep: the bundled handler in a child process refreshes every secret at each concurrency', () => {
+    const data = results.results.sweep as SweepData;
+    expect(data.runs.map((r) => [r.secrets, r.concurrency])).toEqual([
+      [20, 10],
+      [20, 50],
+    ]);
+    for (const r of data.runs) {
+      expect(r.refreshed).toBe(r.secrets);
+      expect(r.failed + r.skipped).toBe(0);
+      expect(r.tigergraphCalls).toBeGreaterThanOrEqual(r.secrets);
+      expect(r.secretsManagerCalls.ListSecrets).toBeGreaterThanOrEqual(1);
+      for (const n of [r.wallMs, r.idealMs, r.efficiency, r.maxRssMB, r.lambdaCpuShare, r.smCallsPerSecret]) expect(finitePositive(n)).toBe(true);
+    }
+    expect(data.setup[0]?.created).toBe(20);
+    expect(data.cappedHeap).toMatchObject({ secrets: 20, concurrency: 50 });
+    expect(finitePositive(data.cappedHeap?.maxRssMB) && finitePositive(data.cappedHeap?.heapAfterGcMB)).toBe(true);
+    expect(data.profile?.cpu.byCaller.length).toBeGreaterThan(0);
+  });
+
+  it('rotation: RotateSecret round trips for 3.x and 4.x next to a GetSecretValue baseline', () => {
+    const data = results.results.rotation as RotationData;
+    expect(finitePositive(data.baseline.ms.median)).toBe(true);
+    expect(data.rotations.map((r) => r.version)).toEqual([3, 4]);
+    for (const r of data.rotations) expect(finitePositive(r.ms.median) && finitePositive(r.ratio)).toBe(true);
+  });
+
+  it('goals: each is a finite value with its target and a verdict', () => {
+    expect(results.goals.length).toBeGreaterThan(0);
+    for (const g of results.goals) {
+      expect(SECTIONS).toContain(g.section);
+      expect(Number.isFinite(g.value)).toBe(true);
+      expect(g.target).toMatch(/^(<=|<|>=) \d/);
+      expect(typeof g.met).toBe('boolean');
+    }
+  });
+});
+
+describe('bench command line', () => {
+  it('selects sections with --only (in bench order), sizes with --sizes, and refuses unknown input', () => {
+    expect(parseArgs([]).sections).toEqual([...SECTIONS]);
+    expect(parseArgs(['--only', 'sweep,bundle']).sections).toEqual(['bundle', 'sweep']);
+    expect(parseArgs(['--only=calls', '--smoke'])).toMatchObject({ sections: ['calls'], smoke: true });
+    expect(parseArgs(['--sizes', '100,1000']).sweepSizes).toEqual([100, 1000]);
+    expect(parseArgs(['--results', 'x.json']).resultsPath).toBe(path.resolve('x.json'));
+    expect(() => parseArgs(['--only', 'nope'])).toThrow(UsageError);
+    expect(() => parseArgs(['--sizes', '10,-1'])).toThrow(/positive integers/);
+    expect(() => parseArgs(['--only'])).toThrow(/expected a value/);
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown argument/);
+  });
+});
+
+describe('bench helpers', () => {
+  it('median, nearest-rank p90 and summaries', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
+    expect(Number.isNaN(median([]))).toBe(true);
+    expect(summarize([1, 2, 3])).toMatchObject({ n: 3, median: 2, min: 1, max: 3, mean: 2 });
+  });
+
+  it('names the package or project area of a bundled source path', () => {
+    expect(packageOf('node_modules/@smithy/core/dist-es/index.js')).toBe('@smithy/core');
+    expect(packageOf('node_modules/zod/v4/core/schemas.js')).toBe('zod');
+    expect(packageOf('core/operations/sweep.ts')).toBe('core/operations');
+    expect(categorize('../../../../node_modules/undici/lib/dispatcher/agent.js')).toBe('undici');
+    expect(categorize('../../../../core/tigergraph/http.ts')).toBe('core/tigergraph');
+  });
+});
