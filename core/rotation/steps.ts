@@ -119,8 +119,8 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   return { step: 'createSecret', versionId, outcome: 'created', expiresAt: issued.expiresAt.toISOString() };
 }
 
-async function testSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
-  const { clientRequestToken: versionId } = request;
+/** The AWSPENDING value createSecret wrote, with an unexpired token; throws when there is none. */
+async function pendingValue(versionId: string, description: SecretDescription, deps: RotationDeps) {
   const pending = await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING });
   if (!pending?.secretString) {
     throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no value yet: createSecret has not completed`);
@@ -132,8 +132,15 @@ async function testSecret(request: RotationRequest, description: SecretDescripti
   if (secret.expiresAt && Date.parse(secret.expiresAt) <= deps.clock.now()) {
     throw new TokenNotFoundError(`The pending token of secret ${description.name} expired at ${secret.expiresAt}; run the rotation again`);
   }
+  return { secretString: pending.secretString, secret, token: secret.token };
+}
+
+async function testSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
+  const { clientRequestToken: versionId } = request;
+  const pending = await pendingValue(versionId, description, deps);
+  const secret = pending.secret;
   const provider = await deps.openProvider(secret);
-  if (!(await provider.verify(secret.token))) {
+  if (!(await provider.verify(pending.token))) {
     throw new TokenNotFoundError(
       `The server refused the pending token of secret ${description.name} on an authenticated call; check that REST++ authentication is enabled and the graph is right`,
     );
@@ -143,6 +150,9 @@ async function testSecret(request: RotationRequest, description: SecretDescripti
 
 async function finishSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
+  // Never make a version current that holds no usable token (a finishSecret out of order, say):
+  // consumers would read a secret without a token.
+  await pendingValue(versionId, description, deps);
   const currentVersion = versionWithStage(description.versions, AWSCURRENT);
   // AWSPREVIOUS follows AWSCURRENT automatically; the previous token stays valid until revoked after the grace period.
   await deps.store.moveStage(description.arn, AWSCURRENT, versionId, currentVersion);

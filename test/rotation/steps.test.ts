@@ -193,6 +193,18 @@ describe('testSecret', () => {
 });
 
 describe('finishSecret', () => {
+  beforeEach(() => {
+    sm.on(GetSecretValueCommand, { VersionId: PENDING, VersionStage: 'AWSPENDING' }).resolves({
+      VersionId: PENDING,
+      SecretString: JSON.stringify({ ...currentValue, token: 'new-token-value-654321', expiresAt: '2031-01-01T00:00:00.000Z' }),
+    });
+  });
+  it('refuses to make current a pending version createSecret has not filled (steps out of order)', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionId: PENDING, VersionStage: 'AWSPENDING' }).resolves({ VersionId: PENDING });
+    await expect(run('finishSecret')).rejects.toThrow(RotationStateError);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+  });
   it('moves AWSCURRENT to the pending version and removes AWSPENDING', async () => {
     describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
     sm.on(UpdateSecretVersionStageCommand).resolves({});
