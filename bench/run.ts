@@ -88,6 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     sections: options.sections,
     machine,
     source: sourceInfo(),
+    load: { start: os.loadavg().map((n) => Math.round(n * 100) / 100), end: [] },
     durationMs: 0,
     results: {},
     goals: [],
@@ -113,6 +114,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await closeAllAgents();
   }
   results.durationMs = Math.round(performance.now() - started);
+  results.load.end = os.loadavg().map((n) => Math.round(n * 100) / 100);
 
   const goalRows = results.goals.map((g: Goal) => [g.section, g.name, g.value, `${g.target} ${g.unit}`, g.met ? 'met' : 'MISSED'] as Array<string | number>);
   if (goalRows.length) {
@@ -121,6 +123,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (results.findings.length) {
     out.push('', '### Findings', '', ...results.findings.map((f) => `- [${f.section}] ${f.finding}`));
   }
+  out.push('', `Load average (1/5/15 min) at start ${results.load.start.join(' / ')}, at end ${results.load.end.join(' / ')}; ${machine.cpus} CPUs.`);
   out.push('', `Total bench time ${(results.durationMs / 1000).toFixed(1)} s. Results: ${path.relative(process.cwd(), options.resultsPath) || options.resultsPath}`);
   await mkdir(path.dirname(options.resultsPath), { recursive: true });
   await writeFile(options.resultsPath, `${JSON.stringify(results, null, 2)}\n`);

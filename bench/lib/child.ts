@@ -1,15 +1,19 @@
 /**
  * Runs a child "Lambda" process: Node 22 (this process's execPath) on a compiled child script.
  * The child reports one JSON object on file descriptor 3, so its stdout stays free for the
- * handler's own logs (drained and counted here, as CloudWatch would receive them).
+ * handler's own logs. Those go to a file (or /dev/null), never through a pipe to this process:
+ * Node writes to pipes synchronously on Linux, so a pipe would make the child wait whenever this
+ * process is busy serving the endpoints.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, statSync } from 'node:fs';
 
 export interface ChildRun<T> {
   result: T;
   /** Spawn to exit, as seen by the parent. */
   wallMs: number;
   exitCode: number | null;
+  /** Bytes the child wrote to stdout (its logs); 0 when they went to /dev/null. */
   stdoutBytes: number;
   stderr: string;
 }
@@ -21,6 +25,8 @@ export interface ChildOptions {
   nodeArgs?: string[];
   timeoutMs?: number;
   cwd?: string;
+  /** File that receives the child's stdout (created or truncated); default /dev/null. */
+  stdoutFile?: string;
 }
 
 export class ChildFailure extends Error {
@@ -30,17 +36,15 @@ export class ChildFailure extends Error {
 export function runChild<T>(script: string, options: ChildOptions): Promise<ChildRun<T>> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const stdoutFd = options.stdoutFile ? openSync(options.stdoutFile, 'w') : 'ignore';
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
       env: options.env,
       cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', stdoutFd, 'pipe', 'pipe'],
     });
+    if (typeof stdoutFd === 'number') closeSync(stdoutFd);
     let report = '';
     let stderr = '';
-    let stdoutBytes = 0;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-    });
     child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 8_000) stderr += chunk.toString('utf8');
     });
@@ -56,6 +60,7 @@ export function runChild<T>(script: string, options: ChildOptions): Promise<Chil
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
       const wallMs = performance.now() - started;
+      const stdoutBytes = options.stdoutFile ? statSync(options.stdoutFile).size : 0;
       if (!report.trim()) {
         reject(new ChildFailure(`child ${script} exited (${exitCode ?? signal}) without a report; stderr: ${stderr.slice(0, 2000)}`));
         return;

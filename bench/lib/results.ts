@@ -51,6 +51,8 @@ export interface BenchResults {
   sections: SectionName[];
   machine: MachineInfo;
   source: SourceInfo;
+  /** os.loadavg() (1, 5, 15 min) when the bench started and ended: other work on the machine skews timings. */
+  load: { start: number[]; end: number[] };
   durationMs: number;
   results: Partial<Record<SectionName, unknown>>;
   goals: Goal[];

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
-import { esbuildOptionsFor, LAMBDA_BUNDLING, PROJECT_ROOT } from '../../infra/bundling.js';
+import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, PROJECT_ROOT } from '../../infra/bundling.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import type { ColdStartReport } from '../child/cold-start.js';
@@ -89,6 +89,12 @@ export interface ColdStartData {
   warmupRounds: number;
   nodeOptions: string;
   targets: Record<BundleName, TargetResult>;
+  /**
+   * The rotation bundle rebuilt with sourcesContent: false (the map keeps file/line mappings but
+   * not the sources): its .map size and median import with --enable-source-maps, next to the
+   * deployed build's, measured in the same rounds.
+   */
+  sourcesContentVariant: { mapBytes: number; deployedMapBytes: number; importMs: number; deployedImportMs: number };
   /** Import cost of the functions' dependencies, added one at a time (see IMPORT_LADDER). */
   importLadder: LadderRung[];
   /** One extra cold start per bundle under --cpu-prof: CPU (import + first invocation) charged to the nearest package. */
@@ -159,6 +165,14 @@ async function buildLadder(workDir: string): Promise<Array<{ name: string; file:
   return out;
 }
 
+/** A function's bundle as deployed but with sourcesContent: false. */
+async function buildWithoutSourcesContent(workDir: string, name: 'rotation'): Promise<{ file: string; mapBytes: number }> {
+  const outfile = path.join(workDir, 'no-sources-content', name, LAMBDA_BUNDLING.outFile);
+  await mkdir(path.dirname(outfile), { recursive: true });
+  await build({ ...esbuildOptionsFor(functionEntry(name), outfile), sourcesContent: false });
+  return { file: outfile, mapBytes: (await stat(`${outfile}.map`)).size };
+}
+
 /** Rows: the areas that appear in any bundle's top list; columns: CPU ms per bundle. */
 function profileTable(names: BundleName[], profiles: ColdStartData['cpuProfiles']): Table {
   const areas = [...new Set(names.flatMap((n) => profiles[n].byCaller.map((c) => c.name)))];
@@ -178,9 +192,9 @@ export async function runColdStart(ctx: {
   runs?: number;
   log: (m: string) => void;
 }): Promise<SectionResult<ColdStartData>> {
-  const runs = ctx.runs ?? (ctx.smoke ? 2 : 20);
+  const runs = ctx.runs ?? (ctx.smoke ? 1 : 20);
   const warmupRounds = ctx.smoke ? 0 : 2;
-  const attributionRuns = ctx.smoke ? 1 : 8;
+  const ladderRuns = Math.min(runs, ctx.smoke ? 1 : 12);
   const bundles: Bundles = await buildAllBundles(ctx.workDir);
   const scripts = await buildChildScripts(ctx.workDir);
   const stack = await startLocalStack();
@@ -206,32 +220,42 @@ export async function runColdStart(ctx: {
       return res.result;
     };
 
-    ctx.log(`cold-start: ${warmupRounds} warm-up rounds, then ${runs} rounds x ${targets.length} targets (fresh processes)`);
+    const ladder = await buildLadder(ctx.workDir);
+    const lean = await buildWithoutSourcesContent(ctx.workDir, 'rotation');
+    const leanSamples: number[] = [];
+    const ladderSamples = ladder.map(() => [] as number[]);
+    const noMaps = new Map<BundleName, number[]>();
+    ctx.log(
+      `cold-start: ${warmupRounds} warm-up rounds, then ${runs} rounds of: ${targets.length} bundles (import + invocation), ` +
+        `the same imports without source maps, and (first ${ladderRuns} rounds) ${ladder.length} import-ladder bundles; all fresh processes, interleaved`,
+    );
     for (let round = 0; round < warmupRounds + runs; round++) {
       // Rotate the order each round so no target always runs first after a pause.
       const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
-      for (const t of order) await once(t, t.name === 'rotation' ? rotationRun : round, round >= warmupRounds);
+      const recorded = round >= warmupRounds;
+      for (const t of order) await once(t, t.name === 'rotation' ? rotationRun : round, recorded);
       rotationRun++;
-    }
-
-    ctx.log(`cold-start: attribution (import without source maps; package import costs), ${attributionRuns} runs each`);
-    const noMaps = new Map<BundleName, number[]>();
-    for (let i = 0; i < attributionRuns; i++) {
-      for (const t of targets) {
+      if (!recorded) continue;
+      for (const t of order) {
         const r = await once(t, 0, false, { importOnly: true, sourceMaps: false });
         noMaps.set(t.name, [...(noMaps.get(t.name) ?? []), r.importMs]);
       }
-    }
-    const ladder = await buildLadder(ctx.workDir);
-    const ladderSamples = ladder.map(() => [] as number[]);
-    for (let i = 0; i < attributionRuns; i++) {
-      for (const [k, rung] of ladder.entries()) {
-        const res = await runChild<ColdStartReport>(scripts['cold-start'], {
-          env: lambdaEnv({ functionName: 'import-ladder', endpoint: stack.aws.url }),
-          args: [rung.file, '{}', 'import-ladder', '--import-only'],
-          timeoutMs: 60_000,
-        });
-        ladderSamples[k]?.push(res.result.importMs);
+      const leanRun = await runChild<ColdStartReport>(scripts['cold-start'], {
+        env: lambdaEnv({ functionName: 'rotation', endpoint: stack.aws.url }),
+        args: [lean.file, '{}', 'rotation', '--import-only'],
+        timeoutMs: 60_000,
+      });
+      leanSamples.push(leanRun.result.importMs);
+      if (round - warmupRounds < ladderRuns) {
+        for (let j = 0; j < ladder.length; j++) {
+          const k = (j + round) % ladder.length;
+          const res = await runChild<ColdStartReport>(scripts['cold-start'], {
+            env: lambdaEnv({ functionName: 'import-ladder', endpoint: stack.aws.url }),
+            args: [(ladder[k] as { file: string }).file, '{}', 'import-ladder', '--import-only'],
+            timeoutMs: 60_000,
+          });
+          ladderSamples[k]?.push(res.result.importMs);
+        }
       }
     }
     const importLadder: LadderRung[] = ladder.map((rung, k) => {
@@ -282,6 +306,12 @@ export async function runColdStart(ctx: {
       };
     }
 
+    const sourcesContentVariant: ColdStartData['sourcesContentVariant'] = {
+      mapBytes: lean.mapBytes,
+      deployedMapBytes: bundles.rotation.mapBytes,
+      importMs: round(median(leanSamples)),
+      deployedImportMs: targetResults.rotation.importMs.median,
+    };
     const goals: Goal[] = FUNCTION_NAMES.map((n) => goal('cold-start', `${n} cold start (import + first invocation) / baseline`, targetResults[n].ratio, '<=', MAX_RATIO, 'x'));
     const findings: string[] = [];
     for (const [name, errs] of errors) findings.push(`cold-start: ${name} failed ${errs.length} time(s): ${errs[0]}`);
@@ -322,10 +352,11 @@ export async function runColdStart(ctx: {
       notes: [
         `Node boot before the import (same for every bundle): median ${base.bootMs.median} ms; whole process (spawn to exit), baseline median ${base.processWallMs.median} ms.`,
         `Goal: import + first invocation <= ${MAX_RATIO}x the baseline median.`,
+        `Source maps: the rotation bundle rebuilt with sourcesContent: false has a ${round(lean.mapBytes / 1e6, 2)} MB map instead of ${round(bundles.rotation.mapBytes / 1e6, 2)} MB; its import with --enable-source-maps: median ${round(median(leanSamples))} ms (as deployed: ${targetResults.rotation.importMs.median} ms; without source maps: ${targetResults.rotation.importNoSourceMapsMs} ms).`,
       ],
     };
     const pkgTable: Table = {
-      title: `Where import time goes: the functions' dependencies added one at a time (cumulative bundles, same bundling, --enable-source-maps), median of ${attributionRuns}`,
+      title: `Where import time goes: the functions' dependencies added one at a time (cumulative bundles, same bundling, --enable-source-maps), median of ${ladderRuns}`,
       columns: ['+ dependency', 'bundle kB', 'import ms', 'adds ms', 'adds kB'],
       rows: importLadder.map((r) => [r.name, round(r.bytes / 1000, 1), r.importMs, r.addedMs, round(r.addedBytes / 1000, 1)]),
       notes: ['The last rung is every third-party import of scheduled-refresh without the project code; rotation and on-demand stop before the metrics and SSM rungs.'],
@@ -337,6 +368,7 @@ export async function runColdStart(ctx: {
         warmupRounds,
         nodeOptions: '--enable-source-maps',
         targets: targetResults,
+        sourcesContentVariant,
         importLadder,
         cpuProfiles,
       },

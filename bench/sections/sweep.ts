@@ -67,8 +67,12 @@ export interface SweepRun {
   ssmCalls: number;
   /** Secrets Manager calls per secret, ListSecrets excluded. */
   smCallsPerSecret: number;
+  /** What the function logged (JSON lines, EMF), bytes per secret. */
+  logBytesPerSecret: number;
   /** CPU the Lambda process used during the handler call / wall (1 = one core busy throughout). */
   lambdaCpuShare: number;
+  /** Lambda CPU per secret swept, ms (on this machine's cores; a 256 MB Lambda gets about 1/7 of a vCPU). */
+  lambdaCpuMsPerSecret: number;
   /** CPU this process (the local endpoints and the fake TigerGraph) used meanwhile / wall. */
   endpointCpuShare: number;
 }
@@ -116,6 +120,7 @@ export async function createSecrets(stack: LocalStack, credentialArn: string, fr
 export interface ChildSweep {
   report: SweepChildReport;
   endpointCpuMs: number;
+  logBytes: number;
 }
 
 export async function sweepInChild(
@@ -130,8 +135,10 @@ export async function sweepInChild(
   stack.tg3.resetStats();
   stack.tg3.setFaults({ latencyMs: LATENCY_MS });
   const cpu0 = process.cpuUsage();
+  const logFile = path.join(path.dirname(script), 'sweep-stdout.log');
   try {
     const res = await runChild<SweepChildReport>(script, {
+      stdoutFile: logFile,
       env: lambdaEnv({ functionName: 'scheduled-refresh', endpoint: stack.aws.url }),
       nodeArgs: [...CHILD_NODE_ARGS, ...nodeArgs],
       args: [bundle, JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }), String(LAMBDA_TIMEOUT_MS)],
@@ -140,9 +147,10 @@ export async function sweepInChild(
     if (!res.result.ok) throw new Error(`sweep child failed: ${res.result.error?.name}: ${res.result.error?.message}`);
     const cpu = process.cpuUsage(cpu0);
     // The parent's CPU over the whole child lifetime; the child's import is a small part of it.
-    return { report: res.result, endpointCpuMs: (cpu.user + cpu.system) / 1000 };
+    return { report: res.result, endpointCpuMs: (cpu.user + cpu.system) / 1000, logBytes: res.stdoutBytes };
   } finally {
     stack.tg3.setFaults({});
+    await rm(logFile, { force: true });
   }
 }
 
@@ -178,7 +186,7 @@ export async function runSweep(ctx: {
 
       for (const concurrency of concurrencies) {
         ctx.log(`sweep: ${size} secrets at concurrency ${concurrency}`);
-        const { report, endpointCpuMs } = await sweepInChild(stack, scripts.sweep, bundles['scheduled-refresh'].file, concurrency);
+        const { report, endpointCpuMs, logBytes } = await sweepInChild(stack, scripts.sweep, bundles['scheduled-refresh'].file, concurrency);
         const smCalls: Record<string, number> = {};
         let ssmCalls = 0;
         for (const e of stack.aws.requestLog) {
@@ -208,7 +216,9 @@ export async function runSweep(ctx: {
           secretsManagerCalls: smCalls,
           ssmCalls,
           smCallsPerSecret: ratio(perSecret, size),
+          logBytesPerSecret: Math.round(logBytes / size),
           lambdaCpuShare: ratio(report.handleCpuMs, report.handleMs),
+          lambdaCpuMsPerSecret: ratio(report.handleCpuMs, size),
           endpointCpuShare: ratio(endpointCpuMs, report.handleMs + report.importMs),
         });
       }
@@ -270,7 +280,7 @@ export async function runSweep(ctx: {
 
     const table: Table = {
       title: `Sweep throughput: bundled scheduled-refresh in a child process, tag discovery, all secrets due (3.x refresh), fake TigerGraph +${LATENCY_MS} ms per call`,
-      columns: ['secrets', 'concurrency', 'wall ms', 'ideal ms', 'ideal/wall', 'secrets/s', 'Lambda CPU/wall', 'endpoints CPU/wall', 'peak RSS MB', 'heap after GC MB', 'refreshed', 'TG calls', 'SM calls/secret', 'ListSecrets', 'goal >= 85%'],
+      columns: ['secrets', 'concurrency', 'wall ms', 'ideal ms', 'ideal/wall', 'secrets/s', 'Lambda CPU ms/secret', 'Lambda CPU/wall', 'endpoints CPU/wall', 'peak RSS MB', 'heap after GC MB', 'refreshed', 'TG calls', 'SM calls/secret', 'ListSecrets', 'goal >= 85%'],
       rows: runs.map((r) => [
         r.secrets,
         r.concurrency,
@@ -278,6 +288,7 @@ export async function runSweep(ctx: {
         r.idealMs,
         r.efficiency,
         r.secretsPerSecond,
+        r.lambdaCpuMsPerSecret,
         r.lambdaCpuShare,
         r.endpointCpuShare,
         r.maxRssMB,
@@ -292,6 +303,7 @@ export async function runSweep(ctx: {
         `ideal = secrets x 1 TigerGraph call x ${LATENCY_MS} ms / concurrency. Wall = the handler call in the child (discovery, settings, sweep); process start and import excluded.`,
         `Setup (not in wall): ${setup.map((s) => `${s.created} secrets in ${s.setupMs} ms (${s.secretsPerSecond}/s)`).join('; ')}.`,
         `Peak RSS goal < ${MAX_RSS_MB} MB at ${rssSize} secrets: ${peakRss} MB with Node's default heap sizing; ${cappedHeap.maxRssMB} MB (heap after GC ${cappedHeap.heapAfterGcMB} MB, wall ${cappedHeap.wallMs} ms) at concurrency 50 with ${LAMBDA_256_HEAP_ARGS.join(' ')} (V8 limits for a 256 MB function).`,
+        `The function logged ${runs.at(-1)?.logBytesPerSecret ?? 0} bytes per secret (JSON log lines and EMF metrics), written to a file as the Lambda runtime would ship them.`,
         'Lambda CPU/wall: CPU time of the Lambda process during the handler call over its wall time (1.0 = one core busy throughout); endpoints CPU/wall: the same for this process, which serves Secrets Manager, SSM and the fake TigerGraph.',
       ],
     };

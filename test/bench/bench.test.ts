@@ -83,6 +83,8 @@ describe('npm run bench -- --smoke', () => {
     expect(data.targets.baseline.ratio).toBe(1);
     expect(data.importLadder.map((r) => r.name)).toEqual(IMPORT_LADDER.map((r) => r.name));
     expect(data.importLadder.every((r) => Number.isFinite(r.addedMs) && finitePositive(r.importMs) && finitePositive(r.bytes))).toBe(true);
+    expect(data.sourcesContentVariant.mapBytes).toBeLessThan(data.sourcesContentVariant.deployedMapBytes);
+    expect(finitePositive(data.sourcesContentVariant.importMs)).toBe(true);
     for (const name of Object.keys(data.targets) as Array<keyof typeof data.targets>) {
       expect(finitePositive(data.cpuProfiles[name].totalMs)).toBe(true);
       expect(data.cpuProfiles[name].byCaller.length).toBeGreaterThan(0);
