@@ -28,6 +28,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { cdkBundlingProps } from './bundling.js';
 
 /** Tag the scheduled refresh uses to find the token secrets it manages (CONTRACT.md). */
 export const MANAGED_TAG_KEY = 'tg-token-rotation:managed';
@@ -253,15 +254,10 @@ export class TigerGraphTokenRotation extends Construct {
           NODE_OPTIONS: '--enable-source-maps',
         },
         bundling: {
+          // Shared with the benchmarks (infra/bundling.ts): ESM, node22, minified, source maps, the
+          // AWS SDK bundled (a pinned, tree-shaken version) and a require() shim for CommonJS deps.
+          ...cdkBundlingProps(),
           format: OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          minify: true,
-          sourceMap: true,
-          // Bundle the AWS SDK too: a pinned version (package-lock.json), tree-shaken for a smaller cold start.
-          externalModules: [],
-          // ESM bundles still meet CommonJS dependencies that call require().
-          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
           forceDockerBundling: false,
         },
       });
