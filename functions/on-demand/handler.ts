@@ -86,4 +86,5 @@ async function run(event: unknown): Promise<OnDemandResult> {
   }
 }
 
-export const handler = middy(run).use(injectLambdaContext(logger));
+// Never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: a `delete` event carries a token.
+export const handler = middy(run).use(injectLambdaContext(logger, { logEvent: false }));
