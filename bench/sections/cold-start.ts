@@ -149,10 +149,10 @@ async function prepareTargets(stack: LocalStack, runsNeeded: number): Promise<Ta
 }
 
 /** The cumulative import-ladder bundles, built with the functions' bundling settings. */
-async function buildLadder(workDir: string): Promise<Array<{ name: string; file: string; bytes: number }>> {
+async function buildLadder(workDir: string, rungs: number): Promise<Array<{ name: string; file: string; bytes: number }>> {
   const out: Array<{ name: string; file: string; bytes: number }> = [];
   let imports = '';
-  for (const [i, rung] of IMPORT_LADDER.entries()) {
+  for (const [i, rung] of IMPORT_LADDER.slice(0, rungs).entries()) {
     imports += rung.code ? `${rung.code}\n` : '';
     const dir = path.join(workDir, 'import-ladder', String(i));
     await mkdir(dir, { recursive: true });
@@ -220,7 +220,8 @@ export async function runColdStart(ctx: {
       return res.result;
     };
 
-    const ladder = await buildLadder(ctx.workDir);
+    // Smoke: the first two rungs only (the plumbing, not the numbers).
+    const ladder = await buildLadder(ctx.workDir, ctx.smoke ? 2 : IMPORT_LADDER.length);
     const lean = await buildWithoutSourcesContent(ctx.workDir, 'rotation');
     const leanSamples: number[] = [];
     const ladderSamples = ladder.map(() => [] as number[]);

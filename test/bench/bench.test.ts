@@ -81,7 +81,9 @@ describe('npm run bench -- --smoke', () => {
       }
     }
     expect(data.targets.baseline.ratio).toBe(1);
-    expect(data.importLadder.map((r) => r.name)).toEqual(IMPORT_LADDER.map((r) => r.name));
+    // Smoke runs the first rungs of the ladder only.
+    expect(data.importLadder.length).toBeGreaterThanOrEqual(2);
+    expect(data.importLadder.map((r) => r.name)).toEqual(IMPORT_LADDER.slice(0, data.importLadder.length).map((r) => r.name));
     expect(data.importLadder.every((r) => Number.isFinite(r.addedMs) && finitePositive(r.importMs) && finitePositive(r.bytes))).toBe(true);
     expect(data.sourcesContentVariant.mapBytes).toBeLessThan(data.sourcesContentVariant.deployedMapBytes);
     expect(finitePositive(data.sourcesContentVariant.importMs)).toBe(true);
