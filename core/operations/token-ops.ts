@@ -159,8 +159,7 @@ export async function revokePrevious(
   if (!previous?.secretString) return 'none';
   const previousToken = stringField(previous.secretString, 'token');
   if (!previousToken) {
-    await deps.store.removeStage(managed.secretId, AWSPREVIOUS, previous.versionId);
-    managed.previousGone();
+    await dropPreviousLabel(managed, deps, previous.versionId);
     return 'none';
   }
   if (previousToken === managed.secret.token) return 'same-as-current';
@@ -169,9 +168,23 @@ export async function revokePrevious(
     if (Number.isFinite(rotatedAt) && deps.clock.now() - rotatedAt < options.graceSeconds * 1000) return 'not-due';
   }
   const { revoked } = await (await managed.providerFor()).revoke(previousToken);
-  await deps.store.removeStage(managed.secretId, AWSPREVIOUS, previous.versionId);
-  managed.previousGone();
+  await dropPreviousLabel(managed, deps, previous.versionId);
   return revoked ? 'revoked' : 'already-gone';
+}
+
+/**
+ * Removes AWSPREVIOUS from `versionId`. If the label is no longer there, a concurrent sweep (two
+ * deliveries of one schedule) or a rotation got there first: the work is done, not failed.
+ */
+async function dropPreviousLabel(managed: ManagedSecret, deps: OperationDeps, versionId: string): Promise<void> {
+  try {
+    await deps.store.removeStage(managed.secretId, AWSPREVIOUS, versionId);
+  } catch (e) {
+    if ((e as { name?: string }).name !== 'InvalidParameterException') throw e;
+    const stages = (await deps.store.describe(managed.secretId)).versions[versionId] ?? [];
+    if (stages.includes(AWSPREVIOUS)) throw e;
+  }
+  managed.previousGone();
 }
 
 /** Revokes a token given by the caller. The AWSCURRENT token only with force, since apps are using it. */
