@@ -256,6 +256,25 @@ describe.each([3, 4] as const)('two rotations of one TigerGraph %s.x secret at o
   });
 });
 
+describe.each([3, 4] as const)('two sweeps revoking the same previous TigerGraph %s.x token', (version) => {
+  it('the one that finds the revoke already done reports success, not a Secrets Manager error', async () => {
+    const f = await fixture(version, 30 * DAY);
+    await invoke.onDemand({ action: 'request', secretId: f.arn });
+    stack.clock.advance(3601);
+    const [first, second] = await whileHeld(
+      // The first sweep has revoked the token and is about to remove the AWSPREVIOUS label.
+      holdWrite('UpdateSecretVersionStageCommand', (input) => input.VersionStage === 'AWSPREVIOUS' && input.MoveToVersionId === undefined),
+      () => invoke.scheduled({ secretIds: [f.arn] }) as Promise<Summary & { revoked: number }>,
+      () => invoke.scheduled({ secretIds: [f.arn] }) as Promise<Summary & { revoked: number }>,
+    );
+    expect(second).toMatchObject({ status: 'fulfilled', value: { revoked: 1, failed: [] } });
+    expect(first).toMatchObject({ status: 'fulfilled', value: { failed: [] } });
+    expect(tg(version).isLive(f.token)).toBe(false);
+    expect(withStage(f.ledger.snapshot(f.arn), 'AWSPREVIOUS')).toEqual([]);
+    f.ledger.check('after both sweeps', { requireNoPending: true });
+  });
+});
+
 describe('a late duplicate of a finished rotation step', () => {
   it.each([3, 4] as const)('TigerGraph %s.x: a repeated finishSecret of the last rotation does not break the rotation in progress', async (version) => {
     const f = await fixture(version);
