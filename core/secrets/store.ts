@@ -109,15 +109,16 @@ export class SecretStore {
     const versionId = await this.put(secretId, secretString, { stages: [STAGED] });
     try {
       await this.moveStage(secretId, AWSCURRENT, versionId, expectedCurrent);
+      // On success the label stays on the new current version: it marks nothing there, and the
+      // next staged write moves it (PutSecretValue takes a label from whichever version has it).
       return versionId;
     } catch (e) {
+      // The label only marks the write in flight; a failure to remove it changes nothing that matters.
+      await this.removeStage(secretId, STAGED, versionId).catch(() => undefined);
       if ((e as { name?: string }).name !== 'InvalidParameterException') throw e;
       const holder = versionWithStage((await this.describe(secretId)).versions, AWSCURRENT);
       if (holder === expectedCurrent) throw e;
       return undefined;
-    } finally {
-      // The label only marks the write in flight; a failure to remove it changes nothing that matters.
-      await this.removeStage(secretId, STAGED, versionId).catch(() => undefined);
     }
   }
 

@@ -105,7 +105,6 @@ describe('on-demand actions', () => {
     const calls = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
     expect(calls).toEqual([
       { SecretId: ID, VersionStage: 'AWSCURRENT', MoveToVersionId: 'v3', RemoveFromVersionId: 'v2' },
-      { SecretId: ID, VersionStage: 'TGSTAGED', RemoveFromVersionId: 'v3' },
       { SecretId: ID, VersionStage: 'AWSPREVIOUS', MoveToVersionId: 'v1', RemoveFromVersionId: 'v2' },
     ]);
   });

@@ -82,7 +82,6 @@ describe('sweep: refresh or rotate', () => {
     expect(put.VersionStages).toEqual(['TGSTAGED']);
     expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).toEqual([
       { SecretId: 'a', VersionStage: 'AWSCURRENT', MoveToVersionId: 'new-version', RemoveFromVersionId: 'a-cur' },
-      { SecretId: 'a', VersionStage: 'TGSTAGED', RemoveFromVersionId: 'new-version' },
     ]);
     const stored = JSON.parse(put.SecretString!);
     expect(stored.token).toBe(token);
@@ -250,5 +249,34 @@ describe('settings', () => {
   it('lets a token secret override a field for itself', () => {
     const secret = parseTokenSecret(JSON.stringify({ host: 'https://h', credentialSecretId: 'c', revokeGraceSeconds: 60 }));
     expect(settingsFor(secret, DEFAULT_SETTINGS)).toEqual({ ...DEFAULT_SETTINGS, revokeGraceSeconds: 60 });
+  });
+});
+
+describe('credentials', () => {
+  it('are read once per container for secrets that share a credential secret', async () => {
+    const { clearCredentialCache, providerOpener } = await import('../../core/connection.js');
+    clearCredentialCache();
+    sm.on(GetSecretValueCommand, { SecretId: 'cred' }).resolves({ VersionId: 'c1', SecretString: '{"secret":"s3cr3t"}' });
+    const open = providerOpener(new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), clock);
+    const secret = parseTokenSecret(JSON.stringify({ host: 'https://tg.example.com', credentialSecretId: 'cred', tigergraphVersion: '3' }));
+    await open(secret);
+    await open({ ...secret, graph: 'Other' });
+    expect(sm.commandCalls(GetSecretValueCommand, { SecretId: 'cred' })).toHaveLength(1);
+    clearCredentialCache();
+    await open(secret);
+    expect(sm.commandCalls(GetSecretValueCommand, { SecretId: 'cred' })).toHaveLength(2);
+  });
+
+  it('are forgotten as soon as the server refuses them, and only then', async () => {
+    const { forgetOnRefusal } = await import('../../core/connection.js');
+    const { BadCredentialError } = await import('../../core/errors.js');
+    let forgotten = 0;
+    provider.failIssue = new Error('server down');
+    const wrapped = forgetOnRefusal(provider, () => forgotten++);
+    await expect(wrapped.issue()).rejects.toThrow('server down');
+    expect(forgotten).toBe(0);
+    provider.failIssue = new BadCredentialError('the TigerGraph secret was refused');
+    await expect(wrapped.issue()).rejects.toBeInstanceOf(BadCredentialError);
+    expect(forgotten).toBe(1);
   });
 });
