@@ -130,7 +130,13 @@ async function pendingValue(versionId: string, description: SecretDescription, d
     throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no token field: createSecret did not write it`);
   }
   if (secret.expiresAt && Date.parse(secret.expiresAt) <= deps.clock.now()) {
-    throw new TokenNotFoundError(`The pending token of secret ${description.name} expired at ${secret.expiresAt}; run the rotation again`);
+    // Versions are immutable, so retrying this version could never succeed and every new rotation
+    // would be refused as "in progress": abandon it so the next rotation starts afresh.
+    await deps.store.removeStage(description.arn, AWSPENDING, versionId);
+    throw new TokenNotFoundError(
+      `The pending token of secret ${description.name} expired at ${secret.expiresAt} before the rotation finished; ` +
+        'this rotation was abandoned (AWSPENDING removed) and the next rotation starts afresh',
+    );
   }
   return { secretString: pending.secretString, secret, token: secret.token };
 }

@@ -176,10 +176,14 @@ describe('testSecret', () => {
     expect(err).toBeInstanceOf(TokenNotFoundError);
     expect((err as Error).message).not.toContain('unknown-token');
   });
-  it('fails when the pending token already expired, without calling the provider', async () => {
+  it('fails when the pending token already expired, without calling the provider, and abandons that rotation', async () => {
     sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, expiresAt: '2001-01-01T00:00:00.000Z' }) });
     await expect(run('testSecret')).rejects.toThrow(/expired/);
     expect(provider.calls.verify).toBe(0);
+    // A retry of this version could never pass: AWSPENDING is removed so a new rotation can start.
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: ARN, VersionStage: 'AWSPENDING', RemoveFromVersionId: PENDING },
+    ]);
   });
   it('fails clearly when createSecret has not stored a value', async () => {
     sm.on(GetSecretValueCommand).rejects(notFound());
