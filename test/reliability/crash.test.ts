@@ -209,6 +209,27 @@ describe.each([3, 4] as const)('TigerGraph %s.x', (version) => {
     f.ledger.check('after the rotation', { requireNoPending: true });
   });
 
+  it('TigerGraph down past the lifetime of a pending token: the retry abandons that rotation and the next one recovers, with no manual step', async () => {
+    const f = await fixture(version, { lifetimeSeconds: 600 });
+    // createSecret stores a token, then testSecret cannot reach TigerGraph.
+    tg(version).setFaults({ dropRate: 1, ops: ['echo'] });
+    const { VersionId } = await rotateSecret(stack, f.arn);
+    expect(stack.aws.lastRotationError(f.arn)?.step).toBe('testSecret');
+    expect(f.ledger.danglingPending(f.arn)).toBe(VersionId);
+    // The outage outlasts every token involved.
+    stack.clock.advance(601);
+    tg(version).setFaults({});
+
+    // Secrets Manager retries that rotation: its token expired, so it can never pass testSecret.
+    await rotateSecret(stack, f.arn, VersionId);
+    expect(stack.aws.lastRotationError(f.arn)).toMatchObject({ step: 'testSecret', message: expect.stringMatching(/expired/) });
+    expect(f.ledger.danglingPending(f.arn)).toBeUndefined(); // abandoned, so a new rotation may start
+    // The next rotation (here the schedule's: the current token has expired) restores service.
+    const summary = await invoke.scheduled({ secretIds: [f.arn] });
+    expect(summary).toMatchObject({ rotated: 1, failed: [] });
+    f.ledger.check('after recovery', { requireNoPending: true });
+  });
+
   it('TigerGraph down for the whole rotation, then back: AWSCURRENT keeps working throughout and the retry completes', async () => {
     const f = await fixture(version);
     tg(version).setFaults({ dropRate: 1 });
