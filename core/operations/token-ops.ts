@@ -155,6 +155,11 @@ export async function revokePrevious(
   deps: OperationDeps,
   options: { graceSeconds: number; force?: boolean },
 ): Promise<RevokeOutcome> {
+  if (!options.force) {
+    // Decided from AWSCURRENT, already read: within the grace period AWSPREVIOUS need not be read at all.
+    const rotatedAt = managed.current.createdDate?.getTime() ?? Date.parse(managed.secret.issuedAt ?? '');
+    if (Number.isFinite(rotatedAt) && deps.clock.now() - rotatedAt < options.graceSeconds * 1000) return 'not-due';
+  }
   const previous = await managed.previous();
   if (!previous?.secretString) return 'none';
   const previousToken = stringField(previous.secretString, 'token');
@@ -163,10 +168,6 @@ export async function revokePrevious(
     return 'none';
   }
   if (previousToken === managed.secret.token) return 'same-as-current';
-  if (!options.force) {
-    const rotatedAt = managed.current.createdDate?.getTime() ?? Date.parse(managed.secret.issuedAt ?? '');
-    if (Number.isFinite(rotatedAt) && deps.clock.now() - rotatedAt < options.graceSeconds * 1000) return 'not-due';
-  }
   const { revoked } = await (await managed.providerFor()).revoke(previousToken);
   await dropPreviousLabel(managed, deps, previous.versionId);
   return revoked ? 'revoked' : 'already-gone';
