@@ -130,7 +130,10 @@ function errorCodes(err: unknown): string[] {
   return codes;
 }
 
-/** Classifies an exception from undici (or our own timeout) as a TransportError with a hint. */
+/**
+ * Classifies an exception from node:http/node:https (or our own per-attempt timeout) as a
+ * TransportError with a hint. Node puts the system or OpenSSL code on `code` (sometimes on a cause).
+ */
 export function transportError(
   err: unknown,
   ctx: { op: TigerGraphOp; method: string; url: string; timedOut: boolean; timeoutMs: number },
@@ -169,14 +172,16 @@ export function transportError(
       cause: err,
     });
   }
-  if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT')) {
+  if (has('ETIMEDOUT')) {
     return new TransportError(
       `Timed out talking to ${origin} for ${what}: check the host and port, network access and server load, or raise timeoutMs`,
       'timeout',
       { cause: err },
     );
   }
-  if (has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'HPE_INVALID_CONSTANT', 'HPE_INVALID_VERSION')) {
+  // "socket hang up" (closed before any answer) and a body cut short both carry ECONNRESET; HPE_*
+  // are the HTTP parser's codes for an answer that is not HTTP.
+  if (has('ECONNRESET', 'EPIPE', 'ECONNABORTED', 'HPE_INVALID_CONSTANT', 'HPE_INVALID_VERSION')) {
     return new TransportError(
       `Connection to ${origin} was closed before an answer for ${what}: check the port speaks ${new URL(ctx.url).protocol === 'https:' ? 'HTTPS' : 'HTTP'}, ` +
         'any proxy or load balancer in between, and the TigerGraph logs',

@@ -1,15 +1,17 @@
 /**
- * One HTTP exchange with TigerGraph over undici: per-attempt timeout, bounded retries with full
- * jitter on transport faults and 5xx (never on 4xx: a refused credential will not improve), TLS
- * verification always on, and one keep-alive Agent per (origin, CA bundle).
+ * One HTTP exchange with TigerGraph over Node's built-in `node:http`/`node:https`: per-attempt
+ * timeout (connect, headers and body), bounded retries with full jitter on transport faults and
+ * 5xx (never on 4xx: a refused credential will not improve), TLS verification always on, response
+ * bodies capped, and one keep-alive Agent per (origin, CA bundle).
  *
  * Retrying a token request after a reset or a 5xx can mint a second token at the server; the
  * orphan is never handed out and expires on its own, which is cheaper than failing a rotation.
  */
 import { createHash } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
 import type { TransportError } from '../errors.js';
 import { malformedError, transportError } from './failures.js';
 import type { HttpMethod, TigerGraphOp, TigerGraphRequestInfo } from './types.js';
@@ -34,29 +36,46 @@ export interface HttpCall {
 
 export interface HttpResult {
   status: number;
-  /** Raw body text. */
+  /** Raw body text (at most MAX_BODY_BYTES of it). */
   text: string;
   /** Parsed JSON (whatever the Content-Type says: REST++ often omits it), or undefined. */
   body: unknown;
-  /** True when the body was non-empty and not valid JSON. */
+  /** True when the body was non-empty and not valid JSON, or longer than MAX_BODY_BYTES. */
   malformed: boolean;
 }
 
-/** Agents live for the process (a warm Lambda reuses its connections across invocations). */
-const agents = new Map<string, Agent>();
+/**
+ * TigerGraph's token answers are a few hundred bytes; anything past this is not one of them (a
+ * proxy's error page, another service). The rest is not read: the connection is dropped and the
+ * answer counts as malformed.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
-function agentFor(url: string, ca: string | undefined): Agent {
-  const origin = new URL(url).origin;
+/** Idle keep-alive sockets are closed after this long (or sooner if the server's Keep-Alive says so). */
+const KEEP_ALIVE_IDLE_MS = 10_000;
+
+/** Agents live for the process (a warm Lambda reuses its connections across invocations). */
+const agents = new Map<string, HttpAgent>();
+
+/**
+ * TLS options of every https request, on the agent and on the request itself. rejectUnauthorized
+ * is set explicitly because Node's default for it follows NODE_TLS_REJECT_UNAUTHORIZED: no opt-out
+ * exists. A private CA is added to, not swapped for, the public roots, so a TLS-terminating proxy
+ * with a public certificate keeps working.
+ */
+function tlsOptions(ca: string | undefined): { rejectUnauthorized: true; ca?: string[] } {
+  return ca ? { rejectUnauthorized: true, ca: [...rootCertificates, ca] } : { rejectUnauthorized: true };
+}
+
+function agentFor(url: URL, ca: string | undefined): HttpAgent {
   const caKey = ca ? createHash('sha256').update(ca).digest('hex') : '';
-  const key = `${origin}|${caKey}`;
+  const key = `${url.origin}|${caKey}`;
   let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({
-      keepAliveTimeout: 10_000,
-      // A private CA is added to, not swapped for, the public roots, so a TLS-terminating proxy
-      // with a public certificate keeps working. rejectUnauthorized stays true: no opt-out exists.
-      connect: ca ? { ca: [...rootCertificates, ca], rejectUnauthorized: true } : { rejectUnauthorized: true },
-    });
+    agent =
+      url.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...tlsOptions(ca) })
+        : new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS });
     agents.set(key, agent);
   }
   return agent;
@@ -66,7 +85,7 @@ function agentFor(url: string, ca: string | undefined): Agent {
 export async function closeAllAgents(): Promise<void> {
   const all = [...agents.values()];
   agents.clear();
-  await Promise.allSettled(all.map((a) => a.close()));
+  for (const agent of all) agent.destroy();
 }
 
 export function parseBody(text: string): { body: unknown; malformed: boolean } {
@@ -108,34 +127,92 @@ export class HttpTransport {
     }
   }
 
-  private async once(call: HttpCall): Promise<HttpResult> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.settings.timeoutMs);
-    try {
+  /** One attempt: resolves with the whole answer or rejects with a TransportError, within timeoutMs. */
+  private once(call: HttpCall): Promise<HttpResult> {
+    const timeoutMs = this.settings.timeoutMs;
+    return new Promise<HttpResult>((resolve, reject) => {
+      let timedOut = false;
+      let settled = false;
+      let req: ClientRequest | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req?.destroy();
+        reject(transportError(err, { ...call, timedOut, timeoutMs }));
+      };
+      const succeed = (result: HttpResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+
+      let url: URL;
+      let payload: Buffer | undefined;
       const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
-      let body: string | undefined;
-      if (call.json !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = JSON.stringify(call.json);
+      try {
+        url = new URL(call.url);
+        if (call.json !== undefined) {
+          payload = Buffer.from(JSON.stringify(call.json), 'utf8');
+          headers['content-type'] = 'application/json';
+          headers['content-length'] = String(payload.length);
+        }
+      } catch (err) {
+        reject(transportError(err, { ...call, timedOut, timeoutMs }));
+        return;
       }
-      const res = await request(call.url, {
+      const https = url.protocol === 'https:';
+      const options: RequestOptions = {
         method: call.method,
         headers,
-        body,
-        signal: controller.signal,
-        dispatcher: agentFor(call.url, this.settings.caCertificate),
-      });
-      const text = await res.body.text();
-      return { status: res.statusCode, text, ...parseBody(text) };
-    } catch (err) {
-      throw transportError(err, { ...call, timedOut, timeoutMs: this.settings.timeoutMs });
-    } finally {
-      clearTimeout(timer);
-    }
+        agent: agentFor(url, this.settings.caCertificate),
+        ...(https ? tlsOptions(this.settings.caCertificate) : {}),
+      };
+
+      // One timer for the whole attempt: connect, TLS handshake, headers and body.
+      timer = setTimeout(() => {
+        timedOut = true;
+        fail(new Error(`timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+
+      const onResponse = (res: IncomingMessage): void => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          if (size + chunk.length > MAX_BODY_BYTES) {
+            chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
+            const text = Buffer.concat(chunks).toString('utf8');
+            // Not read to the end: the socket cannot be reused.
+            succeed({ status: res.statusCode ?? 0, text, body: undefined, malformed: true });
+            res.destroy();
+            req?.destroy();
+            return;
+          }
+          size += chunk.length;
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          succeed({ status: res.statusCode ?? 0, text, ...parseBody(text) });
+        });
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(Object.assign(new Error('connection closed before the whole answer arrived'), { code: 'ECONNRESET' }));
+        });
+      };
+      try {
+        req = (https ? httpsRequest : httpRequest)(url, options, onResponse);
+      } catch (err) {
+        // Synchronous refusals (e.g. a header value Node will not send).
+        fail(err);
+        return;
+      }
+      req.on('error', fail);
+      req.end(payload);
+    });
   }
 
   private async backoff(attempt: number): Promise<void> {
