@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { clearCache } from '@middy/util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { sweep } from '../../core/operations/sweep.js';
@@ -39,6 +39,7 @@ import {
 
 const LONG = process.env.TG_SOAK === 'long';
 const RUNS = (short: number) => (LONG ? short * 10 : short);
+if (LONG) vi.setConfig({ testTimeout: 600_000 });
 /** TG_FUZZ_SEED explores other inputs; the default seeds keep `npm test` reproducible. */
 const SEED = (fixed: number) => (process.env.TG_FUZZ_SEED ? Number(process.env.TG_FUZZ_SEED) + fixed : fixed);
 
