@@ -3,19 +3,17 @@
  * a field is absent, and per-secret overrides from the token secret. Invalid settings fail at load
  * with the field named, never midway through a sweep.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ValidationError } from './errors.js';
 import { toValidationError, type TokenSecret } from './token-secret.js';
 
 export const DEFAULT_SETTINGS_PARAMETER = '/tg-token-rotation/config';
 
-export const settingsSchema = z
-  .object({
-    refreshBeforeSeconds: z.number().int().min(0).default(259_200),
-    revokeGraceSeconds: z.number().int().min(0).default(3_600),
-    concurrency: z.number().int().min(1).max(1_000).default(10),
-  })
-  .strict();
+export const settingsSchema = z.strictObject({
+  refreshBeforeSeconds: z._default(z.number().check(z.int(), z.minimum(0)), 259_200),
+  revokeGraceSeconds: z._default(z.number().check(z.int(), z.minimum(0)), 3_600),
+  concurrency: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1_000)), 10),
+});
 
 export type Settings = z.infer<typeof settingsSchema>;
 

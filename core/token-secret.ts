@@ -2,21 +2,27 @@
  * The token secret's JSON (see CONTRACT.md) and the credential secret's JSON, parsed with zod so a
  * bad field fails with its name and what was expected. Parsing never echoes values: a zod issue
  * message can quote input, so messages are rebuilt from the path and expectation only.
+ *
+ * The schemas use `zod/mini` (zod 4's tree-shakable functional API, same issues and messages as
+ * classic zod): these modules are bundled into every Lambda, and classic `zod` costs ~450 kB there.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ValidationError } from './errors.js';
 
-const isoInstant = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /Z$|[+-]\d\d:\d\d$/.test(s), {
-  message: 'expected a UTC ISO-8601 timestamp such as 2026-12-22T10:00:00.000Z',
-});
+const isoInstant = z.string().check(
+  z.refine((s) => !Number.isNaN(Date.parse(s)) && /Z$|[+-]\d\d:\d\d$/.test(s), {
+    message: 'expected a UTC ISO-8601 timestamp such as 2026-12-22T10:00:00.000Z',
+  }),
+);
 
 /**
  * A TigerGraph host: scheme, host and optional port only. `schemes` narrows the accepted schemes
  * (the CDK config accepts https only; the token secret also http, which the client then refuses
- * unless allowInsecureHttp is set).
+ * unless allowInsecureHttp is set). A zod/mini schema; classic zod schemas (infra/config.ts) can
+ * embed it, since both are zod 4 core schemas.
  */
 export function hostUrlSchema(schemes: ReadonlyArray<'https:' | 'http:'> = ['https:', 'http:']) {
-  return z.string().superRefine((value, ctx) => {
+  return z.string().check(z.superRefine((value, ctx) => {
     let url: URL;
     try {
       url = new URL(value);
@@ -35,46 +41,46 @@ export function hostUrlSchema(schemes: ReadonlyArray<'https:' | 'http:'> = ['htt
     if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
       ctx.addIssue({ code: 'custom', message: 'expected scheme, host and optional port only: no path, query or user info' });
     }
-  });
+  }));
 }
 
 const hostUrl = hostUrlSchema();
 
-const port = z.number().int().min(1).max(65535);
+const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535));
+const nonEmpty = () => z.string().check(z.minLength(1));
+const nonNegativeInt = () => z.number().check(z.int(), z.minimum(0));
 
-export const tokenSecretSchema = z
-  .object({
-    host: hostUrl,
-    // Which token API this secret belongs to; only "tigergraph" today (see core/providers.ts).
-    provider: z.string().min(1).optional(),
-    tigergraphVersion: z.enum(['3', '4', 'auto']).default('auto'),
-    restppPort: port.optional(),
-    gsqlPort: port.optional(),
-    graph: z.string().min(1).optional(),
-    lifetimeSeconds: z.number().int().min(60).max(10 * 365 * 86400).optional(),
-    credentialSecretId: z.string().min(1),
-    allowInsecureHttp: z.boolean().default(false),
-    caCertificate: z.string().includes('-----BEGIN', { message: 'expected a PEM bundle starting with -----BEGIN' }).optional(),
-    token: z.string().min(1).optional(),
-    expiresAt: isoInstant.optional(),
-    issuedAt: isoInstant.optional(),
-    // Per-secret overrides of the SSM settings (CONTRACT: a field here overrides the same field there).
-    refreshBeforeSeconds: z.number().int().min(0).optional(),
-    revokeGraceSeconds: z.number().int().min(0).optional(),
-  })
-  .passthrough();
+export const tokenSecretSchema = z.looseObject({
+  host: hostUrl,
+  // Which token API this secret belongs to; only "tigergraph" today (see core/providers.ts).
+  provider: z.optional(nonEmpty()),
+  tigergraphVersion: z._default(z.enum(['3', '4', 'auto']), 'auto'),
+  restppPort: z.optional(port),
+  gsqlPort: z.optional(port),
+  graph: z.optional(nonEmpty()),
+  lifetimeSeconds: z.optional(z.number().check(z.int(), z.minimum(60), z.maximum(10 * 365 * 86400))),
+  credentialSecretId: nonEmpty(),
+  allowInsecureHttp: z._default(z.boolean(), false),
+  caCertificate: z.optional(z.string().check(z.includes('-----BEGIN', { message: 'expected a PEM bundle starting with -----BEGIN' }))),
+  token: z.optional(nonEmpty()),
+  expiresAt: z.optional(isoInstant),
+  issuedAt: z.optional(isoInstant),
+  // Per-secret overrides of the SSM settings (CONTRACT: a field here overrides the same field there).
+  refreshBeforeSeconds: z.optional(nonNegativeInt()),
+  revokeGraceSeconds: z.optional(nonNegativeInt()),
+});
 
 export type TokenSecret = z.infer<typeof tokenSecretSchema>;
 
 export const credentialSecretSchema = z.union([
-  z.object({ secret: z.string().min(1) }).passthrough(),
-  z.object({ username: z.string().min(1), password: z.string().min(1) }).passthrough(),
+  z.looseObject({ secret: nonEmpty() }),
+  z.looseObject({ username: nonEmpty(), password: nonEmpty() }),
 ]);
 
 export type Credentials = { secret: string } | { username: string; password: string };
 
 /** Turns a zod failure into a ValidationError naming each field and what was expected (never the value). */
-export function toValidationError(what: string, error: z.ZodError): ValidationError {
+export function toValidationError(what: string, error: z.core.$ZodError): ValidationError {
   const parts = error.issues.map((issue) => {
     const field = issue.path.length ? issue.path.join('.') : '(root)';
     return `${field}: ${describeIssue(issue)}`;

@@ -4,7 +4,7 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { currentClock } from '../../core/clock.js';
 import {
   concurrentChange,
@@ -22,15 +22,13 @@ import { createLogger, errorFields, openProvider, secretStore } from '../lib/run
 
 const logger = createLogger('on-demand');
 
-export const onDemandEventSchema = z
-  .object({
-    action: z.enum(['request', 'refresh', 'delete', 'status']),
-    secretId: z.string().min(1),
-    lifetimeSeconds: z.number().int().min(60).max(10 * 365 * 86400).optional(),
-    token: z.string().min(1).optional(),
-    force: z.boolean().optional(),
-  })
-  .strict();
+export const onDemandEventSchema = z.strictObject({
+  action: z.enum(['request', 'refresh', 'delete', 'status']),
+  secretId: z.string().check(z.minLength(1)),
+  lifetimeSeconds: z.optional(z.number().check(z.int(), z.minimum(60), z.maximum(10 * 365 * 86400))),
+  token: z.optional(z.string().check(z.minLength(1))),
+  force: z.optional(z.boolean()),
+});
 
 export type OnDemandEvent = z.infer<typeof onDemandEventSchema>;
 export type OnDemandResult =

@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { currentClock } from '../../core/clock.js';
 import { ROTATION_STEPS, runRotationStep, type RotationRequest, type StepResult } from '../../core/rotation/steps.js';
 import { toValidationError } from '../../core/token-secret.js';
@@ -14,10 +14,10 @@ import { createLogger, errorFields, openProvider, secretStore } from '../lib/run
 const logger = createLogger('rotation');
 
 const rotationEventSchema = z.object({
-  SecretId: z.string().min(1),
-  ClientRequestToken: z.string().min(1),
+  SecretId: z.string().check(z.minLength(1)),
+  ClientRequestToken: z.string().check(z.minLength(1)),
   Step: z.enum(ROTATION_STEPS),
-  RotationToken: z.string().min(1).optional(),
+  RotationToken: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type RotationEvent = z.input<typeof rotationEventSchema>;

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { currentClock } from '../../core/clock.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { toValidationError } from '../../core/token-secret.js';
@@ -18,7 +18,7 @@ export const MANAGED_TAG = 'tg-token-rotation:managed';
 const logger = createLogger('scheduled-refresh');
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'TgTokenRotation' });
 
-const eventSchema = z.object({ secretIds: z.array(z.string().min(1)).min(1).optional() }).passthrough();
+const eventSchema = z.looseObject({ secretIds: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))) });
 
 export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry'>;
 
