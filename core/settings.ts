@@ -3,7 +3,7 @@
  * a field is absent, and per-secret overrides from the token secret. Invalid settings fail at load
  * with the field named, never midway through a sweep.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors.js';
 import { toValidationError, type TokenSecret } from './token-secret.js';
 

@@ -4,7 +4,7 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { currentClock } from '../../core/clock.js';
 import {
   concurrentChange,

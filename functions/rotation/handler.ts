@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { currentClock } from '../../core/clock.js';
 import { ROTATION_STEPS, runRotationStep, type RotationRequest, type StepResult } from '../../core/rotation/steps.js';
 import { toValidationError } from '../../core/token-secret.js';

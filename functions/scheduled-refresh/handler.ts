@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { currentClock } from '../../core/clock.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { toValidationError } from '../../core/token-secret.js';
