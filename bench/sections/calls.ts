@@ -8,6 +8,7 @@ import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { clearCache } from '@middy/util';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { clearLifetimeUnitCache, clearVersionCache } from '../../core/tigergraph/index.js';
+import { clearCredentialCache } from '../../core/connection.js';
 import { handler as onDemandHandler } from '../../functions/on-demand/handler.js';
 import { secretsManagerClient } from '../../functions/lib/runtime.js';
 import { handler as scheduledHandler } from '../../functions/scheduled-refresh/handler.js';
@@ -276,6 +277,7 @@ export async function runCalls(ctx: { log: (m: string) => void }): Promise<Secti
       // A cold container: nothing cached from earlier invocations in this process.
       clearVersionCache();
       clearLifetimeUnitCache();
+      clearCredentialCache();
       clearCache();
       stack.aws.resetRequestLog();
       stack.tg3.resetStats();
