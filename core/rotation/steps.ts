@@ -8,8 +8,8 @@ import { ResourceExistsException } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../clock.js';
 import type { OpenProvider } from '../connection.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
-import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretDescription, type SecretStore } from '../secrets/store.js';
-import { parseTokenSecret, stringField, withToken } from '../token-secret.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretDescription, type SecretStore } from '../secrets/store.js';
+import { parseTokenSecret, stringField, withToken, type TokenSecret } from '../token-secret.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -158,12 +158,46 @@ async function finishSecret(request: RotationRequest, description: SecretDescrip
   const { clientRequestToken: versionId } = request;
   // Never make a version current that holds no usable token (a finishSecret out of order, say):
   // consumers would read a secret without a token.
-  await pendingValue(versionId, description, deps);
+  const pending = await pendingValue(versionId, description, deps);
   const currentVersion = versionWithStage(description.versions, AWSCURRENT);
+  await revokeDisplacedPrevious(description, currentVersion, pending, deps);
   // AWSPREVIOUS follows AWSCURRENT automatically; the previous token stays valid until revoked after the grace period.
   await deps.store.moveStage(description.arn, AWSCURRENT, versionId, currentVersion);
   await removePendingEverywhere(description, deps);
   return { step: 'finishSecret', versionId, outcome: 'finished' };
+}
+
+/**
+ * Moving AWSCURRENT makes the current version AWSPREVIOUS and takes the label off the version that
+ * had it. The scheduled sweep removes AWSPREVIOUS once it has revoked that token, so a label still
+ * there means a token not yet revoked (two rotations within one grace period). Once unlabelled,
+ * nothing would ever revoke it, so it is revoked now: two generations old, it is not what any
+ * consumer reading AWSCURRENT holds. Best effort: a failure is logged, never fails the rotation.
+ */
+async function revokeDisplacedPrevious(
+  description: SecretDescription,
+  currentVersion: string | undefined,
+  pending: { secret: TokenSecret; token: string },
+  deps: RotationDeps,
+): Promise<void> {
+  const previousVersion = versionWithStage(description.versions, AWSPREVIOUS);
+  if (!previousVersion || previousVersion === currentVersion) return;
+  const previous = await deps.store.tryGet(description.arn, { versionId: previousVersion });
+  const previousToken = previous?.secretString ? stringField(previous.secretString, 'token') : undefined;
+  if (!previousToken || previousToken === pending.token) return;
+  const current = currentVersion ? await deps.store.tryGet(description.arn, { versionId: currentVersion }) : undefined;
+  if (current?.secretString && stringField(current.secretString, 'token') === previousToken) return; // still in use
+  try {
+    const { revoked } = await (await deps.openProvider(pending.secret)).revoke(previousToken);
+    deps.log?.('displaced previous token revoked', { secretId: description.name, versionId: previousVersion, revoked });
+  } catch (e) {
+    deps.log?.('displaced previous token could not be revoked; it stays valid until it expires', {
+      secretId: description.name,
+      versionId: previousVersion,
+      errorName: (e as Error).name,
+      errorMessage: (e as Error).message,
+    });
+  }
 }
 
 async function removePendingEverywhere(description: SecretDescription, deps: RotationDeps): Promise<void> {

@@ -203,6 +203,33 @@ describe('finishSecret', () => {
       SecretString: JSON.stringify({ ...currentValue, token: 'new-token-value-654321', expiresAt: '2031-01-01T00:00:00.000Z' }),
     });
   });
+  it('revokes a not yet revoked AWSPREVIOUS token that the move would leave untracked (two rotations in one grace period)', async () => {
+    const older = await provider.issue();
+    describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionId: 'v-older' }).resolves({ VersionId: 'v-older', SecretString: JSON.stringify({ ...currentValue, token: older.token }) });
+    sm.on(GetSecretValueCommand, { VersionId: CURRENT }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    expect((await run('finishSecret')).outcome).toBe('finished');
+    expect(provider.isLive(older.token)).toBe(false);
+    expect(provider.calls.revoke).toBe(1);
+  });
+  it('does not revoke an AWSPREVIOUS token the current version still holds (after a refresh)', async () => {
+    describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionId: 'v-older' }).resolves({ VersionId: 'v-older', SecretString: JSON.stringify(currentValue) });
+    sm.on(GetSecretValueCommand, { VersionId: CURRENT }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    expect((await run('finishSecret')).outcome).toBe('finished');
+    expect(provider.calls.revoke).toBe(0);
+  });
+  it('finishes the rotation even when that early revoke fails', async () => {
+    describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionId: 'v-older' }).resolves({ VersionId: 'v-older', SecretString: JSON.stringify({ ...currentValue, token: 'older-token-value-000000' }) });
+    sm.on(GetSecretValueCommand, { VersionId: CURRENT }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    provider.failRevoke = new Error('TigerGraph unavailable');
+    expect((await run('finishSecret')).outcome).toBe('finished');
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toMatchObject({ VersionStage: 'AWSCURRENT', MoveToVersionId: PENDING });
+  });
   it('refuses to make current a pending version createSecret has not filled (steps out of order)', async () => {
     describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
     sm.on(GetSecretValueCommand, { VersionId: PENDING, VersionStage: 'AWSPENDING' }).resolves({ VersionId: PENDING });
