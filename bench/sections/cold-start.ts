@@ -36,8 +36,14 @@ export const IMPORT_LADDER: ReadonlyArray<{ name: string; code: string }> = [
     name: '@aws-sdk/client-secrets-manager (the calls core/secrets/store.ts makes)',
     code: "import { SecretsManagerClient, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, PutSecretValueCommand, ResourceNotFoundException, ResourceExistsException, RotateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';\nkeep.push(SecretsManagerClient, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, PutSecretValueCommand, ResourceNotFoundException, ResourceExistsException, RotateSecretCommand, UpdateSecretVersionStageCommand);",
   },
-  { name: 'zod', code: "import { z } from 'zod';\nkeep.push(z);" },
-  { name: 'undici (Agent, request)', code: "import { Agent, request } from 'undici';\nkeep.push(Agent, request);" },
+  {
+    name: 'zod/mini (the schema builders core/token-secret.ts uses)',
+    code: "import * as z from 'zod/mini';\nkeep.push(z.object, z.string, z.number, z.boolean, z.enum, z.optional, z._default, z.array, z.union, z.safeParse);",
+  },
+  {
+    name: 'node:https + node:http (the TigerGraph transport, built in)',
+    code: "import { Agent, request } from 'node:https';\nimport * as http from 'node:http';\nkeep.push(Agent, request, http.request);",
+  },
   {
     name: '@aws-lambda-powertools/logger (+ middleware)',
     code: "import { Logger } from '@aws-lambda-powertools/logger';\nimport { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';\nkeep.push(Logger, injectLambdaContext);",
