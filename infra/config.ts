@@ -80,6 +80,8 @@ export const configSchema = z
     refreshBeforeSeconds: z.number().int().min(0).default(259200),
     revokeGraceSeconds: z.number().int().min(0).default(3600),
     concurrency: z.number().int().min(1).max(100).default(10),
+    /** Memory (and so CPU) of the scheduled refresh; sweeps of thousands of secrets want more. */
+    scheduledRefreshMemoryMB: z.number().int().min(128).max(10_240).default(1024),
     settingsParameterName: z
       .string()
       .regex(/^\/[A-Za-z0-9_./-]+$/, { message: 'expected an SSM parameter path starting with /' })

@@ -55,6 +55,7 @@ export class TgTokenRotationStack extends Stack {
       refreshBeforeSeconds: config.refreshBeforeSeconds,
       revokeGraceSeconds: config.revokeGraceSeconds,
       concurrency: config.concurrency,
+      scheduledRefreshMemoryMB: config.scheduledRefreshMemoryMB,
       settingsParameterName: config.settingsParameterName,
       minSecondsToExpiryAlarmThreshold: Duration.seconds(config.minSecondsToExpiryAlarmThreshold),
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,

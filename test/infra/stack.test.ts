@@ -129,19 +129,19 @@ describe('secrets and key', () => {
 describe('functions', () => {
   const fns = () =>
     [
-      ['rotation', r.rotationFunction, 60],
-      ['scheduled-refresh', r.scheduledRefreshFunction, 300],
-      ['on-demand', r.onDemandFunction, 60],
+      ['rotation', r.rotationFunction, 60, 256],
+      ['scheduled-refresh', r.scheduledRefreshFunction, 300, 1024],
+      ['on-demand', r.onDemandFunction, 60, 256],
     ] as const;
 
-  it('runs three functions on nodejs22.x, arm64, 256 MB, with their timeouts and environment', () => {
+  it('runs three functions on nodejs22.x, arm64, with their memory, timeouts and environment', () => {
     template.resourceCountIs('AWS::Lambda::Function', 3);
-    for (const [name, fn, timeout] of fns()) {
+    for (const [name, fn, timeout, memory] of fns()) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
-        MemorySize: 256,
+        MemorySize: memory,
         Timeout: timeout,
         Handler: 'index.handler',
         Role: resolve(stack, fn.role!.roleArn),

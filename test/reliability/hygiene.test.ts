@@ -87,7 +87,9 @@ describe('secret hygiene with logging on', () => {
     expect(code).toBe(0);
     // Every minted token reached the client (no fault here fires after a mint) and was collected.
     expect(sensitive.tokens.length).toBeGreaterThanOrEqual(sensitive.minted);
-    expect(sensitive.minted).toBeGreaterThan(30);
+    // About 30 tokens; the throttled phase draws from Math.random in the child, so the exact count
+    // varies by a few between runs (seen: 30 and 31). The bound only proves the scenario did real work.
+    expect(sensitive.minted).toBeGreaterThanOrEqual(25);
     expect(sensitive.credentials.every((c) => c.length >= 16)).toBe(true);
   });
 
