@@ -8,6 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { errorSummary, report } from './report.js';
+import type { ScheduledRefreshResult } from '../../functions/scheduled-refresh/handler.js';
 
 export interface SweepChildReport {
   ok: boolean;
@@ -24,14 +25,7 @@ export interface SweepChildReport {
   handleCpuMs: number;
 }
 
-type Handler = (event: unknown, context: unknown) => Promise<{
-  checked: number;
-  refreshed: number;
-  rotated: number;
-  revoked: number;
-  skipped: number;
-  failed: Array<{ secretId: string; error: string }>;
-}>;
+type Handler = (event: unknown, context: unknown) => Promise<ScheduledRefreshResult>;
 
 const [bundle, eventJson, timeoutArg] = process.argv.slice(2);
 if (!bundle || !eventJson) {

@@ -31,7 +31,7 @@ export interface FakeFaults {
 export type FaultAction = { kind: 'none' } | { kind: 'drop' } | { kind: 'error'; status: number } | { kind: 'malformed' };
 
 /** mulberry32: tiny, seedable, good enough to spread injected faults. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

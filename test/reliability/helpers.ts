@@ -15,6 +15,7 @@ import type { SecretSnapshot, SecretVersionSnapshot } from '../../local/aws/inde
 import type { FakeFaults } from '../../local/fake-tigergraph/index.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
+import { prng } from '../../local/fake-tigergraph/faults.js';
 
 export const DAY = 86_400;
 /** Versions the local endpoint (like Secrets Manager) keeps per secret before pruning label-less ones. */
@@ -42,17 +43,6 @@ export async function putSettings(stack: LocalStack, settings: Parameters<LocalS
   clearCache();
 }
 
-/** mulberry32: the same small seeded PRNG the fake uses. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * How many of `requests` requests a fake with rate-based `faults` (no `ops` filter, no counters)
@@ -344,3 +334,6 @@ export function knownTokens(stack: LocalStack): Set<string> {
 export function allVersions(stack: LocalStack): Record<string, Array<[string, string[], string | undefined]>> {
   return Object.fromEntries(stack.aws.inspectSecrets().map((s) => [s.name, versionsOf(s)]));
 }
+
+/** mulberry32: the same small seeded PRNG the fake uses. */
+export { prng };
