@@ -359,6 +359,9 @@ export class TigerGraphTokenRotation extends Construct {
           resources: tokenSecretArns,
         }),
       );
+      // RotateSecret on a Lambda-rotated secret also needs the caller to be allowed to invoke that
+      // function (Secrets Manager's RotateSecret API: "You also need lambda:InvokeFunction").
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.rotationFunction.functionArn] }));
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: credentialSecretArns }));
       fn.addToRolePolicy(this.keyStatement(['kms:Decrypt', 'kms:GenerateDataKey']));
       // The settings parameter: @middy/ssm calls GetParameters, GetParameter is the single-name form.

@@ -221,6 +221,8 @@ describe('least privilege', () => {
         Effect: 'Allow',
         Resource: ref.tokens,
       },
+      // RotateSecret needs it too: the caller must be allowed to invoke the rotation function.
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: resolve(stack, r.rotationFunction.functionArn) },
       { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials },
       { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSecretsManager, Effect: 'Allow', Resource: ref.key },
       { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
@@ -243,6 +245,8 @@ describe('least privilege', () => {
         Effect: 'Allow',
         Resource: ref.tokens,
       },
+      // RotateSecret needs it too: the caller must be allowed to invoke the rotation function.
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: resolve(stack, r.rotationFunction.functionArn) },
       { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials },
       { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSecretsManager, Effect: 'Allow', Resource: ref.key },
       { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
