@@ -8,7 +8,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores on CI: keep parallelism modest so timing-sensitive integration tests stay stable.
     maxWorkers: 2,
-    reporters: ['default'],
+    // On CI a JSON report too, so .ci/run can print a plain "N passed, N failed" closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]] : ['default'],
     // Handlers log structured JSON to stdout; keep the test output readable. Tests that check what
     // is logged (secret hygiene, the npm start transcript) run with logging on in a child process.
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
