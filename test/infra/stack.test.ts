@@ -206,26 +206,31 @@ describe('least privilege', () => {
     });
   });
 
+  /** What scheduled-refresh and on-demand share: token secrets, invoking the rotation, credentials, key, settings. */
+  const tokenOperationStatements = () => [
+    {
+      Action: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:ListSecretVersionIds',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:RotateSecret',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
+      Effect: 'Allow',
+      Resource: ref.tokens,
+    },
+    // RotateSecret needs it too: the caller must be allowed to invoke the rotation function.
+    { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: resolve(stack, r.rotationFunction.functionArn) },
+    { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials },
+    { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSecretsManager, Effect: 'Allow', Resource: ref.key },
+    { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
+  ];
+
   it('scheduled refresh: token secrets incl. RotateSecret, credentials read, key, settings, ListSecrets (the only *)', () => {
     expect(roleStatements(stack, template, r.scheduledRefreshFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.scheduledRefreshFunction.logGroup.logGroupArn)),
-      {
-        Action: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:ListSecretVersionIds',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:RotateSecret',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
-        Effect: 'Allow',
-        Resource: ref.tokens,
-      },
-      // RotateSecret needs it too: the caller must be allowed to invoke the rotation function.
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: resolve(stack, r.rotationFunction.functionArn) },
-      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials },
-      { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSecretsManager, Effect: 'Allow', Resource: ref.key },
-      { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
+      ...tokenOperationStatements(),
       { Action: 'secretsmanager:ListSecrets', Effect: 'Allow', Resource: '*' },
     ]);
   });
@@ -233,23 +238,7 @@ describe('least privilege', () => {
   it('on-demand: the same on token secrets, no ListSecrets, plus sending to its failure queue', () => {
     expect(roleStatements(stack, template, r.onDemandFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.onDemandFunction.logGroup.logGroupArn)),
-      {
-        Action: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:ListSecretVersionIds',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:RotateSecret',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
-        Effect: 'Allow',
-        Resource: ref.tokens,
-      },
-      // RotateSecret needs it too: the caller must be allowed to invoke the rotation function.
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: resolve(stack, r.rotationFunction.functionArn) },
-      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials },
-      { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSecretsManager, Effect: 'Allow', Resource: ref.key },
-      { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
+      ...tokenOperationStatements(),
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: resolve(stack, r.onDemandFailureQueue.queueArn) },
     ]);
   });
