@@ -7,11 +7,10 @@
  * each would otherwise read it again. A credential the server refuses is dropped from the cache at
  * once, so an operator's fix is picked up by the next call.
  */
-import { ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from './clock.js';
 import { BadCredentialError, ValidationError } from './errors.js';
 import { providerFactoryFor } from './providers.js';
-import type { SecretStore } from './secrets/store.js';
+import { isServiceError, type SecretStore } from './secrets/store.js';
 import type { IssueOptions, TokenProvider } from './token-provider.js';
 import { parseCredentials, type Credentials, type TokenSecret } from './token-secret.js';
 
@@ -50,7 +49,7 @@ async function readCredentials(store: SecretStore, id: string): Promise<Credenti
   try {
     credentialString = (await store.get(id)).secretString;
   } catch (e) {
-    if (e instanceof ResourceNotFoundException || (e as { name?: string }).name === 'ResourceNotFoundException') {
+    if (isServiceError(e, 'ResourceNotFoundException')) {
       throw new ValidationError(
         `credentialSecretId: the credential secret ${id} was not found or has no current value; create it with {"secret": "..."} or {"username": "...", "password": "..."}`,
         'credentialSecretId',

@@ -7,7 +7,7 @@
 import type { Clock } from '../clock.js';
 import type { OpenProvider } from '../connection.js';
 import { RefreshUnsupportedError, RotationStateError, TokenNotFoundError, ValidationError } from '../errors.js';
-import { AWSCURRENT, AWSPREVIOUS, type SecretStore, type SecretVersionValue } from '../secrets/store.js';
+import { AWSCURRENT, AWSPREVIOUS, isServiceError, type SecretStore, type SecretVersionValue } from '../secrets/store.js';
 import type { TokenProvider } from '../token-provider.js';
 import { parseTokenSecret, stringField, withToken, type TokenSecret } from '../token-secret.js';
 
@@ -130,7 +130,7 @@ export async function rotateNow(secretId: string, deps: OperationDeps): Promise<
     versionId = await deps.store.rotate(secretId);
   } catch (e) {
     const message = (e as Error).message ?? '';
-    if ((e as { name?: string }).name === 'InvalidRequestException' && /previous rotation isn't complete|rotation.*in progress/i.test(message)) {
+    if (isServiceError(e, 'InvalidRequestException') && /previous rotation isn't complete|rotation.*in progress/i.test(message)) {
       throw new RotationStateError(`A rotation of ${secretId} is already in progress; try again when it has finished`);
     }
     throw e;
@@ -181,7 +181,7 @@ async function dropPreviousLabel(managed: ManagedSecret, deps: OperationDeps, ve
   try {
     await deps.store.removeStage(managed.secretId, AWSPREVIOUS, versionId);
   } catch (e) {
-    if ((e as { name?: string }).name !== 'InvalidParameterException') throw e;
+    if (!isServiceError(e, 'InvalidParameterException')) throw e;
     const stages = (await deps.store.describe(managed.secretId)).versions[versionId] ?? [];
     if (stages.includes(AWSPREVIOUS)) throw e;
   }

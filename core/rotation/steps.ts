@@ -4,11 +4,10 @@
  * a token minted but not stored is revoked, AWSPENDING never lingers, and the previous token is
  * left valid for consumers still holding it (the scheduled function revokes it after a grace period).
  */
-import { ResourceExistsException } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../clock.js';
 import type { OpenProvider } from '../connection.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretDescription, type SecretStore } from '../secrets/store.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, isServiceError, versionWithStage, type SecretDescription, type SecretStore } from '../secrets/store.js';
 import { parseTokenSecret, stringField, withToken, type TokenSecret } from '../token-secret.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -110,7 +109,7 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
     );
     deps.log?.('pending value not stored; minted token revoked', { secretId: description.name, versionId, orphanRevoked: revoked });
     // A concurrent createSecret for the same version may have won the race: that is success.
-    if (e instanceof ResourceExistsException || (e as { name?: string }).name === 'ResourceExistsException') {
+    if (isServiceError(e, 'ResourceExistsException')) {
       const winner = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });
       if (winner?.secretString) return { step: 'createSecret', versionId, outcome: 'already-created', ...expiryOf(winner.secretString) };
     }

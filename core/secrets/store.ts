@@ -9,7 +9,6 @@ import {
   ListSecretVersionIdsCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
-  ResourceNotFoundException,
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
   type DescribeSecretCommandOutput,
@@ -59,7 +58,7 @@ export class SecretStore {
     try {
       return await this.get(secretId, selector);
     } catch (e) {
-      if (e instanceof ResourceNotFoundException || (e as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      if (isServiceError(e, 'ResourceNotFoundException')) return undefined;
       throw e;
     }
   }
@@ -115,7 +114,7 @@ export class SecretStore {
     } catch (e) {
       // The label only marks the write in flight; a failure to remove it changes nothing that matters.
       await this.removeStage(secretId, STAGED, versionId).catch(() => undefined);
-      if ((e as { name?: string }).name !== 'InvalidParameterException') throw e;
+      if (!isServiceError(e, 'InvalidParameterException')) throw e;
       const holder = versionWithStage((await this.describe(secretId)).versions, AWSCURRENT);
       if (holder === expectedCurrent) throw e;
       return undefined;
@@ -193,6 +192,14 @@ export class SecretStore {
     } while (nextToken);
     return versions;
   }
+}
+
+/**
+ * Whether an AWS SDK error is the service exception `name`. The SDK sets `name` to the exception's
+ * type, so this also matches errors from another copy of the SDK, where `instanceof` would not.
+ */
+export function isServiceError(error: unknown, name: string): boolean {
+  return (error as { name?: unknown } | null)?.name === name;
 }
 
 /** The version currently holding `stage`, if any. */
