@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { settingsFor, type Settings } from '../settings.js';
-import { ManagedSecret, refreshOrRotate, revokePrevious, type OperationDeps } from './token-ops.js';
+import { ManagedSecret, refreshOrRotate, revokePrevious, secondsUntil, type OperationDeps } from './token-ops.js';
 
 export interface SweepSummary {
   checked: number;
@@ -81,7 +81,7 @@ async function maintainOne(secretId: string, deps: OperationDeps, globalSettings
     if (secondsLeft === undefined || secondsLeft <= settings.refreshBeforeSeconds) {
       const result = await refreshOrRotate(managed, deps);
       report.action = result.method;
-      report.secondsLeft = result.expiresAt ? Math.floor((Date.parse(result.expiresAt) - deps.clock.now()) / 1000) : report.secondsLeft;
+      report.secondsLeft = result.expiresAt ? secondsUntil(result.expiresAt, deps.clock) : report.secondsLeft;
     }
   } catch (e) {
     report.outcome = 'failed';

@@ -54,8 +54,13 @@ export class ManagedSecret {
   /** Seconds until the current token expires; undefined when there is no token yet. */
   secondsLeft(): number | undefined {
     if (!this.secret.token || !this.secret.expiresAt) return undefined;
-    return Math.floor((Date.parse(this.secret.expiresAt) - this.deps.clock.now()) / 1000);
+    return secondsUntil(this.secret.expiresAt, this.deps.clock);
   }
+}
+
+/** Whole seconds from now until an ISO-8601 instant (negative once it has passed). */
+export function secondsUntil(isoInstant: string, clock: Clock): number {
+  return Math.floor((Date.parse(isoInstant) - clock.now()) / 1000);
 }
 
 export interface RefreshResult {
