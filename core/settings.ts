@@ -9,6 +9,9 @@ import { toValidationError, type TokenSecret } from './token-secret.js';
 
 export const DEFAULT_SETTINGS_PARAMETER = '/tg-token-rotation/config';
 
+/** Tag (value "true") that marks a token secret for the scheduled refresh (CONTRACT.md). */
+export const MANAGED_TAG = 'tg-token-rotation:managed';
+
 export const settingsSchema = z.strictObject({
   refreshBeforeSeconds: z._default(z.number().check(z.int(), z.minimum(0)), 259_200),
   revokeGraceSeconds: z._default(z.number().check(z.int(), z.minimum(0)), 3_600),

@@ -28,10 +28,11 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { MANAGED_TAG as MANAGED_TAG_KEY } from '../core/settings.js';
 import { cdkBundlingProps } from './bundling.js';
 
 /** Tag the scheduled refresh uses to find the token secrets it manages (CONTRACT.md). */
-export const MANAGED_TAG_KEY = 'tg-token-rotation:managed';
+export { MANAGED_TAG_KEY };
 /** CloudWatch namespace of the handlers' EMF metrics. */
 export const METRICS_NAMESPACE = 'TgTokenRotation';
 export const DEFAULT_SETTINGS_PARAMETER_NAME = '/tg-token-rotation/config';

@@ -10,14 +10,14 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clearCache } from '@middy/util';
 import { OffsetClock, setClock } from '../core/clock.js';
 import { closeAllAgents } from '../core/tigergraph/index.js';
-import { DEFAULT_SETTINGS_PARAMETER, type Settings } from '../core/settings.js';
+import { DEFAULT_SETTINGS_PARAMETER, MANAGED_TAG, type Settings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
 import { startFakeTigerGraph, type FakeTigerGraph, type FakeTigerGraphOptions } from './fake-tigergraph/index.js';
 import { lambdaContext } from './lambda-context.js';
 
 export const ROTATION_LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:rotation';
-export const MANAGED_TAG = 'tg-token-rotation:managed';
+export { MANAGED_TAG };
 
 export interface LocalStackOptions {
   /** Port of the AWS endpoint (0: any free port). */

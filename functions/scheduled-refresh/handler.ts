@@ -9,11 +9,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import * as z from 'zod/mini';
 import { currentClock } from '../../core/clock.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
+import { MANAGED_TAG } from '../../core/settings.js';
 import { toValidationError } from '../../core/token-secret.js';
 import { createLogger, openProvider, secretStore } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
 
-export const MANAGED_TAG = 'tg-token-rotation:managed';
 
 const logger = createLogger('scheduled-refresh');
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'TgTokenRotation' });
