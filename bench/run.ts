@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeAllAgents } from '../core/tigergraph/index.js';
+import { closeAllAgents } from '../core/http/transport.js';
 import { parseArgs, REPO_ROOT, UsageError, type BenchOptions, type SectionName } from './lib/options.js';
 import type { BenchResults, Goal, MachineInfo, SectionResult, SourceInfo } from './lib/results.js';
 import { renderTable } from './lib/table.js';

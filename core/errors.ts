@@ -1,7 +1,9 @@
 /**
  * Typed errors a caller can act on. Every message says what to check and never contains a token,
- * a TigerGraph secret or a password: callers may log `error.message` as it is.
+ * a secret, a password or an API key: callers may log `error.message` as it is.
  */
+import type * as z from 'zod/mini';
+
 export type TokenErrorCode =
   | 'AUTH_DISABLED'
   | 'BAD_CREDENTIAL'
@@ -95,4 +97,39 @@ export class RotationStateError extends TokenError {
 
 export function isTokenError(e: unknown): e is TokenError {
   return e instanceof TokenError;
+}
+
+/**
+ * Turns a zod failure into a ValidationError naming each field and what was expected, never the
+ * value (a zod issue message can quote input, so messages are rebuilt from path and expectation).
+ * `what` says whose input it was, e.g. "on-demand event" or "ica: credential secret".
+ */
+export function toValidationError(what: string, error: z.core.$ZodError, hints: { union?: string } = {}): ValidationError {
+  const parts = error.issues.map((issue) => {
+    const field = issue.path.length ? issue.path.join('.') : '(root)';
+    return `${field}: ${expectation(issue, hints)}`;
+  });
+  const first = error.issues[0]?.path.join('.') || undefined;
+  return new ValidationError(`${what} is invalid: ${parts.join('; ')}`, first);
+}
+
+/** What a zod issue expected, in words (zod/mini issues, as the handlers and secrets parse with it). */
+function expectation(issue: z.core.$ZodIssue, hints: { union?: string }): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'string' ? 'expected a non-empty string' : issue.origin === 'array' ? `expected at least ${String(issue.minimum)} item(s)` : `expected at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `expected at most ${String(issue.maximum)}`;
+    case 'unrecognized_keys':
+      return `unexpected field(s) ${issue.keys.join(', ')}`;
+    case 'invalid_union':
+      return hints.union ?? 'expected one of the documented shapes';
+    default:
+      // custom and format issues carry our own messages, which never quote the input.
+      return issue.message;
+  }
 }

@@ -1,21 +1,43 @@
 /**
- * Operational settings: the SSM parameter `/tg-token-rotation/config` (JSON), defaults where it or
- * a field is absent, and per-secret overrides from the token secret. Invalid settings fail at load
- * with the field named, never midway through a sweep.
+ * Operational settings: the SSM parameter (core/names.ts, JSON), defaults where it or a field is
+ * absent, and per-secret overrides from the token secret. Invalid settings fail at load with the
+ * field named, never midway through a sweep. The CDK config and construct take their defaults and
+ * bounds from here.
  */
 import * as z from 'zod/mini';
-import { ValidationError } from './errors.js';
-import { toValidationError, type TokenSecret } from './token-secret.js';
+import { toValidationError, ValidationError } from './errors.js';
+import { DEFAULT_SETTINGS_PARAMETER } from './names.js';
+import type { TokenSecret } from './secrets/token-secret.js';
 
-export const DEFAULT_SETTINGS_PARAMETER = '/tg-token-rotation/config';
+/** Bounds of `concurrency`: secrets a sweep works on at once. */
+export const CONCURRENCY_BOUNDS = { min: 1, max: 100 } as const;
 
-/** Tag (value "true") that marks a token secret for the scheduled refresh (CONTRACT.md). */
-export const MANAGED_TAG = 'tg-token-rotation:managed';
+/**
+ * Secrets Manager's account-wide quotas the sweep paces itself under: writes (PutSecretValue,
+ * UpdateSecret and UpdateSecretVersionStage together) and RotateSecret, each 50 per second.
+ */
+export const SECRETS_MANAGER_WRITE_QUOTA = 50;
+export const SECRETS_MANAGER_ROTATE_QUOTA = 50;
+
+const nonNegativeInt = () => z.number().check(z.int(), z.minimum(0));
+const perSecond = (quota: number) => z.number().check(z.minimum(0.1), z.maximum(quota));
 
 export const settingsSchema = z.strictObject({
-  refreshBeforeSeconds: z._default(z.number().check(z.int(), z.minimum(0)), 259_200),
-  revokeGraceSeconds: z._default(z.number().check(z.int(), z.minimum(0)), 3_600),
-  concurrency: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1_000)), 10),
+  /** Refresh or rotate a token this long before it expires (at most half its lifetime). */
+  refreshBeforeSeconds: z._default(nonNegativeInt(), 259_200),
+  /** Revoke a replaced token this long after the rotation that replaced it. */
+  revokeGraceSeconds: z._default(nonNegativeInt(), 3_600),
+  /**
+   * Where routine revokes are costly (TigerGraph 4.x block-lists), revoke a replaced token only if
+   * it would live longer than this; shorter ones expire on their own. Longer than the default
+   * refreshBeforeSeconds, so a token replaced because it neared its end is left to expire.
+   */
+  routineRevokeMinRemainingSeconds: z._default(nonNegativeInt(), 345_600),
+  concurrency: z._default(z.number().check(z.int(), z.minimum(CONCURRENCY_BOUNDS.min), z.maximum(CONCURRENCY_BOUNDS.max)), 10),
+  /** The sweep's share of the write quota (PutSecretValue + UpdateSecretVersionStage), per second. */
+  writesPerSecond: z._default(perSecond(SECRETS_MANAGER_WRITE_QUOTA), 40),
+  /** The sweep's share of the RotateSecret quota, per second. */
+  rotationsPerSecond: z._default(perSecond(SECRETS_MANAGER_ROTATE_QUOTA), 40),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -44,5 +66,6 @@ export function settingsFor(secret: TokenSecret, settings: Settings): Settings {
     ...settings,
     ...(secret.refreshBeforeSeconds !== undefined ? { refreshBeforeSeconds: secret.refreshBeforeSeconds } : {}),
     ...(secret.revokeGraceSeconds !== undefined ? { revokeGraceSeconds: secret.revokeGraceSeconds } : {}),
+    ...(secret.routineRevokeMinRemainingSeconds !== undefined ? { routineRevokeMinRemainingSeconds: secret.routineRevokeMinRemainingSeconds } : {}),
   };
 }

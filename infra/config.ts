@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { hostUrlSchema } from '../core/token-secret.js';
+import { hostUrlSchema } from '../core/secrets/fields.js';
 
 /** Secrets Manager cannot rotate more often than every 4 hours, nor less often than every 1000 days. */
 export const MIN_ROTATION_INTERVAL_HOURS = 4;

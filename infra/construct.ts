@@ -28,7 +28,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { MANAGED_TAG as MANAGED_TAG_KEY } from '../core/settings.js';
+import { MANAGED_TAG as MANAGED_TAG_KEY } from '../core/names.js';
 import { cdkBundlingProps } from './bundling.js';
 
 /** Tag the scheduled refresh uses to find the token secrets it manages (CONTRACT.md). */

@@ -9,11 +9,12 @@ import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clearCache } from '@middy/util';
 import { OffsetClock, setClock } from '../core/clock.js';
-import { closeAllAgents } from '../core/tigergraph/index.js';
-import { DEFAULT_SETTINGS_PARAMETER, MANAGED_TAG, type Settings } from '../core/settings.js';
+import { closeAllAgents } from '../core/http/transport.js';
+import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG } from '../core/names.js';
+import type { Settings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
-import { startFakeTigerGraph, type FakeTigerGraph, type FakeTigerGraphOptions } from './fake-tigergraph/index.js';
+import { startFakeTigerGraph, type FakeTigerGraph, type FakeTigerGraphOptions } from './fakes/tigergraph/index.js';
 import { lambdaContext } from './lambda-context.js';
 
 export const ROTATION_LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:rotation';
@@ -78,6 +79,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     startFakeTigerGraph({ version: 4, secrets: [tigergraphSecret], users: { [tigergraphUser.username]: tigergraphUser.password }, clock, ...options.tigergraph4 }),
   ]);
   if (options.setProcessEnv !== false) {
+    // This process is explicitly a local run: the fakes speak plain HTTP on 127.0.0.1.
+    process.env[ENV.LOCAL_RUN] = 'true';
     process.env.AWS_ENDPOINT_URL = aws.url;
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;

@@ -2,7 +2,7 @@
  * Small helpers for the local run's readable transcript: headings, aligned tables, and secret
  * version views that only ever show masked tokens.
  */
-import { maskToken } from '../core/token-provider.js';
+import { maskToken } from '../core/providers/provider.js';
 import type { SecretSnapshot } from './aws/index.js';
 
 export function heading(text: string): string {

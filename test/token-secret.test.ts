@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCredentials, parseTokenSecret } from '../core/token-secret.js';
+import { parseCredentials, parseTokenSecret } from '../core/secrets/token-secret.js';
 import { ValidationError } from '../core/errors.js';
 
 const base = { host: 'https://tg.example.com', credentialSecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:cred' };

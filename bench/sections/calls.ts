@@ -7,12 +7,11 @@
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { clearCache } from '@middy/util';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
-import { clearLifetimeUnitCache, clearVersionCache } from '../../core/tigergraph/index.js';
-import { clearCredentialCache } from '../../core/connection.js';
+import { resetCaches } from '../../core/reset.js';
 import { handler as onDemandHandler } from '../../functions/on-demand/handler.js';
 import { secretsManagerClient } from '../../functions/lib/runtime.js';
 import { handler as scheduledHandler } from '../../functions/scheduled-refresh/handler.js';
-import type { FakeStats } from '../../local/fake-tigergraph/index.js';
+import type { FakeStats } from '../../local/fakes/tigergraph/index.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { goal, type Goal, type SectionResult } from '../lib/results.js';
@@ -135,7 +134,7 @@ const revokeScenario = (version: 3 | 4): Scenario => ({
           {
             service: 'tigergraph',
             calls: r.tigergraphByOp.check ?? 0,
-            text: `${r.tigergraphByOp.check} POST /gsql/v1/tokens/check before DELETE /gsql/v1/tokens (core/tigergraph/client.ts deleteToken on 4.x): the check only tells "already gone" from "revoked" for the sweep's counter; block-listing an expired or already block-listed JWT is harmless, so the revoke itself needs 1 call.`,
+            text: `${r.tigergraphByOp.check} POST /gsql/v1/tokens/check before DELETE /gsql/v1/tokens (core/providers/tigergraph/client.ts deleteToken on 4.x): the check only tells "already gone" from "revoked" for the sweep's counter; block-listing an expired or already block-listed JWT is harmless, so the revoke itself needs 1 call.`,
           },
         ]
       : [],
@@ -226,7 +225,7 @@ const SCENARIOS: Scenario[] = [
     explainExtra: () => [],
     prepare: async (s) => ({ arn: await s.createTokenSecret('bench/calls/status', { version: 3 }) }),
     run: async (_s, arn) => {
-      const r = (await onDemandHandler({ action: 'status', secretId: arn }, lambdaContext('on-demand'))) as { secondsLeft: number | null };
+      const r = (await onDemandHandler({ action: 'status', secretId: arn }, lambdaContext('on-demand') as never)) as { secondsLeft: number | null };
       return `secondsLeft ${r.secondsLeft}`;
     },
   },
@@ -275,9 +274,7 @@ export async function runCalls(ctx: { log: (m: string) => void }): Promise<Secti
       ctx.log(`calls: ${sc.id}`);
       const { arn } = await sc.prepare(stack);
       // A cold container: nothing cached from earlier invocations in this process.
-      clearVersionCache();
-      clearLifetimeUnitCache();
-      clearCredentialCache();
+      await resetCaches();
       clearCache();
       stack.aws.resetRequestLog();
       stack.tg3.resetStats();

@@ -13,8 +13,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
-import { withToken } from '../../core/token-secret.js';
-import { createTigerGraphProvider } from '../../core/tigergraph/index.js';
+import { withToken } from '../../core/secrets/token-secret.js';
+import { createTigerGraphProvider } from '../../core/providers/tigergraph/index.js';
 import { MANAGED_TAG, startLocalStack, type LocalStack } from '../../local/stack.js';
 import type { SweepChildReport } from '../child/sweep.js';
 import { buildAllBundles, buildChildScripts } from '../lib/bundles.js';
@@ -104,11 +104,11 @@ export async function createSecrets(stack: LocalStack, credentialArn: string, fr
   await Promise.all(
     Array.from({ length: to - from }, (_, k) =>
       limit(async () => {
-        const issued = await minter.issue({ lifetimeSeconds: LIFETIME_SECONDS });
+        const issued = await minter.issue({ lifetimeSeconds: LIFETIME_SECONDS, purpose: { secretName: 'bench/sweep', versionId: 'setup' } });
         await stack.secretsManager.send(
           new CreateSecretCommand({
             Name: `bench/sweep/token-${String(from + k).padStart(5, '0')}`,
-            SecretString: withToken(JSON.stringify(base), issued, { providerVersion: '3' }),
+            SecretString: withToken(JSON.stringify(base), issued, { extra: { providerVersion: '3' } }),
             Tags: [{ Key: MANAGED_TAG, Value: 'true' }],
           }),
         );

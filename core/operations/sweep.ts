@@ -1,21 +1,40 @@
 /**
- * The scheduled sweep: for each managed secret, revoke the previous token once its grace period
- * is over, then refresh or rotate the current one if it expires within `refreshBeforeSeconds`.
- * Bounded concurrency; one secret's failure never stops the others; work that would outlive the
- * invocation is left for the next run and counted as skipped.
+ * The scheduled sweep, in two passes over the fleet (core/operations/fleet.ts):
+ *   1. check: read every managed secret in batches; note which are due for a refresh (their
+ *      refresh point, core/operations/managed-secret.ts) or a settle (replaced tokens to revoke
+ *      after the grace period, core/operations/settle.ts), and index every current token by
+ *      fingerprint, so no revoke touches a token another secret holds as current. A secret with
+ *      nothing to do costs its share of a batched read and nothing else.
+ *   2. act: for each due secret, with bounded concurrency, settle first, then refresh or rotate.
+ *      A failing revoke never stands between a live token and its refresh: both are attempted and
+ *      reported on their own.
+ * One secret's failure never stops the others; work that would outlive the invocation is left for
+ * the next run and counted as skipped. Writes and rotations share the store's rate budgets.
  */
 import pLimit from 'p-limit';
+import type { Deps } from '../deps.js';
 import { settingsFor, type Settings } from '../settings.js';
-import { ManagedSecret, refreshOrRotate, revokePrevious, secondsUntil, type OperationDeps } from './token-ops.js';
+import { scanFleet, type FleetSource } from './fleet.js';
+import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
+import { refreshOrRotate } from './refresh.js';
+import { FingerprintIndex, isSettleDue, settle, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
+  /** Secrets read. */
   checked: number;
   refreshed: number;
+  /** Rotations started (on AWS they finish asynchronously, in the rotation function). */
   rotated: number;
+  /** Replaced tokens revoked now, or proven gone already. */
   revoked: number;
+  /** Replaced tokens left to expire on their own (the provider cannot, or by policy should not, revoke them). */
+  expiring: number;
+  /** Due secrets left for the next run because the invocation was running out of time. */
   skipped: number;
+  /** Revokes that failed or could not be confirmed (the secret stays unsettled and is retried). */
+  revokeFailures: number;
   failed: Array<{ secretId: string; error: string }>;
-  /** Smallest seconds-to-expiry seen after the sweep acted (null when no secret had a known expiry). */
+  /** Soonest expiry among the tokens apps hold after the sweep acted (null when none has a known expiry). */
   minSecondsToExpiry: number | null;
 }
 
@@ -23,7 +42,8 @@ export interface SecretReport {
   secretId: string;
   outcome: 'ok' | 'failed' | 'skipped';
   action: 'none' | 'refresh' | 'rotate';
-  revoke: string;
+  settle: SettleReport['state'] | 'none';
+  fates: TokenFate[];
   secondsLeft: number | null;
   durationMs: number;
   error?: string;
@@ -35,32 +55,91 @@ export interface SweepOptions {
   /** Milliseconds the invocation has left; the sweep starts no new secret below `reserveMs`. */
   remainingTimeMs?: () => number;
   reserveMs?: number;
+  /** Called for every secret that had something done, failed or was skipped (not for the quiet majority). */
   onSecret?: (report: SecretReport) => void;
+  /** Called after each page of the check pass: secrets checked so far. */
+  onProgress?: (checked: number) => void;
 }
 
-export async function sweep(secretIds: readonly string[], deps: OperationDeps, options: SweepOptions): Promise<SweepSummary> {
-  const summary: SweepSummary = { checked: 0, refreshed: 0, rotated: 0, revoked: 0, skipped: 0, failed: [], minSecondsToExpiry: null };
+interface Work {
+  managed: ManagedSecret;
+  settings: Settings;
+  refreshDue: boolean;
+  settleDue: boolean;
+}
+
+export async function sweep(source: FleetSource, deps: Deps, options: SweepOptions): Promise<SweepSummary> {
+  const summary: SweepSummary = {
+    checked: 0,
+    refreshed: 0,
+    rotated: 0,
+    revoked: 0,
+    expiring: 0,
+    skipped: 0,
+    revokeFailures: 0,
+    failed: [],
+    minSecondsToExpiry: null,
+  };
+  const noteExpiry = (seconds: number | null | undefined) => {
+    if (typeof seconds === 'number') summary.minSecondsToExpiry = Math.min(summary.minSecondsToExpiry ?? Number.POSITIVE_INFINITY, seconds);
+  };
+  const fail = (secretId: string, e: unknown) => {
+    const report = failureReport(secretId, e);
+    summary.failed.push({ secretId, error: report.error ?? 'unknown error' });
+    options.onSecret?.(report);
+  };
+
+  // ---- 1. check -------------------------------------------------------------------------------
+  const index = new FingerprintIndex();
+  const work: Work[] = [];
+  const now = deps.clock.now();
+  for await (const page of scanFleet(source, deps.store)) {
+    for (const entry of page) {
+      summary.checked++;
+      if (!entry.value) {
+        fail(entry.secretId, Object.assign(new Error(`${entry.error?.errorCode ?? 'Error'}: ${entry.error?.message ?? 'could not be read'}`), { name: entry.error?.errorCode ?? 'Error' }));
+        continue;
+      }
+      let managed: ManagedSecret;
+      try {
+        managed = managedFrom(entry.value.arn, entry.value);
+      } catch (e) {
+        fail(entry.secretId, e);
+        continue;
+      }
+      if (managed.secret.token) index.add(managed.secret.token, managed.arn);
+      const settings = settingsFor(managed.secret, options.settings);
+      const refreshDue = isRefreshDue(managed, settings, deps.clock);
+      const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
+      if (refreshDue || settleDue) work.push({ managed, settings, refreshDue, settleDue });
+      else noteExpiry(secondsLeft(managed.secret, deps.clock));
+    }
+    options.onProgress?.(summary.checked);
+  }
+
+  // ---- 2. act ---------------------------------------------------------------------------------
   const limit = pLimit(options.settings.concurrency);
   const reserveMs = options.reserveMs ?? 15_000;
-  const unique = [...new Set(secretIds)];
-
   await Promise.all(
-    unique.map((secretId) =>
+    work.map((item) =>
       limit(async () => {
+        const { managed } = item;
         if (options.remainingTimeMs && options.remainingTimeMs() < reserveMs) {
           summary.skipped++;
-          options.onSecret?.({ secretId, outcome: 'skipped', action: 'none', revoke: 'none', secondsLeft: null, durationMs: 0 });
+          noteExpiry(secondsLeft(managed.secret, deps.clock));
+          options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
           return;
         }
-        const report = await maintainOne(secretId, deps, options.settings);
-        summary.checked++;
-        if (report.outcome === 'failed') summary.failed.push({ secretId, error: report.error ?? 'unknown error' });
+        const report = await act(item, deps, index);
+        for (const fate of report.fates) {
+          if (fate === 'revoked' || fate === 'already-gone') summary.revoked++;
+          if (fate === 'expiring') summary.expiring++;
+        }
+        if (report.settle === 'unsettled') summary.revokeFailures++;
         if (report.action === 'refresh') summary.refreshed++;
         if (report.action === 'rotate') summary.rotated++;
-        if (report.revoke === 'revoked' || report.revoke === 'already-gone') summary.revoked++;
-        if (report.secondsLeft !== null) {
-          summary.minSecondsToExpiry = Math.min(summary.minSecondsToExpiry ?? Number.POSITIVE_INFINITY, report.secondsLeft);
-        }
+        if (report.outcome === 'failed') summary.failed.push({ secretId: managed.secretId, error: report.error ?? 'unknown error' });
+        noteExpiry(report.secondsLeft);
         options.onSecret?.(report);
       }),
     ),
@@ -68,26 +147,56 @@ export async function sweep(secretIds: readonly string[], deps: OperationDeps, o
   return summary;
 }
 
-async function maintainOne(secretId: string, deps: OperationDeps, globalSettings: Settings): Promise<SecretReport> {
+/** Settle, then refresh or rotate; each failure is recorded without stopping the other step. */
+async function act(item: Work, deps: Deps, index: FingerprintIndex): Promise<SecretReport> {
   const started = performance.now();
-  const report: SecretReport = { secretId, outcome: 'ok', action: 'none', revoke: 'none', secondsLeft: null, durationMs: 0 };
-  try {
-    const managed = await ManagedSecret.load(secretId, deps);
-    const settings = settingsFor(managed.secret, globalSettings);
-    // Revoke first: a rotation below would move AWSPREVIOUS and lose track of the older token.
-    report.revoke = await revokePrevious(managed, deps, { graceSeconds: settings.revokeGraceSeconds });
-    const secondsLeft = managed.secondsLeft();
-    report.secondsLeft = secondsLeft ?? null;
-    if (secondsLeft === undefined || secondsLeft <= settings.refreshBeforeSeconds) {
+  const { managed, settings } = item;
+  const report = emptyReport(managed.secretId);
+  report.secondsLeft = secondsLeft(managed.secret, deps.clock) ?? null;
+  const errors: string[] = [];
+  let errorName: string | undefined;
+  const record = (step: string, e: unknown) => {
+    errors.push(`${step}: ${e instanceof Error ? e.message : String(e)}`);
+    errorName ??= e instanceof Error ? e.name : 'Unknown';
+  };
+  if (item.settleDue) {
+    try {
+      const settled = await settle(managed, deps, { settings, index });
+      report.settle = settled.state;
+      report.fates = settled.fates.map((f) => f.fate);
+      if (settled.error !== undefined) record('revoke', settled.error);
+    } catch (e) {
+      report.settle = 'unsettled';
+      record('revoke', e);
+    }
+  }
+  if (item.refreshDue) {
+    try {
       const result = await refreshOrRotate(managed, deps);
       report.action = result.method;
-      report.secondsLeft = result.expiresAt ? secondsUntil(result.expiresAt, deps.clock) : report.secondsLeft;
+      if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
+    } catch (e) {
+      record('refresh', e);
     }
-  } catch (e) {
+  }
+  if (errors.length > 0) {
     report.outcome = 'failed';
-    report.error = e instanceof Error ? e.message : String(e);
-    report.errorName = e instanceof Error ? e.name : 'Unknown';
+    report.error = errors.join('; ');
+    report.errorName = errorName;
   }
   report.durationMs = Math.round(performance.now() - started);
   return report;
+}
+
+function emptyReport(secretId: string): SecretReport {
+  return { secretId, outcome: 'ok', action: 'none', settle: 'none', fates: [], secondsLeft: null, durationMs: 0 };
+}
+
+function failureReport(secretId: string, e: unknown): SecretReport {
+  return {
+    ...emptyReport(secretId),
+    outcome: 'failed',
+    error: e instanceof Error ? e.message : String(e),
+    errorName: e instanceof Error ? e.name : 'Unknown',
+  };
 }

@@ -1,14 +1,18 @@
 /**
  * The Secrets Manager four-step rotation, provider-agnostic. It follows AWS's rotation templates
  * (check the version's stages before any step, every step idempotent) and closes their gaps:
- * a token minted but not stored is revoked, AWSPENDING never lingers, and the previous token is
- * left valid for consumers still holding it (the scheduled function revokes it after a grace period).
+ * a token minted but not stored is revoked where the provider can, AWSPENDING never lingers, and
+ * replaced tokens stay valid for consumers still holding them: the sweep revokes them after the
+ * grace period (core/operations/settle.ts). A replaced token that is not revoked yet stays
+ * tracked: AWSPREVIOUS for the one just replaced, `retiredVersionIds` in the new value for older
+ * ones that the move of AWSPREVIOUS would otherwise leave unlabelled.
  */
-import type { Clock } from '../clock.js';
-import type { OpenProvider } from '../connection.js';
+import type { Deps } from '../deps.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, isServiceError, versionWithStage, type SecretDescription, type SecretStore } from '../secrets/store.js';
-import { parseTokenSecret, stringField, withToken, type TokenSecret } from '../token-secret.js';
+import { ROTATION_ERROR_TAG } from '../names.js';
+import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
+import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
+import { retiredVersionIds } from '../operations/write-current.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -20,30 +24,30 @@ export interface RotationRequest {
   rotationToken?: string;
 }
 
-export interface RotationDeps {
-  store: SecretStore;
-  openProvider: OpenProvider;
-  clock: Clock;
-  /** Structured progress events; never given token or secret values. */
-  log?: (message: string, fields: Record<string, unknown>) => void;
-}
-
-export type StepOutcome =
-  | 'created'
-  | 'already-created'
-  | 'nothing-to-set'
-  | 'tested'
-  | 'finished'
-  | 'already-current';
+export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'tested' | 'finished' | 'already-current';
 
 export interface StepResult {
   step: RotationStep;
   versionId: string;
   outcome: StepOutcome;
-  expiresAt?: string;
+  /** The new token's expiry; null when it never expires. */
+  expiresAt?: string | null;
 }
 
-export async function runRotationStep(request: RotationRequest, deps: RotationDeps): Promise<StepResult> {
+/**
+ * Runs one step. A step that fails throws, leaving AWSCURRENT untouched; the failure is also
+ * recorded on the secret (recordRotationFailure) for on-demand `request` to report.
+ */
+export async function runRotationStep(request: RotationRequest, deps: Deps): Promise<StepResult> {
+  try {
+    return await runStep(request, deps);
+  } catch (e) {
+    await recordRotationFailure(request, e, deps);
+    throw e;
+  }
+}
+
+async function runStep(request: RotationRequest, deps: Deps): Promise<StepResult> {
   const { secretId, clientRequestToken: versionId, step } = request;
   const description = await deps.store.describe(secretId);
   const stages = checkVersion(description, versionId);
@@ -82,7 +86,7 @@ function checkVersion(description: SecretDescription, versionId: string): string
   return stages;
 }
 
-async function createSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
+async function createSecret(request: RotationRequest, description: SecretDescription, deps: Deps): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
   const arn = description.arn;
   const existing = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });
@@ -91,10 +95,19 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   }
   const current = await deps.store.get(arn, { stage: AWSCURRENT });
   const secret = parseTokenSecret(current.secretString, `token secret ${description.name} (AWSCURRENT)`);
-  const provider = await deps.openProvider(secret);
-  const issued = await provider.issue(secret.lifetimeSeconds ? { lifetimeSeconds: secret.lifetimeSeconds } : {});
+  const definition = deps.providers.definition(secret);
+  const provider = await deps.providers.open(secret, `token secret ${description.name}`);
+  const lifetimeSeconds = secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
+  const issued = await provider.issue({
+    ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}),
+    purpose: { secretName: description.name, versionId },
+  });
+  const retired = retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description);
   // Record the API version the provider spoke, so status can report it without a server call.
-  const next = withToken(current.secretString as string, issued, { providerVersion: await provider.version() });
+  const next = withToken(current.secretString as string, issued, {
+    tokenFields: definition.tokenFields,
+    extra: { providerVersion: await provider.version(), retiredVersionIds: retired.length > 0 ? retired : undefined, refreshedAt: undefined },
+  });
   try {
     await deps.store.put(arn, next, {
       clientRequestToken: versionId,
@@ -103,11 +116,20 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
     });
   } catch (e) {
     // The token was minted but not stored: revoke it so no orphan stays valid at the provider.
-    const revoked = await provider.revoke(issued.token).then(
-      () => true,
-      () => false,
-    );
-    deps.log?.('pending value not stored; minted token revoked', { secretId: description.name, versionId, orphanRevoked: revoked });
+    const capabilities = await provider.capabilities().catch(() => undefined);
+    const orphanRevoked =
+      capabilities && capabilities.revoke !== 'none'
+        ? await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).then(
+            () => true,
+            () => false,
+          )
+        : false;
+    deps.log?.('pending value not stored; minted token revoked where the provider can', {
+      secretId: description.name,
+      versionId,
+      orphanRevoked,
+      ...(capabilities?.revoke === 'none' ? { orphanExpiresAt: issued.expiresAt?.toISOString() ?? null } : {}),
+    });
     // A concurrent createSecret for the same version may have won the race: that is success.
     if (isServiceError(e, 'ResourceExistsException')) {
       const winner = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });
@@ -115,96 +137,76 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
     }
     throw e;
   }
-  return { step: 'createSecret', versionId, outcome: 'created', expiresAt: issued.expiresAt.toISOString() };
+  return { step: 'createSecret', versionId, outcome: 'created', expiresAt: issued.expiresAt?.toISOString() ?? null };
 }
 
 /** The AWSPENDING value createSecret wrote, with an unexpired token; throws when there is none. */
-async function pendingValue(versionId: string, description: SecretDescription, deps: RotationDeps) {
+async function pendingValue(versionId: string, description: SecretDescription, deps: Deps) {
   const pending = await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING });
   if (!pending?.secretString) {
     throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no value yet: createSecret has not completed`);
   }
   const secret = parseTokenSecret(pending.secretString, `token secret ${description.name} (AWSPENDING)`);
-  if (!secret.token) {
+  const held = heldToken(pending.secretString, deps.providers.definition(secret).tokenFields);
+  if (!held) {
     throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no token field: createSecret did not write it`);
   }
-  if (secret.expiresAt && Date.parse(secret.expiresAt) <= deps.clock.now()) {
+  if (held.expiresAt && held.expiresAt.getTime() <= deps.clock.now()) {
     // Versions are immutable, so retrying this version could never succeed and every new rotation
     // would be refused as "in progress": abandon it so the next rotation starts afresh.
     await deps.store.removeStage(description.arn, AWSPENDING, versionId);
     throw new TokenNotFoundError(
-      `The pending token of secret ${description.name} expired at ${secret.expiresAt} before the rotation finished; ` +
+      `The pending token of secret ${description.name} expired at ${held.expiresAt.toISOString()} before the rotation finished; ` +
         'this rotation was abandoned (AWSPENDING removed) and the next rotation starts afresh',
     );
   }
-  return { secretString: pending.secretString, secret, token: secret.token };
+  return { secretString: pending.secretString, secret, held };
 }
 
-async function testSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
+async function testSecret(request: RotationRequest, description: SecretDescription, deps: Deps): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
   const pending = await pendingValue(versionId, description, deps);
-  const secret = pending.secret;
-  const provider = await deps.openProvider(secret);
-  if (!(await provider.verify(pending.token))) {
+  const provider = await deps.providers.open(pending.secret, `token secret ${description.name}`);
+  if (!(await provider.verify(pending.held))) {
     throw new TokenNotFoundError(
-      `The server refused the pending token of secret ${description.name} on an authenticated call; check that REST++ authentication is enabled and the graph is right`,
+      `The ${provider.name} server refused the pending token of secret ${description.name} on an authenticated call; ` +
+        'check the host, the account the credential belongs to and (TigerGraph) that REST++ authentication is enabled and the graph is right',
     );
   }
   return { step: 'testSecret', versionId, outcome: 'tested', ...expiryOf(pending.secretString) };
 }
 
-async function finishSecret(request: RotationRequest, description: SecretDescription, deps: RotationDeps): Promise<StepResult> {
+async function finishSecret(request: RotationRequest, description: SecretDescription, deps: Deps): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
   // Never make a version current that holds no usable token (a finishSecret out of order, say):
   // consumers would read a secret without a token.
-  const pending = await pendingValue(versionId, description, deps);
+  await pendingValue(versionId, description, deps);
   const currentVersion = versionWithStage(description.versions, AWSCURRENT);
-  await revokeDisplacedPrevious(description, currentVersion, pending, deps);
-  // AWSPREVIOUS follows AWSCURRENT automatically; the previous token stays valid until revoked after the grace period.
+  // AWSPREVIOUS follows AWSCURRENT automatically; the replaced token stays valid until the sweep
+  // revokes it after the grace period (older unrevoked ones are listed in retiredVersionIds).
   await deps.store.moveStage(description.arn, AWSCURRENT, versionId, currentVersion);
-  await removePendingEverywhere(description, deps);
+  for (const [version, stages] of Object.entries(description.versions)) {
+    if (stages.includes(AWSPENDING)) await deps.store.removeStage(description.arn, AWSPENDING, version);
+  }
+  if (description.tags[ROTATION_ERROR_TAG] !== undefined) {
+    // A rotation succeeded: the last failure no longer describes the secret. Best effort.
+    await deps.store.untag(description.arn, [ROTATION_ERROR_TAG]).catch(() => undefined);
+  }
   return { step: 'finishSecret', versionId, outcome: 'finished' };
 }
 
 /**
- * Moving AWSCURRENT makes the current version AWSPREVIOUS and takes the label off the version that
- * had it. The scheduled sweep removes AWSPREVIOUS once it has revoked that token, so a label still
- * there means a token not yet revoked (two rotations within one grace period). Once unlabelled,
- * nothing would ever revoke it, so it is revoked now: two generations old, it is not what any
- * consumer reading AWSCURRENT holds. Best effort: a failure is logged, never fails the rotation.
+ * Tags the secret with the failed step and a sanitized reason (no token or credential: messages of
+ * this product never carry one), so on-demand `request`, which on AWS only starts a rotation, can
+ * report why it failed. Tag values allow few characters: the rest become spaces. Best effort.
  */
-async function revokeDisplacedPrevious(
-  description: SecretDescription,
-  currentVersion: string | undefined,
-  pending: { secret: TokenSecret; token: string },
-  deps: RotationDeps,
-): Promise<void> {
-  const previousVersion = versionWithStage(description.versions, AWSPREVIOUS);
-  if (!previousVersion || previousVersion === currentVersion) return;
-  const previous = await deps.store.tryGet(description.arn, { versionId: previousVersion });
-  const previousToken = previous?.secretString ? stringField(previous.secretString, 'token') : undefined;
-  if (!previousToken || previousToken === pending.token) return;
-  const current = currentVersion ? await deps.store.tryGet(description.arn, { versionId: currentVersion }) : undefined;
-  if (current?.secretString && stringField(current.secretString, 'token') === previousToken) return; // still in use
-  try {
-    const { revoked } = await (await deps.openProvider(pending.secret)).revoke(previousToken);
-    deps.log?.('displaced previous token revoked', { secretId: description.name, versionId: previousVersion, revoked });
-  } catch (e) {
-    deps.log?.('displaced previous token could not be revoked; it stays valid until it expires', {
-      secretId: description.name,
-      versionId: previousVersion,
-      errorName: (e as Error).name,
-      errorMessage: (e as Error).message,
-    });
-  }
+async function recordRotationFailure(request: RotationRequest, error: unknown, deps: Deps): Promise<void> {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const value = `${request.clientRequestToken} ${request.step} ${message}`.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, ' ').replace(/\s+/g, ' ').slice(0, 256);
+  await deps.store.tag(request.secretId, { [ROTATION_ERROR_TAG]: value }).catch(() => undefined);
 }
 
-async function removePendingEverywhere(description: SecretDescription, deps: RotationDeps): Promise<void> {
-  for (const [version, stages] of Object.entries(description.versions)) {
-    if (stages.includes(AWSPENDING)) await deps.store.removeStage(description.arn, AWSPENDING, version);
-  }
-}
-function expiryOf(secretString: string): { expiresAt?: string } {
-  const expiresAt = stringField(secretString, 'expiresAt');
-  return expiresAt ? { expiresAt } : {};
+function expiryOf(secretString: string): { expiresAt?: string | null } {
+  const expiresAt = recordedExpiry(secretString);
+  return expiresAt === undefined ? {} : { expiresAt };
 }

@@ -1,25 +1,39 @@
 /**
- * A small typed wrapper over the Secrets Manager client: the handful of calls the rotation,
- * refresh and revoke logic make, with staging-label vocabulary in one place. It does not log and
- * never puts a SecretString into an error message.
+ * A small typed wrapper over the Secrets Manager client: the calls the rotation, sweep and
+ * on-demand logic make, with the staging-label vocabulary in one place. It does not log and never
+ * puts a SecretString into an error message.
+ *
+ * Writes and rotations take a slot from the store's budgets (core/secrets/budget.ts) when it has
+ * them, and report throttling back to them, so every write of a sweep shares one quota-aware rate.
  */
 import {
+  BatchGetSecretValueCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  ListSecretVersionIdsCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateSecretVersionStageCommand,
   type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import type { RateBudget, StoreBudgets } from './budget.js';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
 export const AWSPREVIOUS = 'AWSPREVIOUS';
-/** Transient label of a version written by `putIfCurrent` until it becomes AWSCURRENT. */
+/** Transient label of a version written by `putCurrent` until it becomes AWSCURRENT. */
 export const STAGED = 'TGSTAGED';
+/**
+ * On the AWSCURRENT version once every token it replaced is revoked, proven gone or expired, so a
+ * sweep can tell from the current version alone (one batched read) that nothing is left to revoke.
+ */
+export const SETTLED = 'TGSETTLED';
+
+/** Most secrets one BatchGetSecretValue call returns (the service's limit). */
+export const BATCH_GET_LIMIT = 20;
 
 export interface SecretDescription {
   arn: string;
@@ -32,14 +46,41 @@ export interface SecretDescription {
 }
 
 export interface SecretVersionValue {
+  /** The secret's ARN, as the service answered it. */
+  arn?: string;
   versionId: string;
   secretString: string | undefined;
   stages: string[];
   createdDate?: Date;
 }
 
+/** One secret's AWSCURRENT value from a batch read. */
+export interface BatchValue extends SecretVersionValue {
+  /** The id it was asked for (ARN or name, as given). */
+  secretId: string;
+  arn: string;
+  name: string;
+}
+
+export interface BatchError {
+  secretId: string;
+  errorCode: string;
+  message: string;
+}
+
+/** A secret found by listing: its ARN and which version holds which label. */
+export interface ListedSecret {
+  arn: string;
+  name: string;
+  versions: Record<string, string[]>;
+  tags: Record<string, string>;
+}
+
 export class SecretStore {
-  constructor(private readonly client: SecretsManagerClient) {}
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly budgets: StoreBudgets = {},
+  ) {}
 
   async describe(secretId: string): Promise<SecretDescription> {
     const out: DescribeSecretCommandOutput = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
@@ -47,18 +88,23 @@ export class SecretStore {
       arn: out.ARN ?? secretId,
       name: out.Name ?? secretId,
       rotationEnabled: out.RotationEnabled === true,
-      versions: Object.fromEntries(Object.entries(out.VersionIdsToStages ?? {}).map(([k, v]) => [k, v ?? []])),
+      versions: stagesMap(out.VersionIdsToStages),
       tags: Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       ...(out.LastRotatedDate ? { lastRotatedDate: out.LastRotatedDate } : {}),
     };
   }
 
-  /** Reads a version by id and/or stage. Resolves undefined when that version has no value (or no such version). */
+  /**
+   * Reads a version by id and/or stage. Resolves undefined when that version has no value, does
+   * not exist, or does not carry the stage asked for (AWS answers that last case with
+   * InvalidRequestException). Every other error (throttling, access denied, KMS) is thrown.
+   */
   async tryGet(secretId: string, selector: { versionId?: string; stage?: string }): Promise<SecretVersionValue | undefined> {
     try {
       return await this.get(secretId, selector);
     } catch (e) {
       if (isServiceError(e, 'ResourceNotFoundException')) return undefined;
+      if (selector.versionId && selector.stage && isStageMismatch(e)) return undefined;
       throw e;
     }
   }
@@ -72,11 +118,49 @@ export class SecretStore {
       }),
     );
     return {
+      ...(out.ARN ? { arn: out.ARN } : {}),
       versionId: out.VersionId ?? '',
       secretString: out.SecretString,
       stages: out.VersionStages ?? [],
       ...(out.CreatedDate ? { createdDate: out.CreatedDate } : {}),
     };
+  }
+
+  /**
+   * The AWSCURRENT values of up to BATCH_GET_LIMIT secrets in one call. Secrets the service could
+   * not read come back in `errors` (by id and code), never thrown, so one bad secret does not hide
+   * the others; a failure of the call itself is thrown.
+   */
+  async batchGet(secretIds: readonly string[]): Promise<{ values: BatchValue[]; errors: BatchError[] }> {
+    if (secretIds.length > BATCH_GET_LIMIT) throw new RangeError(`batchGet: at most ${BATCH_GET_LIMIT} secret ids per call`);
+    const values: BatchValue[] = [];
+    const errors: BatchError[] = [];
+    if (secretIds.length === 0) return { values, errors };
+    const byArnOrName = new Map<string, string>();
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(
+        new BatchGetSecretValueCommand({ SecretIdList: [...secretIds], ...(nextToken ? { NextToken: nextToken } : {}) }),
+      );
+      for (const id of secretIds) byArnOrName.set(id, id);
+      for (const v of out.SecretValues ?? []) {
+        const asked = secretIds.find((id) => id === v.ARN || id === v.Name || (v.ARN !== undefined && v.ARN.startsWith(`${id}-`))) ?? v.ARN ?? v.Name ?? '';
+        values.push({
+          secretId: asked,
+          arn: v.ARN ?? asked,
+          name: v.Name ?? asked,
+          versionId: v.VersionId ?? '',
+          secretString: v.SecretString,
+          stages: v.VersionStages ?? [],
+          ...(v.CreatedDate ? { createdDate: v.CreatedDate } : {}),
+        });
+      }
+      for (const e of out.Errors ?? []) {
+        errors.push({ secretId: e.SecretId ?? '', errorCode: e.ErrorCode ?? 'Unknown', message: e.Message ?? '' });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return { values, errors };
   }
 
   /** Writes a new version (idempotent per ClientRequestToken, as the service guarantees). */
@@ -85,78 +169,71 @@ export class SecretStore {
     secretString: string,
     options: { clientRequestToken?: string; stages?: string[]; rotationToken?: string } = {},
   ): Promise<string> {
-    const out = await this.client.send(
-      new PutSecretValueCommand({
-        SecretId: secretId,
-        SecretString: secretString,
-        ...(options.clientRequestToken ? { ClientRequestToken: options.clientRequestToken } : {}),
-        ...(options.stages ? { VersionStages: options.stages } : {}),
-        ...(options.rotationToken ? { RotationToken: options.rotationToken } : {}),
-      }),
+    const out = await this.write(() =>
+      this.client.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          SecretString: secretString,
+          ...(options.clientRequestToken ? { ClientRequestToken: options.clientRequestToken } : {}),
+          ...(options.stages ? { VersionStages: options.stages } : {}),
+          ...(options.rotationToken ? { RotationToken: options.rotationToken } : {}),
+        }),
+      ),
     );
     return out.VersionId ?? options.clientRequestToken ?? '';
   }
 
-  /**
-   * Writes a new version and makes it AWSCURRENT only if AWSCURRENT is still on `expectedCurrent`:
-   * the value is stored under a transient label, then AWSCURRENT is moved with RemoveFromVersionId,
-   * which the service refuses when the label has moved on. So a value built from an earlier read
-   * never replaces a newer AWSCURRENT (a rotation that finished meanwhile). Resolves the new
-   * version id, or undefined when AWSCURRENT had moved (the new version is then left unlabelled).
-   */
-  async putIfCurrent(secretId: string, secretString: string, expectedCurrent: string): Promise<string | undefined> {
-    const versionId = await this.put(secretId, secretString, { stages: [STAGED] });
-    try {
-      await this.moveStage(secretId, AWSCURRENT, versionId, expectedCurrent);
-      // On success the label stays on the new current version: it marks nothing there, and the
-      // next staged write moves it (PutSecretValue takes a label from whichever version has it).
-      return versionId;
-    } catch (e) {
-      // The label only marks the write in flight; a failure to remove it changes nothing that matters.
-      await this.removeStage(secretId, STAGED, versionId).catch(() => undefined);
-      if (!isServiceError(e, 'InvalidParameterException')) throw e;
-      const holder = versionWithStage((await this.describe(secretId)).versions, AWSCURRENT);
-      if (holder === expectedCurrent) throw e;
-      return undefined;
-    }
-  }
-
   /** Moves `stage` to `toVersionId`, removing it from `fromVersionId` (required by the service when the label is elsewhere). */
   async moveStage(secretId: string, stage: string, toVersionId: string, fromVersionId?: string): Promise<void> {
-    await this.client.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: secretId,
-        VersionStage: stage,
-        MoveToVersionId: toVersionId,
-        ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
-      }),
+    await this.write(() =>
+      this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: stage,
+          MoveToVersionId: toVersionId,
+          ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
+        }),
+      ),
     );
   }
 
   async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
-    await this.client.send(
-      new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId }),
+    await this.write(() =>
+      this.client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId })),
     );
   }
 
-  /** Starts a rotation through the service so the rotation hook's guarantees apply. Returns the new version id. */
+  /**
+   * Starts a rotation through the service so the rotation hook's guarantees apply. Resolves the
+   * new version id. On AWS the rotation itself runs afterwards (see core/operations/rotate-now.ts).
+   */
   async rotate(secretId: string, clientRequestToken?: string): Promise<string> {
-    const out = await this.client.send(
-      new RotateSecretCommand({
-        SecretId: secretId,
-        RotateImmediately: true,
-        ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}),
-      }),
+    const out = await this.budgeted(this.budgets.rotations, () =>
+      this.client.send(
+        new RotateSecretCommand({
+          SecretId: secretId,
+          RotateImmediately: true,
+          ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}),
+        }),
+      ),
     );
     return out.VersionId ?? '';
   }
 
+  async tag(secretId: string, tags: Record<string, string>): Promise<void> {
+    await this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+  }
+
+  async untag(secretId: string, keys: string[]): Promise<void> {
+    await this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys }));
+  }
+
   /**
-   * ARNs of every secret carrying tag `key` = `value`, all pages. The service's tag-key and
-   * tag-value filters match independently, so the pair is checked again on each result.
+   * Every secret carrying tag `key` = `value`, page by page (100 a call), with its staging labels.
+   * The service's tag-key and tag-value filters match independently (and by prefix), so the pair
+   * is checked again on each result.
    */
-  async listTagged(key: string, value: string): Promise<string[]> {
-    const arns: string[] = [];
+  async *listTagged(key: string, value: string): AsyncGenerator<ListedSecret[]> {
     let nextToken: string | undefined;
     do {
       const out = await this.client.send(
@@ -169,29 +246,43 @@ export class SecretStore {
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
       );
+      const page: ListedSecret[] = [];
       for (const s of out.SecretList ?? []) {
-        if (s.ARN && (s.Tags ?? []).some((t) => t.Key === key && t.Value === value)) arns.push(s.ARN);
+        if (s.ARN && (s.Tags ?? []).some((t) => t.Key === key && t.Value === value)) {
+          page.push({
+            arn: s.ARN,
+            name: s.Name ?? s.ARN,
+            versions: stagesMap(s.SecretVersionsToStages),
+            tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+          });
+        }
       }
+      if (page.length > 0) yield page;
       nextToken = out.NextToken;
     } while (nextToken);
-    return arns;
   }
 
-  /** Versions with their creation dates (used to date the last rotation). */
-  async listVersions(secretId: string): Promise<Array<{ versionId: string; stages: string[]; createdDate?: Date }>> {
-    const versions: Array<{ versionId: string; stages: string[]; createdDate?: Date }> = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.client.send(
-        new ListSecretVersionIdsCommand({ SecretId: secretId, ...(nextToken ? { NextToken: nextToken } : {}) }),
-      );
-      for (const v of out.Versions ?? []) {
-        versions.push({ versionId: v.VersionId ?? '', stages: v.VersionStages ?? [], ...(v.CreatedDate ? { createdDate: v.CreatedDate } : {}) });
-      }
-      nextToken = out.NextToken;
-    } while (nextToken);
-    return versions;
+  private write<T>(call: () => Promise<T>): Promise<T> {
+    return this.budgeted(this.budgets.writes, call);
   }
+
+  /** Takes a slot from `budget` first, and tells it about throttling (the SDK's own retries still apply). */
+  private async budgeted<T>(budget: RateBudget | undefined, call: () => Promise<T>): Promise<T> {
+    if (!budget) return call();
+    for (let attempt = 1; ; attempt++) {
+      await budget.take();
+      try {
+        return await call();
+      } catch (e) {
+        if (!isThrottling(e) || attempt >= 4) throw e;
+        budget.throttled();
+      }
+    }
+  }
+}
+
+function stagesMap(raw: Record<string, string[] | undefined> | undefined): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(raw ?? {}).map(([k, v]) => [k, v ?? []]));
 }
 
 /**
@@ -200,6 +291,18 @@ export class SecretStore {
  */
 export function isServiceError(error: unknown, name: string): boolean {
   return (error as { name?: unknown } | null)?.name === name;
+}
+
+export function isThrottling(error: unknown): boolean {
+  return isServiceError(error, 'ThrottlingException') || isServiceError(error, 'TooManyRequestsException');
+}
+
+/** GetSecretValue with a VersionId and a VersionStage that is not on that version. */
+function isStageMismatch(error: unknown): boolean {
+  return (
+    (isServiceError(error, 'InvalidRequestException') || isServiceError(error, 'ResourceNotFoundException')) &&
+    /VersionStage/i.test(String((error as { message?: unknown }).message ?? ''))
+  );
 }
 
 /** The version currently holding `stage`, if any. */

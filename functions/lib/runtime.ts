@@ -1,12 +1,19 @@
 /**
  * What the Lambda entries share: AWS clients and loggers created once per container (outside the
  * handler), with the SDK's default endpoint resolution so AWS_ENDPOINT_URL_* point them at the
- * local endpoints. Retries (including ThrottlingException) are the SDK's own standard mode.
+ * local endpoints, and the core dependencies built from the Lambda environment (core/ reads no
+ * environment variables itself). Retries (including ThrottlingException) are the SDK's standard mode.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { currentClock } from '../../core/clock.js';
-import { providerOpener, type OpenProvider } from '../../core/connection.js';
+import type { Deps, LogFn } from '../../core/deps.js';
+import { ValidationError } from '../../core/errors.js';
+import type { HttpTuning } from '../../core/http/transport.js';
+import { ENV, serviceName, type FunctionName } from '../../core/names.js';
+import type { FleetSource } from '../../core/operations/fleet.js';
+import { Providers } from '../../core/providers/open.js';
+import type { StoreBudgets } from '../../core/secrets/budget.js';
 import { SecretStore } from '../../core/secrets/store.js';
 
 let secretsManager: { client: SecretsManagerClient; endpoint: string | undefined } | undefined;
@@ -23,16 +30,56 @@ export function secretsManagerClient(): SecretsManagerClient {
   return secretsManager.client;
 }
 
-export function secretStore(): SecretStore {
-  return new SecretStore(secretsManagerClient());
+/** The core dependencies of one invocation. */
+export function coreDeps(options: { budgets?: StoreBudgets; log?: LogFn } = {}): Deps {
+  const store = new SecretStore(secretsManagerClient(), options.budgets);
+  const clock = currentClock();
+  const http = httpTuning();
+  const providers = new Providers({
+    store,
+    clock,
+    ...(http ? { http } : {}),
+    // Deployed functions never speak plain HTTP: only an explicitly local process honours allowInsecureHttp.
+    allowInsecureHttp: process.env[ENV.LOCAL_RUN] === 'true',
+  });
+  return { store, providers, clock, ...(options.log ? { log: options.log } : {}) };
 }
 
-export function openProvider(store: SecretStore): OpenProvider {
-  return providerOpener(store, currentClock());
+/**
+ * The managed secrets: the stack's token secret ARNs the construct passes in the environment, or
+ * (FLEET_DISCOVERY=tag, or no ids given, as in local runs) every secret with the managed tag.
+ */
+export function fleetSource(): FleetSource {
+  const ids = (process.env[ENV.MANAGED_SECRET_IDS] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (process.env[ENV.FLEET_DISCOVERY] === 'tag' || ids.length === 0) return { kind: 'tag' };
+  return { kind: 'ids', ids };
 }
 
-export function createLogger(function_: string): Logger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `tg-token-rotation-${function_}` });
+/**
+ * HTTP tuning from the environment (Lambda configuration), so a deployment can trade latency for
+ * patience without a code change: TG_HTTP_TIMEOUT_MS, TG_HTTP_MAX_ATTEMPTS, TG_HTTP_BASE_DELAY_MS.
+ */
+export function httpTuning(): HttpTuning | undefined {
+  const read = (name: string): number | undefined => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new ValidationError(`${name}: expected a non-negative integer, got a non-numeric value`, name);
+    return value;
+  };
+  const timeoutMs = read(ENV.HTTP_TIMEOUT_MS);
+  const maxAttempts = read(ENV.HTTP_MAX_ATTEMPTS);
+  const baseDelayMs = read(ENV.HTTP_BASE_DELAY_MS);
+  if (timeoutMs === undefined && maxAttempts === undefined && baseDelayMs === undefined) return undefined;
+  return {
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts: Math.max(1, maxAttempts) } : {}),
+    ...(baseDelayMs !== undefined ? { baseDelayMs } : {}),
+  };
+}
+
+export function createLogger(fn: FunctionName): Logger {
+  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName(fn) });
 }
 
 /** Error fields safe to log: our messages never carry secrets, and no request/response bodies are attached. */

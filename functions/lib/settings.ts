@@ -7,12 +7,13 @@ import type middy from '@middy/core';
 import ssm from '@middy/ssm';
 import { getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import { DEFAULT_SETTINGS_PARAMETER, parseSettings, type Settings } from '../../core/settings.js';
+import { DEFAULT_SETTINGS_PARAMETER, ENV } from '../../core/names.js';
+import { parseSettings, type Settings } from '../../core/settings.js';
 
 export type ContextWithSettings = Context & { settings: Settings };
 
 export function settingsMiddleware(options: { cacheExpiryMs?: number } = {}): middy.MiddlewareObj<unknown, unknown, Error, ContextWithSettings> {
-  const parameterName = process.env.SETTINGS_PARAMETER_NAME ?? DEFAULT_SETTINGS_PARAMETER;
+  const parameterName = process.env[ENV.SETTINGS_PARAMETER] ?? DEFAULT_SETTINGS_PARAMETER;
   const fetcher = ssm({
     fetchData: { tgSettings: parameterName },
     cacheKey: `tg-settings:${parameterName}`,

@@ -6,10 +6,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod/mini';
-import { currentClock } from '../../core/clock.js';
+import { toValidationError } from '../../core/errors.js';
 import { ROTATION_STEPS, runRotationStep, type RotationRequest, type StepResult } from '../../core/rotation/steps.js';
-import { toValidationError } from '../../core/token-secret.js';
-import { createLogger, errorFields, openProvider, secretStore } from '../lib/runtime.js';
+import { coreDeps, createLogger, errorFields } from '../lib/runtime.js';
 
 const logger = createLogger('rotation');
 
@@ -32,15 +31,10 @@ export function parseRotationEvent(event: unknown): RotationRequest {
 async function rotate(event: unknown): Promise<StepResult> {
   const request = parseRotationEvent(event);
   const started = performance.now();
+  // The RotationToken is an opaque id of the rotation, not a secret; it is still not logged.
   const base = { secretId: request.secretId, step: request.step, versionId: request.clientRequestToken };
-  const store = secretStore();
   try {
-    const result = await runRotationStep(request, {
-      store,
-      openProvider: openProvider(store),
-      clock: currentClock(),
-      log: (message, fields) => logger.warn(message, fields),
-    });
+    const result = await runRotationStep(request, coreDeps({ log: (message, fields) => logger.warn(message, fields) }));
     logger.info('rotation step done', { ...base, outcome: result.outcome, durationMs: Math.round(performance.now() - started) });
     return result;
   } catch (error) {
@@ -49,4 +43,5 @@ async function rotate(event: unknown): Promise<StepResult> {
   }
 }
 
-export const handler = middy(rotate).use(injectLambdaContext(logger));
+// Never log the event: it names no token, but a RotationToken has no business in logs either.
+export const handler = middy(rotate).use(injectLambdaContext(logger, { logEvent: false }));

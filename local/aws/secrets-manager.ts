@@ -182,6 +182,7 @@ export class SecretsManagerStore {
       CreateSecret: (i) => this.createSecret(i),
       DescribeSecret: (i) => this.describeSecret(i),
       GetSecretValue: (i) => this.getSecretValue(i),
+      BatchGetSecretValue: (i) => this.batchGetSecretValue(i),
       PutSecretValue: (i) => this.putSecretValue(i),
       UpdateSecret: (i) => this.updateSecret(i),
       UpdateSecretVersionStage: (i) => this.updateSecretVersionStage(i),
@@ -312,6 +313,41 @@ export class SecretsManagerStore {
     if (version.secretString !== undefined) out.SecretString = version.secretString;
     if (version.secretBinary !== undefined) out.SecretBinary = version.secretBinary;
     return out;
+  }
+
+  /**
+   * Up to 20 secrets' AWSCURRENT values by id (SecretIdList), or the secrets a ListSecrets filter
+   * matches (Filters, paged). A secret that cannot be read is reported in Errors, not thrown.
+   */
+  private batchGetSecretValue(input: Input): JsonObject {
+    const ids = input.optStringList('SecretIdList');
+    const filters = input.optObjectList('Filters');
+    if ((ids === undefined) === (filters === undefined)) {
+      throw invalidParameter('You must specify either SecretIdList or Filters, but not both.');
+    }
+    if (ids !== undefined) {
+      if (ids.length < 1 || ids.length > 20) throw invalidParameter('SecretIdList must contain between 1 and 20 secret ids.');
+      if (input.optNumber('MaxResults') !== undefined) throw invalidParameter('MaxResults is only allowed with Filters.');
+    }
+    const values: JsonObject[] = [];
+    const errors: JsonObject[] = [];
+    const read = (secretId: string) => {
+      try {
+        const out = this.getSecretValue(new Input({ SecretId: secretId }));
+        delete out.SecretBinary;
+        values.push(out);
+      } catch (e) {
+        const error = e instanceof AwsServiceError ? e : new AwsServiceError('InternalServiceError', String(e));
+        errors.push({ SecretId: secretId, ErrorCode: error.errorType, Message: error.message });
+      }
+    };
+    if (ids !== undefined) {
+      for (const id of ids) read(id);
+      return { SecretValues: values, Errors: errors };
+    }
+    const page = this.listSecrets(new Input({ Filters: input.raw('Filters'), MaxResults: input.optNumber('MaxResults') ?? 20, ...(input.optString('NextToken') ? { NextToken: input.optString('NextToken') } : {}) }));
+    for (const entry of (page.SecretList as JsonObject[]) ?? []) read(String(entry.ARN));
+    return { SecretValues: values, Errors: errors, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
   }
 
   private putSecretValue(input: Input): JsonObject {

@@ -180,6 +180,6 @@ describe('bench helpers', () => {
     expect(packageOf('node_modules/zod/v4/core/schemas.js')).toBe('zod');
     expect(packageOf('core/operations/sweep.ts')).toBe('core/operations');
     expect(categorize('../../../../node_modules/undici/lib/dispatcher/agent.js')).toBe('undici');
-    expect(categorize('../../../../core/tigergraph/http.ts')).toBe('core/tigergraph');
+    expect(categorize('../../../../core/providers/tigergraph/http.ts')).toBe('core/tigergraph');
   });
 });

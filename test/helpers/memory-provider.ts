@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { RefreshUnsupportedError, TokenNotFoundError } from '../../core/errors.js';
-import type { IssueOptions, IssuedToken, RevokeResult, TokenProvider } from '../../core/token-provider.js';
+import type { IssueOptions, IssuedToken, RevokeResult, TokenProvider } from '../../core/providers/provider.js';
 
 export class MemoryProvider implements TokenProvider {
   readonly kind = 'memory';

@@ -7,7 +7,7 @@ import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { handler as rotationHandler } from '../../functions/rotation/handler.js';
 import { lambdaContext } from '../../local/lambda-context.js';
-import type { FakeTigerGraph } from '../../local/fake-tigergraph/index.js';
+import type { FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 
 let stack: LocalStack;
 
@@ -150,7 +150,7 @@ describe('bad input leaves the secret untouched', () => {
   });
 
   it('TigerGraph with authentication disabled fails with what to do', async () => {
-    const { startFakeTigerGraph } = await import('../../local/fake-tigergraph/index.js');
+    const { startFakeTigerGraph } = await import('../../local/fakes/tigergraph/index.js');
     const noAuth = await startFakeTigerGraph({ version: 3, authEnabled: false });
     try {
       const arn = await stack.createTokenSecret(uniqueName(3), {

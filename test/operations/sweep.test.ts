@@ -12,7 +12,7 @@ import { sweep } from '../../core/operations/sweep.js';
 import { SecretStore } from '../../core/secrets/store.js';
 import { OffsetClock } from '../../core/clock.js';
 import { DEFAULT_SETTINGS, parseSettings, settingsFor } from '../../core/settings.js';
-import { parseTokenSecret } from '../../core/token-secret.js';
+import { parseTokenSecret } from '../../core/secrets/token-secret.js';
 import { ValidationError } from '../../core/errors.js';
 import { MemoryProvider } from '../helpers/memory-provider.js';
 
@@ -254,7 +254,7 @@ describe('settings', () => {
 
 describe('credentials', () => {
   it('are read once per container for secrets that share a credential secret', async () => {
-    const { clearCredentialCache, providerOpener } = await import('../../core/connection.js');
+    const { clearCredentialCache, providerOpener } = await import('../../core/providers/open.js');
     clearCredentialCache();
     sm.on(GetSecretValueCommand, { SecretId: 'cred' }).resolves({ VersionId: 'c1', SecretString: '{"secret":"s3cr3t"}' });
     const open = providerOpener(new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), clock);
@@ -268,7 +268,7 @@ describe('credentials', () => {
   });
 
   it('are forgotten as soon as the server refuses them, and only then', async () => {
-    const { forgetOnRefusal } = await import('../../core/connection.js');
+    const { forgetOnRefusal } = await import('../../core/providers/open.js');
     const { BadCredentialError } = await import('../../core/errors.js');
     let forgotten = 0;
     provider.failIssue = new Error('server down');

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { sweep } from '../../core/operations/sweep.js';
-import { providerOpener } from '../../core/connection.js';
+import { providerOpener } from '../../core/providers/open.js';
 import { SecretStore } from '../../core/secrets/store.js';
 import { DEFAULT_SETTINGS, DEFAULT_SETTINGS_PARAMETER } from '../../core/settings.js';
 import { secretsManagerClient } from '../../functions/lib/runtime.js';

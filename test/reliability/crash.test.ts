@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import type { RotationEvent } from '../../local/aws/index.js';
-import type { FakeTigerGraph } from '../../local/fake-tigergraph/index.js';
+import type { FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import { AWS_MAX_ATTEMPTS, Ledger, invoke, realInvoker, rotateSecret, startStack, tokenOf, untypedReason, withStage } from './helpers.js';
 

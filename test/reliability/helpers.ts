@@ -12,10 +12,10 @@ import { handler as onDemandHandler } from '../../functions/on-demand/handler.js
 import { handler as rotationHandler } from '../../functions/rotation/handler.js';
 import { handler as scheduledHandler } from '../../functions/scheduled-refresh/handler.js';
 import type { SecretSnapshot, SecretVersionSnapshot } from '../../local/aws/index.js';
-import type { FakeFaults } from '../../local/fake-tigergraph/index.js';
+import type { FakeFaults } from '../../local/fakes/tigergraph/index.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
-import { prng } from '../../local/fake-tigergraph/faults.js';
+import { prng } from '../../local/fakes/tigergraph/faults.js';
 
 export const DAY = 86_400;
 /** Versions the local endpoint (like Secrets Manager) keeps per secret before pruning label-less ones. */
@@ -47,7 +47,7 @@ export async function putSettings(stack: LocalStack, settings: Parameters<LocalS
 /**
  * How many of `requests` requests a fake with rate-based `faults` (no `ops` filter, no counters)
  * faulted: the fake draws from mulberry32(seed) once per enabled rate per request, in the order
- * drop, error, malformed, stopping at the first hit (local/fake-tigergraph/faults.ts).
+ * drop, error, malformed, stopping at the first hit (local/fakes/tigergraph/faults.ts).
  */
 export function replayInjectedFaults(faults: FakeFaults, requests: number): number {
   const random = prng(faults.seed ?? 1);

@@ -9,8 +9,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { TigerGraphClient } from '../../core/tigergraph/client.js';
-import type { IssuedToken } from '../../core/token-provider.js';
+import { TigerGraphClient } from '../../core/providers/tigergraph/client.js';
+import type { IssuedToken } from '../../core/providers/provider.js';
 import type { RotationEvent } from '../../local/aws/index.js';
 import { ROTATION_LAMBDA_ARN } from '../../local/stack.js';
 import { AWS_MAX_ATTEMPTS, DAY, fastSdkThrottleBackoff, invoke, knownTokens, putSettings, realInvoker, rotateSecret, startStack, tokenOf, withStage } from './helpers.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { secretsManagerClient } from '../../functions/lib/runtime.js';
 import type { RotationEvent } from '../../local/aws/index.js';
-import type { FakeTigerGraph } from '../../local/fake-tigergraph/index.js';
+import type { FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import { DAY, Ledger, invoke, putSettings, realInvoker, rotateSecret, startStack, tokenOf, untypedReason, withStage } from './helpers.js';
 

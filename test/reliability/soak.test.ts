@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FaultConfig } from '../../local/aws/index.js';
-import type { FakeFaults, FakeOp, FakeTigerGraph } from '../../local/fake-tigergraph/index.js';
+import type { FakeFaults, FakeOp, FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import {
   AWS_MAX_ATTEMPTS,

@@ -9,7 +9,7 @@ import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { generate } from 'selfsigned';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeTigerGraph, type FakeTigerGraph } from '../../local/fake-tigergraph/index.js';
+import { startFakeTigerGraph, type FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import { DAY, invoke, putSettings, rotateSecret, startStack, tokenOf, withStage } from './helpers.js';
 

@@ -1,0 +1,55 @@
+/**
+ * Every name the functions, the CDK construct, the local run and the docs share, defined once:
+ * infra/ and local/ import them from here, so a grep for each literal finds one definition.
+ */
+
+/** The product's name: prefix of secret names, log service names and descriptions. */
+export const PRODUCT = 'tg-token-rotation';
+
+/** SSM parameter holding the operational settings (JSON), unless a deployment names another. */
+export const DEFAULT_SETTINGS_PARAMETER = `/${PRODUCT}/config`;
+
+/** Tag (value "true") that marks a token secret for the scheduled refresh (docs/CONTRACT.md). */
+export const MANAGED_TAG = `${PRODUCT}:managed`;
+
+/**
+ * Tag the rotation function sets on a token secret whose rotation step failed (the step and a
+ * sanitized message, never a token), and removes when a rotation succeeds: on AWS RotateSecret
+ * answers before the rotation runs, so this is how on-demand `request` learns a rotation failed.
+ */
+export const ROTATION_ERROR_TAG = `${PRODUCT}:last-rotation-error`;
+
+/** CloudWatch namespace of the functions' EMF metrics. */
+export const METRICS_NAMESPACE = 'TgTokenRotation';
+
+/** The Lambda functions, by the folder name under functions/. */
+export const FUNCTION_NAMES = ['rotation', 'scheduled-refresh', 'on-demand', 'connection-settings'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** POWERTOOLS_SERVICE_NAME of a function: the `service` dimension of its metrics and logs. */
+export function serviceName(fn: FunctionName): string {
+  return `${PRODUCT}-${fn}`;
+}
+
+/** Secrets Manager cannot rotate more often than every 4 hours, nor less often than every 1000 days. */
+export const MIN_ROTATION_INTERVAL_HOURS = 4;
+export const MAX_ROTATION_INTERVAL_HOURS = 1000 * 24;
+
+/**
+ * Environment variables the CDK construct sets on the functions and functions/ reads (core/ reads
+ * none). Local runs set LOCAL_RUN themselves; the construct never does.
+ */
+export const ENV = {
+  /** "true" only in an explicitly local process: then a token secret's allowInsecureHttp is honoured. */
+  LOCAL_RUN: 'TG_TOKEN_ROTATION_LOCAL',
+  /** The SSM settings parameter's name. */
+  SETTINGS_PARAMETER: 'SETTINGS_PARAMETER_NAME',
+  /** Comma-separated ARNs of the stack's token secrets: the fleet, unless FLEET_DISCOVERY is "tag". */
+  MANAGED_SECRET_IDS: 'TG_MANAGED_SECRET_IDS',
+  /** "tag": find managed secrets by tag (ListSecrets on *), including ones outside the stack. */
+  FLEET_DISCOVERY: 'TG_FLEET_DISCOVERY',
+  /** HTTP tuning of the providers' calls. */
+  HTTP_TIMEOUT_MS: 'TG_HTTP_TIMEOUT_MS',
+  HTTP_MAX_ATTEMPTS: 'TG_HTTP_MAX_ATTEMPTS',
+  HTTP_BASE_DELAY_MS: 'TG_HTTP_BASE_DELAY_MS',
+} as const;

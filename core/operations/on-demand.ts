@@ -1,0 +1,169 @@
+/**
+ * The on-demand actions (docs/CONTRACT.md): request (rotate now and wait a bounded time for the
+ * outcome), refresh, delete (revoke a token at the provider) and status (one secret, or the whole
+ * fleet). No result ever holds a token value.
+ */
+import * as z from 'zod/mini';
+import type { Deps } from '../deps.js';
+import { toValidationError, ValidationError } from '../errors.js';
+import type { HeldToken, RevokeOutcome } from '../providers/provider.js';
+import { lifetimeSeconds, nonEmpty } from '../secrets/fields.js';
+import { heldToken, secretJson } from '../secrets/token-secret.js';
+import type { Settings } from '../settings.js';
+import { scanFleet, type FleetSource } from './fleet.js';
+import { loadManaged, type ManagedSecret } from './managed-secret.js';
+import { refreshOrRotate } from './refresh.js';
+import { rotateNow, type RotationWait } from './rotate-now.js';
+import { FingerprintIndex, settle, type CurrentTokenIndex } from './settle.js';
+import { fleetStatus, statusOf, type FleetStatus, type TokenStatus } from './status.js';
+import { writeCurrent } from './write-current.js';
+
+export const ON_DEMAND_ACTIONS = ['request', 'refresh', 'delete', 'status'] as const;
+
+export const onDemandEventSchema = z
+  .strictObject({
+    action: z.enum(ON_DEMAND_ACTIONS),
+    secretId: z.optional(nonEmpty()),
+    lifetimeSeconds: z.optional(lifetimeSeconds()),
+    /** delete: the version whose token to revoke (preferred: the event then carries no token). */
+    versionId: z.optional(nonEmpty()),
+    /** delete: the token itself (kept for compatibility; prefer versionId). */
+    token: z.optional(nonEmpty()),
+    force: z.optional(z.boolean()),
+    /** fleet status: continue after a previous page. */
+    nextToken: z.optional(nonEmpty()),
+    /** fleet status: how many of the soonest expiries to list (default 20). */
+    limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1_000))),
+  })
+  .check(
+    z.superRefine((event, ctx) => {
+      if (event.action !== 'status' && event.secretId === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['secretId'], message: `expected a non-empty string (required for "${event.action}")` });
+      }
+      if (event.versionId !== undefined && event.token !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['token'], message: 'expected either versionId or token, not both' });
+      }
+    }),
+  );
+
+export type OnDemandEvent = z.infer<typeof onDemandEventSchema>;
+
+export type OnDemandResult =
+  | { versionId: string; expiresAt: string | null; state: 'finished' | 'pending' }
+  | { expiresAt: string | null; method: 'refresh' | 'rotate'; state: 'finished' | 'pending' }
+  | { deleted: boolean; outcome: RevokeOutcome | 'not-revocable' | 'nothing-to-delete'; message?: string }
+  | TokenStatus
+  | FleetStatus;
+
+export function parseOnDemandEvent(event: unknown): OnDemandEvent {
+  const parsed = onDemandEventSchema.safeParse(event);
+  if (!parsed.success) throw toValidationError('on-demand event', parsed.error);
+  return parsed.data;
+}
+
+export interface OnDemandContext {
+  settings: Settings;
+  /** The managed secrets (the stack's ids, or the tag): fleet status, and the revoke guard for tokens that can collide. */
+  fleet: FleetSource;
+  /** How long `request` and a rotating `refresh` wait for the rotation's outcome. */
+  wait: RotationWait;
+}
+
+export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
+  if (event.secretId === undefined) {
+    return fleetStatus(ctx.fleet, deps, { settings: ctx.settings, ...(event.limit ? { limit: event.limit } : {}), ...(event.nextToken ? { nextToken: event.nextToken } : {}) });
+  }
+  const managed = await loadManaged(event.secretId, deps.store);
+  switch (event.action) {
+    case 'status':
+      return statusOf(managed, deps.providers.definition(managed.secret), deps.clock);
+    case 'request': {
+      let target = managed;
+      if (event.lifetimeSeconds !== undefined && event.lifetimeSeconds !== managed.secret.lifetimeSeconds) {
+        // The rotation reads the lifetime from AWSCURRENT, so it is recorded there first (same token).
+        const json = secretJson(managed.current.secretString) ?? {};
+        await writeCurrent(managed, deps, JSON.stringify({ ...json, lifetimeSeconds: event.lifetimeSeconds }), 'recording the new lifetime');
+        target = await loadManaged(event.secretId, deps.store);
+      }
+      const result = await rotateNow(target.secretId, deps, ctx.wait);
+      return { versionId: result.versionId, expiresAt: result.expiresAt ?? null, state: result.state };
+    }
+    case 'refresh': {
+      const result = await refreshOrRotate(managed, deps, {
+        ...(event.lifetimeSeconds !== undefined ? { lifetimeSeconds: event.lifetimeSeconds } : {}),
+        wait: ctx.wait,
+      });
+      return { expiresAt: result.expiresAt ?? null, method: result.method, state: result.method === 'refresh' ? 'finished' : result.state };
+    }
+    case 'delete':
+      return deleteToken(managed, event, deps, ctx);
+  }
+}
+
+/** Revokes the token of `versionId`, or `token`, or (neither given) every replaced token not revoked yet. */
+async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
+  const index = lazyFleetIndex(ctx.fleet, deps);
+  if (event.versionId === undefined && event.token === undefined) {
+    const report = await settle(managed, deps, { settings: ctx.settings, force: true, index });
+    if (report.error !== undefined) throw report.error;
+    const fates = report.fates.map((f) => f.fate);
+    if (fates.includes('revoked')) return { deleted: true, outcome: 'revoked' };
+    if (fates.includes('already-gone')) return { deleted: false, outcome: 'already-gone' };
+    if (fates.includes('expiring')) return { deleted: false, outcome: 'not-revocable', message: `${managed.secret.provider} cannot revoke tokens; the replaced token expires on its own` };
+    return { deleted: false, outcome: 'nothing-to-delete', message: 'no replaced token is waiting to be revoked' };
+  }
+  const definition = deps.providers.definition(managed.secret);
+  let held: HeldToken | undefined = event.token !== undefined ? { token: event.token, fields: {} } : undefined;
+  if (event.versionId !== undefined) {
+    const version = await deps.store.tryGet(managed.secretId, { versionId: event.versionId });
+    if (!version) throw new ValidationError(`versionId: ${event.versionId} is not a version of ${managed.secretId} (or it holds no value)`, 'versionId');
+    held = heldToken(version.secretString, definition.tokenFields);
+    if (!held) throw new ValidationError(`versionId: version ${event.versionId} of ${managed.secretId} holds no token`, 'versionId');
+  }
+  if (!held) throw new ValidationError('versionId: expected the version whose token to delete', 'versionId');
+  if (held.token === managed.secret.token) {
+    if (event.force !== true) {
+      throw new ValidationError(
+        'force: the given token is the AWSCURRENT token that apps use; pass "force": true to delete it anyway (rotate first with "request" to avoid an outage)',
+        'force',
+      );
+    }
+    held = heldToken(managed.current.secretString, definition.tokenFields) ?? held;
+  }
+  const provider = await deps.providers.open(managed.secret, `token secret ${managed.secretId}`);
+  const capabilities = await provider.capabilities();
+  if (capabilities.revoke === 'none') {
+    return { deleted: false, outcome: 'not-revocable', message: `${definition.name} cannot revoke tokens: the token stays valid until it expires${held.expiresAt ? ` (${held.expiresAt.toISOString()})` : ''}` };
+  }
+  if (capabilities.tokensMayCollide && event.force !== true && (await index.heldElsewhere(held.token, managed.arn))) {
+    throw new ValidationError(
+      'force: another managed secret holds this same token as its current token (tokens minted in the same second can be identical); ' +
+        'rotate that secret first with "request", or pass "force": true to revoke it anyway',
+      'force',
+    );
+  }
+  const outcome = await provider.revoke(held);
+  return { deleted: outcome === 'revoked', outcome };
+}
+
+/** A CurrentTokenIndex of the fleet, read only when a revoke first needs it. */
+export function lazyFleetIndex(fleet: FleetSource, deps: Deps): CurrentTokenIndex {
+  let built: Promise<FingerprintIndex> | undefined;
+  const build = async () => {
+    const index = new FingerprintIndex();
+    for await (const page of scanFleet(fleet, deps.store)) {
+      for (const entry of page) {
+        const token = secretJson(entry.value?.secretString)?.token;
+        if (typeof token === 'string' && entry.value) index.add(token, entry.value.arn);
+      }
+    }
+    return index;
+  };
+  return {
+    async heldElsewhere(token, secretArn) {
+      built ??= build();
+      // The fleet is indexed by ARN; callers pass the ARN of the secret they act for.
+      return (await built).heldElsewhere(token, secretArn);
+    },
+  };
+}

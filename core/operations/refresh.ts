@@ -1,0 +1,54 @@
+/**
+ * Refresh-or-rotate for one managed secret, shared by the sweep and on-demand `refresh`: where the
+ * provider can refresh (TigerGraph 3.x in place; ICA password mode with a new token), the token is
+ * refreshed and stored as a new AWSCURRENT version; everywhere else, and when a refresh is refused
+ * as unsupported or the token is gone, a rotation through Secrets Manager replaces it.
+ */
+import type { Deps } from '../deps.js';
+import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
+import { heldToken, withToken } from '../secrets/token-secret.js';
+import { secondsLeft, type ManagedSecret } from './managed-secret.js';
+import { rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
+import { writeCurrent } from './write-current.js';
+
+export interface Refreshed {
+  method: 'refresh';
+  versionId: string;
+  expiresAt: string | null;
+}
+
+export type RefreshResult = Refreshed | RotationStarted;
+
+export async function refreshOrRotate(
+  managed: ManagedSecret,
+  deps: Deps,
+  options: { lifetimeSeconds?: number; wait?: RotationWait } = {},
+): Promise<RefreshResult> {
+  const { secret, current } = managed;
+  const definition = deps.providers.definition(secret);
+  const lifetimeSeconds = options.lifetimeSeconds ?? secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
+  const left = secondsLeft(secret, deps.clock);
+  const held = heldToken(current.secretString, definition.tokenFields);
+  if (held && typeof left === 'number' && left > 0) {
+    const provider = await deps.providers.open(secret, `token secret ${managed.secretId}`);
+    const { refresh } = await provider.capabilities();
+    if (refresh !== 'none') {
+      try {
+        const issued = await provider.refresh(held, lifetimeSeconds !== undefined ? { lifetimeSeconds } : {});
+        // In place, the token was issued earlier: keep that instant and record the refresh beside it.
+        const inPlace = issued.token === held.token;
+        const next = withToken(
+          current.secretString,
+          inPlace && secret.issuedAt ? { ...issued, issuedAt: new Date(secret.issuedAt) } : issued,
+          { tokenFields: definition.tokenFields, extra: { refreshedAt: inPlace ? issued.issuedAt.toISOString() : undefined } },
+        );
+        const versionId = await writeCurrent(managed, deps, next, 'refreshing');
+        return { method: 'refresh', versionId, expiresAt: issued.expiresAt?.toISOString() ?? null };
+      } catch (e) {
+        if (!(e instanceof RefreshUnsupportedError) && !(e instanceof TokenNotFoundError)) throw e;
+        // Refused as unsupported, or the token is gone: fall through to a rotation.
+      }
+    }
+  }
+  return rotateNow(managed.secretId, deps, options.wait);
+}

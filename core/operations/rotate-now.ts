@@ -1,0 +1,59 @@
+/**
+ * Starts a rotation through Secrets Manager (so the rotation hook's four steps and guarantees
+ * apply) and, when asked, waits a bounded time for its outcome. On AWS, RotateSecret only starts
+ * the rotation and answers at once: the outcome shows later, as the new version becoming AWSCURRENT
+ * or as the rotation function's failure tag (core/names.ts ROTATION_ERROR_TAG) naming the version.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Deps } from '../deps.js';
+import { RotationStateError } from '../errors.js';
+import { ROTATION_ERROR_TAG } from '../names.js';
+import { AWSCURRENT, isServiceError } from '../secrets/store.js';
+import { recordedExpiry } from '../secrets/token-secret.js';
+
+export interface RotationWait {
+  /** Longest time to wait for the outcome, in (real) milliseconds. */
+  timeoutMs: number;
+  /** Delay between two looks. Default 500 ms. */
+  pollMs?: number;
+}
+
+export interface RotationStarted {
+  method: 'rotate';
+  versionId: string;
+  /** 'finished': the new token is AWSCURRENT; 'pending': still running when the wait ended (or not waited for). */
+  state: 'finished' | 'pending';
+  /** The new token's expiry once stored (null: never expires). */
+  expiresAt?: string | null;
+}
+
+/** A rotation that the rotation function reported as failed; the message says why. */
+export class RotationFailedError extends RotationStateError {}
+
+export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWait): Promise<RotationStarted> {
+  let versionId: string;
+  try {
+    versionId = await deps.store.rotate(secretId);
+  } catch (e) {
+    const message = (e as Error).message ?? '';
+    if (isServiceError(e, 'InvalidRequestException') && /previous rotation isn't complete|rotation.*in progress/i.test(message)) {
+      throw new RotationStateError(`A rotation of ${secretId} is already in progress; try again when it has finished`);
+    }
+    throw e;
+  }
+  const started = performance.now();
+  for (;;) {
+    const description = await deps.store.describe(secretId);
+    if ((description.versions[versionId] ?? []).includes(AWSCURRENT)) {
+      const stored = await deps.store.tryGet(secretId, { versionId });
+      const expiresAt = recordedExpiry(stored?.secretString);
+      return { method: 'rotate', versionId, state: 'finished', ...(expiresAt !== undefined ? { expiresAt } : {}) };
+    }
+    const failure = description.tags[ROTATION_ERROR_TAG];
+    if (failure?.startsWith(`${versionId} `)) {
+      throw new RotationFailedError(`The rotation of ${secretId} (version ${versionId}) failed: ${failure.slice(versionId.length + 1)}`);
+    }
+    if (!wait || performance.now() - started >= wait.timeoutMs) return { method: 'rotate', versionId, state: 'pending' };
+    await sleep(Math.min(wait.pollMs ?? 500, Math.max(0, wait.timeoutMs - (performance.now() - started))));
+  }
+}

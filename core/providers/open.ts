@@ -1,0 +1,140 @@
+/**
+ * Opens the provider of a token secret: checks the provider's fields, reads the credential secret
+ * it names and builds the provider. Only the product's functions can read credential secrets
+ * (IAM); consumers never do.
+ *
+ * Credentials are cached per container for a short time: the four rotation steps usually land on
+ * one warm container, and many token secrets of a sweep often share one credential secret. When a
+ * server refuses a credential, the cache entry is dropped and the credential secret read again
+ * once: if an operator has changed it meanwhile, the call is retried with the new value at once
+ * rather than failing until the cache expires.
+ */
+import type { Clock } from '../clock.js';
+import { BadCredentialError, ValidationError } from '../errors.js';
+import type { HttpTuning } from '../http/transport.js';
+import { isServiceError, type SecretStore } from '../secrets/store.js';
+import { parseJsonSecret, type TokenSecret } from '../secrets/token-secret.js';
+import type { ProviderContext, ProviderDefinition, TokenProvider } from './provider.js';
+import { providerDefinition } from './registry.js';
+
+const CREDENTIAL_TTL_MS = 60_000;
+
+interface CachedCredential {
+  /** The raw SecretString, to tell whether a re-read found a changed credential. */
+  value: Promise<string | undefined>;
+  expiresAt: number;
+}
+
+const credentialCache = new Map<string, CachedCredential>();
+
+/** Forget cached credentials (tests; a process that wants to re-read them at once). */
+export function clearCredentialCache(): void {
+  credentialCache.clear();
+}
+
+export interface ProvidersOptions {
+  store: SecretStore;
+  clock: Clock;
+  http?: HttpTuning;
+  /** Honour a secret's `allowInsecureHttp` (explicitly local processes only). Default false. */
+  allowInsecureHttp?: boolean;
+}
+
+/** What operations need to reach a secret's provider (tests pass their own). */
+export interface ProviderOpener {
+  /** The definition of the secret's provider (its fields are checked when the provider is opened). */
+  definition(secret: TokenSecret): ProviderDefinition<unknown, unknown>;
+  /** Checks the provider's fields, reads the credential secret and opens the provider; `what` names the secret in messages. */
+  open(secret: TokenSecret, what?: string): Promise<TokenProvider>;
+}
+
+/** Opens providers for token secrets; one per invocation, shared by everything the invocation does. */
+export class Providers implements ProviderOpener {
+  constructor(private readonly options: ProvidersOptions) {}
+
+  /** The definition of the secret's provider (its fields are checked when the provider is opened). */
+  definition(secret: TokenSecret): ProviderDefinition<unknown, unknown> {
+    return providerDefinition(secret.provider);
+  }
+
+  /**
+   * Checks the provider's token secret fields (before any call), then reads the credential secret
+   * and opens the provider. `what` names the secret in messages.
+   */
+  async open(secret: TokenSecret, what = `token secret`): Promise<TokenProvider> {
+    const definition = this.definition(secret);
+    const local = this.options.allowInsecureHttp === true;
+    // Deployed functions never speak plain HTTP, whatever a token secret says.
+    const checked = { ...secret, allowInsecureHttp: local && secret.allowInsecureHttp === true };
+    const config = definition.parseConfig(checked, what);
+    const context: ProviderContext = { clock: this.options.clock, allowInsecureHttp: local, ...(this.options.http ? { http: this.options.http } : {}) };
+    const id = secret.credentialSecretId;
+    const openWith = async (fresh: boolean): Promise<{ provider: TokenProvider; raw: string | undefined }> => {
+      const raw = await this.credential(id, fresh);
+      const credentials = definition.parseCredentials(parseJsonSecret(raw, `${definition.name}: credential secret ${id}`), `credential secret ${id}`);
+      return { provider: definition.open(config, credentials, context), raw };
+    };
+    const first = await openWith(false);
+    return retryOnRefusal(first.provider, async () => {
+      // The server refused the cached credential: read it again once.
+      const again = await openWith(true);
+      return again.raw !== first.raw ? again.provider : undefined;
+    });
+  }
+
+  private credential(id: string, fresh: boolean): Promise<string | undefined> {
+    const now = Date.now();
+    const hit = credentialCache.get(id);
+    if (!fresh && hit && hit.expiresAt > now) return hit.value;
+    const value = this.readCredential(id);
+    credentialCache.set(id, { value, expiresAt: now + CREDENTIAL_TTL_MS });
+    // A failed read is not cached.
+    value.catch(() => credentialCache.delete(id));
+    return value;
+  }
+
+  private async readCredential(id: string): Promise<string | undefined> {
+    try {
+      return (await this.options.store.get(id)).secretString;
+    } catch (e) {
+      if (isServiceError(e, 'ResourceNotFoundException')) {
+        throw new ValidationError(
+          `credentialSecretId: the credential secret ${id} was not found or has no current value; create it with the shape the provider expects (see docs/CONTRACT.md)`,
+          'credentialSecretId',
+        );
+      }
+      throw e;
+    }
+  }
+}
+
+/**
+ * The same provider, re-reading the credential once when the server refuses it: a call refused
+ * with a credential that has since changed is made again with the new one; an unchanged
+ * credential's refusal is the caller's error.
+ */
+function retryOnRefusal(provider: TokenProvider, reopen: () => Promise<TokenProvider | undefined>): TokenProvider {
+  let current = provider;
+  let reopened = false;
+  const guard = async <T>(call: (p: TokenProvider) => Promise<T>): Promise<T> => {
+    try {
+      return await call(current);
+    } catch (e) {
+      if (!(e instanceof BadCredentialError) || reopened) throw e;
+      reopened = true;
+      const next = await reopen();
+      if (!next) throw e;
+      current = next;
+      return call(current);
+    }
+  };
+  return {
+    name: provider.name,
+    version: () => guard((p) => p.version()),
+    capabilities: () => guard((p) => p.capabilities()),
+    issue: (request) => guard((p) => p.issue(request)),
+    refresh: (held, options) => guard((p) => p.refresh(held, options)),
+    revoke: (held) => guard((p) => p.revoke(held)),
+    verify: (held) => guard((p) => p.verify(held)),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The token-provider seam. Rotation, sweep, on-demand and status talk only to these types, so a
+ * token API plugs in as one folder under core/providers/, one line in registry.ts, its fake under
+ * local/fakes/ and its protocol note under docs/protocols/.
+ *
+ * A provider declares what its API can do instead of the core assuming it:
+ *   refresh  'none' (renewing means minting a new token), 'in-place' (same token, later expiry:
+ *            TigerGraph 3.x) or 'new-token' (a new token from the old one: ICA `tokens:refresh`);
+ *   revoke   'by-token' (TigerGraph), 'by-id' (a provider id stored beside the token: Trifacta's
+ *            tokenId) or 'none' (ICA: a replaced token stays valid until it expires);
+ *   routineRevoke  'always', or 'long-lived-only' where routine revokes are costly (TigerGraph
+ *            4.x block-lists, which fill up): then the sweep revokes a replaced token only when it
+ *            still has more than `routineRevokeMinRemainingSeconds` to live;
+ *   tokensMayCollide  two tokens minted for different secrets can be byte-identical (JWTs without
+ *            a unique claim), so a revoke must first make sure no other secret holds the token.
+ * and the fields it writes into the token secret beside `token`/`expiresAt`/`issuedAt`.
+ */
+import type { Clock } from '../clock.js';
+import type { HttpTuning } from '../http/transport.js';
+
+export type RefreshCapability = 'none' | 'in-place' | 'new-token';
+export type RevokeCapability = 'by-token' | 'by-id' | 'none';
+
+export interface ProviderCapabilities {
+  refresh: RefreshCapability;
+  revoke: RevokeCapability;
+  routineRevoke: 'always' | 'long-lived-only';
+  tokensMayCollide: boolean;
+}
+
+/** A token as a secret version holds it: the value and the provider fields written beside it. */
+export interface HeldToken {
+  /** The token value. Never log it; use `maskToken` for display. */
+  token: string;
+  /** Provider fields stored with this token (e.g. Trifacta's `tokenId`). */
+  fields: Readonly<Record<string, unknown>>;
+  /** When it expires; null when the provider said it never expires; undefined when unknown. */
+  expiresAt?: Date | null;
+}
+
+export interface IssuedToken {
+  /** The token value. Never log it; use `maskToken` for display. */
+  token: string;
+  /** The instant the server stops accepting the token; null when it never expires. */
+  expiresAt: Date | null;
+  /** When the token was issued (server clock where the API tells it, else ours). */
+  issuedAt: Date;
+  /** Provider fields to store beside the token (must be JSON values); they are part of `HeldToken.fields` later. */
+  fields?: Record<string, unknown>;
+}
+
+export interface IssueRequest {
+  /** Requested lifetime; undefined: the provider's default. */
+  lifetimeSeconds?: number;
+  /**
+   * Who the token is for: the token secret's name and the secret version it will be stored in.
+   * Providers that keep a description (Trifacta) write it there, so every token the product
+   * minted can be found again by listing.
+   */
+  purpose: { secretName: string; versionId: string };
+}
+
+/** 'revoked': the server dropped it now. 'already-gone': proven unusable already (refused when tried). */
+export type RevokeOutcome = 'revoked' | 'already-gone';
+
+export interface TokenProvider {
+  /** The registry name, e.g. "tigergraph". */
+  readonly name: string;
+  /** The API version spoken, for status (e.g. TigerGraph "3" or "4", Trifacta "v4", ICA "v2"). */
+  version(): Promise<string>;
+  capabilities(): Promise<ProviderCapabilities>;
+  issue(request: IssueRequest): Promise<IssuedToken>;
+  /** Only when `capabilities().refresh` is not 'none'; throws RefreshUnsupportedError otherwise or when refused as such. */
+  refresh(held: HeldToken, options: { lifetimeSeconds?: number }): Promise<IssuedToken>;
+  /**
+   * Only when `capabilities().revoke` is not 'none'. Idempotent: a token proven unusable already
+   * resolves 'already-gone'. A refusal that could also mean "your credential is wrong" is never
+   * taken as "gone": it throws, so the token stays tracked and the revoke is retried.
+   */
+  revoke(held: HeldToken): Promise<RevokeOutcome>;
+  /** Proves the token works with an authenticated call. Resolves false when refused; throws on transport/server faults. */
+  verify(held: HeldToken): Promise<boolean>;
+}
+
+/** What a provider's factory receives besides the secret and the credentials. */
+export interface ProviderContext {
+  clock: Clock;
+  /** Timeouts and retries for the provider's HTTP calls (set by functions/ from the Lambda environment). */
+  http?: HttpTuning;
+  /**
+   * Whether a token secret's `allowInsecureHttp: true` may be honoured. Only an explicitly local
+   * process sets this; deployed functions never speak plain HTTP, whatever a secret says.
+   */
+  allowInsecureHttp: boolean;
+}
+
+/**
+ * One token API: how to validate its part of a token secret and its credential secret, and how to
+ * open a provider for one token secret. Registered in registry.ts.
+ */
+export interface ProviderDefinition<Config = unknown, Credentials = unknown> {
+  readonly name: string;
+  /** The lifetime requested when the token secret sets none (seconds; undefined: the server's default). */
+  readonly defaultLifetimeSeconds?: number;
+  /** The credential secret's accepted shapes, for messages and for created placeholder secrets. */
+  readonly credentialShapes: readonly Record<string, string>[];
+  /** Fields the provider writes into the token secret beside the token (IssuedToken.fields), e.g. ["tokenId"]. */
+  readonly tokenFields: readonly string[];
+  /**
+   * Validates the provider's fields of a token secret (the common fields are already checked) and
+   * returns its connection config. Throws a ValidationError naming the provider and the field.
+   */
+  parseConfig(secret: CommonSecretFields & Record<string, unknown>, what: string): Config;
+  /** Validates the credential secret's JSON. Throws a ValidationError naming the provider and what was expected. */
+  parseCredentials(raw: unknown, what: string): Credentials;
+  open(config: Config, credentials: Credentials, context: ProviderContext): TokenProvider;
+  /** Forgets what the provider caches per container (detected versions, learned units). */
+  resetCaches?(): void;
+  /** Extra fields for on-demand `status` (e.g. TigerGraph's `tigergraphVersion`); never a token. */
+  statusFields?(secret: Record<string, unknown>, providerVersion: string | undefined): Record<string, unknown>;
+}
+
+/** The token secret fields every provider shares (core/secrets/token-secret.ts validates them). */
+export interface CommonSecretFields {
+  host: string;
+  allowInsecureHttp: boolean;
+  caCertificate?: string | undefined;
+  lifetimeSeconds?: number | undefined;
+}
+
+/** Shows enough of a token to tell two apart in a transcript, never enough to use it. */
+export function maskToken(token: string | undefined): string {
+  if (!token) return '(none)';
+  if (token.length <= 8) return '****';
+  return `${token.slice(0, 4)}…${token.slice(-2)} (${token.length} chars)`;
+}

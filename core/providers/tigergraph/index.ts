@@ -1,0 +1,82 @@
+/**
+ * The TigerGraph provider (self-managed 3.x and 4.x, Cloud, Savanna): its token secret fields,
+ * its credential secret, and the provider. Protocol: docs/protocols/tigergraph-token-api.md.
+ *
+ *   const provider = createTigerGraphProvider(config, credentials, { timeoutMs: 5000 });
+ *   const { token, expiresAt } = await provider.issue({ lifetimeSeconds: 86400, purpose });
+ */
+import * as z from 'zod/mini';
+import { toValidationError } from '../../errors.js';
+import { nonEmpty, port } from '../../secrets/fields.js';
+import type { ProviderDefinition, TokenProvider } from '../provider.js';
+import { clearLifetimeUnitCache, TigerGraphClient } from './client.js';
+import { TigerGraphProvider } from './provider.js';
+import { clearVersionCache } from './version.js';
+import type { TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials } from './types.js';
+
+export function createTigerGraphProvider(
+  config: TigerGraphConfig,
+  credentials: TigerGraphCredentials,
+  options?: TigerGraphClientOptions,
+): TokenProvider {
+  return new TigerGraphProvider(new TigerGraphClient(config, credentials, options));
+}
+
+const fieldsSchema = z.looseObject({
+  tigergraphVersion: z._default(z.enum(['3', '4', 'auto']), 'auto'),
+  restppPort: z.optional(port()),
+  gsqlPort: z.optional(port()),
+  graph: z.optional(nonEmpty()),
+});
+
+const credentialSchema = z.union([
+  z.looseObject({ secret: nonEmpty() }),
+  z.looseObject({ username: nonEmpty(), password: nonEmpty() }),
+]);
+
+const CREDENTIAL_SHAPES = [{ secret: '<TigerGraph secret>' }, { username: '...', password: '...' }] as const;
+
+export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredentials> = {
+  name: 'tigergraph',
+  credentialShapes: CREDENTIAL_SHAPES,
+  tokenFields: [],
+  parseConfig(secret, what) {
+    const parsed = fieldsSchema.safeParse(secret);
+    if (!parsed.success) throw toValidationError(`tigergraph: ${what}`, parsed.error);
+    const { tigergraphVersion, restppPort, gsqlPort, graph } = parsed.data;
+    return {
+      host: secret.host,
+      tigergraphVersion,
+      restppPort,
+      gsqlPort,
+      graph,
+      allowInsecureHttp: secret.allowInsecureHttp,
+      caCertificate: secret.caCertificate,
+    };
+  },
+  parseCredentials(raw, what) {
+    const parsed = credentialSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw toValidationError(`tigergraph: ${what}`, parsed.error, { union: 'expected {"secret": "<TigerGraph secret>"} or {"username": "...", "password": "..."}' });
+    }
+    const data = parsed.data as { secret?: string; username?: string; password?: string };
+    return typeof data.secret === 'string' ? { secret: data.secret } : { username: data.username as string, password: data.password as string };
+  },
+  open(config, credentials, context) {
+    return createTigerGraphProvider(config, credentials, { clock: context.clock, ...context.http });
+  },
+  resetCaches() {
+    clearVersionCache();
+    clearLifetimeUnitCache();
+  },
+  statusFields(secret, providerVersion) {
+    return { tigergraphVersion: providerVersion ?? (typeof secret.tigergraphVersion === 'string' ? secret.tigergraphVersion : 'auto') };
+  },
+};
+
+export { TigerGraphClient, clearLifetimeUnitCache, expiry3, type IssuedToken, type TokenRequestOptions } from './client.js';
+export { TigerGraphProvider } from './provider.js';
+export { clearVersionCache, parseTigerGraphVersion } from './version.js';
+export { isCloudHost, parseHost, resolveBases, type TigerGraphBases } from './urls.js';
+export { decodeJwtClaims, type JwtClaims } from './jwt.js';
+export type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials, TigerGraphOp } from './types.js';

@@ -1,0 +1,94 @@
+/**
+ * A shared rate budget for Secrets Manager calls that have an account-wide quota: writes
+ * (PutSecretValue, UpdateSecret, UpdateSecretVersionStage together: 50/s per account and Region)
+ * and RotateSecret (50/s). Every such call of a sweep takes a slot first, so a sweep of thousands
+ * of secrets stays under the quota instead of being throttled, and a throttling answer (another
+ * writer in the account) halves the rate for a while: additive increase, multiplicative decrease.
+ *
+ * A token bucket with a capacity of one second's worth of calls; `take` waits for a slot. The
+ * clock is the real one: budgets pace real calls, whatever the product's (possibly fake) clock says.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface RateBudgetOptions {
+  /** Calls per second when nothing is throttled. */
+  ratePerSecond: number;
+  /** Lowest rate after repeated throttling. Default 1/s. */
+  minRatePerSecond?: number;
+  /** Milliseconds since an arbitrary origin (tests). Default performance.now. */
+  now?: () => number;
+  /** Waits `ms` (tests). Default a real timer. */
+  wait?: (ms: number) => Promise<void>;
+}
+
+export class RateBudget {
+  private rate: number;
+  private tokens: number;
+  private last: number;
+  private readonly maxRate: number;
+  private readonly minRate: number;
+  private readonly now: () => number;
+  private readonly wait: (ms: number) => Promise<void>;
+  /** Calls granted so far. */
+  granted = 0;
+  /** Throttling answers reported so far. */
+  throttles = 0;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(options: RateBudgetOptions) {
+    if (!(options.ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
+    this.maxRate = options.ratePerSecond;
+    this.minRate = Math.min(options.minRatePerSecond ?? 1, this.maxRate);
+    this.rate = this.maxRate;
+    this.now = options.now ?? (() => performance.now());
+    this.wait = options.wait ?? ((ms) => sleep(ms));
+    this.tokens = 1;
+    this.last = this.now();
+  }
+
+  /** The rate currently allowed (calls per second). */
+  get currentRate(): number {
+    return this.rate;
+  }
+
+  /** Resolves when one call may be made. Callers are served in order. */
+  take(): Promise<void> {
+    const turn = this.queue.then(() => this.acquire());
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** A call was answered ThrottlingException: slow down. */
+  throttled(): void {
+    this.throttles++;
+    this.rate = Math.max(this.minRate, this.rate / 2);
+    this.tokens = Math.min(this.tokens, 0);
+  }
+
+  private refill(): void {
+    const now = this.now();
+    const elapsed = Math.max(0, now - this.last) / 1000;
+    this.last = now;
+    // Recover towards the configured rate: +5 % of it per second without throttling.
+    this.rate = Math.min(this.maxRate, this.rate + elapsed * this.maxRate * 0.05);
+    this.tokens = Math.min(Math.max(1, this.rate), this.tokens + elapsed * this.rate);
+  }
+
+  private async acquire(): Promise<void> {
+    for (;;) {
+      this.refill();
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        this.granted++;
+        return;
+      }
+      await this.wait(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+    }
+  }
+}
+
+/** The budgets a store's calls share; absent ones are unlimited. */
+export interface StoreBudgets {
+  writes?: RateBudget;
+  rotations?: RateBudget;
+}

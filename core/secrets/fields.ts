@@ -1,0 +1,55 @@
+/**
+ * zod/mini building blocks shared by the token secret, the providers' own fields and the CDK
+ * config: hosts, ports, lifetimes, timestamps. Each says what it expects without quoting input.
+ *
+ * Import zod as `import * as z from 'zod/mini'`: esbuild tree-shakes a namespace import, but not
+ * the `z` object of `import { z } from 'zod/mini'`, which keeps all of zod (~430 kB) in a bundle.
+ */
+import * as z from 'zod/mini';
+
+/** Longest token lifetime any field accepts (ten years). */
+export const MAX_LIFETIME_SECONDS = 10 * 365 * 86_400;
+/** Shortest token lifetime any field accepts. */
+export const MIN_LIFETIME_SECONDS = 60;
+
+export const isoInstant = z.string().check(
+  z.refine((s) => !Number.isNaN(Date.parse(s)) && /Z$|[+-]\d\d:\d\d$/.test(s), {
+    message: 'expected a UTC ISO-8601 timestamp such as 2026-12-22T10:00:00.000Z',
+  }),
+);
+
+/**
+ * A host URL: scheme, host and optional port only. `schemes` narrows the accepted schemes (the CDK
+ * config accepts https only; a token secret also http, which the providers then refuse unless the
+ * process is a local run and the secret sets allowInsecureHttp). Classic zod schemas
+ * (infra/config.ts) can embed it, since both are zod 4 core schemas.
+ */
+export function hostUrlSchema(schemes: ReadonlyArray<'https:' | 'http:'> = ['https:', 'http:']) {
+  return z.string().check(
+    z.superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a URL with scheme and host, e.g. https://tg.example.com' });
+        return;
+      }
+      if (!schemes.includes(url.protocol as 'https:' | 'http:')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: schemes.includes('http:')
+            ? 'expected an https:// (or, for local runs, http://) URL'
+            : 'expected an https:// URL (deployed functions never use plain HTTP)',
+        });
+      }
+      if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+        ctx.addIssue({ code: 'custom', message: 'expected scheme, host and optional port only: no path, query or user info' });
+      }
+    }),
+  );
+}
+
+export const port = () => z.number().check(z.int(), z.minimum(1), z.maximum(65535));
+export const nonEmpty = () => z.string().check(z.minLength(1));
+export const nonNegativeInt = () => z.number().check(z.int(), z.minimum(0));
+export const lifetimeSeconds = () => z.number().check(z.int(), z.minimum(MIN_LIFETIME_SECONDS), z.maximum(MAX_LIFETIME_SECONDS));

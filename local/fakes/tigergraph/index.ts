@@ -1,0 +1,240 @@
+/**
+ * Fake TigerGraph for tests and local runs: the 3.x or 4.x token API over real HTTP(S) on
+ * 127.0.0.1, started in-process. Layout on ONE port (like nginx on 14240):
+ *   3.x: REST++ at the root AND under /restpp; /gsql/v1/* answers 404 (3.x has none).
+ *   4.x: REST++ under /restpp/*; GSQL at /gsql/v1/*.
+ * so a client with restppPort = gsqlPort = fake.port (or the port in `host`) reaches both.
+ *
+ * Where it knowingly differs from a real TigerGraph:
+ * - Every UNCONFIRMED item of tigergraph-token-api.md is a quirk (see FakeTigerGraphQuirks) with
+ *   a chosen default; the codes REST-10002 (wrong credential) and REST-30000 (bad input, unknown
+ *   graph) are invented, and the expired-token and unknown-token bodies are guesses.
+ * - Secrets are not bound to a graph or a user: any configured secret works for any graph and
+ *   its tokens have the subject "tigergraph". Graphs are only checked when `graphs` is given.
+ * - 4.x JWTs carry an extra random `jti` claim so two tokens minted in the same second differ
+ *   (a real server may mint identical tokens then). The JWT key is random per server.
+ * - 4.x GSQL still mints tokens when `authEnabled` is false (only REST++ stops checking them).
+ * - /gsql/v1/tokens/check needs no login; /gsql/v1/version and the block-list DELETE do.
+ * - 3.x keeps expired tokens (refresh answers the expired-token error, delete still drops them).
+ * - Only the token endpoints plus /echo, /endpoints and /version exist; no queries, no schema.
+ * - Answers are built by hand: headers are minimal, no gzip, no request size limits beyond 1 MB.
+ * The fake never logs; secrets and tokens appear only in HTTP bodies, as on a real server.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { OffsetClock, type Clock } from '../../../core/clock.js';
+import { resolveQuirks, sendJson, sendText, type Exchange, type FakeContext, type FakeTigerGraphQuirks } from './context.js';
+import { FaultPlan, type FakeFaults, type FakeOp } from './faults.js';
+import { handleGsql } from './gsql.js';
+import { handleRestpp } from './restpp.js';
+import { TokenStore } from './tokens.js';
+
+export type { FakeTigerGraphQuirks, FakeErrorShape } from './context.js';
+export type { FakeFaults, FakeOp } from './faults.js';
+
+export interface FakeTigerGraphOptions<C extends Clock = OffsetClock> {
+  version: 3 | 4;
+  /** Accepted TigerGraph secrets. */
+  secrets?: string[];
+  /** username -> password for Basic auth. */
+  users?: Record<string, string>;
+  /** Known graphs; when given, a token request for another graph fails. */
+  graphs?: string[];
+  /** REST++ authentication (default true). Off: /requesttoken answers REST-1000 404, /echo needs no token. */
+  authEnabled?: boolean;
+  /** Default token lifetime: 3.x 2 592 000 s, 4.x 604 800 s. */
+  defaultLifetimeSeconds?: number;
+  /** Time source for issuing and expiring tokens. Default: a new OffsetClock (`fake.clock.advance(s)`). */
+  clock?: C;
+  /** Serve HTTPS with this PEM key and certificate. */
+  tls?: { key: string; cert: string };
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  quirks?: FakeTigerGraphQuirks;
+  faults?: FakeFaults;
+}
+
+export type FakeStats = Record<FakeOp, number> & { total: number };
+
+export interface FakeTigerGraph<C extends Clock = OffsetClock> {
+  /** e.g. "http://127.0.0.1:43123" (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly version: 3 | 4;
+  readonly clock: C;
+  /** Number of tokens minted since start. */
+  readonly minted: number;
+  /** Whether the server would accept `token` on an authenticated REST++ call now. */
+  isLive(token: string): boolean;
+  /** Tokens minted by this server that are live now. */
+  liveTokens(): string[];
+  /** Requests received per operation (faulted ones included). */
+  stats(): FakeStats;
+  resetStats(): void;
+  /** Replaces the fault plan (counters such as failNext restart). */
+  setFaults(faults: FakeFaults): void;
+  /** Merges quirks into the current ones. */
+  setQuirks(quirks: FakeTigerGraphQuirks): void;
+  close(): Promise<void>;
+}
+
+const OPS: FakeOp[] = ['request', 'refresh', 'delete', 'check', 'echo', 'version', 'endpoints', 'other'];
+const MAX_BODY = 1024 * 1024;
+
+function emptyStats(): FakeStats {
+  return Object.fromEntries([...OPS.map((o) => [o, 0]), ['total', 0]]) as FakeStats;
+}
+
+/** Which logical operation a request is, from its method and path (after any /restpp prefix). */
+export function classify(method: string, path: string): FakeOp {
+  if (path === '/requesttoken' || path === '/gsql/v1/tokens') {
+    if (method === 'POST' || method === 'GET') return 'request';
+    if (method === 'PUT') return 'refresh';
+    if (method === 'DELETE') return 'delete';
+    return 'other';
+  }
+  if (path === '/gsql/v1/tokens/check') return 'check';
+  if (path === '/echo') return 'echo';
+  if (path === '/version' || path === '/gsql/v1/version') return 'version';
+  if (path === '/endpoints') return 'endpoints';
+  return 'other';
+}
+
+export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options: FakeTigerGraphOptions<C>): Promise<FakeTigerGraph<C>> {
+  const version = options.version;
+  const clock = (options.clock ?? new OffsetClock()) as C;
+  const ctx: FakeContext = {
+    version,
+    secrets: new Set(options.secrets ?? []),
+    users: { ...options.users },
+    graphs: [...(options.graphs ?? [])],
+    authEnabled: options.authEnabled ?? true,
+    defaultLifetimeSeconds: options.defaultLifetimeSeconds ?? (version === 3 ? 2_592_000 : 604_800),
+    quirks: resolveQuirks(version, options.quirks),
+    store: new TokenStore(clock),
+    clock,
+  };
+  let quirkInput: FakeTigerGraphQuirks = { ...options.quirks };
+  const faults = new FaultPlan();
+  if (options.faults) faults.set(options.faults);
+  let stats = emptyStats();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = new URL(req.url ?? '/', 'http://fake');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawPath = parsed.pathname.replace(/\/+$/, '') || '/';
+    const restppPrefixed = rawPath === '/restpp' || rawPath.startsWith('/restpp/');
+    const isGsql = rawPath.startsWith('/gsql/');
+    const path = restppPrefixed ? rawPath.slice('/restpp'.length) || '/' : rawPath;
+    const op = classify(method, path);
+    stats[op]++;
+    stats.total++;
+
+    const text = await readBody(req);
+    const latency = faults.latencyMs(op);
+    if (latency > 0) await delay(latency);
+    if (closed || res.destroyed) return;
+
+    const action = faults.next(op);
+    if (action.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (action.kind === 'error') {
+      return sendJson(res, action.status, { error: true, message: 'Internal server error (injected by fake-tigergraph).' });
+    }
+    if (action.kind === 'malformed') return sendText(res, 200, '{"error":false,"message":"Generate new tok', 'application/json');
+
+    const x: Exchange = { req, res, method, path, query: parsed.searchParams, text };
+    if (isGsql) {
+      // 3.x has no /gsql/v1 endpoints: its GSQL server answers a plain 404.
+      if (version === 3) return sendText(res, 404, '<html><body><h1>404 Not Found</h1></body></html>', 'text/html');
+      return handleGsql(ctx, x);
+    }
+    if (version === 3 || restppPrefixed) return handleRestpp(ctx, x);
+    return sendText(res, 404, '404 page not found');
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: true, message: 'fake-tigergraph internal error' });
+    });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
+    : createHttpServer(listener);
+  // Client timeouts and dropped connections produce socket errors that are expected here.
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `${options.tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
+
+  const isLive = (token: string) => (version === 3 ? ctx.store.state3(token) : ctx.store.state4(token)) === 'live';
+
+  return {
+    url,
+    port: address.port,
+    version,
+    clock,
+    get minted() {
+      return ctx.store.minted;
+    },
+    isLive,
+    liveTokens: () => (version === 3 ? [...ctx.store.tokens3.keys()] : [...ctx.store.minted4.keys()]).filter(isLive),
+    stats: () => ({ ...stats }),
+    resetStats: () => {
+      stats = emptyStats();
+    },
+    setFaults: (f) => faults.set(f),
+    setQuirks: (q) => {
+      quirkInput = { ...quirkInput, ...q };
+      ctx.quirks = resolveQuirks(version, quirkInput);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+    req.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundError } from '../../../core/errors.js';
+import { decodeJwtClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
+import { connFor, FAST, rejection, SECRET, USERS, useFakes } from './helpers.js';
+
+const start = useFakes();
+
+function claims(token: string) {
+  const c = decodeJwtClaims(token);
+  if (!c || c.exp === undefined || c.iat === undefined) throw new Error('not a JWT with exp/iat');
+  return c as Required<Pick<typeof c, 'exp' | 'iat'>> & typeof c;
+}
+
+describe('TigerGraph 4.x client against the fake', () => {
+  it('requests a JWT with the secret; expiresAt and issuedAt come from exp and iat', async () => {
+    const fake = await start({ version: 4 });
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const issued = await client.requestToken({ lifetimeSeconds: 3600 });
+    const c = claims(issued.token);
+    expect(issued.token.split('.')).toHaveLength(3);
+    expect(c.iss).toBe('TigerGraph');
+    expect(c.exp - c.iat).toBe(3600);
+    expect(issued.expiresAt.getTime()).toBe(c.exp * 1000);
+    expect(issued.issuedAt.getTime()).toBe(c.iat * 1000);
+    expect(fake.isLive(issued.token)).toBe(true);
+    expect(fake.stats().request).toBe(1);
+  });
+
+  it('reads the expiry from exp, not from the server-local expiration string', async () => {
+    // The fake's clock is 9 hours ahead: a client trusting our own clock or a string would be off.
+    const fake = await start({ version: 4 });
+    fake.clock.advance(9 * 3600);
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const issued = await client.requestToken();
+    expect(issued.expiresAt.getTime()).toBe(claims(issued.token).exp * 1000);
+    expect(Math.abs(issued.expiresAt.getTime() - (fake.clock.now() + 604_800_000))).toBeLessThan(1_500);
+  });
+
+  it('with the milliseconds lifetime quirk: expiry still from exp, and the client learns the unit', async () => {
+    const fake = await start({ version: 4, quirks: { lifetimeUnit: 'milliseconds' } });
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const issued = await client.requestToken({ lifetimeSeconds: 3600 });
+    const c = claims(issued.token);
+    expect(issued.expiresAt.getTime()).toBe(c.exp * 1000);
+    expect(c.exp - c.iat).toBe(3600);
+    expect(fake.stats().request).toBe(2); // the first answer lived 3 s, so it asked again in ms
+    const again = await client.requestToken({ lifetimeSeconds: 7200 });
+    const c2 = claims(again.token);
+    expect(c2.exp - c2.iat).toBe(7200);
+    expect(fake.stats().request).toBe(3); // unit remembered: one call
+  });
+
+  it('with the milliseconds quirk and no lifetime, the server default applies and is read from exp', async () => {
+    const fake = await start({ version: 4, quirks: { lifetimeUnit: 'milliseconds' } });
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const issued = await client.requestToken();
+    expect(issued.expiresAt.getTime()).toBe(claims(issued.token).exp * 1000);
+    expect(claims(issued.token).exp - claims(issued.token).iat).toBe(604_800);
+    expect(fake.stats().request).toBe(1);
+  });
+
+  it('requests with Basic auth and a graph: sub and graph claims', async () => {
+    const fake = await start({ version: 4, graphs: ['Social'] });
+    const client = new TigerGraphClient(connFor(fake, { graph: 'Social' }), { username: 'alice', password: USERS.alice }, FAST);
+    const issued = await client.requestToken({ lifetimeSeconds: 600 });
+    const c = claims(issued.token);
+    expect(c.sub).toBe('alice');
+    expect(c.graph).toBe('Social');
+  });
+
+  it('an unknown graph => HttpError with the "Graph X not found" message', async () => {
+    const fake = await start({ version: 4, graphs: ['Social'] });
+    const client = new TigerGraphClient(connFor(fake, { graph: 'Nope' }), { secret: SECRET }, FAST);
+    const e = (await rejection(client.requestToken())) as HttpError;
+    expect(e).toBeInstanceOf(HttpError);
+    expect(e.status).toBe(400);
+    expect(e.serverMessage).toBe('Graph Nope not found');
+  });
+
+  it('refresh throws RefreshUnsupportedError without calling the server', async () => {
+    const fake = await start({ version: 4 });
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const { token } = await client.requestToken();
+    fake.resetStats();
+    await expect(client.refreshToken(token)).rejects.toBeInstanceOf(RefreshUnsupportedError);
+    expect(fake.stats().total).toBe(0);
+  });
+
+  it('deletes by block-list with Basic __GSQL__secret; deleting again is TokenNotFoundError', async () => {
+    const fake = await start({ version: 4 });
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const { token } = await client.requestToken();
+    const other = await client.requestToken();
+    await client.deleteToken(token);
+    expect(fake.isLive(token)).toBe(false);
+    expect(fake.isLive(other.token)).toBe(true);
+    expect(fake.stats().delete).toBe(1);
+    const e = await rejection(client.deleteToken(token));
+    expect(e).toBeInstanceOf(TokenNotFoundError);
+    expect(e.message).not.toContain(token);
+    expect(fake.stats().delete).toBe(1); // the check found it gone: no second block-list call
+    expect(fake.stats().check).toBe(2);
+  });
+
+  it('deletes with username/password', async () => {
+    const fake = await start({ version: 4 });
+    const client = new TigerGraphClient(connFor(fake), { username: 'tigergraph', password: USERS.tigergraph }, FAST);
+    const { token } = await client.requestToken();
+    await client.deleteToken(token);
+    expect(fake.isLive(token)).toBe(false);
+  });
+
+  it('a delete with a wrong GSQL login => BadCredentialError', async () => {
+    const fake = await start({ version: 4 });
+    const good = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const { token } = await good.requestToken();
+    const bad = new TigerGraphClient(connFor(fake), { username: 'alice', password: 'wrong-password' }, FAST);
+    const e = await rejection(bad.deleteToken(token));
+    expect(e).toBeInstanceOf(BadCredentialError);
+    expect(e.message).not.toContain('wrong-password');
+    expect(fake.isLive(token)).toBe(true);
+  });
+
+  it('checkToken (REST++ /restpp/echo) and checkTokenAtGsql agree: live, block-listed, expired, garbage', async () => {
+    const fake = await start({ version: 4 });
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const a = await client.requestToken({ lifetimeSeconds: 100 });
+    const b = await client.requestToken({ lifetimeSeconds: 10_000 });
+    expect(await client.checkToken(a.token)).toBe(true);
+    expect(await client.checkTokenAtGsql(a.token)).toBe(true);
+    await client.deleteToken(b.token);
+    expect(await client.checkToken(b.token)).toBe(false);
+    expect(await client.checkTokenAtGsql(b.token)).toBe(false);
+    fake.clock.advance(101);
+    expect(await client.checkToken(a.token)).toBe(false);
+    expect(await client.checkTokenAtGsql(a.token)).toBe(false);
+    expect(await client.checkToken('aaaa.bbbb.cccc')).toBe(false);
+    expect(fake.stats().echo).toBe(4);
+  });
+
+  it('checkTokenAtGsql treats an HTTP 200 error:true failure body as "not valid"', async () => {
+    const fake = await start({ version: 4, quirks: { tokenCheckFailure: { status: 200 } } });
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    expect(await client.checkTokenAtGsql('x.y.z')).toBe(false);
+  });
+
+  it('a wrong secret => BadCredentialError, not retried', async () => {
+    const fake = await start({ version: 4 });
+    const client = new TigerGraphClient(connFor(fake), { secret: 'not-the-secret-0000' }, FAST);
+    const e = await rejection(client.requestToken());
+    expect(e).toBeInstanceOf(BadCredentialError);
+    expect(e.message).not.toContain('not-the-secret-0000');
+    expect(fake.stats().request).toBe(1);
+  });
+});
+
+describe('4.x check endpoint missing', () => {
+  it('checkTokenAtGsql throws HttpError 404; delete still block-lists', async () => {
+    // A 3.x layout answers 404 on /gsql/v1/*: a client forced to "4" sees no check endpoint.
+    const fake = await start({ version: 3 });
+    const client = new TigerGraphClient(connFor(fake, { tigergraphVersion: '4' }), { secret: SECRET }, FAST);
+    const e = (await rejection(client.checkTokenAtGsql('a.b.c'))) as HttpError;
+    expect(e).toBeInstanceOf(HttpError);
+    expect(e.status).toBe(404);
+    // The block-list DELETE then also 404s: an HttpError that names the version setting.
+    const d = (await rejection(client.deleteToken('a.b.c'))) as HttpError;
+    expect(d).toBeInstanceOf(HttpError);
+    expect(d.message).toMatch(/tigergraphVersion/);
+    expect(fake.stats()).toMatchObject({ check: 2, delete: 1 });
+  });
+});
