@@ -9,6 +9,7 @@ export type TokenErrorCode =
   | 'BAD_CREDENTIAL'
   | 'TOKEN_NOT_FOUND'
   | 'REFRESH_UNSUPPORTED'
+  | 'REVOKE_LIMIT'
   | 'HTTP_ERROR'
   | 'TRANSPORT_ERROR'
   | 'VALIDATION'
@@ -37,6 +38,17 @@ export class ValidationError extends TokenError {
   }
 }
 
+/**
+ * The credential secret still holds the placeholder the deployment created (every value empty):
+ * expected right after a first deploy, until the operator fills it in. Not an incident.
+ */
+export class CredentialNotSetError extends ValidationError {
+  constructor(credentialSecretId: string, shapes: string) {
+    super(`credentialSecretId: the credential secret ${credentialSecretId} has not been filled in yet; set it to ${shapes}`, 'credentialSecretId');
+    this.name = 'CredentialNotSetError';
+  }
+}
+
 /** The server is reachable but token authentication is not enabled on it (REST-1000 on /requesttoken). */
 export class AuthenticationDisabledError extends TokenError {
   readonly code = 'AUTH_DISABLED' as const;
@@ -55,6 +67,14 @@ export class TokenNotFoundError extends TokenError {
 /** The provider cannot extend a token in place (TigerGraph 4.x): rotate instead. */
 export class RefreshUnsupportedError extends TokenError {
   readonly code = 'REFRESH_UNSUPPORTED' as const;
+}
+
+/**
+ * The server keeps a bounded list of revoked tokens and it is full (TigerGraph 4.x: the per-user
+ * block list, GSQL.Token.DropLimit): the token was NOT revoked and still works.
+ */
+export class RevokeLimitError extends TokenError {
+  readonly code = 'REVOKE_LIMIT' as const;
 }
 
 /** The server answered with an unexpected HTTP status or an error body. */

@@ -10,7 +10,7 @@
  * rather than failing until the cache expires.
  */
 import type { Clock } from '../clock.js';
-import { BadCredentialError, ValidationError } from '../errors.js';
+import { BadCredentialError, CredentialNotSetError, ValidationError } from '../errors.js';
 import type { HttpTuning } from '../http/transport.js';
 import { isServiceError, type SecretStore } from '../secrets/store.js';
 import { parseJsonSecret, type TokenSecret } from '../secrets/token-secret.js';
@@ -71,7 +71,9 @@ export class Providers implements ProviderOpener {
     const id = secret.credentialSecretId;
     const openWith = async (fresh: boolean): Promise<{ provider: TokenProvider; raw: string | undefined }> => {
       const raw = await this.credential(id, fresh);
-      const credentials = definition.parseCredentials(parseJsonSecret(raw, `${definition.name}: credential secret ${id}`), `credential secret ${id}`);
+      const json = parseJsonSecret(raw, `${definition.name}: credential secret ${id}`);
+      if (isPlaceholder(json)) throw new CredentialNotSetError(id, definition.credentialShapes.map((s) => JSON.stringify(s)).join(' or '));
+      const credentials = definition.parseCredentials(json, `credential secret ${id}`);
       return { provider: definition.open(config, credentials, context), raw };
     };
     const first = await openWith(false);
@@ -106,6 +108,13 @@ export class Providers implements ProviderOpener {
       throw e;
     }
   }
+}
+
+/** The placeholder a deployment creates: an object whose every value is an empty string. */
+function isPlaceholder(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const values = Object.values(json);
+  return values.length > 0 && values.every((v) => v === '');
 }
 
 /**

@@ -4,13 +4,17 @@
  * under docs/protocols/).
  */
 import { ValidationError } from '../errors.js';
+import { ica } from './ica/index.js';
 import type { ProviderDefinition } from './provider.js';
 import { tigergraph } from './tigergraph/index.js';
+import { trifacta } from './trifacta/index.js';
 
 // Each definition is typed by its own config and credentials; the registry only hands them to the opener.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const definitions: Readonly<Record<string, ProviderDefinition<any, any>>> = {
   tigergraph,
+  trifacta,
+  ica,
 };
 
 export const PROVIDER_NAMES: readonly string[] = Object.keys(definitions);

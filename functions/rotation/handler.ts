@@ -5,12 +5,16 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import * as z from 'zod/mini';
-import { toValidationError } from '../../core/errors.js';
+import { CredentialNotSetError, toValidationError } from '../../core/errors.js';
+import { METRICS_NAMESPACE } from '../../core/names.js';
 import { ROTATION_STEPS, runRotationStep, type RotationRequest, type StepResult } from '../../core/rotation/steps.js';
 import { coreDeps, createLogger, errorFields } from '../lib/runtime.js';
 
 const logger = createLogger('rotation');
+const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
 
 const rotationEventSchema = z.object({
   SecretId: z.string().check(z.minLength(1)),
@@ -38,10 +42,13 @@ async function rotate(event: unknown): Promise<StepResult> {
     logger.info('rotation step done', { ...base, outcome: result.outcome, durationMs: Math.round(performance.now() - started) });
     return result;
   } catch (error) {
+    // The rotation-errors alarm watches RotationFailures: a credential secret not filled in yet (a
+    // fresh deploy) is expected, and counted apart so it does not page anyone.
+    metrics.addMetric(error instanceof CredentialNotSetError ? 'RotationsAwaitingCredential' : 'RotationFailures', MetricUnit.Count, 1);
     logger.error('rotation step failed', { ...base, outcome: 'failed', durationMs: Math.round(performance.now() - started), ...errorFields(error) });
     throw error;
   }
 }
 
 // Never log the event: it names no token, but a RotationToken has no business in logs either.
-export const handler = middy(rotate).use(injectLambdaContext(logger, { logEvent: false }));
+export const handler = middy(rotate).use(injectLambdaContext(logger, { logEvent: false })).use(logMetrics(metrics));

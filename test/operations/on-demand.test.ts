@@ -1,61 +1,53 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
-import {
-  GetSecretValueCommand,
-  InvalidRequestException,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  RotateSecretCommand,
-  SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
-import { parseOnDemandEvent, perform } from '../../functions/on-demand/handler.js';
-import { SecretStore } from '../../core/secrets/store.js';
-import { OffsetClock } from '../../core/clock.js';
+/**
+ * On-demand actions against the local Secrets Manager endpoint with an in-memory provider: input
+ * checks, status, request (and what a lifetime change must keep tracked), refresh, delete (which
+ * token, proof, refusals) and fleet status. No result may hold a token value.
+ */
+import { describe, expect, it } from 'vitest';
+import { performOnDemand, parseOnDemandEvent, type OnDemandContext, type OnDemandEvent } from '../../core/operations/on-demand.js';
 import { RotationStateError, ValidationError } from '../../core/errors.js';
-import { MemoryProvider } from '../helpers/memory-provider.js';
+import { DEFAULT_SETTINGS } from '../../core/settings.js';
+import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
+import { DAY, tokenJson, useLocalAws } from '../helpers/local-aws.js';
 
-const sm = mockClient(SecretsManagerClient);
-const clock = new OffsetClock();
-let provider: MemoryProvider;
-let currentToken: string;
-const ID = 'tg-secret';
+const fx = useLocalAws();
 
-function deps() {
-  return { store: new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), openProvider: async () => provider, clock };
+function ctx(fleetIds?: string[]): OnDemandContext {
+  return { settings: DEFAULT_SETTINGS, fleet: fleetIds ? { kind: 'ids', ids: fleetIds } : { kind: 'tag' }, wait: { timeoutMs: 0 } };
 }
-const notFound = () => new ResourceNotFoundException({ message: 'not found', $metadata: {} });
 
-beforeEach(async () => {
-  sm.reset();
-  provider = new MemoryProvider({ now: () => clock.now() });
-  const issued = await provider.issue({ lifetimeSeconds: 3600 });
-  currentToken = issued.token;
-  sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSCURRENT' }).resolves({
-    VersionId: 'v2',
-    SecretString: JSON.stringify({
-      host: 'https://tg.example.com',
-      credentialSecretId: 'cred',
-      tigergraphVersion: 'auto',
-      providerVersion: '3',
-      token: currentToken,
-      expiresAt: issued.expiresAt.toISOString(),
-      issuedAt: issued.issuedAt.toISOString(),
-    }),
-  });
-  sm.on(PutSecretValueCommand).resolves({ VersionId: 'v3' });
-  sm.on(UpdateSecretVersionStageCommand).resolves({});
-});
+function memory(options: ConstructorParameters<typeof MemoryProvider>[0] = {}): MemoryProvider {
+  return new MemoryProvider({ now: () => fx.clock.now(), lifetimeSeconds: 30 * DAY, ...options });
+}
+
+async function perform(event: Record<string, unknown>, provider: MemoryProvider, context = ctx()) {
+  const result = await performOnDemand(parseOnDemandEvent(event), fx.deps(memoryOpener(provider)), context);
+  // Never a token value in any result.
+  for (const token of provider.live.keys()) expect(JSON.stringify(result)).not.toContain(token);
+  return result as Record<string, unknown>;
+}
+
+/** A secret with current token and an AWSPREVIOUS token, just rotated (within the grace period). */
+async function rotatedSecret(provider: MemoryProvider, extra: Record<string, unknown> = {}) {
+  const old = await provider.issue();
+  const { arn } = await fx.createSecret('od/s', tokenJson(fx.clock, old.token, 20 * DAY, extra));
+  const previousVersion = Object.keys(fx.labels(arn))[0]!;
+  const { token } = await provider.issue();
+  const currentVersion = await fx.putVersion(arn, tokenJson(fx.clock, token, 20 * DAY, extra), ['AWSCURRENT']);
+  return { arn, token, old: old.token, previousVersion, currentVersion };
+}
 
 describe('on-demand input', () => {
   it.each([
-    [{ secretId: ID }, 'action'],
-    [{ action: 'rotate', secretId: ID }, 'action'],
-    [{ action: 'status' }, 'secretId'],
-    [{ action: 'request', secretId: ID, lifetimeSeconds: 'long' }, 'lifetimeSeconds'],
-    [{ action: 'delete', secretId: ID, force: 'yes' }, 'force'],
-    [{ action: 'status', secretId: ID, secretID: 'typo' }, 'secretID'],
-  ])('rejects %j naming %s', (event, field) => {
+    [{ secretId: 's' }, 'action'],
+    [{ action: 'rotate', secretId: 's' }, 'action'],
+    [{ action: 'request' }, 'secretId'],
+    [{ action: 'request', secretId: 's', lifetimeSeconds: 'long' }, 'lifetimeSeconds'],
+    [{ action: 'request', secretId: 's', lifetimeSeconds: 10 }, 'lifetimeSeconds'],
+    [{ action: 'delete', secretId: 's', force: 'yes' }, 'force'],
+    [{ action: 'delete', secretId: 's', versionId: 'v', token: 't' }, 'token'],
+    [{ action: 'status', secretId: 's', secretID: 'typo' }, 'secretID'],
+  ])('rejects %j naming %s, without echoing values', (event, field) => {
     let error: unknown;
     try {
       parseOnDemandEvent(event);
@@ -63,84 +55,189 @@ describe('on-demand input', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).name).toBe('ValidationError');
     expect((error as Error).message).toContain(field);
+    expect((error as Error).message).not.toContain('"typo"');
+  });
+
+  it('accepts status without a secretId (the whole fleet)', () => {
+    expect(parseOnDemandEvent({ action: 'status' })).toEqual({ action: 'status' });
   });
 });
 
-describe('on-demand actions', () => {
-  it('status reports metadata and expiry, no token, no provider call', async () => {
-    const result = await perform({ action: 'status', secretId: ID }, deps());
-    expect(result).toMatchObject({ secretId: ID, versionId: 'v2', tigergraphVersion: '3' });
-    expect((result as { secondsLeft: number }).secondsLeft).toBeGreaterThan(3500);
-    expect(JSON.stringify(result)).not.toContain(currentToken);
-    expect(provider.calls).toEqual({ issue: 1, refresh: 0, revoke: 0, verify: 0 });
+describe('status', () => {
+  it('reports metadata and expiry with no token and no provider call', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider, { providerVersion: '3' });
+    const opener = memoryOpener(provider);
+    const result = await performOnDemand(parseOnDemandEvent({ action: 'status', secretId: s.arn }), fx.deps(opener), ctx());
+    expect(result).toMatchObject({ secretId: s.arn, versionId: s.currentVersion, provider: 'memory', providerVersion: '3', neverExpires: false });
+    const status = result as { issuedAt: string; expiresAt: string; secondsLeft: number };
+    expect(status.issuedAt).toBe(fx.valueAt(s.arn, 'AWSCURRENT')!.issuedAt);
+    expect(status.secondsLeft).toBeGreaterThan(20 * DAY - 60);
+    expect(opener.opened).toBe(0);
+    expect(JSON.stringify(result)).not.toContain(s.token);
   });
 
-  it('request rotates through Secrets Manager and reports the new version', async () => {
-    sm.on(RotateSecretCommand).resolves({ VersionId: 'v3' });
-    sm.on(GetSecretValueCommand, { SecretId: ID, VersionId: 'v3' }).resolves({ VersionId: 'v3', SecretString: JSON.stringify({ expiresAt: '2030-01-01T00:00:00.000Z', token: 'x' }) });
-    const result = await perform({ action: 'request', secretId: ID }, deps());
-    expect(result).toEqual({ versionId: 'v3', expiresAt: '2030-01-01T00:00:00.000Z' });
-    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  it('says when a token never expires', async () => {
+    const provider = memory();
+    const { arn } = await fx.createSecret('od/forever', { ...tokenJson(fx.clock, 'x'.repeat(32), 1), expiresAt: null });
+    expect(await perform({ action: 'status', secretId: arn }, provider)).toMatchObject({ expiresAt: null, secondsLeft: null, neverExpires: true });
+  });
+});
+
+describe('request', () => {
+  it('starts a rotation and says when it is still pending after the wait', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    fx.aws.resetRequestLog();
+    const result = await perform({ action: 'request', secretId: s.arn }, provider);
+    expect(result).toMatchObject({ state: 'pending', expiresAt: null });
+    expect(typeof result.versionId).toBe('string');
+    expect(fx.aws.countCalls('RotateSecret')).toBe(1);
   });
 
-  it('request answers clearly when a rotation is already in progress', async () => {
-    sm.on(RotateSecretCommand).rejects(new InvalidRequestException({ message: "A previous rotation isn't complete. That rotation will be reattempted.", $metadata: {} }));
-    await expect(perform({ action: 'request', secretId: ID }, deps())).rejects.toBeInstanceOf(RotationStateError);
+  it('with a new lifetime records it over the current version, keeping the replaced token tracked on AWSPREVIOUS', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    await perform({ action: 'request', secretId: s.arn, lifetimeSeconds: 7200 }, provider);
+    expect(fx.valueAt(s.arn, 'AWSCURRENT')!.lifetimeSeconds).toBe(7200);
+    expect(fx.valueAt(s.arn, 'AWSCURRENT')!.token).toBe(s.token);
+    // Without the fix the write moved AWSPREVIOUS onto the same token and the old one became untracked.
+    expect(fx.valueAt(s.arn, 'AWSPREVIOUS')!.token).toBe(s.old);
   });
 
-  it('refresh extends the token in place on a refresh-capable provider', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSPREVIOUS' }).rejects(notFound());
-    const result = await perform({ action: 'refresh', secretId: ID, lifetimeSeconds: 7200 }, deps());
-    expect(result).toMatchObject({ method: 'refresh' });
-    expect(Date.parse((result as { expiresAt: string }).expiresAt) - clock.now()).toBeGreaterThan(7000_000);
-    expect(JSON.stringify(result)).not.toContain(currentToken);
+  it('answers clearly when a rotation is already in progress', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    await perform({ action: 'request', secretId: s.arn }, provider); // leaves AWSPENDING (no rotation function here)
+    await expect(perform({ action: 'request', secretId: s.arn }, provider)).rejects.toThrow(RotationStateError);
+    await expect(perform({ action: 'request', secretId: s.arn }, provider)).rejects.toThrow(/already in progress/);
   });
 
-  it('refresh keeps an older, not yet revoked previous token on AWSPREVIOUS so it is still revoked later', async () => {
-    const old = await provider.issue();
-    sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSPREVIOUS' }).resolves({ VersionId: 'v1', SecretString: JSON.stringify({ token: old.token }) });
-    await perform({ action: 'refresh', secretId: ID }, deps());
-    const calls = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
-    expect(calls).toEqual([
-      { SecretId: ID, VersionStage: 'AWSCURRENT', MoveToVersionId: 'v3', RemoveFromVersionId: 'v2' },
-      { SecretId: ID, VersionStage: 'AWSPREVIOUS', MoveToVersionId: 'v1', RemoveFromVersionId: 'v2' },
-    ]);
+  it.each(['AccessDeniedException', 'ThrottlingException', 'InvalidRequestException'])(
+    'surfaces a RotateSecret failure of another kind (%s) as itself, not as "in progress"',
+    async (errorType) => {
+      const provider = memory();
+      const s = await rotatedSecret(provider);
+      fx.aws.setFaults({ failNext: { operation: 'RotateSecret', errorType, count: 1 } });
+      const error = await perform({ action: 'request', secretId: s.arn }, provider).catch((e: unknown) => e);
+      expect((error as Error).name).toBe(errorType);
+    },
+  );
+});
+
+describe('refresh', () => {
+  it('extends the token in place, keeping an older unrevoked token on AWSPREVIOUS', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    const result = await perform({ action: 'refresh', secretId: s.arn, lifetimeSeconds: 3 * DAY }, provider);
+    expect(result).toMatchObject({ method: 'refresh', state: 'finished' });
+    expect(Math.abs(Date.parse(String(result.expiresAt)) - (fx.clock.now() + 3 * DAY * 1000))).toBeLessThan(5_000);
+    expect(fx.valueAt(s.arn, 'AWSCURRENT')!.token).toBe(s.token);
+    expect(fx.valueAt(s.arn, 'AWSPREVIOUS')!.token).toBe(s.old);
   });
 
-  it('refresh rotates where the provider cannot refresh', async () => {
-    provider = new MemoryProvider({ refresh: false, now: () => clock.now() });
-    sm.on(RotateSecretCommand).resolves({ VersionId: 'v3' });
-    sm.on(GetSecretValueCommand, { SecretId: ID, VersionId: 'v3' }).rejects(notFound());
-    expect(await perform({ action: 'refresh', secretId: ID }, deps())).toEqual({ method: 'rotate', expiresAt: null });
+  it('rotates where the provider cannot refresh', async () => {
+    const provider = memory({ capabilities: { refresh: 'none' } });
+    const s = await rotatedSecret(provider);
+    expect(await perform({ action: 'refresh', secretId: s.arn }, provider)).toMatchObject({ method: 'rotate', state: 'pending' });
+  });
+});
+
+describe('delete', () => {
+  it('without a version or token revokes the replaced tokens, whatever the grace period', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    expect(await perform({ action: 'delete', secretId: s.arn }, provider)).toEqual({ deleted: true, outcome: 'revoked' });
+    expect(provider.isLive(s.old)).toBe(false);
+    expect(provider.isLive(s.token)).toBe(true);
   });
 
-  it('delete without a token revokes the AWSPREVIOUS token, whatever the grace period', async () => {
-    const old = await provider.issue();
-    sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSPREVIOUS' }).resolves({ VersionId: 'v1', SecretString: JSON.stringify({ token: old.token }) });
-    expect(await perform({ action: 'delete', secretId: ID }, deps())).toEqual({ deleted: true });
-    expect(provider.isLive(old.token)).toBe(false);
-    expect(provider.isLive(currentToken)).toBe(true);
+  it('with nothing replaced deletes nothing and says so', async () => {
+    const provider = memory();
+    const { token } = await provider.issue();
+    const { arn } = await fx.createSecret('od/fresh', tokenJson(fx.clock, token, 20 * DAY));
+    expect(await perform({ action: 'delete', secretId: arn }, provider)).toMatchObject({ deleted: false, outcome: 'nothing-to-delete' });
   });
 
-  it('delete without a token and no AWSPREVIOUS deletes nothing', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: ID, VersionStage: 'AWSPREVIOUS' }).rejects(notFound());
-    expect(await perform({ action: 'delete', secretId: ID }, deps())).toEqual({ deleted: false });
+  it('by versionId revokes that version’s token (the event carries no token)', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    expect(await perform({ action: 'delete', secretId: s.arn, versionId: s.previousVersion }, provider)).toEqual({ deleted: true, outcome: 'revoked' });
+    expect(provider.isLive(s.old)).toBe(false);
+  });
+
+  it('refuses the AWSCURRENT token without force (by version or by token), and deletes it with force', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    await expect(perform({ action: 'delete', secretId: s.arn, versionId: s.currentVersion }, provider)).rejects.toThrow(/force/);
+    await expect(perform({ action: 'delete', secretId: s.arn, token: s.token }, provider)).rejects.toThrow(ValidationError);
+    expect(provider.isLive(s.token)).toBe(true);
+    expect(await perform({ action: 'delete', secretId: s.arn, versionId: s.currentVersion, force: true }, provider)).toMatchObject({ deleted: true });
+    expect(provider.isLive(s.token)).toBe(false);
+  });
+
+  it('reports a token proven gone already as deleted: false, outcome already-gone', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    await provider.revoke({ token: s.old, fields: {} });
+    expect(await perform({ action: 'delete', secretId: s.arn, versionId: s.previousVersion }, provider)).toEqual({ deleted: false, outcome: 'already-gone' });
+  });
+
+  it('fails (never answers success) when the revoke cannot be confirmed', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    provider.failRevoke = new Error('credential refused; the token still works');
+    await expect(perform({ action: 'delete', secretId: s.arn, versionId: s.previousVersion }, provider)).rejects.toThrow('still works');
+  });
+
+  it('answers that the provider cannot revoke, without calling it', async () => {
+    const provider = memory({ capabilities: { revoke: 'none' } });
+    const s = await rotatedSecret(provider);
+    expect(await perform({ action: 'delete', secretId: s.arn, versionId: s.previousVersion }, provider)).toMatchObject({ deleted: false, outcome: 'not-revocable' });
     expect(provider.calls.revoke).toBe(0);
   });
 
-  it('delete refuses the AWSCURRENT token without force, and deletes it with force', async () => {
-    const err = await perform({ action: 'delete', secretId: ID, token: currentToken }, deps()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as Error).message).toMatch(/force/);
-    expect((err as Error).message).not.toContain(currentToken);
-    expect(provider.isLive(currentToken)).toBe(true);
-    expect(await perform({ action: 'delete', secretId: ID, token: currentToken, force: true }, deps())).toEqual({ deleted: true });
-    expect(provider.isLive(currentToken)).toBe(false);
+  it('refuses to revoke a token another managed secret holds as current (identical tokens), unless forced', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const s = await rotatedSecret(provider);
+    const twin = await fx.createSecret('od/twin', tokenJson(fx.clock, s.old, 20 * DAY));
+    const fleet = ctx([s.arn, twin.arn]);
+    await expect(perform({ action: 'delete', secretId: s.arn, versionId: s.previousVersion }, provider, fleet)).rejects.toThrow(/another managed secret/);
+    expect(provider.isLive(s.old)).toBe(true);
+    expect(await perform({ action: 'delete', secretId: s.arn, versionId: s.previousVersion, force: true }, provider, fleet)).toMatchObject({ deleted: true });
+  });
+});
+
+describe('fleet status', () => {
+  it('counts the fleet by state and lists the soonest expiries first, never a token', async () => {
+    const provider = memory();
+    const healthy = await fx.createSecret('od/fleet-ok', tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY));
+    await fx.putVersion(healthy.arn, tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY), ['AWSCURRENT', 'TGSETTLED']);
+    const due = await fx.createSecret('od/fleet-due', tokenJson(fx.clock, (await provider.issue()).token, DAY));
+    const expired = await fx.createSecret('od/fleet-expired', tokenJson(fx.clock, (await provider.issue()).token, -60));
+    const event: OnDemandEvent = { action: 'status' };
+    const result = (await performOnDemand(event, fx.deps(memoryOpener(provider)), ctx([healthy.arn, due.arn, expired.arn]))) as {
+      secrets: number;
+      counts: Record<string, number>;
+      soonest: Array<{ secretId: string }>;
+    };
+    expect(result.secrets).toBe(3);
+    expect(result.counts).toMatchObject({ healthy: 1, due: 1, expired: 1 });
+    expect(result.soonest.map((s) => s.secretId)).toEqual([expired.arn, due.arn, healthy.arn]);
+    for (const token of provider.live.keys()) expect(JSON.stringify(result)).not.toContain(token);
   });
 
-  it('delete of a given token that is already gone reports deleted: false', async () => {
-    expect(await perform({ action: 'delete', secretId: ID, token: 'never-issued' }, deps())).toEqual({ deleted: false });
+  it('pages a large fleet with nextToken', async () => {
+    const provider = memory();
+    const arns: string[] = [];
+    for (let i = 0; i < 5; i++) arns.push((await fx.createSecret('od/page', tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY))).arn);
+    const { fleetStatus } = await import('../../core/operations/status.js');
+    const deps = fx.deps(memoryOpener(provider));
+    const first = await fleetStatus({ kind: 'ids', ids: arns }, deps, { settings: DEFAULT_SETTINGS, pageSize: 3 });
+    expect(first.secrets).toBe(3);
+    const second = await fleetStatus({ kind: 'ids', ids: arns }, deps, { settings: DEFAULT_SETTINGS, pageSize: 3, nextToken: first.nextToken! });
+    expect(second.secrets).toBe(2);
+    expect(second.nextToken).toBeUndefined();
   });
 });

@@ -1,282 +1,348 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  RotateSecretCommand,
-  SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
-import { sweep } from '../../core/operations/sweep.js';
-import { SecretStore } from '../../core/secrets/store.js';
-import { OffsetClock } from '../../core/clock.js';
-import { DEFAULT_SETTINGS, parseSettings, settingsFor } from '../../core/settings.js';
+/**
+ * The sweep against the local Secrets Manager endpoint (real SDK, real HTTP) with an in-memory
+ * provider: which secrets it finds, when a token is due, what a settle revokes and what it never
+ * touches, what each secret costs in calls, and what the summary (and so the alarms) report.
+ */
+import { describe, expect, it } from 'vitest';
+import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
+import { refreshPointSeconds } from '../../core/operations/managed-secret.js';
 import { parseTokenSecret } from '../../core/secrets/token-secret.js';
-import { ValidationError } from '../../core/errors.js';
-import { MemoryProvider } from '../helpers/memory-provider.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../core/settings.js';
+import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
+import { DAY, tokenJson, useLocalAws } from '../helpers/local-aws.js';
 
-const sm = mockClient(SecretsManagerClient);
-const clock = new OffsetClock();
-const DAY = 86_400;
-let provider: MemoryProvider;
+const fx = useLocalAws();
 
-const notFound = () => new ResourceNotFoundException({ message: 'not found', $metadata: {} });
-
-function deps() {
-  return { store: new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), openProvider: async () => provider, clock };
+function run(ids: string[] | 'tag', provider: MemoryProvider, settings: Partial<Settings> = {}, extra: Parameters<typeof sweep>[2] extends infer O ? Partial<O> : never = {}): Promise<SweepSummary> {
+  const source = ids === 'tag' ? ({ kind: 'tag' } as const) : ({ kind: 'ids', ids } as const);
+  return sweep(source, fx.deps(memoryOpener(provider)), { settings: { ...DEFAULT_SETTINGS, ...settings }, ...extra });
 }
 
-function secretJson(token: string | undefined, expiresInSeconds: number, extra: Record<string, unknown> = {}) {
-  const now = clock.now();
-  return JSON.stringify({
-    host: 'https://tg.example.com',
-    credentialSecretId: 'cred',
-    ...(token ? { token, expiresAt: new Date(now + expiresInSeconds * 1000).toISOString(), issuedAt: new Date(now - DAY * 1000).toISOString() } : {}),
-    ...extra,
-  });
+function memory(options: ConstructorParameters<typeof MemoryProvider>[0] = {}): MemoryProvider {
+  return new MemoryProvider({ now: () => fx.clock.now(), lifetimeSeconds: 30 * DAY, ...options });
 }
 
-function withCurrent(id: string, secretString: string, createdSecondsAgo = 10 * DAY) {
-  sm.on(GetSecretValueCommand, { SecretId: id, VersionStage: 'AWSCURRENT' }).resolves({
-    VersionId: `${id}-cur`,
-    SecretString: secretString,
-    CreatedDate: new Date(clock.now() - createdSecondsAgo * 1000),
-  });
-}
-function withPrevious(id: string, secretString?: string) {
-  if (secretString === undefined) sm.on(GetSecretValueCommand, { SecretId: id, VersionStage: 'AWSPREVIOUS' }).rejects(notFound());
-  else sm.on(GetSecretValueCommand, { SecretId: id, VersionStage: 'AWSPREVIOUS' }).resolves({ VersionId: `${id}-prev`, SecretString: secretString });
+/** A managed secret whose current token expires in `expiresIn` s; settled (nothing to revoke) unless said otherwise. */
+async function secretWith(provider: MemoryProvider, expiresIn: number, options: { settled?: boolean; extra?: Record<string, unknown> } = {}) {
+  const { token } = await provider.issue();
+  const { arn } = await fx.createSecret('sweep/s', tokenJson(fx.clock, token, expiresIn, options.extra));
+  if (options.settled !== false) await fx.putVersion(arn, tokenJson(fx.clock, token, expiresIn, options.extra), ['AWSCURRENT', 'TGSETTLED']);
+  return { arn, token };
 }
 
-beforeEach(() => {
-  sm.reset();
-  sm.on(PutSecretValueCommand).resolves({ VersionId: 'new-version' });
-  sm.on(RotateSecretCommand).resolves({ VersionId: 'rotated-version' });
-  sm.on(UpdateSecretVersionStageCommand).resolves({});
-  sm.on(GetSecretValueCommand, { VersionId: 'rotated-version' }).rejects(notFound());
-  provider = new MemoryProvider({ now: () => clock.now(), lifetimeSeconds: 30 * DAY });
-});
-
-describe('sweep: refresh or rotate', () => {
-  it('leaves a token far from expiry alone, with two reads and no writes', async () => {
-    const { token } = await provider.issue();
-    withCurrent('a', secretJson(token, 20 * DAY));
-    withPrevious('a');
-    const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
+describe('sweep: which tokens are due', () => {
+  it('leaves a token far from expiry alone at the cost of one batched read, and reports its expiry', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, 20 * DAY);
+    fx.aws.resetRequestLog();
+    const summary = await run([a.arn], provider);
     expect(summary).toMatchObject({ checked: 1, refreshed: 0, rotated: 0, revoked: 0, skipped: 0, failed: [] });
     expect(summary.minSecondsToExpiry).toBeGreaterThan(19 * DAY);
-    expect(sm.calls()).toHaveLength(2);
+    expect(fx.aws.requestLog.map((e) => e.operation)).toEqual(['BatchGetSecretValue']);
     expect(provider.calls).toEqual({ issue: 1, refresh: 0, revoke: 0, verify: 0 });
   });
 
-  it('refreshes a near-expiry token in place where the provider can, keeping issuedAt', async () => {
-    const { token } = await provider.issue();
-    const current = secretJson(token, 2 * DAY, { team: 'x' });
-    withCurrent('a', current);
-    withPrevious('a');
-    const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
+  it('reads up to 20 secrets per call: 45 quiet secrets cost 3 calls', async () => {
+    const provider = memory();
+    const arns: string[] = [];
+    for (let i = 0; i < 45; i++) arns.push((await secretWith(provider, 20 * DAY)).arn);
+    fx.aws.resetRequestLog();
+    expect((await run(arns, provider)).checked).toBe(45);
+    expect(fx.aws.countCalls()).toBe(3);
+  });
+
+  it('refreshes a near-expiry token in place, keeping issuedAt, the other fields and the settled state', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, 2 * DAY, { extra: { team: 'x' } });
+    const before = fx.valueAt(a.arn, 'AWSCURRENT')!;
+    const summary = await run([a.arn], provider, {}, {});
     expect(summary).toMatchObject({ refreshed: 1, rotated: 0, failed: [] });
-    const put = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
-    // Written under a transient label, then made AWSCURRENT only over the version it was read from.
-    expect(put.VersionStages).toEqual(['TGSTAGED']);
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).toEqual([
-      { SecretId: 'a', VersionStage: 'AWSCURRENT', MoveToVersionId: 'new-version', RemoveFromVersionId: 'a-cur' },
-    ]);
-    const stored = JSON.parse(put.SecretString!);
-    expect(stored.token).toBe(token);
-    expect(stored.team).toBe('x');
-    expect(stored.issuedAt).toBe(JSON.parse(current).issuedAt);
-    expect(Date.parse(stored.expiresAt)).toBeGreaterThan(clock.now() + 29 * DAY * 1000);
-    expect(stored.refreshedAt).toBeDefined();
-    expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(0);
+    const after = fx.valueAt(a.arn, 'AWSCURRENT')!;
+    expect(after.token).toBe(a.token);
+    expect(after.team).toBe('x');
+    expect(after.issuedAt).toBe(before.issuedAt);
+    expect(Math.abs(Date.parse(String(after.refreshedAt)) - fx.clock.now())).toBeLessThan(5_000);
+    // Exactly now + the requested lifetime (30 days), within seconds.
+    expect(Math.abs(Date.parse(String(after.expiresAt)) - (fx.clock.now() + 30 * DAY * 1000))).toBeLessThan(5_000);
+    const current = Object.entries(fx.labels(a.arn)).find(([, s]) => s.includes('AWSCURRENT'))![1];
+    expect(current).toContain('TGSETTLED');
+  });
+
+  it('refreshes with the secret’s own lifetimeSeconds when it sets one', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, 2 * DAY, { extra: { lifetimeSeconds: 10 * DAY } });
+    await run([a.arn], provider);
+    expect(provider.refreshedWith).toEqual([{ lifetimeSeconds: 10 * DAY }]);
+    expect(Math.abs(Date.parse(String(fx.valueAt(a.arn, 'AWSCURRENT')!.expiresAt)) - (fx.clock.now() + 10 * DAY * 1000))).toBeLessThan(5_000);
   });
 
   it('rotates where the provider cannot refresh', async () => {
-    provider = new MemoryProvider({ refresh: false, now: () => clock.now() });
-    const { token } = await provider.issue();
-    withCurrent('a', secretJson(token, 60));
-    withPrevious('a');
-    const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
+    const provider = memory({ capabilities: { refresh: 'none' } });
+    const a = await secretWith(provider, 60);
+    fx.aws.resetRequestLog();
+    const summary = await run([a.arn], provider);
     expect(summary).toMatchObject({ refreshed: 0, rotated: 1, failed: [] });
-    expect(sm.commandCalls(RotateSecretCommand)[0]!.args[0].input).toMatchObject({ SecretId: 'a', RotateImmediately: true });
-  });
-
-  it.each([
-    ['an expired token', (t: string) => secretJson(t, -60)],
-    ['a secret with no token yet', () => secretJson(undefined, 0)],
-  ])('rotates %s without trying to refresh', async (_name, make) => {
-    const { token } = await provider.issue();
-    withCurrent('a', make(token));
-    withPrevious('a');
-    const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
-    expect(summary).toMatchObject({ refreshed: 0, rotated: 1 });
+    expect(fx.aws.countCalls('RotateSecret')).toBe(1);
     expect(provider.calls.refresh).toBe(0);
   });
 
+  it.each([
+    ['an expired token', (t: string) => tokenJson(fx.clock, t, -60)],
+    ['a secret with no token yet', () => tokenJson(fx.clock, undefined, 0)],
+    ['a token pasted by hand without expiresAt', (t: string) => ({ host: 'https://tg.example.com', credentialSecretId: 'cred', token: t })],
+  ])('rotates %s without trying to refresh, and the expiry metric stays a number or null', async (_name, make) => {
+    const provider = memory();
+    const { token } = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/odd', make(token));
+    const summary = await run([arn], provider);
+    expect(summary).toMatchObject({ refreshed: 0, rotated: 1 });
+    expect(provider.calls.refresh).toBe(0);
+    expect(summary.minSecondsToExpiry === null || Number.isFinite(summary.minSecondsToExpiry)).toBe(true);
+  });
+
   it('rotates when the server refuses the token on refresh', async () => {
-    withCurrent('a', secretJson('revoked-elsewhere-token', 60));
-    withPrevious('a');
-    const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
+    const provider = memory();
+    const { arn } = await fx.createSecret('sweep/refused', tokenJson(fx.clock, 'revoked-elsewhere-token', 60));
+    const summary = await run([arn], provider);
     expect(provider.calls.refresh).toBe(1);
     expect(summary).toMatchObject({ refreshed: 0, rotated: 1, failed: [] });
   });
 
+  it('does not turn any other refresh failure into a rotation', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, 60);
+    fx.aws.resetRequestLog();
+    provider.failRefresh = new Error('server unavailable');
+    const summary = await run([a.arn], provider);
+    expect(summary).toMatchObject({ refreshed: 0, rotated: 0 });
+    expect(summary.failed).toEqual([{ secretId: a.arn, error: 'refresh: server unavailable' }]);
+    expect(fx.aws.countCalls('RotateSecret')).toBe(0);
+  });
+
   it('honours a per-secret refreshBeforeSeconds override', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, 5 * DAY, { extra: { refreshBeforeSeconds: 6 * DAY } });
+    expect((await run([a.arn], provider)).refreshed).toBe(1);
+    const b = await secretWith(provider, 5 * DAY);
+    expect((await run([b.arn], provider)).refreshed).toBe(0);
+  });
+
+  it('never rotates a token that does not expire (expiresAt null) for expiry', async () => {
+    const provider = memory({ capabilities: { refresh: 'none' } });
     const { token } = await provider.issue();
-    withCurrent('a', secretJson(token, 5 * DAY, { refreshBeforeSeconds: 6 * DAY }));
-    withPrevious('a');
-    expect((await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS })).refreshed).toBe(1);
+    const { arn } = await fx.createSecret('sweep/forever', { ...tokenJson(fx.clock, token, 1), expiresAt: null });
+    await fx.putVersion(arn, { ...tokenJson(fx.clock, token, 1), expiresAt: null }, ['AWSCURRENT', 'TGSETTLED']);
+    const summary = await run([arn], provider);
+    expect(summary).toMatchObject({ rotated: 0, refreshed: 0, failed: [] });
+    expect(summary.minSecondsToExpiry).toBeNull();
   });
 });
 
-describe('sweep: revoking the previous token', () => {
-  it('does not revoke before the grace period has passed', async () => {
-    const { token } = await provider.issue();
+describe('sweep: the refresh point follows the token’s own lifetime, with a stable jitter', () => {
+  const twelveHours = 12 * 3600;
+  const secretFor = (leftSeconds: number) =>
+    parseTokenSecret(
+      JSON.stringify({
+        host: 'https://ica.example.com',
+        credentialSecretId: 'c',
+        token: 't'.repeat(40),
+        issuedAt: new Date(Date.now() - (twelveHours - leftSeconds) * 1000).toISOString(),
+        expiresAt: new Date(Date.now() + leftSeconds * 1000).toISOString(),
+      }),
+    );
+
+  it('a 12-hour token is refreshed at half its life, not three days early', () => {
+    const point = refreshPointSeconds(secretFor(10 * 3600), DEFAULT_SETTINGS, 'arn:a');
+    expect(point).toBeGreaterThanOrEqual(6 * 3600);
+    expect(point).toBeLessThan(6 * 3600 + 3600);
+  });
+
+  it('the jitter is stable per secret, differs between secrets and stays within 10 % of the refresh window', () => {
+    const secret = parseTokenSecret(JSON.stringify({ host: 'https://h', credentialSecretId: 'c', token: 'x'.repeat(32), issuedAt: new Date(Date.now() - DAY * 1000).toISOString(), expiresAt: new Date(Date.now() + 29 * DAY * 1000).toISOString() }));
+    const points = Array.from({ length: 50 }, (_, i) => refreshPointSeconds(secret, DEFAULT_SETTINGS, `arn:secret-${i}`));
+    expect(refreshPointSeconds(secret, DEFAULT_SETTINGS, 'arn:secret-7')).toBe(points[7]);
+    expect(new Set(points).size).toBeGreaterThan(40);
+    for (const p of points) {
+      expect(p).toBeGreaterThanOrEqual(DEFAULT_SETTINGS.refreshBeforeSeconds);
+      expect(p).toBeLessThanOrEqual(DEFAULT_SETTINGS.refreshBeforeSeconds + 3600);
+    }
+  });
+});
+
+describe('sweep: settling replaced tokens', () => {
+  /** A secret just rotated: current `token`, AWSPREVIOUS `old`, current written `agoSeconds` ago. */
+  async function rotatedSecret(provider: MemoryProvider, agoSeconds: number, options: { oldExpiresIn?: number; retired?: string[] } = {}) {
     const old = await provider.issue();
-    withCurrent('a', secretJson(token, 20 * DAY), 60);
-    withPrevious('a', secretJson(old.token, 20 * DAY));
-    const summary = await sweep(['a'], deps(), { settings: { ...DEFAULT_SETTINGS, revokeGraceSeconds: 3600 } });
+    const { arn } = await fx.createSecret('sweep/rot', tokenJson(fx.clock, old.token, options.oldExpiresIn ?? 20 * DAY));
+    fx.clock.advance(-agoSeconds);
+    const { token } = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY, options.retired ? { retiredVersionIds: options.retired } : {}), ['AWSCURRENT']);
+    fx.clock.advance(agoSeconds);
+    return { arn, token, old: old.token };
+  }
+
+  it('does not revoke within the grace period', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider, 60);
+    const summary = await run([s.arn], provider, { revokeGraceSeconds: 3600 });
     expect(summary.revoked).toBe(0);
-    expect(provider.isLive(old.token)).toBe(true);
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(provider.isLive(s.old)).toBe(true);
+    expect(fx.aws.countCalls('UpdateSecretVersionStage')).toBe(0);
   });
 
-  it('revokes after the grace period and removes AWSPREVIOUS so it happens once', async () => {
-    const { token } = await provider.issue();
-    const old = await provider.issue();
-    withCurrent('a', secretJson(token, 20 * DAY), 7200);
-    withPrevious('a', secretJson(old.token, 20 * DAY));
-    const summary = await sweep(['a'], deps(), { settings: { ...DEFAULT_SETTINGS, revokeGraceSeconds: 3600 } });
+  it('after the grace period revokes AWSPREVIOUS, removes the label and marks the current version settled; the next sweep does nothing', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider, 7200);
+    const summary = await run([s.arn], provider, { revokeGraceSeconds: 3600 });
     expect(summary.revoked).toBe(1);
-    expect(provider.isLive(old.token)).toBe(false);
-    expect(provider.isLive(token)).toBe(true);
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({
-      SecretId: 'a',
-      VersionStage: 'AWSPREVIOUS',
-      RemoveFromVersionId: 'a-prev',
-    });
+    expect(provider.isLive(s.old)).toBe(false);
+    expect(provider.isLive(s.token)).toBe(true);
+    const labels = Object.values(fx.labels(s.arn)).flat();
+    expect(labels).not.toContain('AWSPREVIOUS');
+    expect(Object.entries(fx.labels(s.arn)).find(([, l]) => l.includes('AWSCURRENT'))![1]).toContain('TGSETTLED');
+    fx.aws.resetRequestLog();
+    const again = await run([s.arn], provider, { revokeGraceSeconds: 3600 });
+    expect(again.revoked).toBe(0);
+    expect(fx.aws.requestLog.map((e) => e.operation)).toEqual(['BatchGetSecretValue']);
+    expect(provider.calls.revoke).toBe(1);
   });
 
-  it('never revokes a previous version that holds the current token (after a refresh)', async () => {
+  it('revokes the older tokens listed in retiredVersionIds too (two rotations within one grace period)', async () => {
+    const provider = memory();
+    const oldest = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/retired', tokenJson(fx.clock, oldest.token, 20 * DAY));
+    const oldestVersion = Object.keys(fx.labels(arn))[0]!;
+    const middle = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, middle.token, 20 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(-7200);
     const { token } = await provider.issue();
-    withCurrent('a', secretJson(token, 20 * DAY), 7200);
-    withPrevious('a', secretJson(token, 1 * DAY));
-    const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY, { retiredVersionIds: [oldestVersion] }), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    const summary = await run([arn], provider);
+    expect(summary.revoked).toBe(2);
+    expect(provider.isLive(oldest.token)).toBe(false);
+    expect(provider.isLive(middle.token)).toBe(false);
+    expect(provider.isLive(token)).toBe(true);
+  });
+
+  it('never revokes a replaced version that holds the current token (after an in-place refresh)', async () => {
+    const provider = memory();
+    const { token } = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/same', tokenJson(fx.clock, token, 1 * DAY));
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 20 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    const summary = await run([arn], provider);
     expect(summary.revoked).toBe(0);
     expect(provider.calls.revoke).toBe(0);
     expect(provider.isLive(token)).toBe(true);
   });
 
-  it('keeps AWSPREVIOUS when the revoke fails, so the next run retries', async () => {
-    const { token } = await provider.issue();
+  it('never revokes a token another managed secret holds as current (identical tokens minted in the same second)', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const s = await rotatedSecret(provider, 7200);
+    // Another secret was given the very same token string as s's replaced one.
+    const other = await fx.createSecret('sweep/twin', tokenJson(fx.clock, s.old, 20 * DAY));
+    const summary = await run([s.arn, other.arn], provider);
+    expect(provider.calls.revoke).toBe(0);
+    expect(provider.isLive(s.old)).toBe(true);
+    expect(summary.failed).toEqual([]);
+    // s is settled: the twin tracks the token and revokes it once it replaces it.
+    expect(Object.entries(fx.labels(s.arn)).find(([, l]) => l.includes('AWSCURRENT'))![1]).toContain('TGSETTLED');
+  });
+
+  it('a failing revoke keeps the token tracked, is reported, and does not stop the refresh of the current token', async () => {
+    const provider = memory();
     const old = await provider.issue();
-    withCurrent('a', secretJson(token, 20 * DAY), 7200);
-    withPrevious('a', secretJson(old.token, 20 * DAY));
-    provider.failRevoke = new Error('server unavailable');
-    const summary = await sweep(['a'], deps(), { settings: DEFAULT_SETTINGS });
-    expect(summary.failed).toEqual([{ secretId: 'a', error: 'server unavailable' }]);
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    const { arn } = await fx.createSecret('sweep/failing', tokenJson(fx.clock, old.token, 20 * DAY));
+    fx.clock.advance(-7200);
+    const { token } = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, token, DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    provider.failRevoke = new Error('proxy refused DELETE');
+    const summary = await run([arn], provider);
+    expect(summary.revokeFailures).toBe(1);
+    expect(summary.refreshed).toBe(1);
+    expect(summary.failed).toEqual([{ secretId: arn, error: 'revoke: proxy refused DELETE' }]);
+    expect(provider.isLive(old.token)).toBe(true);
+    expect(Object.values(fx.labels(arn)).flat()).toContain('AWSPREVIOUS');
+    expect(Object.values(fx.labels(arn)).flat()).not.toContain('TGSETTLED');
+    // The previous token is still tracked after the refresh wrote a new version.
+    expect(fx.valueAt(arn, 'AWSPREVIOUS')!.token).toBe(old.token);
+  });
+
+  it('reports a token the provider cannot revoke as expiring, not revoked, and settles', async () => {
+    const provider = memory({ capabilities: { revoke: 'none', refresh: 'new-token' } });
+    const s = await rotatedSecret(provider, 7200);
+    const summary = await run([s.arn], provider);
+    expect(summary).toMatchObject({ revoked: 0, expiring: 1, failed: [] });
+    expect(provider.calls.revoke).toBe(0);
+    expect(fx.valueAt(s.arn, 'AWSPREVIOUS')!.token).toBe(s.old);
+  });
+
+  it.each([
+    [2 * DAY, 'expiring', 0],
+    [20 * DAY, 'revoked', 1],
+  ] as const)('where routine revokes are costly, a replaced token with %i s left is %s', async (left, _fate, revokes) => {
+    const provider = memory({ capabilities: { routineRevoke: 'long-lived-only' } });
+    const s = await rotatedSecret(provider, 7200, { oldExpiresIn: left });
+    await run([s.arn], provider);
+    expect(provider.calls.revoke).toBe(revokes);
   });
 });
 
 describe('sweep: many secrets', () => {
-  it('one bad secret never stops the others, and the summary says which failed', async () => {
-    for (const id of ['ok1', 'ok2']) {
-      const { token } = await provider.issue();
-      withCurrent(id, secretJson(token, 2 * DAY));
-      withPrevious(id);
-    }
-    withCurrent('bad', '{"host": "not a url"}');
-    sm.on(GetSecretValueCommand, { SecretId: 'gone', VersionStage: 'AWSCURRENT' }).rejects(notFound());
-    const summary = await sweep(['ok1', 'bad', 'gone', 'ok2'], deps(), { settings: DEFAULT_SETTINGS });
+  it('one bad secret never stops the others, and the summary says which failed and why', async () => {
+    const provider = memory();
+    const ok1 = await secretWith(provider, 2 * DAY);
+    const ok2 = await secretWith(provider, 2 * DAY);
+    const bad = await fx.createSecret('sweep/bad', { host: 'not a url', credentialSecretId: 'c' });
+    const summary = await run([ok1.arn, bad.arn, 'sweep/gone-never-created', ok2.arn], provider);
     expect(summary.checked).toBe(4);
     expect(summary.refreshed).toBe(2);
-    expect(summary.failed.map((f) => f.secretId).sort()).toEqual(['bad', 'gone']);
-    expect(summary.failed.find((f) => f.secretId === 'bad')!.error).toMatch(/host/);
+    expect(summary.failed.map((f) => f.secretId).sort()).toEqual([bad.arn, 'sweep/gone-never-created'].sort());
+    expect(summary.failed.find((f) => f.secretId === bad.arn)!.error).toMatch(/host/);
+    expect(summary.failed.find((f) => f.secretId === 'sweep/gone-never-created')!.error).toMatch(/ResourceNotFoundException/);
+  });
+
+  it('reports the soonest expiry, not the latest, and a failed secret does not pull it to 0', async () => {
+    const provider = memory();
+    const far = await secretWith(provider, 20 * DAY);
+    const near = await secretWith(provider, 4 * DAY);
+    const bad = await fx.createSecret('sweep/bad2', { host: 'https://h', credentialSecretId: 'c', expiresAt: 'not a date' });
+    const summary = await run([far.arn, near.arn, bad.arn], provider, { refreshBeforeSeconds: DAY });
+    expect(summary.failed).toHaveLength(1);
+    expect(summary.minSecondsToExpiry).toBeGreaterThan(4 * DAY - 60);
+    expect(summary.minSecondsToExpiry).toBeLessThanOrEqual(4 * DAY);
   });
 
   it('keeps at most `concurrency` secrets in flight', async () => {
+    const provider = memory();
     let inFlight = 0;
     let peak = 0;
-    const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
-    for (const id of ids) {
-      sm.on(GetSecretValueCommand, { SecretId: id, VersionStage: 'AWSCURRENT' }).callsFake(async () => {
-        inFlight++;
-        peak = Math.max(peak, inFlight);
-        await new Promise((r) => setTimeout(r, 5));
-        inFlight--;
-        return { VersionId: 'v', SecretString: secretJson('t'.repeat(32), 20 * DAY) };
-      });
-      withPrevious(id);
-    }
-    const summary = await sweep(ids, deps(), { settings: { ...DEFAULT_SETTINGS, concurrency: 3 } });
-    expect(summary.checked).toBe(12);
+    const refresh = provider.refresh.bind(provider);
+    provider.refresh = async (held, options) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return refresh(held, options);
+    };
+    const arns: string[] = [];
+    for (let i = 0; i < 9; i++) arns.push((await secretWith(provider, DAY)).arn);
+    const summary = await run(arns, provider, { concurrency: 3 });
+    expect(summary.refreshed).toBe(9);
     expect(peak).toBe(3);
   });
 
   it('leaves work it cannot finish in time for the next run, counted as skipped', async () => {
-    const ids = ['a', 'b', 'c'];
-    for (const id of ids) {
-      withCurrent(id, secretJson('t'.repeat(32), 20 * DAY));
-      withPrevious(id);
-    }
+    const provider = memory();
+    const arns: string[] = [];
+    for (let i = 0; i < 3; i++) arns.push((await secretWith(provider, DAY)).arn);
     let remaining = 20_000;
-    const summary = await sweep(ids, deps(), {
-      settings: { ...DEFAULT_SETTINGS, concurrency: 1 },
-      remainingTimeMs: () => (remaining -= 4_000),
-      reserveMs: 10_000,
-    });
-    expect(summary.checked + summary.skipped).toBe(3);
+    const summary = await run(arns, provider, { concurrency: 1 }, { remainingTimeMs: () => (remaining -= 4_000), reserveMs: 10_000 });
+    expect(summary.checked).toBe(3);
+    expect(summary.refreshed).toBe(2);
     expect(summary.skipped).toBe(1);
-  });
-});
-
-describe('settings', () => {
-  it('defaults when the parameter is absent, and fills missing fields', () => {
-    expect(parseSettings(undefined)).toEqual({ refreshBeforeSeconds: 259_200, revokeGraceSeconds: 3_600, concurrency: 10 });
-    expect(parseSettings('{"concurrency": 50}')).toEqual({ refreshBeforeSeconds: 259_200, revokeGraceSeconds: 3_600, concurrency: 50 });
-  });
-  it.each([
-    ['{"refreshBeforeSeconds": -1}', 'refreshBeforeSeconds'],
-    [{ concurrency: '10' }, 'concurrency'],
-    [{ concurency: 5 }, 'concurency'],
-    ['not json', 'not valid JSON'],
-  ])('fails at load with the field named: %s', (value, expected) => {
-    expect(() => parseSettings(value)).toThrow(ValidationError);
-    expect(() => parseSettings(value)).toThrow(expected);
-  });
-  it('lets a token secret override a field for itself', () => {
-    const secret = parseTokenSecret(JSON.stringify({ host: 'https://h', credentialSecretId: 'c', revokeGraceSeconds: 60 }));
-    expect(settingsFor(secret, DEFAULT_SETTINGS)).toEqual({ ...DEFAULT_SETTINGS, revokeGraceSeconds: 60 });
-  });
-});
-
-describe('credentials', () => {
-  it('are read once per container for secrets that share a credential secret', async () => {
-    const { clearCredentialCache, providerOpener } = await import('../../core/providers/open.js');
-    clearCredentialCache();
-    sm.on(GetSecretValueCommand, { SecretId: 'cred' }).resolves({ VersionId: 'c1', SecretString: '{"secret":"s3cr3t"}' });
-    const open = providerOpener(new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), clock);
-    const secret = parseTokenSecret(JSON.stringify({ host: 'https://tg.example.com', credentialSecretId: 'cred', tigergraphVersion: '3' }));
-    await open(secret);
-    await open({ ...secret, graph: 'Other' });
-    expect(sm.commandCalls(GetSecretValueCommand, { SecretId: 'cred' })).toHaveLength(1);
-    clearCredentialCache();
-    await open(secret);
-    expect(sm.commandCalls(GetSecretValueCommand, { SecretId: 'cred' })).toHaveLength(2);
-  });
-
-  it('are forgotten as soon as the server refuses them, and only then', async () => {
-    const { forgetOnRefusal } = await import('../../core/providers/open.js');
-    const { BadCredentialError } = await import('../../core/errors.js');
-    let forgotten = 0;
-    provider.failIssue = new Error('server down');
-    const wrapped = forgetOnRefusal(provider, () => forgotten++);
-    await expect(wrapped.issue()).rejects.toThrow('server down');
-    expect(forgotten).toBe(0);
-    provider.failIssue = new BadCredentialError('the TigerGraph secret was refused');
-    await expect(wrapped.issue()).rejects.toBeInstanceOf(BadCredentialError);
-    expect(forgotten).toBe(1);
   });
 });

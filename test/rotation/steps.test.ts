@@ -8,13 +8,15 @@ import {
   ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { runRotationStep, type RotationStep } from '../../core/rotation/steps.js';
 import { SecretStore } from '../../core/secrets/store.js';
 import { RotationStateError, TokenNotFoundError, ValidationError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
-import { MemoryProvider } from '../helpers/memory-provider.js';
+import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tg-AbCdEf';
 const CURRENT = 'v-current';
@@ -33,7 +35,7 @@ const sm = mockClient(SecretsManagerClient);
 let provider: MemoryProvider;
 
 function deps() {
-  return { store: new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), openProvider: async () => provider, clock: systemClock };
+  return { store: new SecretStore(new SecretsManagerClient({ region: 'us-east-1' })), providers: memoryOpener(provider), clock: systemClock };
 }
 
 function describeWith(versions: Record<string, string[]>, rotationEnabled = true) {
@@ -49,6 +51,8 @@ function run(step: RotationStep, token = PENDING, rotationToken?: string) {
 beforeEach(() => {
   sm.reset();
   provider = new MemoryProvider();
+  // A failing step tags the secret with the reason (best effort; see 'failure record' below).
+  sm.on(TagResourceCommand).resolves({});
 });
 
 describe('checks before any step', () => {
@@ -97,6 +101,36 @@ describe('createSecret', () => {
     expect(provider.isLive(stored.token)).toBe(true);
     expect(Date.parse(stored.expiresAt) - Date.parse(stored.issuedAt)).toBe(3600_000);
     expect(stored).not.toHaveProperty('tigergraphVersion'); // no defaults written into the user's JSON
+    expect(stored).not.toHaveProperty('retiredVersionIds'); // nothing replaced is left unrevoked
+    // The provider learns which secret and version the token is for (Trifacta writes it into the description).
+    expect(provider.issued[0]).toEqual({ lifetimeSeconds: 3600, purpose: { secretName: 'tg', versionId: PENDING } });
+  });
+
+  it('keeps an unrevoked AWSPREVIOUS tracked in the new value (retiredVersionIds), as the move will take its label', async () => {
+    describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({
+      VersionId: CURRENT,
+      SecretString: JSON.stringify({ ...currentValue, retiredVersionIds: ['v-oldest'] }),
+    });
+    sm.on(PutSecretValueCommand).resolves({ VersionId: PENDING });
+    await run('createSecret');
+    const stored = JSON.parse(sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input.SecretString!);
+    expect(stored.retiredVersionIds).toEqual(['v-oldest', 'v-older']);
+  });
+
+  it('lists nothing as retired when the current version is settled (everything it replaced is dealt with)', async () => {
+    describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT', 'TGSETTLED'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({
+      VersionId: CURRENT,
+      SecretString: JSON.stringify({ ...currentValue, retiredVersionIds: ['v-oldest'], refreshedAt: '2029-12-10T00:00:00.000Z' }),
+    });
+    sm.on(PutSecretValueCommand).resolves({ VersionId: PENDING });
+    await run('createSecret');
+    const stored = JSON.parse(sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input.SecretString!);
+    expect(stored).not.toHaveProperty('retiredVersionIds');
+    expect(stored).not.toHaveProperty('refreshedAt'); // belongs to the replaced token
   });
 
   it('does nothing when the pending version already has a value', async () => {
@@ -203,32 +237,26 @@ describe('finishSecret', () => {
       SecretString: JSON.stringify({ ...currentValue, token: 'new-token-value-654321', expiresAt: '2031-01-01T00:00:00.000Z' }),
     });
   });
-  it('revokes a not yet revoked AWSPREVIOUS token that the move would leave untracked (two rotations in one grace period)', async () => {
+  it('revokes nothing: a replaced token stays valid for the grace period and tracked (AWSPREVIOUS, retiredVersionIds)', async () => {
     const older = await provider.issue();
     describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
-    sm.on(GetSecretValueCommand, { VersionId: 'v-older' }).resolves({ VersionId: 'v-older', SecretString: JSON.stringify({ ...currentValue, token: older.token }) });
-    sm.on(GetSecretValueCommand, { VersionId: CURRENT }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
     sm.on(UpdateSecretVersionStageCommand).resolves({});
     expect((await run('finishSecret')).outcome).toBe('finished');
-    expect(provider.isLive(older.token)).toBe(false);
-    expect(provider.calls.revoke).toBe(1);
-  });
-  it('does not revoke an AWSPREVIOUS token the current version still holds (after a refresh)', async () => {
-    describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
-    sm.on(GetSecretValueCommand, { VersionId: 'v-older' }).resolves({ VersionId: 'v-older', SecretString: JSON.stringify(currentValue) });
-    sm.on(GetSecretValueCommand, { VersionId: CURRENT }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
-    sm.on(UpdateSecretVersionStageCommand).resolves({});
-    expect((await run('finishSecret')).outcome).toBe('finished');
+    expect(provider.isLive(older.token)).toBe(true);
     expect(provider.calls.revoke).toBe(0);
   });
-  it('finishes the rotation even when that early revoke fails', async () => {
-    describeWith({ 'v-older': ['AWSPREVIOUS'], [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
-    sm.on(GetSecretValueCommand, { VersionId: 'v-older' }).resolves({ VersionId: 'v-older', SecretString: JSON.stringify({ ...currentValue, token: 'older-token-value-000000' }) });
-    sm.on(GetSecretValueCommand, { VersionId: CURRENT }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+  it('clears the failure tag of an earlier failed rotation once one succeeds', async () => {
+    sm.on(DescribeSecretCommand).resolves({
+      ARN,
+      Name: 'tg',
+      RotationEnabled: true,
+      VersionIdsToStages: { [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] },
+      Tags: [{ Key: 'tg-token-rotation:last-rotation-error', Value: 'x createSecret boom' }],
+    });
     sm.on(UpdateSecretVersionStageCommand).resolves({});
-    provider.failRevoke = new Error('TigerGraph unavailable');
-    expect((await run('finishSecret')).outcome).toBe('finished');
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toMatchObject({ VersionStage: 'AWSCURRENT', MoveToVersionId: PENDING });
+    sm.on(UntagResourceCommand).resolves({});
+    await run('finishSecret');
+    expect(sm.commandCalls(UntagResourceCommand)[0]!.args[0].input).toEqual({ SecretId: ARN, TagKeys: ['tg-token-rotation:last-rotation-error'] });
   });
   it('refuses to make current a pending version createSecret has not filled (steps out of order)', async () => {
     describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
@@ -258,5 +286,27 @@ describe('finishSecret', () => {
     describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
     sm.on(UpdateSecretVersionStageCommand).rejects(new InternalServiceError({ message: 'down', $metadata: {} }));
     await expect(run('finishSecret')).rejects.toThrow('down');
+  });
+});
+
+describe('failure record', () => {
+  it('a failing step tags the secret with the version, the step and a reason holding only allowed characters', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    provider.failIssue = new Error('server said "no" (HTTP 500), try later!');
+    await expect(run('createSecret')).rejects.toThrow('server said');
+    const tag = sm.commandCalls(TagResourceCommand)[0]!.args[0].input.Tags![0]!;
+    expect(tag.Key).toBe('tg-token-rotation:last-rotation-error');
+    expect(tag.Value).toMatch(new RegExp(`^${PENDING} createSecret Error: server said no HTTP 500 try later`));
+    expect(tag.Value).toMatch(/^[\p{L}\p{N}\s_.:/=+\-@]{0,256}$/u);
+  });
+  it('a failure to tag never hides the step’s own error', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+    sm.on(TagResourceCommand).rejects(new InternalServiceError({ message: 'tagging down', $metadata: {} }));
+    provider.failIssue = new Error('mint failed');
+    await expect(run('createSecret')).rejects.toThrow('mint failed');
   });
 });

@@ -10,6 +10,11 @@ export interface TigerGraphConfig {
   host: string;
   tigergraphVersion: '3' | '4' | 'auto';
   restppPort?: number | undefined;
+  /**
+   * Path of the REST++ base on its port, e.g. "/restpp" for a 3.x cluster that exposes only nginx
+   * on 14240. Starts with "/" (validated in index.ts); "" is the root. Default: by deployment (urls.ts).
+   */
+  restppPath?: string | undefined;
   gsqlPort?: number | undefined;
   graph?: string | undefined;
   allowInsecureHttp?: boolean | undefined;
@@ -28,4 +33,6 @@ export type TigerGraphOp = 'request' | 'refresh' | 'delete' | 'check' | 'echo' |
 export interface TigerGraphClientOptions extends HttpTuning {
   /** Used for issuedAt and expiry fallbacks. Default: `currentClock()` at call time. */
   clock?: Clock;
+  /** Source of the 4.x lifetime offset (mints.ts), in [0, 1). Default Math.random; tests pin it. */
+  random?: () => number;
 }

@@ -10,6 +10,9 @@
  * An explicit `restppPort`/`gsqlPort` (or a port written in `host`) overrides the default port.
  * With an explicit REST++ port, 3.x REST++ is at the root of that port (the REST++ process
  * itself) while 4.x REST++ stays under `/restpp` (4.x only exposes REST++ through nginx).
+ * An explicit `restppPath` replaces the path on both versions; on 3.x it also means "through
+ * nginx", so without a REST++ port it goes to the GSQL port: a self-managed 3.x cluster exposing
+ * only 14240 is `restppPath: "/restpp"` (port 14240 by default).
  */
 import { ConfigError } from '../../errors.js';
 import type { ApiVersion, TigerGraphConfig } from './types.js';
@@ -21,7 +24,7 @@ export interface TigerGraphBases {
   gsql: string;
 }
 
-type HostFields = Pick<TigerGraphConfig, 'host' | 'restppPort' | 'gsqlPort' | 'allowInsecureHttp'>;
+type HostFields = Pick<TigerGraphConfig, 'host' | 'restppPort' | 'restppPath' | 'gsqlPort' | 'allowInsecureHttp'>;
 
 /** pyTigerGraph treats a hostname containing `tgcloud` as TigerGraph Cloud; Savanna hosts too. */
 export function isCloudHost(hostname: string): boolean {
@@ -68,17 +71,20 @@ export function resolveBases(conn: HostFields, version: ApiVersion): TigerGraphB
   const explicitGsql = conn.gsqlPort ?? hostPort;
   const defaultPort = cloud ? 443 : 14240;
   const gsql = withPort(url, explicitGsql ?? defaultPort);
+  const path = conn.restppPath;
+  const behindNginx = (p: string) => withPort(url, explicitRestpp ?? explicitGsql ?? defaultPort, p);
 
   if (version === '3') {
+    if (path !== undefined) return { restpp: behindNginx(path), gsql };
     if (explicitRestpp !== undefined) return { restpp: withPort(url, explicitRestpp), gsql };
     return { restpp: cloud ? withPort(url, 443, '/restpp') : withPort(url, 9000), gsql };
   }
   // 4.x: REST++ is always behind nginx under /restpp, normally on the GSQL port.
-  return { restpp: withPort(url, explicitRestpp ?? explicitGsql ?? defaultPort, '/restpp'), gsql };
+  return { restpp: behindNginx(path ?? '/restpp'), gsql };
 }
 
 /** Identity of a deployment for per-server caches (detected version, lifetime unit). */
 export function deploymentKey(conn: HostFields): string {
   const url = parseHost(conn);
-  return `${url.origin}|${conn.restppPort ?? ''}|${conn.gsqlPort ?? ''}`;
+  return `${url.origin}|${conn.restppPort ?? ''}|${conn.restppPath ?? ''}|${conn.gsqlPort ?? ''}`;
 }

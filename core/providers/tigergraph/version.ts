@@ -38,7 +38,7 @@ function majorOf(version: string | undefined): ApiVersion | undefined {
 
 export interface DetectDeps {
   http: HttpTransport;
-  conn: Pick<TigerGraphConfig, 'host' | 'restppPort' | 'gsqlPort' | 'allowInsecureHttp'>;
+  conn: Pick<TigerGraphConfig, 'host' | 'restppPort' | 'restppPath' | 'gsqlPort' | 'allowInsecureHttp'>;
   /** Basic auth header value for GSQL (user/password, or `__GSQL__secret` with the secret). */
   gsqlAuthorization: string;
 }

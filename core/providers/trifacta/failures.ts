@@ -1,0 +1,97 @@
+/**
+ * Turns a Trifacta HTTP failure into a typed error from core/errors.ts. The error body is
+ * `{"exception": {"name", "message", "details"}}` on the Alteryx One gateway and UNCONFIRMED
+ * elsewhere, so plain-text and other JSON bodies are read too. Messages name the method, the URL
+ * and what to check, and never carry a token value, a password or a Basic header: the server's
+ * text is sanitized with the values in play.
+ */
+import { AuthenticationDisabledError, BadCredentialError, HttpError, type TokenError } from '../../errors.js';
+import { asRecord, nonEmptyString, sanitizeServerMessage } from '../../http/failures.js';
+import type { TrifactaOp } from './types.js';
+
+export interface FailureContext {
+  op: TrifactaOp;
+  method: string;
+  url: string;
+  status: number;
+  /** Parsed JSON body, or undefined when the body was not JSON. */
+  body: unknown;
+  /** Raw body text, used (stripped of markup) only when the body was not JSON. */
+  text: string;
+  /** How the call authenticated: a refusal means "bad username/password" only for Basic. */
+  auth: 'basic' | 'bearer';
+  /** Values that must never appear in a message: the token in play, the password, the Basic value. */
+  sensitive: readonly string[];
+}
+
+/** What the server said: the exception name (when the envelope has one) and its sanitized message. */
+export interface ServerFailure {
+  name: string | undefined;
+  message: string;
+}
+
+export function serverFailure(body: unknown, text: string, sensitive: readonly string[]): ServerFailure {
+  const rec = asRecord(body);
+  const exception = asRecord(rec?.exception) ?? rec;
+  if (exception) {
+    const name = nonEmptyString(exception.name);
+    const raw = nonEmptyString(exception.message) ?? nonEmptyString(exception.details) ?? nonEmptyString(exception.error) ?? '';
+    return { name, message: raw ? sanitizeServerMessage(raw, sensitive) : '' };
+  }
+  // Not JSON (or a JSON scalar): a plain-text or HTML error page.
+  const plain = text.replace(/<[^>]*>/g, ' ').slice(0, 300);
+  return { name: undefined, message: plain.trim() ? sanitizeServerMessage(plain, sensitive) : '' };
+}
+
+/** A 404 that says the route does not exist (feature disabled, or not a Trifacta /v4 API). */
+export function isRouteMissing(status: number, failure: ServerFailure): boolean {
+  return status === 404 && (failure.name === 'RouteNotFoundException' || /route (doesn'?t|does not) exist|route not found/i.test(failure.message));
+}
+
+/** A 404 that names the token id as unknown (the documented DataNotFoundException). */
+export function isDataNotFound(status: number, failure: ServerFailure): boolean {
+  return status === 404 && failure.name === 'DataNotFoundException';
+}
+
+export function describeFailure(status: number, failure: ServerFailure): string {
+  return `HTTP ${status}${failure.name ? `, ${failure.name}` : ''}${failure.message ? `: "${failure.message}"` : ''}`;
+}
+
+/** Maps a non-2xx answer to a typed error. */
+export function failureToError(ctx: FailureContext): TokenError {
+  const failure = serverFailure(ctx.body, ctx.text, ctx.sensitive);
+  const what = `${ctx.method} ${ctx.url} (${ctx.op})`;
+  const detail = describeFailure(ctx.status, failure);
+  const origin = new URL(ctx.url).origin;
+
+  if (isRouteMissing(ctx.status, failure)) {
+    return new AuthenticationDisabledError(
+      `Trifacta answered ${what} with ${detail}: API access tokens are disabled for this workspace or not allowed to this user ` +
+        `(a workspace admin enables them), or ${origin} is not a Trifacta / Designer Cloud workspace: check the host`,
+    );
+  }
+  if (ctx.op === 'create' && ctx.status === 403 && failure.name === 'AccessControlException') {
+    return new AuthenticationDisabledError(
+      `Trifacta refused ${what} with ${detail}: API access tokens are not allowed to this user or are disabled for the workspace; ` +
+        'ask a workspace admin to allow API access tokens for the user named in the credential secret',
+    );
+  }
+  if (ctx.auth === 'basic' && (ctx.status === 401 || ctx.status === 403)) {
+    return new BadCredentialError(
+      `Trifacta refused the credential for ${what} (${detail}): check username/password in the credential secret ` +
+        `and that this user can sign in to the workspace at ${origin}` +
+        (ctx.status === 403 ? ' (a 403 can also mean the user may not manage API access tokens)' : ''),
+    );
+  }
+  const hint =
+    ctx.status >= 500
+      ? 'the server failed; retry later and check the Trifacta / Designer Cloud service health'
+      : ctx.status === 400
+        ? 'the server refused the request body; check lifetimeSeconds in the token secret (a positive number of seconds)'
+        : ctx.status === 404
+          ? 'check that the host is the workspace URL (scheme://host[:port], no path) serving the /v4 API'
+          : ctx.status === 401 || ctx.status === 403
+            ? 'the token was refused; a rotation replaces it'
+            : 'check the host and the Trifacta / Designer Cloud version';
+  return new HttpError(`Trifacta answered ${what} with ${detail}; ${hint}`, ctx.status, failure.name, failure.message || undefined);
+}
