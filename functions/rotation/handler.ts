@@ -6,7 +6,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import * as z from 'zod/mini';
 import { CredentialNotSetError, toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
@@ -45,10 +44,12 @@ async function rotate(event: unknown): Promise<StepResult> {
     // The rotation-errors alarm watches RotationFailures: a credential secret not filled in yet (a
     // fresh deploy) is expected, and counted apart so it does not page anyone.
     metrics.addMetric(error instanceof CredentialNotSetError ? 'RotationsAwaitingCredential' : 'RotationFailures', MetricUnit.Count, 1);
+    // Published here, not by logMetrics: a successful step has no metric, and an empty flush warns.
+    metrics.publishStoredMetrics();
     logger.error('rotation step failed', { ...base, outcome: 'failed', durationMs: Math.round(performance.now() - started), ...errorFields(error) });
     throw error;
   }
 }
 
 // Never log the event: it names no token, but a RotationToken has no business in logs either.
-export const handler = middy(rotate).use(injectLambdaContext(logger, { logEvent: false })).use(logMetrics(metrics));
+export const handler = middy(rotate).use(injectLambdaContext(logger, { logEvent: false }));
