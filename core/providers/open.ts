@@ -38,6 +38,8 @@ export interface ProvidersOptions {
   http?: HttpTuning;
   /** Honour a secret's `allowInsecureHttp` (explicitly local processes only). Default false. */
   allowInsecureHttp?: boolean;
+  /** Where definitions come from. Default: the registry (tests substitute their own). */
+  definitions?: (name: string) => ProviderDefinition<unknown, unknown>;
 }
 
 /** What operations need to reach a secret's provider (tests pass their own). */
@@ -54,7 +56,7 @@ export class Providers implements ProviderOpener {
 
   /** The definition of the secret's provider (its fields are checked when the provider is opened). */
   definition(secret: TokenSecret): ProviderDefinition<unknown, unknown> {
-    return providerDefinition(secret.provider);
+    return (this.options.definitions ?? providerDefinition)(secret.provider);
   }
 
   /**

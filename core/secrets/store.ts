@@ -32,6 +32,13 @@ export const STAGED = 'TGSTAGED';
  */
 export const SETTLED = 'TGSETTLED';
 
+/**
+ * Writes one rotation makes in the rotation function (PutSecretValue of AWSPENDING, moving
+ * AWSCURRENT, removing AWSPENDING): a rotation the sweep starts takes them from its write budget,
+ * since they count against the same account-wide quota.
+ */
+export const WRITES_PER_ROTATION = 3;
+
 /** Most secrets one BatchGetSecretValue call returns (the service's limit). */
 export const BATCH_GET_LIMIT = 20;
 
@@ -208,6 +215,7 @@ export class SecretStore {
    * new version id. On AWS the rotation itself runs afterwards (see core/operations/rotate-now.ts).
    */
   async rotate(secretId: string, clientRequestToken?: string): Promise<string> {
+    for (let i = 0; i < WRITES_PER_ROTATION && this.budgets.writes; i++) await this.budgets.writes.take();
     const out = await this.budgeted(this.budgets.rotations, () =>
       this.client.send(
         new RotateSecretCommand({
