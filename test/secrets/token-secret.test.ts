@@ -1,0 +1,101 @@
+/**
+ * The token secret's JSON: the common fields (core/secrets/token-secret.ts) and, through its
+ * definition, a provider's own fields and credential shape. Every refusal names the field and what
+ * was expected, and never echoes a value.
+ */
+import { describe, expect, it } from 'vitest';
+import { heldToken, parseTokenSecret, withToken } from '../../core/secrets/token-secret.js';
+import { ValidationError } from '../../core/errors.js';
+import { tigergraph } from '../../core/providers/tigergraph/index.js';
+
+const base = { host: 'https://tg.example.com', credentialSecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:cred' };
+
+function errorOf(fn: () => unknown): ValidationError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('parseTokenSecret (common fields)', () => {
+  it('applies defaults and keeps unknown fields', () => {
+    const s = parseTokenSecret(JSON.stringify({ ...base, team: 'graph' }));
+    expect(s.provider).toBe('tigergraph'); // a secret written before providers existed
+    expect(s.allowInsecureHttp).toBe(false);
+    expect((s as Record<string, unknown>).team).toBe('graph');
+  });
+
+  it.each([
+    [{ ...base, host: 'tg.example.com' }, 'host'],
+    [{ ...base, host: 'https://tg.example.com/restpp' }, 'host'],
+    [{ ...base, host: 'ftp://tg.example.com' }, 'host'],
+    [{ host: base.host }, 'credentialSecretId'],
+    [{ ...base, expiresAt: 'tomorrow' }, 'expiresAt'],
+    [{ ...base, expiresAt: '2026-12-22T10:00:00' }, 'expiresAt'], // no time zone: ambiguous
+    [{ ...base, issuedAt: '2026-12-22 10:00' }, 'issuedAt'],
+    [{ ...base, lifetimeSeconds: 10 }, 'lifetimeSeconds'],
+    [{ ...base, retiredVersionIds: 'v1' }, 'retiredVersionIds'],
+  ])('names the bad field %#', (secret, field) => {
+    const err = errorOf(() => parseTokenSecret(JSON.stringify(secret)));
+    expect(err.message).toContain(field);
+    expect(err.field).toBe(field);
+  });
+
+  it('accepts expiresAt null: a token the provider said never expires', () => {
+    expect(parseTokenSecret(JSON.stringify({ ...base, token: 't', expiresAt: null })).expiresAt).toBeNull();
+  });
+
+  it('rejects non-JSON and non-object secrets without echoing them', () => {
+    expect(() => parseTokenSecret('not json sekrit')).toThrow(/not valid JSON/);
+    expect(() => parseTokenSecret('not json sekrit')).not.toThrow(/sekrit/);
+    expect(() => parseTokenSecret('[1]')).toThrow(/expected a JSON object/);
+  });
+});
+
+describe('tigergraph fields and credentials (its definition)', () => {
+  const common = parseTokenSecret(JSON.stringify(base));
+  it.each([
+    [{ tigergraphVersion: '5' }, 'tigergraphVersion'],
+    [{ restppPort: 70000 }, 'restppPort'],
+    [{ graph: '' }, 'graph'],
+  ])('names the bad field %j, prefixed with the provider', (fields, field) => {
+    const err = errorOf(() => tigergraph.parseConfig({ ...common, ...fields }, 'token secret t'));
+    expect(err.message).toMatch(new RegExp(`^tigergraph: token secret t is invalid: ${field}`));
+  });
+
+  it('accepts a secret or username/password', () => {
+    expect(tigergraph.parseCredentials({ secret: 'abc' }, 'credential secret c')).toEqual({ secret: 'abc' });
+    expect(tigergraph.parseCredentials({ username: 'u', password: 'p' }, 'credential secret c')).toEqual({ username: 'u', password: 'p' });
+  });
+
+  it('rejects anything else naming provider and shapes, without echoing the value', () => {
+    const err = errorOf(() => tigergraph.parseCredentials({ username: 'hunter2' }, 'credential secret c'));
+    expect(err.message).toMatch(/^tigergraph: credential secret c is invalid: .*expected \{"secret": "<TigerGraph secret>"\} or \{"username": "...", "password": "..."\}/);
+    expect(err.message).not.toContain('hunter2');
+  });
+});
+
+describe('writing and reading token fields', () => {
+  it('withToken keeps every other field, replaces the token fields, and drops the old token’s provider fields', () => {
+    const next = withToken(JSON.stringify({ ...base, team: 'x', tokenId: 'old-id', token: 'old' }), {
+      token: 'new',
+      expiresAt: null,
+      issuedAt: new Date('2026-11-25T00:00:00.000Z'),
+    }, { tokenFields: ['tokenId'] });
+    expect(JSON.parse(next)).toEqual({ ...base, team: 'x', token: 'new', expiresAt: null, issuedAt: '2026-11-25T00:00:00.000Z' });
+  });
+
+  it('heldToken reads the token, its provider fields and its expiry, and never throws on odd versions', () => {
+    expect(heldToken(JSON.stringify({ token: 't', tokenId: 'id', expiresAt: '2026-12-01T00:00:00.000Z' }), ['tokenId'])).toEqual({
+      token: 't',
+      fields: { tokenId: 'id' },
+      expiresAt: new Date('2026-12-01T00:00:00.000Z'),
+    });
+    expect(heldToken('not json')).toBeUndefined();
+    expect(heldToken(undefined)).toBeUndefined();
+    expect(heldToken(JSON.stringify({ token: '' }))).toBeUndefined();
+  });
+});
