@@ -38,3 +38,5 @@ export const resourceExists = (message: string): AwsServiceError =>
   new AwsServiceError('ResourceExistsException', message);
 export const validation = (message: string): AwsServiceError =>
   new AwsServiceError('ValidationException', message);
+/** AWS answers a request over a rate quota with HTTP 400 and this error (the SDK retries it). */
+export const throttling = (): AwsServiceError => new AwsServiceError('ThrottlingException', 'Rate exceeded');

@@ -1,5 +1,5 @@
 /** Fault injection for the local AWS endpoint: random throttling and scripted failures. */
-import { AwsServiceError, statusForErrorType } from './errors.js';
+import { AwsServiceError, statusForErrorType, throttling } from './errors.js';
 
 export interface FaultConfig {
   /** Probability (0..1) that a request is answered with ThrottlingException. */
@@ -46,6 +46,6 @@ export class FaultInjector {
       this.throttleRate > 0 &&
       (!this.throttleOperations || this.throttleOperations.has(operation)) &&
       this.random() < this.throttleRate;
-    return throttled ? new AwsServiceError('ThrottlingException', 'Rate exceeded') : undefined;
+    return throttled ? throttling() : undefined;
   }
 }

@@ -8,8 +8,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { AwsServiceError } from './errors.js';
+import { AwsServiceError, throttling } from './errors.js';
 import type { FaultInjector } from './faults.js';
+import type { QuotaLimiter } from './quotas.js';
 import { secretIdOf, type SecretsManagerStore } from './secrets-manager.js';
 import { parameterNameOf, type SsmStore } from './ssm.js';
 import { isObject, type JsonObject } from './util.js';
@@ -26,12 +27,16 @@ export interface RequestLogEntry {
   parameterName?: string;
   status: number;
   errorType?: string;
+  /** Set when the request was answered ThrottlingException (over a quota, or an injected fault). */
+  throttled?: true;
 }
 
 export interface HttpDeps {
   secretsManager: SecretsManagerStore;
   ssm: SsmStore;
   faults: FaultInjector;
+  /** Read per request, so quotas can be switched on and off while the server runs. */
+  quotas: () => QuotaLimiter | undefined;
   log: (entry: RequestLogEntry) => void;
 }
 
@@ -94,6 +99,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     const error = err instanceof AwsServiceError ? err : internalError(err);
     entry.status = error.statusCode;
     entry.errorType = error.errorType;
+    if (error.errorType === 'ThrottlingException') entry.throttled = true;
     deps.log(entry);
     sendError(res, error);
   }
@@ -112,6 +118,9 @@ async function dispatch(
       `The local endpoint does not implement ${operation || 'this request'} (X-Amz-Target).`,
     );
   }
+  // A request over its quota is refused before anything else, as AWS refuses it: it is counted
+  // against the quota whatever its outcome would have been. Only Secrets Manager has quotas here.
+  if (service === 'secretsmanager' && deps.quotas()?.take(operation) === false) throw throttling();
   const fault = deps.faults.check(operation);
   if (fault) throw fault;
   return store.handle(operation, body);

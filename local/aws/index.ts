@@ -9,37 +9,44 @@
  *   const sm = new SecretsManagerClient({ endpoint: aws.url, region: 'us-east-1',
  *     credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
  *
- * Implemented. Secrets Manager: CreateSecret, DescribeSecret, GetSecretValue, PutSecretValue,
- * UpdateSecret, UpdateSecretVersionStage, ListSecrets, ListSecretVersionIds, TagResource,
- * UntagResource, DeleteSecret, RestoreSecret, RotateSecret, CancelRotateSecret. SSM: GetParameter,
- * GetParameters, GetParametersByPath, PutParameter, DeleteParameter. Anything else answers
- * `UnknownOperationException`.
+ * Implemented. Secrets Manager: CreateSecret, DescribeSecret, GetSecretValue, BatchGetSecretValue,
+ * PutSecretValue, UpdateSecret, UpdateSecretVersionStage, ListSecrets, ListSecretVersionIds,
+ * TagResource, UntagResource, DeleteSecret, RestoreSecret, RotateSecret, CancelRotateSecret. SSM:
+ * GetParameter, GetParameters, GetParametersByPath, PutParameter, DeleteParameter. Anything else
+ * answers `UnknownOperationException`.
  *
  * Where it differs from the real services:
  * - Authentication: any SigV4 signature and any credentials are accepted; nothing is authorized
  *   or denied (no IAM, no resource policies, no KMS: KmsKeyId is stored and echoed only).
  * - One region and account (options `region`, `accountId`); secret ARNs are
  *   `arn:aws:secretsmanager:<region>:<account>:secret:<Name>-<6 random chars>`. No replication.
- * - Rotation: the real service invokes the rotation Lambda asynchronously and RotateSecret answers
- *   at once. Here RotateSecret creates the AWSPENDING version (no value) and then awaits the
- *   `rotationInvoker` for createSecret, setSecret, testSecret and finishSecret, in order, before
- *   answering. If a step throws, the remaining steps are skipped, the failure is recorded
- *   (`lastRotationError`) and AWSPENDING stays where it is; RotateSecret still answers success, as
- *   AWS does, unless `rotateSecretErrorsPropagate` is set (then it answers InvalidRequestException).
- *   AWS retries a failed rotation by itself; here nothing is retried automatically. Instead, a
- *   RotateSecret whose ClientRequestToken is the VersionId that holds the dangling AWSPENDING runs
- *   the four steps again for that version; any other RotateSecret is refused with "A previous
- *   rotation isn't complete" while AWSPENDING is on a version other than AWSCURRENT. With no
- *   invoker configured, RotateSecret only creates the AWSPENDING version. Repeating a RotateSecret
- *   with the ClientRequestToken of a rotation that completed answers the same VersionId without
- *   rotating again. The invoker also receives `{rotationLambdaArn, secretName}` so one invoker can
- *   stand in for several functions. Success means the four steps returned; the endpoint does
- *   not check where the rotation function left the labels. CancelRotateSecret during an
- *   in-process rotation stops it before its next step (recorded as a failure of that step).
- *   Rotation never starts by itself on a schedule: NextRotationDate is informational
- *   (LastRotatedDate + AutomaticallyAfterDays or a rate() expression; none for cron()).
+ * - Rotation, option `rotation` (settable at run time with `setRotationMode`):
+ *   - `'async'` behaves like AWS, which invokes the rotation Lambda asynchronously: RotateSecret
+ *     creates the AWSPENDING version (no value), answers at once, and the `rotationInvoker` then
+ *     runs createSecret, setSecret, testSecret and finishSecret in order, in the background.
+ *     `rotationsSettled(secretId?)` resolves once background rotations (of one secret, or all)
+ *     have finished; await it before asserting on a rotation's outcome or closing the endpoint.
+ *   - `'sync'` (the default for now) awaits the four steps before answering, so a rotation has
+ *     finished when RotateSecret returns.
+ *   In both modes a step that throws skips the remaining steps, the failure is recorded
+ *   (`lastRotationError`) and AWSPENDING stays where it is; RotateSecret answers success, as AWS
+ *   does, unless `rotateSecretErrorsPropagate` is set and the mode is `sync` (then it answers
+ *   InvalidRequestException; in `async` mode the answer has gone before any step runs). While the
+ *   steps run, and while AWSPENDING is left on a version other than AWSCURRENT, any other
+ *   RotateSecret is refused with "A previous rotation isn't complete". AWS retries a failed
+ *   rotation by itself; here nothing is retried automatically. Instead, a RotateSecret whose
+ *   ClientRequestToken is the VersionId that holds the dangling AWSPENDING runs the four steps
+ *   again for that version. With no invoker configured, RotateSecret only creates the AWSPENDING
+ *   version. Repeating a RotateSecret with the ClientRequestToken of a rotation that completed
+ *   answers the same VersionId without rotating again. The invoker also receives
+ *   `{rotationLambdaArn, secretName}` so one invoker can stand in for several functions. Success
+ *   means the four steps returned; the endpoint does not check where the rotation function left
+ *   the labels. CancelRotateSecret during a rotation stops it before its next step (recorded as a
+ *   failure of that step). Rotation never starts by itself on a schedule: NextRotationDate is
+ *   informational (LastRotatedDate + AutomaticallyAfterDays or a rate() expression; none for
+ *   cron()).
  * - RotateImmediately=false runs only testSecret against a temporary AWSPENDING version, removed
- *   afterwards (as documented), and answers without a VersionId.
+ *   afterwards (as documented), and answers without a VersionId (in the background in `async`).
  * - UpdateSecretVersionStage refuses to remove AWSCURRENT without moving it (MoveToVersionId), so
  *   a secret that has a value always has a current version.
  * - Versions: at most 100 are kept; the oldest deprecated (label-less) ones are removed beyond
@@ -50,38 +57,71 @@
  * - ListSecrets: filters follow the documented prefix/case rules; `all` is an approximation of
  *   the console's word search; primary-region and owning-service match nothing. Sorted by
  *   creation (SortOrder asc, the default here, or desc); SortBy is ignored. NextToken is opaque
- *   and stays valid while secrets come and go.
+ *   and stays valid while secrets come and go. Each entry carries SecretVersionsToStages (labelled
+ *   versions only) and Tags.
  * - GetSecretValue with a VersionId and a VersionStage that is not on that version answers
- *   ResourceNotFoundException.
+ *   InvalidRequestException "You provided a VersionStage that is not associated to the provided
+ *   VersionId." (AWS's wording, as reproduced with the CLI in getmoto/moto#5238; the API reference
+ *   only says the two must name the same version).
+ * - BatchGetSecretValue: SecretIdList (1-20 ids) or Filters (ListSecrets filters, paged by
+ *   MaxResults 1-20 and NextToken; secrets scheduled for deletion are not listed), not both. Each
+ *   secret is read as GetSecretValue reads AWSCURRENT (LastAccessedDate included); one that
+ *   cannot be read (not found, marked for deletion, no current value) goes to Errors with the
+ *   error GetSecretValue would have answered, and the call still succeeds. The call fails only for
+ *   a bad request: a length or range outside the model's (ValidationException); both or neither
+ *   of SecretIdList and Filters, or MaxResults with SecretIdList (InvalidParameterException,
+ *   locally worded); a NextToken not from this endpoint (InvalidNextTokenException; SecretIdList
+ *   mode never hands one out). Duplicate ids are read once each time they appear.
+ * - Tags (CreateSecret, TagResource): keys 1-128 and values 0-256 Unicode characters, refused
+ *   beyond that with ValidationException (the model's limits); only letters, digits, spaces and
+ *   `_ . : / = + - @`, and no `aws:` prefix, refused with InvalidParameterException. AWS documents
+ *   the character set in its general tagging rules, to which TagResource defers, but not which
+ *   error Secrets Manager answers for it: the endpoint is meant to be at least as strict. At most
+ *   50 tags per secret; a refused TagResource changes nothing.
+ * - Quotas, option `quotas` (off by default; `setQuotas` at run time): per-second request quotas
+ *   grouped as Secrets Manager documents them (quotas.ts lists the groups, the defaults and where
+ *   the documentation could not be confirmed: CreateSecret, DeleteSecret and ListSecretVersionIds
+ *   are taken as 50/s each; GetSecretValue and DescribeSecret as 10,000/s combined). A request
+ *   beyond its group's quota answers ThrottlingException (HTTP 400, "Rate exceeded"), as AWS does.
+ *   Token buckets over real time; AWS's exact algorithm and burst allowance are not documented.
+ *   The rotation function's own calls count too, as they would on AWS. SSM has no quotas here.
  * - LastAccessedDate is the UTC day of the last GetSecretValue, as AWS reports it.
  * - Error messages mirror AWS's where known; a few are worded locally. Model validation is partial
  *   (the fields this project uses). Errors use `message` (not `Message`), which the SDK accepts.
  * - SSM: Standard tier only; a SecureString read without WithDecryption returns an opaque
  *   stand-in for the ciphertext; no labels, policies, history or tag operations.
  * - Extras for tests: a request log (never holding a secret value; entries are appended when a
- *   request is answered, so the calls a rotation makes precede the RotateSecret that awaited them),
- *   fault injection (throttling, scripted failures), and direct inspection of the stored state.
+ *   request is answered, so in `sync` mode the calls a rotation makes precede the RotateSecret that
+ *   awaited them; throttled requests carry `throttled: true`), counters per operation
+ *   (`operationCounters`, for achieved rates and throttle counts), fault injection (throttling,
+ *   scripted failures), and direct inspection of the stored state.
  * - `GET /` and `GET /health` answer `{"status":"ok"}` for readiness checks.
  */
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { FaultInjector, type FaultConfig } from './faults.js';
 import { createAwsHttpServer, type RequestLogEntry, type ServiceName } from './http.js';
+import { OperationCounters, type OperationCounts } from './counters.js';
+import { QuotaLimiter, type QuotaOptions } from './quotas.js';
 import {
   SecretsManagerStore,
   type RotationFailure,
   type RotationInvoker,
+  type RotationMode,
   type SecretSnapshot,
 } from './secrets-manager.js';
 import { SsmStore, type ParameterSnapshot } from './ssm.js';
 
 export type { FaultConfig } from './faults.js';
 export type { RequestLogEntry, ServiceName } from './http.js';
+export type { OperationCounts } from './counters.js';
+export { DEFAULT_QUOTAS, QUOTA_GROUP_OF, type QuotaGroup, type QuotaOptions } from './quotas.js';
 export type {
   RotationEvent,
   RotationFailure,
   RotationInvocationContext,
   RotationInvoker,
+  RotationMode,
   RotationRulesSnapshot,
   RotationStep,
   SecretSnapshot,
@@ -96,8 +136,21 @@ export interface LocalAwsOptions {
   clock?: Clock;
   /** Runs the rotation steps RotateSecret starts, in place of the rotation Lambda. */
   rotationInvoker?: RotationInvoker;
-  /** When true, RotateSecret answers InvalidRequestException if a rotation step fails. Default false. */
+  /**
+   * `'async'`: RotateSecret answers once AWSPENDING exists and the steps run afterwards, as on AWS
+   * (await `rotationsSettled`). `'sync'`: RotateSecret answers after the steps. Default `'sync'`.
+   */
+  rotation?: RotationMode;
+  /**
+   * When true, RotateSecret answers InvalidRequestException if a rotation step fails (`sync`
+   * mode only). Default false.
+   */
   rotateSecretErrorsPropagate?: boolean;
+  /**
+   * Per-second request quotas as AWS applies them (true: AWS's defaults; an object: overrides, a
+   * shorter window for tests). Default off.
+   */
+  quotas?: QuotaOptions | boolean;
   /** Default `us-east-1`. */
   region?: string;
   /** Default `000000000000`. */
@@ -112,13 +165,28 @@ export interface LocalAws {
   close(): Promise<void>;
   /** Every request answered so far, in order of completion. Holds no secret or parameter value. */
   readonly requestLog: readonly RequestLogEntry[];
+  /** Empties the request log and resets the operation counters. */
   resetRequestLog(): void;
+  /**
+   * Requests answered per operation since the start (or the last resetRequestLog): totals,
+   * throttled ones, and the real time of the first and last, for achieved rates.
+   */
+  operationCounters(): Record<string, OperationCounts>;
   /** Number of logged requests, or of those for one operation (e.g. `'GetSecretValue'`). */
   countCalls(operation?: string, service?: ServiceName): number;
   /** Replaces the fault configuration; `setFaults({})` turns faults off. */
   setFaults(config: FaultConfig): void;
   /** Sets or clears (undefined) the invoker used by later RotateSecret calls. */
   setRotationInvoker(invoker: RotationInvoker | undefined): void;
+  /** Sets the mode of later RotateSecret calls; rotations already running are not affected. */
+  setRotationMode(mode: RotationMode): void;
+  /**
+   * Resolves once the background rotations (`async` mode) of one secret (name or ARN), or of all
+   * secrets, have finished, including rotations started while waiting.
+   */
+  rotationsSettled(secretId?: string): Promise<void>;
+  /** Turns quotas on (true: AWS's defaults; an object: overrides) or off (false), with full buckets. */
+  setQuotas(quotas: QuotaOptions | boolean): void;
   /** Why the last rotation of a secret (name or ARN) failed; undefined if it succeeded or never ran. */
   lastRotationError(secretId: string): RotationFailure | undefined;
   /** The stored state of a secret (name or ARN), values included, for test assertions. */
@@ -134,17 +202,30 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   let invoker: RotationInvoker | undefined = options.rotationInvoker;
+  let rotationMode: RotationMode = checkRotationMode(options.rotation ?? 'sync');
+  let quotas = quotaLimiter(options.quotas ?? false);
   const log: RequestLogEntry[] = [];
+  const counters = new OperationCounters();
   const faults = new FaultInjector();
   const secretsManager = new SecretsManagerStore({
     clock,
     region,
     accountId,
     rotationInvoker: () => invoker,
+    rotationMode: () => rotationMode,
     rotateSecretErrorsPropagate: options.rotateSecretErrorsPropagate ?? false,
   });
   const ssm = new SsmStore({ clock, region, accountId });
-  const server = createAwsHttpServer({ secretsManager, ssm, faults, log: (entry) => log.push(entry) });
+  const server = createAwsHttpServer({
+    secretsManager,
+    ssm,
+    faults,
+    quotas: () => quotas,
+    log: (entry) => {
+      log.push(entry);
+      counters.record(entry);
+    },
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -169,7 +250,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     requestLog: log,
     resetRequestLog: () => {
       log.length = 0;
+      counters.reset();
     },
+    operationCounters: () => counters.snapshot(),
     countCalls: (operation, service) =>
       log.filter((e) => (operation === undefined || e.operation === operation) && (service === undefined || e.service === service))
         .length,
@@ -177,9 +260,26 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     setRotationInvoker: (next) => {
       invoker = next;
     },
+    setRotationMode: (mode) => {
+      rotationMode = checkRotationMode(mode);
+    },
+    rotationsSettled: (secretId) => secretsManager.rotationsSettled(secretId),
+    setQuotas: (next) => {
+      quotas = quotaLimiter(next);
+    },
     lastRotationError: (secretId) => secretsManager.lastRotationError(secretId),
     inspectSecret: (secretId) => secretsManager.inspect(secretId),
     inspectSecrets: () => secretsManager.inspectAll(),
     inspectParameter: (name) => ssm.inspect(name),
   };
+}
+
+function checkRotationMode(mode: RotationMode): RotationMode {
+  if (mode !== 'sync' && mode !== 'async') throw new RangeError(`rotation must be 'sync' or 'async', not ${String(mode)}`);
+  return mode;
+}
+
+function quotaLimiter(quotas: QuotaOptions | boolean): QuotaLimiter | undefined {
+  if (quotas === false) return undefined;
+  return new QuotaLimiter(quotas === true ? {} : quotas);
 }

@@ -13,6 +13,8 @@ import {
   resourceExists,
   validation,
 } from './errors.js';
+import { BackgroundWork } from './background.js';
+import { mergeTags, readTags } from './tags.js';
 import {
   Input,
   arnSuffix,
@@ -29,6 +31,12 @@ import {
 // Public types (re-exported from index.ts)
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+
+/**
+ * `sync`: RotateSecret runs the steps and answers after them. `async`: RotateSecret answers once
+ * AWSPENDING exists and the steps run afterwards, as AWS invokes the rotation function.
+ */
+export type RotationMode = 'sync' | 'async';
 
 /** The event Secrets Manager sends to a rotation function, one per step. */
 export interface RotationEvent {
@@ -97,7 +105,7 @@ export interface SecretSnapshot {
   lastRotatedDate?: Date;
   nextRotationDate?: Date;
   lastRotationError?: RotationFailure;
-  /** True while RotateSecret is running the rotation steps. */
+  /** True while the rotation steps run: within RotateSecret (`sync`) or after it answered (`async`). */
   rotationInProgress: boolean;
   /** All versions, deprecated ones included, oldest first. */
   versions: SecretVersionSnapshot[];
@@ -109,6 +117,9 @@ export interface SecretsManagerOptions {
   accountId: string;
   /** Read at each RotateSecret, so the invoker can be swapped while the server runs. */
   rotationInvoker: () => RotationInvoker | undefined;
+  /** Read at each RotateSecret, like the invoker. */
+  rotationMode: () => RotationMode;
+  /** Only in `sync` mode: in `async` mode the answer is sent before any step runs. */
   rotateSecretErrorsPropagate: boolean;
 }
 
@@ -120,6 +131,8 @@ const AWSPREVIOUS = 'AWSPREVIOUS';
 const AWSPENDING = 'AWSPENDING';
 /** Secrets Manager keeps about 100 versions; older deprecated (label-less) ones are removed. */
 const MAX_VERSIONS = 100;
+/** BatchGetSecretValue reads at most 20 secrets a call (SecretIdList length, MaxResults). */
+const BATCH_GET_MAX = 20;
 const DAY_MS = 86_400_000;
 const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
@@ -131,6 +144,7 @@ const MSG_NO_ROTATION_FUNCTION =
   "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured " +
   "and you didn't include such an ARN as a parameter in this call.";
 const MSG_VALUE_EXCLUSIVE = 'You must include SecretBinary or SecretString, but not both.';
+const MSG_STAGE_NOT_ON_VERSION = 'You provided a VersionStage that is not associated to the provided VersionId.';
 
 interface SecretVersion {
   readonly id: string;
@@ -174,6 +188,7 @@ type Operation = (input: Input) => JsonObject | Promise<JsonObject>;
 
 export class SecretsManagerStore {
   private readonly secrets = new Map<string, SecretRecord>(); // by name
+  private readonly background = new BackgroundWork();
   private seq = 0;
   private readonly operations: Readonly<Record<string, Operation>>;
 
@@ -222,6 +237,16 @@ export class SecretsManagerStore {
     return [...this.secrets.values()].map(snapshot);
   }
 
+  /**
+   * Resolves once the background rotations of one secret (name or ARN), or of all secrets, have
+   * finished. Only `async` mode leaves rotations running after RotateSecret has answered.
+   */
+  rotationsSettled(secretId?: string): Promise<void> {
+    if (secretId === undefined) return this.background.settled();
+    const arn = this.find(secretId)?.arn ?? secretId;
+    return this.background.settled(arn);
+  }
+
   lastRotationError(secretId: string): RotationFailure | undefined {
     const failure = this.find(secretId)?.lastRotationError;
     return failure ? { ...failure, at: new Date(failure.at) } : undefined;
@@ -254,7 +279,7 @@ export class SecretsManagerStore {
       seq: ++this.seq,
       createdMs: now,
       lastChangedMs: now,
-      tags: readTags(input.optObjectList('Tags') ?? []),
+      tags: mergeTags(new Map(), readTags(input.optObjectList('Tags') ?? [])),
       rotationEnabled: false,
       versions: new Map(),
     };
@@ -284,7 +309,9 @@ export class SecretsManagerStore {
         throw notFound(`Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
       }
       if (stage !== undefined && !version.stages.has(stage)) {
-        throw notFound('You provided a VersionStage that is not associated to the provided VersionId.');
+        // AWS's answer (reproduced with the CLI in getmoto/moto#5238): a client error about the
+        // request, not "not found". The VersionId exists; the pair does not name one version.
+        throw invalidRequest(MSG_STAGE_NOT_ON_VERSION);
       }
     } else {
       const label = stage ?? AWSCURRENT;
@@ -316,38 +343,54 @@ export class SecretsManagerStore {
   }
 
   /**
-   * Up to 20 secrets' AWSCURRENT values by id (SecretIdList), or the secrets a ListSecrets filter
-   * matches (Filters, paged). A secret that cannot be read is reported in Errors, not thrown.
+   * The AWSCURRENT values of up to 20 secrets, named (SecretIdList) or matched by ListSecrets
+   * filters (Filters, paged with MaxResults and NextToken). A secret that cannot be read is
+   * reported in Errors, as GetSecretValue would have refused it; the call itself fails only for a
+   * bad request.
    */
   private batchGetSecretValue(input: Input): JsonObject {
     const ids = input.optStringList('SecretIdList');
-    const filters = input.optObjectList('Filters');
-    if ((ids === undefined) === (filters === undefined)) {
-      throw invalidParameter('You must specify either SecretIdList or Filters, but not both.');
+    const filterInputs = input.optObjectList('Filters');
+    const maxResults = input.optNumber('MaxResults');
+    const token = input.optString('NextToken');
+    // The model's constraints are checked before the service's own rules, as AWS does.
+    if (ids !== undefined && (ids.length < 1 || ids.length > BATCH_GET_MAX)) {
+      throw validation(
+        `1 validation error detected: Value '[${ids.join(', ')}]' at 'secretIdList' failed to satisfy constraint: ` +
+          `Member must have length ${ids.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${BATCH_GET_MAX}`}`,
+      );
     }
-    if (ids !== undefined) {
-      if (ids.length < 1 || ids.length > 20) throw invalidParameter('SecretIdList must contain between 1 and 20 secret ids.');
-      if (input.optNumber('MaxResults') !== undefined) throw invalidParameter('MaxResults is only allowed with Filters.');
+    const pageSize = checkMaxResults(maxResults, BATCH_GET_MAX);
+    const filters = readFilters(filterInputs);
+    if ((ids === undefined) === (filterInputs === undefined)) {
+      throw invalidParameter('You must include Filters or SecretIdList, but not both.');
     }
+
     const values: JsonObject[] = [];
     const errors: JsonObject[] = [];
-    const read = (secretId: string) => {
+    const read = (secretId: string): void => {
       try {
-        const out = this.getSecretValue(new Input({ SecretId: secretId }));
-        delete out.SecretBinary;
-        values.push(out);
+        values.push(this.getSecretValue(new Input({ SecretId: secretId })));
       } catch (e) {
-        const error = e instanceof AwsServiceError ? e : new AwsServiceError('InternalServiceError', String(e));
-        errors.push({ SecretId: secretId, ErrorCode: error.errorType, Message: error.message });
+        if (!(e instanceof AwsServiceError)) throw e;
+        errors.push({ SecretId: secretId, ErrorCode: e.errorType, Message: e.message });
       }
     };
+
     if (ids !== undefined) {
+      if (maxResults !== undefined) throw invalidParameter('MaxResults can only be used together with Filters.');
+      // Twenty ids always fit in one answer, so this mode never hands out a NextToken.
+      if (token !== undefined) this.cursor('BatchGetSecretValue', token);
       for (const id of ids) read(id);
       return { SecretValues: values, Errors: errors };
     }
-    const page = this.listSecrets(new Input({ Filters: input.raw('Filters'), MaxResults: input.optNumber('MaxResults') ?? 20, ...(input.optString('NextToken') ? { NextToken: input.optString('NextToken') } : {}) }));
-    for (const entry of (page.SecretList as JsonObject[]) ?? []) read(String(entry.ARN));
-    return { SecretValues: values, Errors: errors, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+    const after = token !== undefined ? this.cursor('BatchGetSecretValue', token) : undefined;
+    const { page, more } = this.pageOfSecrets({ filters, includeDeleted: false, desc: false, after, max: pageSize });
+    for (const secret of page) read(secret.arn);
+    const out: JsonObject = { SecretValues: values, Errors: errors };
+    const last = page.at(-1);
+    if (more && last) out.NextToken = encodeCursor('BatchGetSecretValue', last.seq);
+    return out;
   }
 
   private putSecretValue(input: Input): JsonObject {
@@ -417,7 +460,7 @@ export class SecretsManagerStore {
   private listSecrets(input: Input): JsonObject {
     const maxResults = checkMaxResults(input.optNumber('MaxResults'), 100);
     const includeDeleted = input.optBoolean('IncludePlannedDeletion') ?? false;
-    const filters = (input.optObjectList('Filters') ?? []).map(readFilter);
+    const filters = readFilters(input.optObjectList('Filters'));
     const sortOrder = input.optString('SortOrder') ?? 'asc';
     if (sortOrder !== 'asc' && sortOrder !== 'desc') {
       throw validation(
@@ -427,17 +470,32 @@ export class SecretsManagerStore {
     }
     const token = input.optString('NextToken');
     const after = token !== undefined ? this.cursor('ListSecrets', token) : undefined;
+    const { page, more } = this.pageOfSecrets({ filters, includeDeleted, desc: sortOrder === 'desc', after, max: maxResults });
+    const out: JsonObject = { SecretList: page.map((s) => this.listEntry(s)) };
+    const last = page.at(-1);
+    if (more && last) out.NextToken = encodeCursor('ListSecrets', last.seq);
+    return out;
+  }
+
+  /**
+   * One page of the secrets that pass every filter, in creation order (or its reverse), after the
+   * secret whose sequence number is `after`. Paging by sequence number keeps a page boundary right
+   * while secrets come and go between calls.
+   */
+  private pageOfSecrets(query: {
+    filters: readonly SecretFilter[];
+    includeDeleted: boolean;
+    desc: boolean;
+    after: number | undefined;
+    max: number;
+  }): { page: SecretRecord[]; more: boolean } {
+    const { filters, includeDeleted, desc, after, max } = query;
     let all = [...this.secrets.values()]
       .filter((s) => includeDeleted || s.deletionDateMs === undefined)
       .filter((s) => filters.every((f) => f(s)))
-      .sort((a, b) => a.seq - b.seq);
-    if (sortOrder === 'desc') all = all.reverse();
-    if (after !== undefined) all = all.filter((s) => (sortOrder === 'asc' ? s.seq > after : s.seq < after));
-    const page = all.slice(0, maxResults);
-    const out: JsonObject = { SecretList: page.map((s) => this.listEntry(s)) };
-    const last = page.at(-1);
-    if (all.length > page.length && last) out.NextToken = encodeCursor('ListSecrets', last.seq);
-    return out;
+      .sort((a, b) => (desc ? b.seq - a.seq : a.seq - b.seq));
+    if (after !== undefined) all = all.filter((s) => (desc ? s.seq < after : s.seq > after));
+    return { page: all.slice(0, max), more: all.length > max };
   }
 
   private listSecretVersionIds(input: Input): JsonObject {
@@ -473,8 +531,8 @@ export class SecretsManagerStore {
     const s = this.live(input.string('SecretId'));
     const tags = input.optObjectList('Tags');
     if (!tags) throw validation(`1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null`);
-    for (const [k, v] of readTags(tags)) s.tags.set(k, v);
-    if (s.tags.size > 50) throw invalidParameter('A secret can have at most 50 tags.');
+    // Checked in full before anything changes: a refused request leaves the tags as they were.
+    s.tags = mergeTags(s.tags, readTags(tags));
     s.lastChangedMs = this.now();
     return {};
   }
@@ -549,13 +607,11 @@ export class SecretsManagerStore {
       if (s.versions.has(token)) throw resourceExists(`A version with the ID ${token} already exists.`);
       const probe = this.addVersion(s, token, undefined);
       this.attachStages(s, probe, [AWSPENDING]);
-      await this.runSteps(s, token, ['testSecret']);
-      const stillThere = s.versions.get(token);
-      if (stillThere === probe && probe.secretString === undefined && probe.secretBinary === undefined) {
-        s.versions.delete(token);
-      } else {
-        probe.stages.delete(AWSPENDING);
-      }
+      await this.rotate(s, token, ['testSecret'], () => {
+        const stillThere = s.versions.get(token);
+        if (stillThere === probe && !hasValue(probe)) s.versions.delete(token);
+        else probe.stages.delete(AWSPENDING);
+      });
       return { ARN: s.arn, Name: s.name };
     }
 
@@ -571,12 +627,13 @@ export class SecretsManagerStore {
       const version = this.addVersion(s, token, undefined);
       this.attachStages(s, version, [AWSPENDING]);
     }
-    const failure = await this.runSteps(s, token, ROTATION_STEPS);
-    if (!failure) {
+    const failure = await this.rotate(s, token, ROTATION_STEPS, (outcome) => {
+      if (outcome) return;
       const done = this.now();
       s.lastRotatedMs = done;
       this.scheduleNext(s, done);
-    } else if (this.options.rotateSecretErrorsPropagate) {
+    });
+    if (failure && this.options.rotateSecretErrorsPropagate) {
       throw invalidRequest(`Rotation failed at step ${failure.step}: ${failure.message}`);
     }
     return { ARN: s.arn, Name: s.name, VersionId: token };
@@ -599,36 +656,68 @@ export class SecretsManagerStore {
   // Rotation
 
   /**
-   * Awaits the invoker for each step in order. Returns the failure, if any, after recording it;
-   * with no invoker configured nothing runs and the AWSPENDING version is left for the caller.
+   * Runs `steps` of the rotation that fills the AWSPENDING version `token`, then `finish` with the
+   * failure (undefined on success). In `sync` mode the returned promise settles after `finish`,
+   * with the failure; in `async` mode, as on AWS, it resolves (undefined) at once and the steps
+   * run in the background, tracked for rotationsSettled(). With no invoker configured nothing runs
+   * and `finish` sees success at once. The secret is marked as rotating before this returns, so a
+   * RotateSecret that arrives meanwhile is refused.
    */
-  private async runSteps(
+  private rotate(
     s: SecretRecord,
     token: string,
     steps: readonly RotationStep[],
+    finish: (failure: RotationFailure | undefined) => void,
   ): Promise<RotationFailure | undefined> {
     const invoker = this.options.rotationInvoker();
-    if (!invoker) return undefined;
+    if (!invoker) {
+      finish(undefined);
+      return Promise.resolve(undefined);
+    }
     const run: RotationRun = { token, cancelled: false };
     s.rotation = run;
-    const rotationToken = newUuid();
-    try {
-      for (const step of steps) {
-        if (run.cancelled) return this.recordFailure(s, step, token, 'The rotation was cancelled.');
-        try {
-          await invoker(
-            { SecretId: s.arn, ClientRequestToken: token, Step: step, RotationToken: rotationToken },
-            { rotationLambdaArn: s.rotationLambdaArn ?? '', secretName: s.name },
-          );
-        } catch (err) {
-          return this.recordFailure(s, step, token, err instanceof Error ? err.message : String(err));
-        }
+    const work = async (): Promise<RotationFailure | undefined> => {
+      try {
+        const failure = await this.runSteps(s, run, invoker, steps);
+        finish(failure);
+        return failure;
+      } finally {
+        if (s.rotation === run) delete s.rotation;
       }
-      delete s.lastRotationError;
-      return undefined;
-    } finally {
-      if (s.rotation === run) delete s.rotation;
+    };
+    if (this.options.rotationMode() === 'sync') return work();
+    // The steps start on a later turn of the event loop, so RotateSecret's answer goes out first.
+    const background = new Promise((resolve) => setImmediate(resolve))
+      .then(work)
+      .then(
+        () => undefined,
+        (err: unknown) => console.error('[local-aws] background rotation failed unexpectedly:', err),
+      );
+    this.background.add(s.arn, background);
+    return Promise.resolve(undefined);
+  }
+
+  /** Awaits the invoker for each step in order; returns the failure, if any, after recording it. */
+  private async runSteps(
+    s: SecretRecord,
+    run: RotationRun,
+    invoker: RotationInvoker,
+    steps: readonly RotationStep[],
+  ): Promise<RotationFailure | undefined> {
+    const rotationToken = newUuid();
+    for (const step of steps) {
+      if (run.cancelled) return this.recordFailure(s, step, run.token, 'The rotation was cancelled.');
+      try {
+        await invoker(
+          { SecretId: s.arn, ClientRequestToken: run.token, Step: step, RotationToken: rotationToken },
+          { rotationLambdaArn: s.rotationLambdaArn ?? '', secretName: s.name },
+        );
+      } catch (err) {
+        return this.recordFailure(s, step, run.token, err instanceof Error ? err.message : String(err));
+      }
     }
+    delete s.lastRotationError;
+    return undefined;
   }
 
   private recordFailure(s: SecretRecord, step: RotationStep, token: string, message: string): RotationFailure {
@@ -841,19 +930,6 @@ function validateStages(stages: readonly string[]): void {
   }
 }
 
-function readTags(tags: readonly Input[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const tag of tags) {
-    const key = tag.string('Key');
-    const value = tag.optString('Value') ?? '';
-    if (key.length < 1 || key.length > 128 || value.length > 256) {
-      throw invalidParameter('Tag keys must be 1-128 characters and tag values at most 256 characters.');
-    }
-    out.set(key, value);
-  }
-  return out;
-}
-
 function tagList(tags: ReadonlyMap<string, string>): JsonObject[] {
   return [...tags].map(([Key, Value]) => ({ Key, Value }));
 }
@@ -905,13 +981,26 @@ function rotationIntervalMs(rules: RotationRulesSnapshot | undefined): number | 
 }
 
 const FILTER_KEYS = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'];
+/** Filters a ListSecrets or BatchGetSecretValue request may carry (the model's FiltersListType). */
+const MAX_FILTERS = 10;
+
+type SecretFilter = (s: SecretRecord) => boolean;
+
+function readFilters(filters: readonly Input[] | undefined): SecretFilter[] {
+  if (filters && filters.length > MAX_FILTERS) {
+    throw validation(
+      `1 validation error detected: Value at 'filters' failed to satisfy constraint: Member must have length less than or equal to ${MAX_FILTERS}`,
+    );
+  }
+  return (filters ?? []).map(readFilter);
+}
 
 /**
  * One ListSecrets filter. Within a filter the values are alternatives; a value starting with `!`
  * negates. Matching follows the documentation: prefix match, case-sensitive except `description`
  * and `all`.
  */
-function readFilter(filter: Input): (s: SecretRecord) => boolean {
+function readFilter(filter: Input): SecretFilter {
   const key = filter.string('Key');
   if (!FILTER_KEYS.includes(key)) {
     throw validation(

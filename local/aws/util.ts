@@ -13,11 +13,6 @@ export type JsonObject = Record<string, unknown>;
 export class Input {
   constructor(private readonly body: JsonObject) {}
 
-  /** A field as sent, unchecked (to pass it on to another operation that checks it). */
-  raw(field: string): JsonObject[string] {
-    return this.body[field];
-  }
-
   has(field: string): boolean {
     return this.body[field] !== undefined && this.body[field] !== null;
   }

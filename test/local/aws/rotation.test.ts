@@ -9,7 +9,7 @@ import {
   RotateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RotationEvent } from './index.js';
+import type { RotationEvent } from '../../../local/aws/index.js';
 import { DAY_MS, rejectionOf, stagesOf, startHarness, templateRotation, token, type Harness } from './test-support.js';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:000000000000:function:rotation';

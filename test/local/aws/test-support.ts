@@ -8,8 +8,8 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { Clock } from '../../core/clock.js';
-import { startLocalAws, type LocalAws, type LocalAwsOptions, type RotationEvent } from './index.js';
+import type { Clock } from '../../../core/clock.js';
+import { startLocalAws, type LocalAws, type LocalAwsOptions, type RotationEvent } from '../../../local/aws/index.js';
 
 /** A clock that only moves when told to. */
 export class ManualClock implements Clock {
