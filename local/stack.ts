@@ -132,6 +132,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             RotationRules: { AutomaticallyAfterDays: 7 },
           }),
         );
+        // On AWS (and here) RotateSecret only starts the rotation: wait for the first token.
+        await aws.rotationsSettled(token.ARN);
       }
       return token.ARN as string;
     },
@@ -145,6 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ssm.destroy();
       // @middy/ssm keeps a refresh timer for its cache; a local process must drop it to exit.
       clearCache();
+      await aws.rotationsSettled();
       await Promise.all([aws.close(), tg3.close(), tg4.close(), closeAllAgents()]);
     },
   };

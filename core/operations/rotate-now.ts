@@ -14,7 +14,7 @@ import { recordedExpiry } from '../secrets/token-secret.js';
 export interface RotationWait {
   /** Longest time to wait for the outcome, in (real) milliseconds. */
   timeoutMs: number;
-  /** Delay between two looks. Default 500 ms. */
+  /** Longest delay between two looks (they start at 25 ms and double). Default 500 ms. */
   pollMs?: number;
 }
 
@@ -42,7 +42,7 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
     throw e;
   }
   const started = performance.now();
-  for (;;) {
+  for (let look = 0; ; look++) {
     const description = await deps.store.describe(secretId);
     if ((description.versions[versionId] ?? []).includes(AWSCURRENT)) {
       const stored = await deps.store.tryGet(secretId, { versionId });
@@ -54,6 +54,8 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
       throw new RotationFailedError(`The rotation of ${secretId} (version ${versionId}) failed: ${failure.slice(versionId.length + 1)}`);
     }
     if (!wait || performance.now() - started >= wait.timeoutMs) return { method: 'rotate', versionId, state: 'pending' };
-    await sleep(Math.min(wait.pollMs ?? 500, Math.max(0, wait.timeoutMs - (performance.now() - started))));
+    // Most rotations take a few seconds: look early, then back off to pollMs.
+    const delay = Math.min(wait.pollMs ?? 500, 25 * 2 ** look);
+    await sleep(Math.min(delay, Math.max(0, wait.timeoutMs - (performance.now() - started))));
   }
 }

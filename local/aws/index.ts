@@ -138,7 +138,7 @@ export interface LocalAwsOptions {
   rotationInvoker?: RotationInvoker;
   /**
    * `'async'`: RotateSecret answers once AWSPENDING exists and the steps run afterwards, as on AWS
-   * (await `rotationsSettled`). `'sync'`: RotateSecret answers after the steps. Default `'sync'`.
+   * (await `rotationsSettled`). `'sync'`: RotateSecret answers after the steps. Default `'async'`.
    */
   rotation?: RotationMode;
   /**
@@ -202,7 +202,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   let invoker: RotationInvoker | undefined = options.rotationInvoker;
-  let rotationMode: RotationMode = checkRotationMode(options.rotation ?? 'sync');
+  let rotationMode: RotationMode = checkRotationMode(options.rotation ?? 'async');
   let quotas = quotaLimiter(options.quotas ?? false);
   const log: RequestLogEntry[] = [];
   const counters = new OperationCounters();

@@ -70,6 +70,7 @@ export function useLocalAws(): AwsFixture {
       );
       // Rotation configured (as the construct does) but not run: RotateImmediately false only tests the setup.
       await client.send(new RotateSecretCommand({ SecretId: out.ARN, RotationLambdaARN: ROTATION_LAMBDA_ARN, RotateImmediately: false }));
+      await aws.rotationsSettled(out.ARN);
       return { arn: out.ARN as string, versionId: out.VersionId as string };
     },
     async putVersion(arn, json, stages) {

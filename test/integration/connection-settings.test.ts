@@ -59,6 +59,7 @@ async function emptyTokenSecret(): Promise<{ arn: string; credentialArn: string 
   const credential = await stack.secretsManager.send(new CreateSecretCommand({ Name: `cr/cred-${counter}-${Date.now()}`, SecretString: JSON.stringify({ secret: stack.tigergraphSecret }) }));
   const token = await stack.secretsManager.send(new CreateSecretCommand({ Name: `cr/token-${counter}-${Date.now()}` }));
   await stack.secretsManager.send(new RotateSecretCommand({ SecretId: token.ARN, RotationLambdaARN: ROTATION_LAMBDA_ARN, RotateImmediately: false }));
+  await stack.aws.rotationsSettled(token.ARN);
   return { arn: token.ARN as string, credentialArn: credential.ARN as string };
 }
 
@@ -85,6 +86,7 @@ describe('settings custom resource', () => {
 
     // The first rotation (the construct's rotation schedule does this after the create).
     await stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn }));
+    await stack.aws.rotationsSettled(arn);
     const first = String(current(arn).token);
     expect(stack.tg3.isLive(first)).toBe(true);
 

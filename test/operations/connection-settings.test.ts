@@ -49,6 +49,7 @@ async function emptySecret(): Promise<string> {
   const { CreateSecretCommand, RotateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
   const out = await fx.client.send(new CreateSecretCommand({ Name: `cs/token-${Math.random().toString(36).slice(2)}` }));
   await fx.client.send(new RotateSecretCommand({ SecretId: out.ARN, RotationLambdaARN: 'arn:aws:lambda:us-east-1:000000000000:function:rotation', RotateImmediately: false }));
+  await fx.aws.rotationsSettled(out.ARN);
   return out.ARN as string;
 }
 

@@ -198,12 +198,25 @@ describe('rotationsSettled', () => {
 });
 
 describe('rotation mode', () => {
-  it("defaults to 'sync' and can be switched at run time", async () => {
+  it("defaults to 'async' (as AWS) and can be switched at run time", async () => {
+    const bare = await (await import('../../../local/aws/index.js')).startLocalAws();
+    const bareSm = new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ endpoint: bare.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    let release: () => void = () => undefined;
+    const firstStep = new Promise<void>((resolve) => (release = resolve));
+    bare.setRotationInvoker(() => firstStep); // every step waits for the release below
+    await bareSm.send(new CreateSecretCommand({ Name: 'default-mode', SecretString: 'old' }));
+    // Answered while the first step is still running: the default is asynchronous.
+    await bareSm.send(new RotateSecretCommand({ SecretId: 'default-mode', RotationLambdaARN: LAMBDA }));
+    release();
+    await bare.rotationsSettled();
+    bareSm.destroy();
+    await bare.close();
+
     h = await startHarness();
     await h.sm.send(new CreateSecretCommand({ Name: 'switch', SecretString: 'old' }));
     h.aws.setRotationInvoker(templateRotation(h.sm, (tok) => `v-${tok.slice(0, 3)}`));
 
-    // sync (default): rotated by the time RotateSecret answers.
+    // sync (the harness's mode): rotated by the time RotateSecret answers.
     const syncRun = await h.sm.send(new RotateSecretCommand({ SecretId: 'switch', RotationLambdaARN: LAMBDA }));
     expect(stagesOf(h.aws, 'switch')[syncRun.VersionId as string]).toEqual(['AWSCURRENT', 'AWSPENDING']);
 

@@ -37,7 +37,7 @@ export interface Harness {
 /** Starts a server and clients that do not retry (so injected faults surface as they are). */
 export async function startHarness(options: LocalAwsOptions = {}): Promise<Harness> {
   const clock = new ManualClock();
-  const aws = await startLocalAws({ clock, ...options });
+  const aws = await startLocalAws({ clock, rotation: 'sync', ...options });
   const sm = new SecretsManagerClient({ endpoint: aws.url, region: 'us-east-1', credentials, maxAttempts: 1 });
   const ssm = new SSMClient({ endpoint: aws.url, region: 'us-east-1', credentials, maxAttempts: 1 });
   return {
