@@ -212,7 +212,7 @@ export class TrifactaClient {
   }
 
   /** The password, the Basic value and any token in play: never in a message. */
-  sensitive(extra: readonly string[]): string[] {
+  private sensitive(extra: readonly string[]): string[] {
     const { username, password } = this.credentials;
     return [...extra.filter(Boolean), password, basicCredential(username, password)];
   }

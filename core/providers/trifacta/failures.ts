@@ -70,7 +70,10 @@ export function failureToError(ctx: FailureContext): TokenError {
         `(a workspace admin enables them), or ${origin} is not a Trifacta / Designer Cloud workspace: check the host`,
     );
   }
-  if (ctx.op === 'create' && ctx.status === 403 && failure.name === 'AccessControlException') {
+  // Documented: AccessControlException. Whatever the body (plain text is possible), a 403 on create
+  // reads as "not allowed": the provider lists with the same credential first, so a wrong password
+  // has already failed there.
+  if (ctx.op === 'create' && ctx.status === 403) {
     return new AuthenticationDisabledError(
       `Trifacta refused ${what} with ${detail}: API access tokens are not allowed to this user or are disabled for the workspace; ` +
         'ask a workspace admin to allow API access tokens for the user named in the credential secret',
