@@ -1,8 +1,9 @@
 /**
  * The whole product on one machine, no AWS account: the local Secrets Manager/SSM endpoint, fake
- * TigerGraph 3.x and 4.x servers, and the three handlers running in process, all on one clock
- * that can be moved forward. Used by `npm start`, `npm run serve:local`, `npm run invoke`, the
- * integration tests and the benchmarks.
+ * TigerGraph 3.x and 4.x, Trifacta and ICA servers, and the handlers running in process, all on
+ * one clock that can be moved forward. Used by `npm start`, `npm run serve:local`, `npm run
+ * invoke`, the integration tests and the benchmarks. Every credential is a fake value generated
+ * per run.
  */
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -14,7 +15,9 @@ import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG } from '../core/names.js';
 import type { Settings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
+import { startFakeIca, type FakeIca, type FakeIcaOptions } from './fakes/ica/index.js';
 import { startFakeTigerGraph, type FakeTigerGraph, type FakeTigerGraphOptions } from './fakes/tigergraph/index.js';
+import { startFakeTrifacta, type FakeTrifacta, type FakeTrifactaOptions } from './fakes/trifacta/index.js';
 import { lambdaContext } from './lambda-context.js';
 
 export const ROTATION_LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:rotation';
@@ -25,16 +28,28 @@ export interface LocalStackOptions {
   awsPort?: number;
   tigergraph3?: Partial<FakeTigerGraphOptions>;
   tigergraph4?: Partial<FakeTigerGraphOptions>;
+  trifacta?: Partial<FakeTrifactaOptions>;
+  ica?: Partial<FakeIcaOptions>;
   aws?: Partial<LocalAwsOptions>;
   /** Point this process's AWS SDK clients (and so the handlers) at the local endpoint. Default true. */
   setProcessEnv?: boolean;
 }
 
+export type LocalProvider = 'tigergraph' | 'trifacta' | 'ica';
+
 export interface TokenSecretOptions {
-  version: 3 | 4;
+  /** Default "tigergraph". */
+  provider?: LocalProvider;
+  /** TigerGraph only: which fake (3.x or 4.x). */
+  version?: 3 | 4;
+  /** ICA only: mint with the API key (default) or with the user's password (which can refresh). */
+  icaMode?: 'apiKey' | 'password';
   /** Fields merged into the token secret JSON (e.g. lifetimeSeconds, graph). */
   fields?: Record<string, unknown>;
-  /** Credential secret JSON; default the stack's TigerGraph secret (3.x) or user/password (4.x). */
+  /**
+   * Credential secret JSON; default one the fake accepts: TigerGraph 3.x the secret, 4.x
+   * user/password; Trifacta user/password; ICA the API key (or user/password, see icaMode).
+   */
   credentials?: Record<string, string>;
   /** Run the first rotation now (RotateSecret through the real rotation handler). Default true. */
   rotate?: boolean;
@@ -45,11 +60,18 @@ export interface LocalStack {
   aws: LocalAws;
   tg3: FakeTigerGraph;
   tg4: FakeTigerGraph;
+  trifacta: FakeTrifacta;
+  ica: FakeIca;
   clock: OffsetClock;
   /** The TigerGraph secret both fakes accept (a fake value, generated per run). */
   tigergraphSecret: string;
   /** 4.x username/password the fake accepts. */
   tigergraphUser: { username: string; password: string };
+  /** The Trifacta user the fake accepts. */
+  trifactaUser: { username: string; password: string };
+  /** ICA: an API key and a user the fake accepts. */
+  icaApiKey: string;
+  icaUser: { username: string; password: string };
   secretsManager: SecretsManagerClient;
   ssm: SSMClient;
   /** Creates a credential secret and a managed token secret; returns the token secret's ARN. */
@@ -74,9 +96,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     ...options.aws,
   });
-  const [tg3, tg4] = await Promise.all([
+  const trifactaUser = { username: 'analyst@example.com', password: randomBytes(12).toString('hex') };
+  const icaApiKey = randomBytes(20).toString('hex');
+  const icaUser = { username: 'scientist@example.com', password: randomBytes(12).toString('hex') };
+  const [tg3, tg4, trifacta, ica] = await Promise.all([
     startFakeTigerGraph({ version: 3, secrets: [tigergraphSecret], clock, ...options.tigergraph3 }),
     startFakeTigerGraph({ version: 4, secrets: [tigergraphSecret], users: { [tigergraphUser.username]: tigergraphUser.password }, clock, ...options.tigergraph4 }),
+    startFakeTrifacta({ users: { [trifactaUser.username]: trifactaUser.password }, clock, ...options.trifacta }),
+    startFakeIca({ apiKeys: [icaApiKey], users: { [icaUser.username]: icaUser.password }, clock, ...options.ica }),
   ]);
   if (options.setProcessEnv !== false) {
     // This process is explicitly a local run: the fakes speak plain HTTP on 127.0.0.1.
@@ -92,31 +119,51 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const secretsManager = new SecretsManagerClient(clientConfig);
   const ssm = new SSMClient(clientConfig);
 
+  /** The token secret's fields and the credential a fake accepts, per provider. */
+  const connection = (o: TokenSecretOptions): { fields: Record<string, unknown>; credentials: Record<string, string> } => {
+    switch (o.provider ?? 'tigergraph') {
+      case 'trifacta':
+        return { fields: { provider: 'trifacta', host: trifacta.url }, credentials: { ...trifactaUser } };
+      case 'ica':
+        return {
+          fields: { provider: 'ica', host: ica.url },
+          credentials: o.icaMode === 'password' ? { ...icaUser } : { apiKey: icaApiKey },
+        };
+      case 'tigergraph': {
+        const tg = o.version === 3 ? tg3 : tg4;
+        const port = Number(new URL(tg.url).port);
+        return {
+          fields: { host: 'http://127.0.0.1', tigergraphVersion: 'auto', restppPort: port, gsqlPort: port },
+          credentials: o.version === 3 ? { secret: tigergraphSecret } : { ...tigergraphUser },
+        };
+      }
+    }
+  };
+
   return {
     aws,
     tg3,
     tg4,
+    trifacta,
+    ica,
     clock,
     tigergraphSecret,
     tigergraphUser,
+    trifactaUser,
+    icaApiKey,
+    icaUser,
     secretsManager,
     ssm,
     async createTokenSecret(name, secretOptions) {
-      const tg = secretOptions.version === 3 ? tg3 : tg4;
-      const credentials =
-        secretOptions.credentials ?? (secretOptions.version === 3 ? { secret: tigergraphSecret } : { ...tigergraphUser });
+      const { fields, credentials } = connection(secretOptions);
       const credential = await secretsManager.send(
-        new CreateSecretCommand({ Name: `${name}/credentials`, SecretString: JSON.stringify(credentials) }),
+        new CreateSecretCommand({ Name: `${name}/credentials`, SecretString: JSON.stringify(secretOptions.credentials ?? credentials) }),
       );
-      const port = new URL(tg.url).port;
       const token = await secretsManager.send(
         new CreateSecretCommand({
           Name: name,
           SecretString: JSON.stringify({
-            host: `http://127.0.0.1`,
-            tigergraphVersion: 'auto',
-            restppPort: Number(port),
-            gsqlPort: Number(port),
+            ...fields,
             credentialSecretId: credential.ARN,
             allowInsecureHttp: true,
             ...secretOptions.fields,
@@ -148,7 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // @middy/ssm keeps a refresh timer for its cache; a local process must drop it to exit.
       clearCache();
       await aws.rotationsSettled();
-      await Promise.all([aws.close(), tg3.close(), tg4.close(), closeAllAgents()]);
+      await Promise.all([aws.close(), tg3.close(), tg4.close(), trifacta.close(), ica.close(), closeAllAgents()]);
     },
   };
 }
