@@ -4,7 +4,8 @@
  *
  * With AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SECRETS_MANAGER set (for example to `npm run
  * serve:local`), the handler talks to that endpoint. Without them it starts an embedded local
- * stack with the demo secrets demo/tigergraph3 and demo/tigergraph4 (as serve:local does), and a
+ * stack with the demo secrets (as serve:local does: demo/tigergraph3, demo/tigergraph4,
+ * demo/trifacta, demo/ica), and a
  * rotation step event runs after the steps before it, as Secrets Manager would have run them.
  */
 import { readFile } from 'node:fs/promises';
@@ -59,12 +60,11 @@ async function run(): Promise<void> {
   let close: () => Promise<void> = async () => undefined;
 
   if (!external) {
-    const { startLocalStack } = await import('./stack.js');
+    const { startLocalStack, createDemoSecrets } = await import('./stack.js');
     const stack = await startLocalStack();
     close = () => stack.close();
-    await stack.createTokenSecret('demo/tigergraph3', { version: 3 });
-    await stack.createTokenSecret('demo/tigergraph4', { version: 4 });
-    process.stderr.write(`(embedded local stack at ${stack.aws.url} with demo/tigergraph3 and demo/tigergraph4; set AWS_ENDPOINT_URL to use another endpoint)\n`);
+    const demo = await createDemoSecrets(stack);
+    process.stderr.write(`(embedded local stack at ${stack.aws.url} with ${demo.join(', ')}; set AWS_ENDPOINT_URL to use another endpoint)\n`);
     if (name === 'rotation') await prepareRotation(stack, event, lambdaContext);
   }
   try {

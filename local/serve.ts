@@ -1,9 +1,10 @@
 /**
- * `npm run serve:local`: the local Secrets Manager/SSM endpoint and the fake TigerGraph servers as
- * long-running servers, for the AWS CLI or your own code. The first stdout line is one JSON object
- * (see CONTRACT.md); everything else goes to stderr. RotateSecret runs this project's rotation
- * handler in process, whatever RotationLambdaARN names. Two demo token secrets are created and
- * rotated at start: demo/tigergraph3 and demo/tigergraph4.
+ * `npm run serve:local`: the local Secrets Manager/SSM endpoint and the fake TigerGraph 3.x and
+ * 4.x, Trifacta and ICA servers as long-running servers, for the AWS CLI or your own code. The
+ * first stdout line is one JSON object (docs/CONTRACT.md: the original keys, plus `trifacta` and
+ * `ica`); everything else goes to stderr. RotateSecret runs this project's rotation handler in
+ * process, whatever RotationLambdaARN names. Demo token secrets are created and rotated at start:
+ * demo/tigergraph3, demo/tigergraph4, demo/trifacta and demo/ica.
  *
  *   npm run serve:local -- [--port 4566] [--no-demo] [--verbose]
  */
@@ -17,13 +18,12 @@ function option(name: string): string | undefined {
 }
 
 async function serve(): Promise<void> {
-  const { startLocalStack } = await import('./stack.js');
+  const { startLocalStack, createDemoSecrets } = await import('./stack.js');
   const port = Number(option('--port') ?? process.env.TG_LOCAL_AWS_PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected a port number 0-65535`);
   const stack = await startLocalStack({ awsPort: port });
   if (!args.includes('--no-demo')) {
-    await stack.createTokenSecret('demo/tigergraph3', { version: 3 });
-    await stack.createTokenSecret('demo/tigergraph4', { version: 4 });
+    await createDemoSecrets(stack);
   }
   process.stdout.write(
     `${JSON.stringify({
@@ -32,6 +32,8 @@ async function serve(): Promise<void> {
       tigergraph3: stack.tg3.url,
       tigergraph4: stack.tg4.url,
       tigergraphSecret: stack.tigergraphSecret,
+      trifacta: stack.trifacta.url,
+      ica: stack.ica.url,
     })}\n`,
   );
   const url = stack.aws.url;

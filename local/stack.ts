@@ -199,3 +199,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
   };
 }
+
+/** The demo token secrets of `serve:local` and `invoke`: one per provider, each rotated once. */
+export async function createDemoSecrets(stack: LocalStack): Promise<string[]> {
+  const demo: Array<[string, TokenSecretOptions]> = [
+    ['demo/tigergraph3', { version: 3 }],
+    ['demo/tigergraph4', { version: 4 }],
+    ['demo/trifacta', { provider: 'trifacta' }],
+    ['demo/ica', { provider: 'ica' }],
+  ];
+  for (const [name, options] of demo) await stack.createTokenSecret(name, options);
+  return demo.map(([name]) => name);
+}

@@ -14,6 +14,7 @@ const invalid: Record<string, { fn: string; field: RegExp }> = {
   'rotation-unknown-step.json': { fn: 'rotation', field: /Step: expected one of/ },
   'rotation-missing-token.json': { fn: 'rotation', field: /ClientRequestToken/ },
   'scheduled-secret-ids-not-a-list.json': { fn: 'scheduled-refresh', field: /secretIds: expected array/ },
+  'on-demand-version-and-token.json': { fn: 'on-demand', field: /token: expected either versionId or token/ },
 };
 
 describe('sample events', () => {
@@ -28,6 +29,10 @@ describe('sample events', () => {
         'events/on-demand/request.json',
         'events/on-demand/refresh.json',
         'events/on-demand/delete.json',
+        'events/on-demand/status-fleet.json',
+        'events/on-demand/status-trifacta.json',
+        'events/on-demand/refresh-ica.json',
+        'events/scheduled-refresh/distributed-map-batch.json',
       ]),
     );
     expect(readdirSync('events/invalid').sort()).toEqual(Object.keys(invalid).sort());

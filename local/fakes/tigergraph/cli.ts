@@ -1,7 +1,7 @@
 /**
  * Runs a fake TigerGraph until SIGINT/SIGTERM and prints one JSON line with its URL:
  *   tsx local/fakes/tigergraph/cli.ts --version 4 --port 0 [--secret S]... [--user name:password]...
- *       [--graph G]... [--auth-disabled] [--lifetime-unit seconds|milliseconds]
+ *       [--graph G]... [--auth-disabled] [--lifetime-unit seconds|milliseconds] [--restpp-layout root|restpp|both]
  * Without --secret (or FAKE_TIGERGRAPH_SECRET) a throwaway secret is generated and printed in the
  * JSON line, since nothing else could use the fake; given secrets are never printed.
  */
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     graph: { type: 'string', multiple: true },
     'auth-disabled': { type: 'boolean', default: false },
     'lifetime-unit': { type: 'string' },
+    'restpp-layout': { type: 'string' },
   },
   strict: true,
 });
@@ -51,6 +52,12 @@ if (unit !== undefined && unit !== 'seconds' && unit !== 'milliseconds') {
   process.exit(2);
 }
 
+const layout = values['restpp-layout'];
+if (layout !== undefined && layout !== 'root' && layout !== 'restpp' && layout !== 'both') {
+  process.stderr.write('--restpp-layout must be root, restpp or both\n');
+  process.exit(2);
+}
+
 const fake = await startFakeTigerGraph({
   version,
   port,
@@ -60,6 +67,7 @@ const fake = await startFakeTigerGraph({
   graphs: values.graph ?? [],
   authEnabled: !values['auth-disabled'],
   quirks: unit ? { lifetimeUnit: unit } : {},
+  ...(layout ? { restppLayout: layout } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: fake.url, port: fake.port, version, ...(generated ? { secret: generated } : {}) })}\n`);
 

@@ -3,94 +3,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../../core/clock.js';
+import type { FakeErrorShape, ResolvedQuirks } from './quirks.js';
 import type { TokenStore } from './tokens.js';
 
-/** An error answer whose code, status and message are configurable where the docs are silent. */
-export interface FakeErrorShape {
-  code: string;
-  status: number;
-  message: string;
-}
-
-export interface FakeTigerGraphQuirks {
-  /** HTTP status of REST-10016 (missing/invalid token). Real servers: 401 or 403 by version. Default 401. */
-  invalidTokenStatus?: 401 | 403;
-  /**
-   * Answer for an expired token (REST++ calls and 3.x refresh). Default REST-10019, 401.
-   * In this and `unknownToken`, `{token}` in the message is replaced by the token in play, to
-   * model servers that quote it.
-   */
-  expiredToken?: Partial<FakeErrorShape>;
-  /** Answer to a 3.x refresh/delete of a token the server does not know. Default REST-3300, 404. */
-  unknownToken?: Partial<FakeErrorShape>;
-  /**
-   * Answer to a wrong secret or username/password. Default REST-10002, 401 (4.x: no code).
-   * `{secret}` in the message is replaced by the refused secret, to model servers that quote it.
-   */
-  wrongSecret?: Partial<FakeErrorShape>;
-  /** How 4.x reads `lifetime`: 'seconds' (what clients send, default) or 'milliseconds' (what the docs say). */
-  lifetimeUnit?: 'seconds' | 'milliseconds';
-  /** Whether 4.x still serves REST++ /requesttoken (deprecated in 4.1). Default false: REST-1000 404. */
-  requestTokenOn4x?: boolean;
-  /** The 3.2 bug: refresh answers `expiration` = lifetime instead of a timestamp. Default false. */
-  refreshReturnsLifetime?: boolean;
-  /** REST++ /version needs a token when authentication is on. Default false. */
-  versionRequiresToken?: boolean;
-  /** HTTP status of REST-1101 (PUT/DELETE /requesttoken with only a query string, 3.5+). Default 400. */
-  queryStringStatus?: number;
-  /** Pre-3.5 behaviour: PUT/DELETE /requesttoken accept `?secret=&token=&lifetime=` instead of REST-1101. Default false. */
-  legacyQueryString?: boolean;
-  /** 4.x /gsql/v1/tokens/check answer for a token that does not verify. Default 401. */
-  tokenCheckFailure?: Partial<Pick<FakeErrorShape, 'status' | 'message'>>;
-  /** Most tokens one 4.x block-list DELETE accepts. Default 20. */
-  blockListLimit?: number;
-  /** Version reported by /version. Default "3.10.1" or "4.1.2". */
-  versionString?: string;
-}
-
-export interface ResolvedQuirks {
-  invalidTokenStatus: 401 | 403;
-  expiredToken: FakeErrorShape;
-  unknownToken: FakeErrorShape;
-  wrongSecret: FakeErrorShape;
-  lifetimeUnit: 'seconds' | 'milliseconds';
-  requestTokenOn4x: boolean;
-  refreshReturnsLifetime: boolean;
-  versionRequiresToken: boolean;
-  queryStringStatus: number;
-  legacyQueryString: boolean;
-  tokenCheckFailure: { status: number; message: string };
-  blockListLimit: number;
-  versionString: string;
-}
-
-export function resolveQuirks(version: 3 | 4, q: FakeTigerGraphQuirks = {}): ResolvedQuirks {
-  return {
-    invalidTokenStatus: q.invalidTokenStatus ?? 401,
-    expiredToken: {
-      code: 'REST-10019',
-      status: 401,
-      message: 'Access Denied because the input token has expired.',
-      ...q.expiredToken,
-    },
-    unknownToken: { code: 'REST-3300', status: 404, message: 'The token does not exist.', ...q.unknownToken },
-    wrongSecret: {
-      code: 'REST-10002',
-      status: 401,
-      message: 'Authentication failed: the secret or the username/password is not valid.',
-      ...q.wrongSecret,
-    },
-    lifetimeUnit: q.lifetimeUnit ?? 'seconds',
-    requestTokenOn4x: q.requestTokenOn4x ?? false,
-    refreshReturnsLifetime: q.refreshReturnsLifetime ?? false,
-    versionRequiresToken: q.versionRequiresToken ?? false,
-    queryStringStatus: q.queryStringStatus ?? 400,
-    legacyQueryString: q.legacyQueryString ?? false,
-    tokenCheckFailure: { status: 401, message: 'The token verification failed.', ...q.tokenCheckFailure },
-    blockListLimit: q.blockListLimit ?? 20,
-    versionString: q.versionString ?? (version === 3 ? '3.10.1' : '4.1.2'),
-  };
-}
+export type { FakeErrorShape, FakeTigerGraphQuirks, ResolvedQuirks } from './quirks.js';
 
 export interface FakeContext {
   version: 3 | 4;
@@ -108,7 +24,7 @@ export interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
   method: string;
-  /** Path without query string and without the `/restpp` prefix for REST++ routes. */
+  /** Path without query string; REST++ routes see it as REST++ does (without an nginx `/restpp` prefix). */
   path: string;
   query: URLSearchParams;
   /** Raw request body. */

@@ -1,6 +1,7 @@
 /**
  * GSQL routes of the fake 4.x: POST/DELETE /gsql/v1/tokens, POST /gsql/v1/tokens/check and
  * GET /gsql/v1/version. Failure bodies are `{"error": true, "message": ...}` (UNCONFIRMED upstream).
+ * The DELETE adds to the block list of the logged-in user (blocklist.ts).
  */
 import { javaDateString } from './tokens.js';
 import { fillMessage, gsqlError, gsqlLogin, jsonBody, lifetimeOf, sendJson, type Exchange, type FakeContext } from './context.js';
@@ -42,7 +43,7 @@ function issue(ctx: FakeContext, x: Exchange): void {
   const lifetime = lifetimeOf(b.lifetime);
   if (Number.isNaN(lifetime)) return gsqlError(x.res, 400, 'The lifetime must be a positive number.');
   const seconds = lifetime === undefined ? ctx.defaultLifetimeSeconds : ctx.quirks.lifetimeUnit === 'milliseconds' ? lifetime / 1000 : lifetime;
-  const { token, payload } = ctx.store.mint4(seconds, user, graph);
+  const { token, payload } = ctx.store.mint4(seconds, user, graph, ctx.quirks.uniqueClaim);
   return sendJson(x.res, 200, {
     expiration: javaDateString(new Date(payload.exp * 1000)),
     error: false,
@@ -52,9 +53,11 @@ function issue(ctx: FakeContext, x: Exchange): void {
 }
 
 function blockList(ctx: FakeContext, x: Exchange): void {
-  if (!gsqlLogin(ctx, x.req).ok) return gsqlError(x.res, 401, 'You are not authorized to use this API.');
+  const login = gsqlLogin(ctx, x.req);
+  if (!login.ok) return gsqlError(x.res, 401, 'You are not authorized to use this API.');
+  const q = ctx.quirks;
   if (x.query.get('clear') === 'true') {
-    ctx.store.blocked.clear();
+    ctx.store.blockLists.clear(login.user);
     return sendJson(x.res, 200, { error: false, message: 'Successfully cleared the JWT token block list' });
   }
   const body = jsonBody(x.text);
@@ -63,10 +66,16 @@ function blockList(ctx: FakeContext, x: Exchange): void {
   }
   const tokens = body.tokens.split(',').map((t) => t.trim()).filter(Boolean);
   if (tokens.length === 0) return gsqlError(x.res, 400, 'No token given.');
-  if (tokens.length > ctx.quirks.blockListLimit) {
-    return gsqlError(x.res, 400, `At most ${ctx.quirks.blockListLimit} tokens can be dropped at once.`);
+  if (tokens.length > q.blockListLimit) {
+    return gsqlError(x.res, 400, `At most ${q.blockListLimit} tokens can be dropped at once.`);
   }
-  for (const t of tokens) ctx.store.blocked.add(t);
+  const added = ctx.store.blockLists.add(login.user, tokens, {
+    capacity: q.blockListCapacity,
+    whenFull: q.blockListWhenFull,
+    dropsExpired: q.blockListDropsExpired,
+    expired: (t) => ctx.store.expired4(t),
+  });
+  if (!added) return gsqlError(x.res, q.blockListFull.status, q.blockListFull.message.split('{limit}').join(String(q.blockListCapacity)));
   return sendJson(x.res, 200, { error: false, message: 'Successfully dropped the specified JWT tokens' });
 }
 

@@ -1,18 +1,31 @@
 /**
  * Fake TigerGraph for tests and local runs: the 3.x or 4.x token API over real HTTP(S) on
- * 127.0.0.1, started in-process. Layout on ONE port (like nginx on 14240):
- *   3.x: REST++ at the root AND under /restpp; /gsql/v1/* answers 404 (3.x has none).
- *   4.x: REST++ under /restpp/*; GSQL at /gsql/v1/*.
- * so a client with restppPort = gsqlPort = fake.port (or the port in `host`) reaches both.
+ * 127.0.0.1, started in-process. One port plays every service of a deployment:
+ *   3.x: REST++ where `restppLayout` puts it: at the root (default: the REST++ process on 9000),
+ *        under /restpp only ("3.x behind nginx", port 14240 alone exposed), or both;
+ *        /gsql/v1/* answers 404 (3.x has none).
+ *   4.x: REST++ under /restpp/* only; GSQL at /gsql/v1/*.
+ * so a client with restppPort = gsqlPort = fake.port (or the port in `host`) reaches both, plus
+ * restppPath "/restpp" for a 3.x fake in the 'restpp' layout.
+ *
+ * It is deliberately unkind where real servers are or may be (each a quirk, quirks.ts):
+ * - 4.x JWTs carry no unique claim: two tokens minted in the same second for the same user,
+ *   graph and lifetime are byte-identical (quirk `uniqueClaim` adds a random `jti`).
+ * - A refused secret or username/password on 3.x PUT/DELETE /requesttoken answers REST-10016,
+ *   the same answer as an invalid token (quirk `tokenOpCredentialRefusal`).
+ * - 4.x block lists are per user and bounded (20 by default, GSQL.Token.DropLimit); when full,
+ *   the oldest entry leaves and that token works again (quirk `blockListWhenFull: 'refuse'`
+ *   answers an error instead); expired tokens stay listed (quirk `blockListDropsExpired`).
+ * - REST++ answers only where the layout puts it: elsewhere a plain, non-REST++ 404.
+ * - /version answers the real message shape (component lines pyTigerGraph parses).
  *
  * Where it knowingly differs from a real TigerGraph:
- * - Every UNCONFIRMED item of tigergraph-token-api.md is a quirk (see FakeTigerGraphQuirks) with
- *   a chosen default; the codes REST-10002 (wrong credential) and REST-30000 (bad input, unknown
- *   graph) are invented, and the expired-token and unknown-token bodies are guesses.
+ * - Every UNCONFIRMED item of tigergraph-token-api.md is a quirk with a chosen default; the codes
+ *   REST-10002 (wrong credential) and REST-30000 (bad input, unknown graph) are invented, and
+ *   the expired-token, unknown-token and full-block-list bodies are guesses.
  * - Secrets are not bound to a graph or a user: any configured secret works for any graph and
  *   its tokens have the subject "tigergraph". Graphs are only checked when `graphs` is given.
- * - 4.x JWTs carry an extra random `jti` claim so two tokens minted in the same second differ
- *   (a real server may mint identical tokens then). The JWT key is random per server.
+ * - A token on any user's block list is refused. The JWT key is random per server.
  * - 4.x GSQL still mints tokens when `authEnabled` is false (only REST++ stops checking them).
  * - /gsql/v1/tokens/check needs no login; /gsql/v1/version and the block-list DELETE do.
  * - 3.x keeps expired tokens (refresh answers the expired-token error, delete still drops them).
@@ -24,13 +37,14 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { OffsetClock, type Clock } from '../../../core/clock.js';
-import { resolveQuirks, sendJson, sendText, type Exchange, type FakeContext, type FakeTigerGraphQuirks } from './context.js';
+import { sendJson, sendText, type Exchange, type FakeContext } from './context.js';
+import { resolveQuirks, type FakeTigerGraphQuirks } from './quirks.js';
 import { FaultPlan, type FakeFaults, type FakeOp } from './faults.js';
 import { handleGsql } from './gsql.js';
 import { handleRestpp } from './restpp.js';
 import { TokenStore } from './tokens.js';
 
-export type { FakeTigerGraphQuirks, FakeErrorShape } from './context.js';
+export type { FakeTigerGraphQuirks, FakeErrorShape } from './quirks.js';
 export type { FakeFaults, FakeOp } from './faults.js';
 
 export interface FakeTigerGraphOptions<C extends Clock = OffsetClock> {
@@ -53,6 +67,12 @@ export interface FakeTigerGraphOptions<C extends Clock = OffsetClock> {
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
+  /**
+   * 3.x only: where REST++ answers. 'root' (default): at the root, as the REST++ process on 9000
+   * does; 'restpp': under /restpp only, as a cluster exposing only nginx on 14240; 'both'.
+   * 4.x always serves REST++ under /restpp only.
+   */
+  restppLayout?: 'root' | 'restpp' | 'both';
   quirks?: FakeTigerGraphQuirks;
   faults?: FakeFaults;
 }
@@ -98,13 +118,17 @@ export function classify(method: string, path: string): FakeOp {
   }
   if (path === '/gsql/v1/tokens/check') return 'check';
   if (path === '/echo') return 'echo';
-  if (path === '/version' || path === '/gsql/v1/version') return 'version';
+  if (path === '/version' || path.startsWith('/version/') || path === '/gsql/v1/version') return 'version';
   if (path === '/endpoints') return 'endpoints';
   return 'other';
 }
 
 export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options: FakeTigerGraphOptions<C>): Promise<FakeTigerGraph<C>> {
   const version = options.version;
+  if (version === 4 && options.restppLayout !== undefined && options.restppLayout !== 'restpp') {
+    throw new RangeError('restppLayout: 4.x serves REST++ under /restpp only');
+  }
+  const layout = options.restppLayout ?? (version === 3 ? 'root' : 'restpp');
   const clock = (options.clock ?? new OffsetClock()) as C;
   const ctx: FakeContext = {
     version,
@@ -165,8 +189,11 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
       if (version === 3) return sendText(res, 404, '<html><body><h1>404 Not Found</h1></body></html>', 'text/html');
       return handleGsql(ctx, x);
     }
-    if (version === 3 || restppPrefixed) return handleRestpp(ctx, x);
-    return sendText(res, 404, '404 page not found');
+    // nginx strips /restpp before REST++ sees the path; REST++ at the root sees /restpp/... as an
+    // unknown endpoint (REST-1000 naming it); anything else on an nginx-only port is nginx's 404.
+    if (restppPrefixed && layout !== 'root') return handleRestpp(ctx, x);
+    if (layout !== 'restpp') return handleRestpp(ctx, { ...x, path: rawPath });
+    return sendText(res, 404, '<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>', 'text/html');
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {

@@ -2,6 +2,8 @@
  * REST++ routes of the fake: /requesttoken (3.x; 4.x only with the requestTokenOn4x quirk),
  * /echo, /endpoints and /version. 3.x tokens are opaque; 4.x REST++ accepts the GSQL JWTs.
  */
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import {
   basicAuth,
   bearer,
@@ -31,29 +33,48 @@ function tokenState(ctx: FakeContext, token: string): 'live' | 'expired' | 'unkn
   return ctx.version === 3 ? ctx.store.state3(token) : ctx.store.state4(token);
 }
 
+/** REST-10016. Faithful to REST++: the refused token is quoted back (clients must sanitize it). */
+function invalidToken(ctx: FakeContext, res: ServerResponse, token: string): void {
+  const why = token.length < 8 ? 'is empty or too short' : 'is invalid';
+  restError(res, ctx.quirks.invalidTokenStatus, 'REST-10016', `Access Denied because the input token = '${token}' ${why}.`);
+}
+
 /** Authenticates a REST++ call by Bearer token; answers the refusal itself and returns false. */
 function authorize(ctx: FakeContext, x: Exchange): boolean {
   if (!ctx.authEnabled) return true;
   const token = bearer(x.req) ?? x.query.get('token') ?? '';
-  if (token.length < 8) {
-    restError(x.res, ctx.quirks.invalidTokenStatus, 'REST-10016', `Access Denied because the input token = '${token}' is empty or too short.`);
-    return false;
-  }
-  const state = tokenState(ctx, token);
+  const state = token.length < 8 ? 'unknown' : tokenState(ctx, token);
   if (state === 'expired') {
     restErrorShape(x.res, ctx.quirks.expiredToken, token);
     return false;
   }
   if (state === 'unknown') {
-    // Faithful to REST++: the refused token is quoted back (clients must sanitize it).
-    restError(x.res, ctx.quirks.invalidTokenStatus, 'REST-10016', `Access Denied because the input token = '${token}' is invalid.`);
+    invalidToken(ctx, x.res, token);
     return false;
   }
   return true;
 }
 
+const COMPONENTS = ['product', 'gle', 'gpe', 'gse', 'restpp', 'gsql', 'gui', 'ifm'];
+
+/**
+ * The REST++ /version message: a header, "--- Version ---", the version line, then one line per
+ * component (`name version hash date time zone`) and a trailing newline. pyTigerGraph's
+ * getVersion() splits every line after the third on whitespace and reads fields 0 to 5, and
+ * getVer() takes X.Y.Z from between the underscores of the product's version field.
+ */
+export function versionMessage(version: string): string {
+  const build = `release_${version}_01-15-2025`;
+  const lines = COMPONENTS.map((name) => {
+    const hash = createHash('sha1').update(`${name}@${version}`).digest('hex');
+    return `${name.padEnd(9)}${build}  ${hash}  2025-01-15 10:00:00 -0800`;
+  });
+  return ['TigerGraph RESTPP:', ' --- Version ---', `TigerGraph version: ${version}`, ...lines, ''].join('\n');
+}
+
 export function handleRestpp(ctx: FakeContext, x: Exchange): void {
-  switch (x.path) {
+  // pyTigerGraph asks `/version/<graph>`; REST++ answers it like /version.
+  switch (x.path.startsWith('/version/') ? '/version' : x.path) {
     case '/requesttoken':
       if (!ctx.authEnabled || (ctx.version === 4 && !ctx.quirks.requestTokenOn4x)) return endpointNotFound(x);
       return requestToken(ctx, x);
@@ -74,11 +95,10 @@ export function handleRestpp(ctx: FakeContext, x: Exchange): void {
       });
     case '/version': {
       if (ctx.quirks.versionRequiresToken && !authorize(ctx, x)) return;
-      const v = ctx.quirks.versionString;
       return sendJson(x.res, 200, {
         // 3.x answers the string "false" here; clients must accept both.
         error: ctx.version === 3 ? 'false' : false,
-        message: `TigerGraph RESTPP:\n --- Version ---\n TigerGraph version: ${v}\n product tg_${v}_dev  fake-tigergraph\n`,
+        message: versionMessage(ctx.quirks.versionString),
       });
     }
     default:
@@ -103,11 +123,11 @@ function requestToken(ctx: FakeContext, x: Exchange): void {
   let user: string;
   let viaBasic = false;
   if (typeof body.secret === 'string') {
-    if (!ctx.secrets.has(body.secret)) return restErrorShape(x.res, q.wrongSecret, '', body.secret);
+    if (!ctx.secrets.has(body.secret)) return refuseCredential(ctx, x, body, body.secret);
     user = 'tigergraph';
   } else {
     const b = basicAuth(x.req);
-    if (!b || ctx.users[b.user] === undefined || ctx.users[b.user] !== b.password) return restErrorShape(x.res, q.wrongSecret);
+    if (!b || ctx.users[b.user] === undefined || ctx.users[b.user] !== b.password) return refuseCredential(ctx, x, body);
     user = b.user;
     viaBasic = true;
   }
@@ -146,4 +166,12 @@ function requestToken(ctx: FakeContext, x: Exchange): void {
     return sendJson(x.res, 200, { code: 'REST-0000', expiration: -1, error: false, message: 'Drop token successfully.', token });
   }
   return endpointNotFound(x);
+}
+
+/** A refused secret or username/password; on PUT/DELETE by default the same answer as an invalid token. */
+function refuseCredential(ctx: FakeContext, x: Exchange, body: Record<string, unknown>, secret = ''): void {
+  if ((x.method === 'PUT' || x.method === 'DELETE') && ctx.quirks.tokenOpCredentialRefusal === 'invalid-token') {
+    return invalidToken(ctx, x.res, typeof body.token === 'string' ? body.token : '');
+  }
+  return restErrorShape(x.res, ctx.quirks.wrongSecret, '', secret);
 }

@@ -1,9 +1,10 @@
 /**
  * Token state of the fake: 3.x opaque tokens (32 lowercase alphanumerics, stored with their
- * expiry) and 4.x HS256 JWTs (stateless like the real server; a block-list for deletes).
+ * expiry) and 4.x HS256 JWTs (stateless like the real server; per-user block lists for deletes).
  */
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../../core/clock.js';
+import { BlockLists } from './blocklist.js';
 
 export interface StoredToken3 {
   expiresAtSec: number;
@@ -16,8 +17,9 @@ export interface JwtPayload {
   iat: number;
   exp: number;
   iss: string;
-  jti: string;
   graph?: string;
+  /** Only with the `uniqueClaim` quirk: the documented payload has no unique claim. */
+  jti?: string;
 }
 
 export type TokenState = 'live' | 'expired' | 'unknown';
@@ -44,7 +46,7 @@ export class TokenStore {
   readonly tokens3 = new Map<string, StoredToken3>();
   /** 4.x tokens this server minted, for inspection only (validation is by signature). */
   readonly minted4 = new Map<string, JwtPayload>();
-  readonly blocked = new Set<string>();
+  readonly blockLists = new BlockLists();
   private readonly jwtKey = randomBytes(32);
   minted = 0;
 
@@ -68,10 +70,15 @@ export class TokenStore {
     return t.expiresAtSec * 1000 > this.clock.now() ? 'live' : 'expired';
   }
 
-  mint4(lifetimeSec: number, sub: string, graph: string | undefined): { token: string; payload: JwtPayload } {
+  /**
+   * Without `unique`, the token is a pure function of (key, sub, iat, exp, graph): two mints in the
+   * same second for the same user, graph and lifetime give the same bytes, as on a real server.
+   */
+  mint4(lifetimeSec: number, sub: string, graph: string | undefined, unique = false): { token: string; payload: JwtPayload } {
     const iat = this.nowSec();
-    const payload: JwtPayload = { sub, iat, exp: iat + Math.floor(lifetimeSec), iss: 'TigerGraph', jti: randomBytes(8).toString('hex') };
+    const payload: JwtPayload = { sub, iat, exp: iat + Math.floor(lifetimeSec), iss: 'TigerGraph' };
     if (graph !== undefined) payload.graph = graph;
+    if (unique) payload.jti = randomBytes(8).toString('hex');
     const head = b64url(JSON.stringify({ alg: 'HS256' }));
     const body = b64url(JSON.stringify(payload));
     const token = `${head}.${body}.${this.sign(`${head}.${body}`)}`;
@@ -88,7 +95,7 @@ export class TokenStore {
     const expected = Buffer.from(this.sign(`${head}.${body}`));
     const given = Buffer.from(sig);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'unknown';
-    if (this.blocked.has(token)) return 'unknown';
+    if (this.blockLists.has(token)) return 'unknown';
     let payload: Partial<JwtPayload>;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<JwtPayload>;
@@ -96,6 +103,16 @@ export class TokenStore {
       return 'unknown';
     }
     return typeof payload.exp === 'number' && payload.exp * 1000 > this.clock.now() ? 'live' : 'expired';
+  }
+
+  /** Whether a 4.x token's exp has passed (signature not checked: for block-list housekeeping). */
+  expired4(token: string): boolean {
+    try {
+      const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Partial<JwtPayload>;
+      return typeof payload.exp === 'number' && payload.exp * 1000 <= this.clock.now();
+    } catch {
+      return false;
+    }
   }
 
   private sign(input: string): string {
