@@ -4,30 +4,49 @@
  *   4.x: GSQL `POST /gsql/v1/tokens` (JWT), block-list `DELETE /gsql/v1/tokens`,
  *        `POST /gsql/v1/tokens/check`; no refresh.
  * Every failure becomes a typed error from core/errors.ts; nothing here logs.
+ *
+ * "Gone" is proven, never inferred: a refresh or delete refusal that could also mean "your
+ * credential is wrong" (3.x answers REST-10016 for both) is settled by a call with the token
+ * itself (REST++ `GET /echo`): refused => TokenNotFoundError; accepted => BadCredentialError.
+ * So a failed revoke is never counted as done and a failed refresh never turns into a rotation.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { currentClock, type Clock } from '../../clock.js';
-import { HttpError, RefreshUnsupportedError, TokenNotFoundError, TransportError } from '../../errors.js';
+import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundError, TransportError } from '../../errors.js';
+import { asRecord } from '../../http/failures.js';
+import { basicAuthorization as basic, basicCredential as basicValue, httpSettings, HttpTransport, type HttpCall, type HttpResult } from '../../http/transport.js';
 import type { IssuedToken as AnyIssuedToken } from '../provider.js';
+import { expiry3, isRefusal, numberField, readAsMilliseconds, stringField } from './answers.js';
+import {
+  blockListFullError,
+  credentialRefusedTokenWorks,
+  failureToError,
+  isBlockListFull,
+  isErrorFlag,
+  tokenGoneConfirmed,
+  type FailureContext,
+} from './failures.js';
+import { decodeJwtClaims } from './jwt.js';
+import { pickOffset, recentMints } from './mints.js';
+import { deploymentKey, parseHost, resolveBases, type TigerGraphBases } from './urls.js';
+import { detectApiVersion } from './version.js';
+import type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials as Credentials, TigerGraphOp } from './types.js';
+
+export { expiry3 } from './answers.js';
 
 /** TigerGraph tokens always expire. */
 export type IssuedToken = AnyIssuedToken & { expiresAt: Date };
-import type { TigerGraphCredentials as Credentials } from './types.js';
-import { asRecord } from '../../http/failures.js';
-import { basicAuthorization as basic, basicCredential as basicValue, httpSettings, HttpTransport, type HttpCall, type HttpResult } from '../../http/transport.js';
-import { failureToError, isErrorFlag } from './failures.js';
-import { decodeJwtClaims } from './jwt.js';
-import { deploymentKey, parseHost, resolveBases, type TigerGraphBases } from './urls.js';
-import { detectApiVersion } from './version.js';
-import type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphOp } from './types.js';
 
 export interface TokenRequestOptions {
-  /** Seconds. Omitted: the server default (3.x 30 days, 4.x 7 days). */
+  /** Seconds. Omitted: the server default (3.x 30 days), or 7 days on 4.x (which always sends one: mints.ts). */
   lifetimeSeconds?: number;
   /** Graph to scope the token to; defaults to the connection's graph. */
   graph?: string;
 }
 
 const DEFAULT_LIFETIME_4X = 7 * 86400;
+/** 4.x mints per request before giving up on getting a token this process has not handed out. */
+const MAX_MINTS_4X = 5;
 
 /**
  * The 4.x `lifetime` unit is UNCONFIRMED (docs: milliseconds; clients: seconds). We send seconds,
@@ -80,15 +99,18 @@ export class TigerGraphClient {
       throw new RefreshUnsupportedError('TigerGraph 4.x cannot refresh a token: request a new token (rotate) instead');
     }
     const { restpp } = resolveBases(this.conn, '3');
+    const url = `${restpp}/requesttoken`;
     const json: Record<string, unknown> = { token };
     if (options.lifetimeSeconds !== undefined) json.lifetime = String(options.lifetimeSeconds);
-    const res = await this.send3('refresh', 'PUT', `${restpp}/requesttoken`, json);
-    return this.parse3(res, 'refresh', `${restpp}/requesttoken`, options.lifetimeSeconds, token);
+    const res = await this.send3('refresh', 'PUT', url, json);
+    const body = await this.ensureTokenOpOk(res, 'refresh', 'PUT', url, token);
+    return this.parse3(body, res.status, 'refresh', url, token);
   }
 
   /**
-   * Deletes `token` at the server. Throws TokenNotFoundError when the server does not know it.
-   * 4.x block-lists it; since a block-list accepts any string, the token is checked first so an
+   * Deletes `token` at the server. Throws TokenNotFoundError only when the token is proven unusable
+   * (REST++ refuses it); RevokeLimitError when the 4.x block list is full.
+   * 4.x block-lists it; since a block list accepts any string, the token is checked first so an
    * already expired or block-listed token is reported as not found rather than "deleted".
    */
   async deleteToken(token: string): Promise<void> {
@@ -97,12 +119,13 @@ export class TigerGraphClient {
     if (version === '3') {
       const url = `${restpp}/requesttoken`;
       const res = await this.send3('delete', 'DELETE', url, { token });
-      this.ensureOk(res, 'delete', 'DELETE', url, [token]);
+      await this.ensureTokenOpOk(res, 'delete', 'DELETE', url, token);
       return;
     }
-    // No check endpoint (undefined): block-list anyway rather than fail the revoke.
+    // No check endpoint (undefined): block-list anyway rather than fail the revoke. The check's
+    // refusal body is UNCONFIRMED (and may be a login refusal), so "not valid" is proven on REST++.
     const live = (await this.gsqlCheck(token, gsql)) ?? true;
-    if (!live) {
+    if (!live && !(await this.checkToken(token))) {
       throw new TokenNotFoundError(`TigerGraph 4.x at ${gsql} does not accept the token any more (expired, block-listed or unknown)`);
     }
     const url = `${gsql}/gsql/v1/tokens`;
@@ -113,7 +136,7 @@ export class TigerGraphClient {
       headers: { authorization: this.gsqlAuthorization() },
       json: { tokens: token },
     });
-    this.ensureOk(res, 'delete', 'DELETE', url, [token]);
+    await this.ensureTokenOpOk(res, 'delete', 'DELETE', url, token);
   }
 
   /**
@@ -171,7 +194,7 @@ export class TigerGraphClient {
     if (options.lifetimeSeconds !== undefined) json.lifetime = String(options.lifetimeSeconds);
     const url = `${restpp}/requesttoken`;
     const res = await this.send3('request', 'POST', url, json);
-    return this.parse3(res, 'request', url, options.lifetimeSeconds);
+    return this.parse3(this.ensureOk(res, 'request', 'POST', url, []), res.status, 'request', url);
   }
 
   /** Adds the credential: `secret` in the body, or Basic auth (3.x accepts both). */
@@ -190,43 +213,70 @@ export class TigerGraphClient {
     return this.http.send(call);
   }
 
-  private parse3(res: HttpResult, op: 'request' | 'refresh', url: string, lifetimeSeconds: number | undefined, knownToken?: string): IssuedToken {
-    const method = op === 'request' ? 'POST' : 'PUT';
-    const body = this.ensureOk(res, op, method, url, knownToken ? [knownToken] : []);
+  private parse3(body: Record<string, unknown>, status: number, op: 'request' | 'refresh', url: string, knownToken?: string): IssuedToken {
     // With Basic auth 3.x nests the token as results.token and has no top-level token.
     const token = stringField(body.token) ?? stringField(asRecord(body.results)?.token) ?? knownToken;
     const expiration = numberField(body.expiration);
-    if (!token || expiration === undefined) throw this.malformed(op, method, url, res.status);
+    if (!token || expiration === undefined) throw this.malformed(op, op === 'request' ? 'POST' : 'PUT', url, status);
     const now = this.clock.now();
     return { token, expiresAt: expiry3(expiration, now), issuedAt: new Date(now) };
   }
 
   // ---- 4.x ----------------------------------------------------------------------------------
 
+  /**
+   * Mints a JWT no other request of this process was handed (mints.ts): each mint asks for the
+   * lifetime minus a random offset under a minute, and a token already handed out is set aside
+   * (never revoked: it is someone's current token) and minted again with another offset.
+   */
   private async request4(options: TokenRequestOptions): Promise<IssuedToken> {
     const { gsql } = resolveBases(this.conn, '4');
     const key = deploymentKey(this.conn);
+    const graph = options.graph ?? this.conn.graph;
+    const lifetime = options.lifetimeSeconds ?? DEFAULT_LIFETIME_4X;
+    const random = this.options.random ?? Math.random;
+    const tried = new Set<number>();
+    for (let mint = 1; mint <= MAX_MINTS_4X; mint++) {
+      let offset = pickOffset(lifetime, tried, random);
+      if (offset === undefined) {
+        // Every offset came back already handed out (a very short lifetime has few): the next
+        // second's iat makes a different token.
+        await sleep(1_000);
+        tried.clear();
+        offset = pickOffset(lifetime, tried, random) ?? 0;
+      }
+      tried.add(offset);
+      const issued = await this.mint4LearningUnit(gsql, key, graph, lifetime - offset);
+      const claims = decodeJwtClaims(issued.token);
+      if (recentMints.claim(`${key}|${claims?.sub ?? ''}|${claims?.graph ?? ''}`, issued.token, Date.now())) return issued;
+    }
+    throw new HttpError(
+      `TigerGraph ${gsql} answered ${MAX_MINTS_4X} token requests in a row with tokens this process had already handed out ` +
+        '(4.x tokens minted in the same second are identical): retry in a few seconds',
+      409,
+    );
+  }
+
+  private async mint4LearningUnit(gsql: string, key: string, graph: string | undefined, seconds: number): Promise<IssuedToken> {
     const unit = lifetimeUnits.get(key) ?? 'seconds';
-    const lifetime = options.lifetimeSeconds;
-    const first = await this.mint4(gsql, options, unit);
-    if (lifetime !== undefined && unit === 'seconds' && readAsMilliseconds(first.claimsSpan, lifetime)) {
+    const first = await this.mint4(gsql, graph, seconds, unit);
+    if (unit === 'seconds' && readAsMilliseconds(first.claimsSpan, seconds)) {
       lifetimeUnits.set(key, 'milliseconds');
-      // The first token lives only ~lifetime/1000 s; it is never handed out and expires on its own.
-      return (await this.mint4(gsql, options, 'milliseconds')).issued;
+      // The first token lives only ~seconds/1000 s; it is never handed out and expires on its own.
+      return (await this.mint4(gsql, graph, seconds, 'milliseconds')).issued;
     }
     return first.issued;
   }
 
   private async mint4(
     gsql: string,
-    options: TokenRequestOptions,
+    graph: string | undefined,
+    seconds: number,
     unit: 'seconds' | 'milliseconds',
   ): Promise<{ issued: IssuedToken; claimsSpan: number | undefined }> {
     const url = `${gsql}/gsql/v1/tokens`;
-    const json: Record<string, unknown> = {};
-    const graph = options.graph ?? this.conn.graph;
+    const json: Record<string, unknown> = { lifetime: unit === 'seconds' ? seconds : seconds * 1000 };
     if (graph) json.graph = graph;
-    if (options.lifetimeSeconds !== undefined) json.lifetime = unit === 'seconds' ? options.lifetimeSeconds : options.lifetimeSeconds * 1000;
     const call: HttpCall = { op: 'request', method: 'POST', url, json };
     if ('secret' in this.credentials) json.secret = this.credentials.secret;
     else call.headers = { authorization: basic(this.credentials.username, this.credentials.password) };
@@ -238,9 +288,8 @@ export class TigerGraphClient {
     const claims = decodeJwtClaims(token);
     // exp (unix seconds, UTC) is the truth; the `expiration` string is server-local time and the
     // lifetime unit is ambiguous. A JWT without exp should not happen: fall back to our clock
-    // plus the lifetime we asked for (or the 7-day default), which may be off by the request time.
-    const expiresAt =
-      claims?.exp !== undefined ? new Date(claims.exp * 1000) : new Date(now + (options.lifetimeSeconds ?? DEFAULT_LIFETIME_4X) * 1000);
+    // plus the lifetime we asked for, which may be off by the request time.
+    const expiresAt = claims?.exp !== undefined ? new Date(claims.exp * 1000) : new Date(now + seconds * 1000);
     const issuedAt = claims?.iat !== undefined ? new Date(claims.iat * 1000) : new Date(now);
     const claimsSpan = claims?.exp !== undefined && claims.iat !== undefined ? claims.exp - claims.iat : undefined;
     return { issued: { token, expiresAt, issuedAt }, claimsSpan };
@@ -260,6 +309,10 @@ export class TigerGraphClient {
     return [...extra, ...('secret' in c ? [c.secret] : [c.password, basicValue(c.username, c.password)])];
   }
 
+  private failure(res: HttpResult, op: TigerGraphOp, method: string, url: string, tokens: string[]): FailureContext {
+    return { op, method, url, status: res.status, body: res.body, text: res.text, sensitive: this.sensitive(tokens) };
+  }
+
   /** Returns the JSON object of a successful answer; throws the mapped error otherwise. */
   private ensureOk(res: HttpResult, op: TigerGraphOp, method: string, url: string, tokens: string[]): Record<string, unknown> {
     const body = asRecord(res.body);
@@ -268,7 +321,23 @@ export class TigerGraphClient {
       if (!body && op !== 'echo' && op !== 'delete') throw this.malformed(op, method, url, res.status);
       return body ?? {};
     }
-    throw failureToError({ op, method, url, status: res.status, body: res.body, text: res.text, sensitive: this.sensitive(tokens) });
+    throw failureToError(this.failure(res, op, method, url, tokens));
+  }
+
+  /**
+   * ensureOk for a refresh or delete of `token`, where a refusal is ambiguous: "token gone" and
+   * "credential refused" are told apart by REST++ accepting the token or not. A transport fault
+   * or 5xx of that proof propagates: nothing is proven, so the caller keeps the token and retries.
+   */
+  private async ensureTokenOpOk(res: HttpResult, op: 'refresh' | 'delete', method: string, url: string, token: string): Promise<Record<string, unknown>> {
+    try {
+      return this.ensureOk(res, op, method, url, [token]);
+    } catch (e) {
+      const ctx = this.failure(res, op, method, url, [token]);
+      if (op === 'delete' && isBlockListFull(ctx)) throw blockListFullError(ctx);
+      if (!(e instanceof TokenNotFoundError) && !(e instanceof BadCredentialError)) throw e;
+      throw (await this.checkToken(token)) ? credentialRefusedTokenWorks(ctx) : tokenGoneConfirmed(ctx);
+    }
   }
 
   private malformed(op: TigerGraphOp, method: string, url: string, status: number): TransportError {
@@ -279,38 +348,3 @@ export class TigerGraphClient {
     );
   }
 }
-
-function stringField(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
-}
-
-function numberField(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return Number(v);
-  return undefined;
-}
-
-/**
- * 3.x `expiration` is unix seconds. Guards: a value above 1e12 is milliseconds; a value below
- * 1e9 (before 2001) cannot be a timestamp and is the lifetime itself (the 3.2 refresh bug), so
- * it counts from now.
- */
-export function expiry3(expiration: number, nowMs: number): Date {
-  if (expiration > 1e12) return new Date(expiration);
-  if (expiration >= 1e9) return new Date(expiration * 1000);
-  return new Date(nowMs + expiration * 1000);
-}
-
-/** True when a JWT that should live `lifetime` seconds lives about lifetime/1000 seconds instead. */
-function readAsMilliseconds(span: number | undefined, lifetime: number): boolean {
-  if (span === undefined || lifetime < 10) return false;
-  return span <= lifetime / 1000 + 2 && span < lifetime / 10;
-}
-
-/** REST++ refusing a token: REST-10016/10019, or 401/403 (the status varies by version). */
-function isRefusal(res: HttpResult): boolean {
-  const code = asRecord(res.body)?.code;
-  if (typeof code === 'string' && (code === 'REST-10016' || code === 'REST-10019')) return true;
-  return res.status === 401 || res.status === 403;
-}
-

@@ -2,8 +2,20 @@
  * Turns a TigerGraph HTTP failure into a typed error from core/errors.ts. Messages say what to
  * check and never carry a token, secret or password: server messages are sanitized first because
  * REST++ quotes the token it refused ("Access Denied because the input token = '...' is invalid.").
+ *
+ * A refresh or delete refusal is ambiguous: 3.x answers REST-10016 both for an unknown token and
+ * (per the docs' silence) for a refused secret. `failureToError` gives its first reading; the
+ * client proves it with a call using the token (client.ts) and then builds the final error with
+ * `tokenGoneConfirmed` or `credentialRefusedTokenWorks`.
  */
-import { AuthenticationDisabledError, BadCredentialError, HttpError, TokenNotFoundError, type TokenError } from '../../errors.js';
+import {
+  AuthenticationDisabledError,
+  BadCredentialError,
+  HttpError,
+  RevokeLimitError,
+  TokenNotFoundError,
+  type TokenError,
+} from '../../errors.js';
 import { asRecord, sanitizeServerMessage } from '../../http/failures.js';
 import type { TigerGraphOp } from './types.js';
 
@@ -28,31 +40,63 @@ export interface FailureContext {
   sensitive: readonly string[];
 }
 
-function serverMessageOf(ctx: FailureContext): string {
-  const rec = asRecord(ctx.body);
-  if (rec && typeof rec.message === 'string') return sanitizeServerMessage(rec.message, ctx.sensitive);
-  if (!rec && ctx.text) return sanitizeServerMessage(ctx.text.replace(/<[^>]*>/g, ' ').slice(0, 200), ctx.sensitive);
-  return '';
+export interface FailureFacts {
+  restCode: string | undefined;
+  /** Sanitized; '' when the server said nothing usable. */
+  serverMessage: string;
+  /** e.g. `PUT https://h:9000/requesttoken (refresh)`. */
+  what: string;
+  /** e.g. `HTTP 401, REST-10016: "Access Denied because the input token = '[redacted]' is invalid."`. */
+  detail: string;
 }
+
+export function failureFacts(ctx: FailureContext): FailureFacts {
+  const rec = asRecord(ctx.body);
+  const restCode = rec && typeof rec.code === 'string' && rec.code ? rec.code : undefined;
+  let serverMessage = '';
+  if (rec && typeof rec.message === 'string') serverMessage = sanitizeServerMessage(rec.message, ctx.sensitive);
+  else if (!rec && ctx.text) serverMessage = sanitizeServerMessage(ctx.text.slice(0, 2_000).replace(/<[^>]*>/g, ' ').slice(0, 200), ctx.sensitive);
+  const what = `${ctx.method} ${ctx.url} (${ctx.op})`;
+  const detail = `HTTP ${ctx.status}${restCode ? `, ${restCode}` : ''}${serverMessage ? `: "${serverMessage}"` : ''}`;
+  return { restCode, serverMessage, what, detail };
+}
+
+const isGsqlUrl = (url: string) => new URL(url).pathname.startsWith('/gsql/');
+
+const NGINX_HINT =
+  'if REST++ is only reachable through nginx on port 14240 (a self-managed 3.x exposing only that port), ' +
+  'set restppPort 14240 and restppPath "/restpp" in the token secret; otherwise check the host, restppPort and tigergraphVersion';
 
 /** Maps a non-2xx answer, or a 2xx answer with `error: true`, to a typed error. */
 export function failureToError(ctx: FailureContext): TokenError {
-  const rec = asRecord(ctx.body);
-  const restCode = rec && typeof rec.code === 'string' && rec.code ? rec.code : undefined;
-  const serverMessage = serverMessageOf(ctx);
-  const what = `${ctx.method} ${ctx.url} (${ctx.op})`;
-  const detail = `HTTP ${ctx.status}${restCode ? `, ${restCode}` : ''}${serverMessage ? `: "${serverMessage}"` : ''}`;
+  const { restCode, serverMessage, what, detail } = failureFacts(ctx);
   const tokenOp = ctx.op === 'refresh' || ctx.op === 'delete';
   const credentialOp = ctx.op === 'request' || tokenOp;
+  const restpp = !isGsqlUrl(ctx.url);
 
-  if (restCode === 'REST-1000' && ctx.status === 404 && /\/requesttoken$/.test(ctx.url)) {
-    return new AuthenticationDisabledError(
-      `TigerGraph has no /requesttoken endpoint at ${ctx.url} (${detail}): enable REST++ authentication ` +
-        '(gadmin config set RESTPP.Factory.EnableAuth true; gadmin config apply -y; gadmin restart restpp -y), ' +
-        'and check that restppPort and tigergraphVersion point at the REST++ server of a TigerGraph 3.x',
-    );
+  if (restCode === 'REST-1000' && ctx.status === 404) {
+    // REST++ names the path it did not find. A path other than the endpoint asked for means REST++
+    // is at another base (e.g. /restpp sent to the REST++ process itself), not that auth is off.
+    const endpoint = `/${new URL(ctx.url).pathname.split('/').pop() ?? ''}`;
+    const named = /url = (\/[^\s,]*)/.exec(serverMessage)?.[1];
+    if (named !== undefined && named !== endpoint) {
+      return new HttpError(
+        `TigerGraph REST++ answered ${what} with ${detail}: REST++ is there but not under this path; ` +
+          'it serves its endpoints at the root of its own port (9000) and under /restpp only through nginx (14240, Cloud 443): check restppPath and restppPort',
+        ctx.status,
+        restCode,
+        serverMessage || undefined,
+      );
+    }
+    if (endpoint === '/requesttoken') {
+      return new AuthenticationDisabledError(
+        `TigerGraph has no /requesttoken endpoint at ${ctx.url} (${detail}): enable REST++ authentication ` +
+          '(gadmin config set RESTPP.Factory.EnableAuth true; gadmin config apply -y; gadmin restart restpp -y), ' +
+          'and check that restppPort and tigergraphVersion point at the REST++ server of a TigerGraph 3.x',
+      );
+    }
   }
-  if (tokenOp && (restCode !== undefined && TOKEN_GONE_CODES.has(restCode) || looksLikeUnknownToken(serverMessage))) {
+  if (tokenOp && ((restCode !== undefined && TOKEN_GONE_CODES.has(restCode)) || looksLikeUnknownToken(serverMessage))) {
     return new TokenNotFoundError(
       `TigerGraph does not know the token for ${what} (${detail}): it was deleted, has expired or was issued by another server`,
     );
@@ -63,6 +107,9 @@ export function failureToError(ctx: FailureContext): TokenError {
         '(or username/password) in the credential secret, that it belongs to the configured graph, and the host',
     );
   }
+  if (restpp && ctx.status === 404 && restCode === undefined) {
+    return new HttpError(`No TigerGraph REST++ answered ${what} (${detail}): ${NGINX_HINT}`, 404, undefined, serverMessage || undefined);
+  }
   const hint =
     ctx.status >= 500
       ? 'the server failed; retry later and check the TigerGraph service health'
@@ -70,6 +117,47 @@ export function failureToError(ctx: FailureContext): TokenError {
         ? 'check the host, restppPort/gsqlPort and tigergraphVersion (3.x and 4.x use different endpoints)'
         : 'check the request settings (graph, lifetimeSeconds) and the TigerGraph version';
   return new HttpError(`TigerGraph answered ${what} with ${detail}; ${hint}`, ctx.status, restCode, serverMessage || undefined);
+}
+
+/** The refusal of a refresh/delete was proven by REST++ refusing the token too. */
+export function tokenGoneConfirmed(ctx: FailureContext): TokenNotFoundError {
+  const { what, detail } = failureFacts(ctx);
+  return new TokenNotFoundError(
+    `TigerGraph does not accept the token any more: ${what} answered ${detail}, and REST++ GET /echo refuses the token too. ` +
+      'It was deleted, has expired or was issued by another server',
+  );
+}
+
+/** The refusal of a refresh/delete was not about the token: REST++ still accepts it. */
+export function credentialRefusedTokenWorks(ctx: FailureContext): BadCredentialError {
+  const { what, detail } = failureFacts(ctx);
+  return new BadCredentialError(
+    `TigerGraph refused ${what} (${detail}), yet the token still works (REST++ GET /echo accepts it): the credential was refused, ` +
+      'not the token. Check the TigerGraph secret (or username/password) in the credential secret, that it belongs to the ' +
+      "token's graph and user, and the host",
+  );
+}
+
+/**
+ * A 4.x block-list DELETE refused because the user's list is full. The body is UNCONFIRMED, so
+ * this is a heuristic: an error answer that is not a login refusal (401) or a missing endpoint
+ * (404) and whose message speaks of a limit. The client sends one token per call, so the
+ * per-call bound cannot be what was hit.
+ */
+export function isBlockListFull(ctx: FailureContext): boolean {
+  if (ctx.op !== 'delete' || !isGsqlUrl(ctx.url) || ctx.status === 401 || ctx.status === 404) return false;
+  return /(limit|full|exceed|maximum|capacity|too many)/i.test(failureFacts(ctx).serverMessage);
+}
+
+export function blockListFullError(ctx: FailureContext): RevokeLimitError {
+  const { what, detail } = failureFacts(ctx);
+  return new RevokeLimitError(
+    `TigerGraph 4.x did not block-list the token: ${what} answered ${detail}. The per-user token block list ` +
+      '(GSQL.Token.DropLimit: 20 entries by default, 50 at most) is full, so the token still works. ' +
+      'Clear it with DELETE /gsql/v1/tokens?clear=true, as the same user, once the tokens on it have expired ' +
+      '(clearing brings back any that have not), or raise the limit: gadmin config set GSQL.Token.DropLimit 50; ' +
+      'gadmin config apply -y; gadmin restart gsql -y. Routine revokes fill the list: keep them for incidents and long-lived tokens',
+  );
 }
 
 function looksLikeUnknownToken(msg: string): boolean {

@@ -22,9 +22,20 @@ export function createTigerGraphProvider(
   return new TigerGraphProvider(new TigerGraphClient(config, credentials, options));
 }
 
+/**
+ * The REST++ base path, e.g. "/restpp" for a 3.x cluster reachable only through nginx on 14240.
+ * A path only: the base URL is built from host, port and this, so a query or fragment would end
+ * up in the middle of every endpoint URL.
+ */
+const restppPath = () =>
+  z.string().check(
+    z.refine((s) => /^\/[^?#\s]*$/.test(s), { message: 'expected a URL path starting with "/" without query, fragment or spaces, e.g. "/restpp"' }),
+  );
+
 const fieldsSchema = z.looseObject({
   tigergraphVersion: z._default(z.enum(['3', '4', 'auto']), 'auto'),
   restppPort: z.optional(port()),
+  restppPath: z.optional(restppPath()),
   gsqlPort: z.optional(port()),
   graph: z.optional(nonEmpty()),
 });
@@ -48,6 +59,8 @@ export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredenti
       host: secret.host,
       tigergraphVersion,
       restppPort,
+      // "/restpp/" and "/restpp" are the same base; "/" is the root ("").
+      restppPath: parsed.data.restppPath?.replace(/\/+$/, ''),
       gsqlPort,
       graph,
       allowInsecureHttp: secret.allowInsecureHttp,

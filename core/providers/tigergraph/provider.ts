@@ -9,7 +9,11 @@
  * verify(): an authenticated REST++ `GET /echo` with the token as Bearer, on both versions
  * (3.x at the REST++ base, 4.x at `/restpp/echo`). It is the call consumers make with the token,
  * and its refusal (REST-10016 with 401/403) is documented, while the 4.x
- * `/gsql/v1/tokens/check` failure body is UNCONFIRMED. (revoke on 4.x uses that check.)
+ * `/gsql/v1/tokens/check` failure body is UNCONFIRMED. (revoke on 4.x uses that check first.)
+ *
+ * revoke() answers 'already-gone' only when the client proved the token unusable (REST++ refuses
+ * it); a refusal that turns out to be about the credential throws BadCredentialError, a full 4.x
+ * block list RevokeLimitError: the token still works in both cases, so it stays tracked.
  */
 import { TokenNotFoundError } from '../../errors.js';
 import type { HeldToken, IssueRequest, ProviderCapabilities, RevokeOutcome, TokenProvider } from '../provider.js';
@@ -44,7 +48,7 @@ export class TigerGraphProvider implements TokenProvider {
       await this.client.deleteToken(held.token);
       return 'revoked';
     } catch (e) {
-      // Already deleted, expired or unknown: the goal (the token no longer works) is met.
+      // Proven unusable (client.ts): the goal, a token that no longer works, is met.
       if (e instanceof TokenNotFoundError) return 'already-gone';
       throw e;
     }

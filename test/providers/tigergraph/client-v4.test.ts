@@ -4,6 +4,8 @@ import { decodeJwtClaims, TigerGraphClient } from '../../../core/providers/tiger
 import { connFor, FAST, rejection, SECRET, USERS, useFakes } from './helpers.js';
 
 const start = useFakes();
+/** Offset 0 (mints.ts): the requested lifetime exactly, so spans can be asserted to the second. */
+const EXACT = { ...FAST, random: () => 0 };
 
 function claims(token: string) {
   const c = decodeJwtClaims(token);
@@ -14,7 +16,7 @@ function claims(token: string) {
 describe('TigerGraph 4.x client against the fake', () => {
   it('requests a JWT with the secret; expiresAt and issuedAt come from exp and iat', async () => {
     const fake = await start({ version: 4 });
-    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT);
     const issued = await client.requestToken({ lifetimeSeconds: 3600 });
     const c = claims(issued.token);
     expect(issued.token.split('.')).toHaveLength(3);
@@ -30,7 +32,7 @@ describe('TigerGraph 4.x client against the fake', () => {
     // The fake's clock is 9 hours ahead: a client trusting our own clock or a string would be off.
     const fake = await start({ version: 4 });
     fake.clock.advance(9 * 3600);
-    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT);
     const issued = await client.requestToken();
     expect(issued.expiresAt.getTime()).toBe(claims(issued.token).exp * 1000);
     expect(Math.abs(issued.expiresAt.getTime() - (fake.clock.now() + 604_800_000))).toBeLessThan(1_500);
@@ -38,7 +40,7 @@ describe('TigerGraph 4.x client against the fake', () => {
 
   it('with the milliseconds lifetime quirk: expiry still from exp, and the client learns the unit', async () => {
     const fake = await start({ version: 4, quirks: { lifetimeUnit: 'milliseconds' } });
-    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT);
     const issued = await client.requestToken({ lifetimeSeconds: 3600 });
     const c = claims(issued.token);
     expect(issued.expiresAt.getTime()).toBe(c.exp * 1000);
@@ -50,13 +52,15 @@ describe('TigerGraph 4.x client against the fake', () => {
     expect(fake.stats().request).toBe(3); // unit remembered: one call
   });
 
-  it('with the milliseconds quirk and no lifetime, the server default applies and is read from exp', async () => {
+  it('with the milliseconds quirk and no lifetime: 7 days are asked for (4.x always sends a lifetime) and read from exp', async () => {
+    // Without a lifetime every mint would ask for the same server default, and same-second tokens
+    // would be identical (mints.ts): so the client sends 7 days (minus the offset) itself.
     const fake = await start({ version: 4, quirks: { lifetimeUnit: 'milliseconds' } });
-    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, FAST);
+    const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT);
     const issued = await client.requestToken();
     expect(issued.expiresAt.getTime()).toBe(claims(issued.token).exp * 1000);
     expect(claims(issued.token).exp - claims(issued.token).iat).toBe(604_800);
-    expect(fake.stats().request).toBe(1);
+    expect(fake.stats().request).toBe(2); // the first answer lived 604 s: the unit was learned
   });
 
   it('requests with Basic auth and a graph: sub and graph claims', async () => {

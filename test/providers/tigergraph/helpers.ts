@@ -1,7 +1,7 @@
 /** Shared setup for the TigerGraph client tests: fakes that close themselves after each test. */
 import { afterEach, beforeEach } from 'vitest';
-import type { Clock, OffsetClock } from '../../../core/clock.js';
-import { clearLifetimeUnitCache, clearVersionCache, type TigerGraphClientOptions, type TigerGraphConnection } from '../../../core/providers/tigergraph/index.js';
+import { OffsetClock, type Clock } from '../../../core/clock.js';
+import { clearLifetimeUnitCache, clearVersionCache, type TigerGraphClientOptions, type TigerGraphConfig } from '../../../core/providers/tigergraph/index.js';
 import { startFakeTigerGraph, type FakeTigerGraph, type FakeTigerGraphOptions } from '../../../local/fakes/tigergraph/index.js';
 
 export const SECRET = 'k3v9q2m8x7w1p0z5r4t6y8u2i1o3a5s7';
@@ -30,10 +30,30 @@ export function useFakes(): (options: FakeTigerGraphOptions) => Promise<FakeTige
 /** Connection reaching REST++ and GSQL on the fake's single port (the port is in `host`). */
 export function connFor(
   fake: { url: string; version: 3 | 4 },
-  extra: Partial<TigerGraphConnection> = {},
-): TigerGraphConnection {
+  extra: Partial<TigerGraphConfig> = {},
+): TigerGraphConfig {
   return { host: fake.url, tigergraphVersion: String(fake.version) as '3' | '4', allowInsecureHttp: true, ...extra };
 }
+
+/**
+ * A clock that does not tick: a fake on it mints every 4.x token in the same second, so "two
+ * tokens minted in the same second" is certain rather than likely. `advance` still moves it.
+ */
+export class FrozenClock extends OffsetClock {
+  private at = Math.floor(Date.now() / 1000) * 1000 + 100;
+  override now(): number {
+    return this.at;
+  }
+  override advance(seconds: number): void {
+    this.at += seconds * 1000;
+  }
+}
+
+/** A TokenProvider call's `purpose` (the secret and version a token is for). */
+export const PURPOSE = { secretName: 'test/tigergraph', versionId: 'v-1' };
+
+/** A HeldToken for provider calls. */
+export const held = (token: string) => ({ token, fields: {} });
 
 export function clockOf(fake: FakeTigerGraph): OffsetClock & Clock {
   return fake.clock;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeJwtClaims, expiry3, parseTigerGraphVersion, sanitizeServerMessage } from '../../../core/providers/tigergraph/index.js';
+import { sanitizeServerMessage } from '../../../core/http/failures.js';
+import { decodeJwtClaims, expiry3, parseTigerGraphVersion } from '../../../core/providers/tigergraph/index.js';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -71,6 +72,25 @@ describe('sanitizeServerMessage', () => {
 
   it('truncates long messages', () => {
     expect(sanitizeServerMessage('word '.repeat(200)).length).toBeLessThanOrEqual(301);
+  });
+
+  it('a 1 MiB body gives a bounded message with nothing token-like in it', () => {
+    const jwt = `${b64({ alg: 'HS256' })}.${b64({ sub: 'tigergraph', iat: 1, exp: 2 })}.c2lnbmF0dXJlLXZhbHVlLXNpZ25hdHVyZQ`;
+    const token = 'abcdefghijklmnopqrstuvwxyz012345';
+    const chunk = `Access Denied because the input token = '${token}' is invalid; Bearer ${jwt}; token ${token} `;
+    const body = chunk.repeat(Math.ceil((1024 * 1024) / chunk.length)).slice(0, 1024 * 1024);
+    expect(body.length).toBe(1024 * 1024);
+    for (const sensitive of [[], [token]]) {
+      const out = sanitizeServerMessage(body, sensitive);
+      expect(out.length).toBeLessThanOrEqual(301);
+      expect(out).not.toContain(token);
+      expect(out).not.toContain(jwt.split('.')[1]);
+      expect(out).not.toMatch(/[A-Za-z0-9+/_-]{24,}/);
+      expect(out).toContain('Access Denied');
+    }
+    // A token split by the cut-off point is not left half visible either.
+    const cut = `${'word '.repeat(399)}x${token}${token} tail`;
+    expect(sanitizeServerMessage(cut)).not.toMatch(/[a-z0-9]{12,}/);
   });
 
   it('never returns a 32-char alphanumeric token or a given secret, whatever surrounds it (property)', () => {

@@ -1,7 +1,8 @@
 import { generate } from 'selfsigned';
 import { describe, expect, it } from 'vitest';
 import { HttpError, TransportError } from '../../../core/errors.js';
-import { TigerGraphClient, type TigerGraphRequestInfo } from '../../../core/providers/tigergraph/index.js';
+import type { HttpRequestInfo } from '../../../core/http/transport.js';
+import { TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
 import { connFor, FAST, rejection, SECRET, useFakes } from './helpers.js';
 
 const start = useFakes();
@@ -19,7 +20,7 @@ describe('retries', () => {
 
   it('succeeds when a 503 clears before the last attempt, reporting each attempt', async () => {
     const fake = await start({ version: 4, faults: { failNext: 2, errorStatus: 503 } });
-    const seen: TigerGraphRequestInfo[] = [];
+    const seen: HttpRequestInfo[] = [];
     const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, { ...FAST, onRequest: (i) => seen.push(i) });
     const issued = await client.requestToken();
     expect(fake.isLive(issued.token)).toBe(true);
@@ -119,7 +120,7 @@ describe('TLS', () => {
   it('refuses a self-signed certificate without the CA => TransportError "tls", not retried', async () => {
     const { fake } = await tlsFake(4);
     expect(fake.url.startsWith('https://')).toBe(true);
-    const seen: TigerGraphRequestInfo[] = [];
+    const seen: HttpRequestInfo[] = [];
     const client = new TigerGraphClient({ host: fake.url, tigergraphVersion: '4', allowInsecureHttp: false }, { secret: SECRET }, {
       ...FAST,
       onRequest: (i) => seen.push(i),

@@ -49,6 +49,22 @@ describe('resolveBases', () => {
     expect(resolveBases({ ...conn, gsqlPort: 6000 }, '3').gsql).toBe('http://127.0.0.1:6000');
   });
 
+  it('restppPath on 3.x means "through nginx": the GSQL port (14240, or explicit ports) with that path', () => {
+    expect(resolveBases({ ...selfManaged, restppPath: '/restpp' }, '3').restpp).toBe('https://tg.example.com:14240/restpp');
+    expect(resolveBases({ ...selfManaged, restppPath: '/restpp', gsqlPort: 8443 }, '3').restpp).toBe('https://tg.example.com:8443/restpp');
+    expect(resolveBases({ ...selfManaged, restppPath: '/restpp', restppPort: 14240 }, '3').restpp).toBe('https://tg.example.com:14240/restpp');
+    // "" is the root: REST++ itself on a non-default port.
+    expect(resolveBases({ ...selfManaged, restppPath: '', restppPort: 9001 }, '3').restpp).toBe('https://tg.example.com:9001');
+    expect(resolveBases({ host: 'https://x.i.tgcloud.io', allowInsecureHttp: false, restppPath: '/rest' }, '3').restpp).toBe('https://x.i.tgcloud.io/rest');
+  });
+
+  it('restppPath replaces /restpp on 4.x too', () => {
+    expect(resolveBases({ ...selfManaged, restppPath: '/api/restpp' }, '4')).toEqual({
+      restpp: 'https://tg.example.com:14240/api/restpp',
+      gsql: 'https://tg.example.com:14240',
+    });
+  });
+
   it('refuses http:// without allowInsecureHttp, naming the option', () => {
     const e = (() => {
       try {
@@ -76,6 +92,7 @@ describe('resolveBases', () => {
   it('deploymentKey separates ports and ignores the version', () => {
     expect(deploymentKey({ ...selfManaged, restppPort: 1 })).not.toBe(deploymentKey({ ...selfManaged, restppPort: 2 }));
     expect(deploymentKey(selfManaged)).toBe(deploymentKey({ ...selfManaged }));
+    expect(deploymentKey({ ...selfManaged, restppPath: '/restpp' })).not.toBe(deploymentKey(selfManaged));
   });
 });
 
