@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { BadCredentialError, HttpError, RefreshUnsupportedError, ValidationError } from '../../../core/errors.js';
+import { failureToError, type IcaFailure } from '../../../core/providers/ica/failures.js';
+import { parseProblem } from '../../../core/providers/ica/index.js';
+import { API_KEY, SECRETS } from './helpers.js';
+
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhYmMiLCJpYXQiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWc';
+const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
+function problem(status: number, detail?: string, extra: Record<string, unknown> = {}) {
+  return { type: 'about:blank', title: 'Title', status, ...(detail ? { detail } : {}), parameters: {}, timestamp: '2024-05-01T10:00:00Z', ...extra };
+}
+
+function ctx(partial: Partial<IcaFailure>): IcaFailure {
+  return {
+    op: 'create',
+    method: 'POST',
+    url: 'https://ica.example.com/ica/rest/api/tokens',
+    status: 500,
+    body: undefined,
+    text: '',
+    sensitive: [...SECRETS, JWT],
+    mode: 'api-key',
+    tenant: undefined,
+    ...partial,
+  };
+}
+
+describe('parseProblem', () => {
+  it('reads every documented field', () => {
+    const body = { type: 't', title: 'Unauthorized', status: 401, detail: 'd', instance: '/i', id: ID, parameters: { a: 1 }, timestamp: '2024-05-01T10:00:00Z' };
+    expect(parseProblem(body)).toEqual(body);
+  });
+
+  it('ignores fields of the wrong type and refuses bodies that are not Problems', () => {
+    expect(parseProblem({ title: 'T', status: '401', parameters: [] })).toEqual({ title: 'T' });
+    expect(parseProblem({ token: 'x' })).toBeUndefined();
+    expect(parseProblem('Unauthorized')).toBeUndefined();
+    expect(parseProblem(null)).toBeUndefined();
+  });
+});
+
+describe('failureToError', () => {
+  it('quotes title and detail sanitized, and the Problem id when it is a UUID', () => {
+    const e = failureToError(ctx({ status: 401, body: problem(401, `key ${API_KEY} and Bearer ${JWT} refused`, { id: ID }) }));
+    expect(e).toBeInstanceOf(BadCredentialError);
+    expect(e.message).toContain(`(HTTP 401: "Title: key [redacted] and Bearer [redacted] refused" (problem id ${ID}))`);
+  });
+
+  it('never quotes an id that is not a UUID or is one of the secrets', () => {
+    expect(failureToError(ctx({ status: 500, body: problem(500, undefined, { id: API_KEY }) })).message).not.toContain('problem id');
+    const sensitive = [ID];
+    expect(failureToError(ctx({ status: 500, body: problem(500, undefined, { id: ID }), sensitive })).message).not.toContain(ID);
+  });
+
+  it('a non-Problem body (a proxy page) is stripped of markup and sanitized', () => {
+    const e = failureToError(ctx({ status: 502, text: `<html><body><h1>Bad Gateway</h1>${JWT}</body></html>` }));
+    expect(e).toBeInstanceOf(HttpError);
+    expect(e.message).toContain('HTTP 502: "Bad Gateway [redacted]"');
+    expect((e as HttpError).retryable).toBe(true);
+  });
+
+  it.each([404, 405])('%i names the host to check (the client adds /ica/rest)', (status) => {
+    const e = failureToError(ctx({ status, body: problem(status) }));
+    expect(e).toBeInstanceOf(HttpError);
+    expect((e as HttpError).retryable).toBe(false);
+    expect(e.message).toContain('check the host');
+    expect(e.message).toContain('/ica/rest');
+  });
+
+  it('400 on create in API-key mode is a plain HttpError (tenant is not sent with a key)', () => {
+    const e = failureToError(ctx({ status: 400, body: problem(400) }));
+    expect(e).toBeInstanceOf(HttpError);
+    expect(e).not.toBeInstanceOf(ValidationError);
+  });
+
+  it('403 on refresh is a refusal too (the core then mints); 500 on refresh is not', () => {
+    expect(failureToError(ctx({ op: 'refresh', status: 403, mode: 'password' }))).toBeInstanceOf(RefreshUnsupportedError);
+    expect(failureToError(ctx({ op: 'refresh', status: 500, mode: 'password' }))).toBeInstanceOf(HttpError);
+  });
+
+  it('serverMessage on HttpError is the sanitized text', () => {
+    const e = failureToError(ctx({ op: 'check', method: 'GET', status: 429, body: problem(429, `slow down ${JWT}`) })) as HttpError;
+    expect(e.serverMessage).toBe('Title: slow down [redacted]');
+  });
+});
