@@ -1,0 +1,145 @@
+/**
+ * The consumer library's typed errors. Every message says what to check and never contains a
+ * token (nor a response body, which a server may use to quote the token back): an app may log
+ * `error.message` as it is.
+ */
+import { ROTATION_ERROR_TAG } from '../core/names.js';
+import type { ProviderName } from './types.js';
+
+export type ConsumerErrorCode = 'TOKEN_NOT_READY' | 'SECRET_READ' | 'SECRET_INVALID' | 'TOKEN_REFUSED';
+
+export abstract class ConsumerError extends Error {
+  abstract readonly code: ConsumerErrorCode;
+  /** True when the same call may succeed later without anyone changing anything. */
+  readonly retryable: boolean = false;
+  constructor(
+    message: string,
+    readonly secretId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+const WHY_ROTATION_FAILED = `the secret's \`${ROTATION_ERROR_TAG}\` tag and the rotation function's logs say why a rotation failed`;
+
+/** The token secret holds no token yet: its first rotation has not run, or has not succeeded. */
+export class TokenNotReadyError extends ConsumerError {
+  readonly code = 'TOKEN_NOT_READY' as const;
+  override readonly retryable = true;
+  constructor(secretId: string, credentialSecretId?: string) {
+    super(
+      `token secret ${secretId} holds no token yet: its first rotation has not run or has not succeeded. ` +
+        `Check that the credential secret${credentialSecretId ? ` ${credentialSecretId}` : ''} (credentialSecretId) is filled in, ` +
+        `and that rotation is enabled on the token secret; ${WHY_ROTATION_FAILED}`,
+      secretId,
+    );
+  }
+}
+
+/** GetSecretValue failed (access, missing secret, network): nothing was cached. */
+export class SecretReadError extends ConsumerError {
+  readonly code = 'SECRET_READ' as const;
+  override readonly retryable: boolean;
+  /** The AWS error name, e.g. AccessDeniedException. */
+  readonly awsErrorName: string | undefined;
+  constructor(secretId: string, cause: unknown) {
+    const name = typeof (cause as { name?: unknown })?.name === 'string' ? (cause as { name: string }).name : undefined;
+    super(`reading token secret ${secretId} (AWSCURRENT) failed: ${name ?? 'error'}${hintFor(name)}`, secretId, { cause: safeCause(cause) });
+    this.awsErrorName = name;
+    this.retryable = !name || !PERMANENT.has(name);
+  }
+}
+
+/**
+ * The AWS error's name, message and $metadata (request id, HTTP status) only: an SDK
+ * deserialization error carries the raw answer in `$response`, and a GetSecretValue answer's body
+ * is the secret itself, so the original error is not kept where a logger would print it.
+ */
+function safeCause(cause: unknown): Error | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const copy = new Error(cause.message);
+  copy.name = cause.name;
+  const metadata = (cause as { $metadata?: unknown }).$metadata;
+  if (metadata !== undefined) Object.assign(copy, { $metadata: metadata });
+  return copy;
+}
+
+const PERMANENT = new Set(['AccessDeniedException', 'ResourceNotFoundException', 'InvalidParameterException', 'InvalidRequestException', 'DecryptionFailure']);
+
+function hintFor(name: string | undefined): string {
+  switch (name) {
+    case 'AccessDeniedException':
+      return ': check that the app role allows secretsmanager:GetSecretValue on this secret (and kms:Decrypt on its KMS key)';
+    case 'ResourceNotFoundException':
+      return ': check the secret name or ARN and the Region the client uses';
+    case 'DecryptionFailure':
+      return ': check that the app role may use the KMS key the secret is encrypted with (kms:Decrypt)';
+    case 'InvalidRequestException':
+      return ': the secret may be scheduled for deletion';
+    default:
+      return ': check network access to Secrets Manager and the app credentials';
+  }
+}
+
+/** AWSCURRENT is not a token secret this library can use (not JSON, bad host, unknown provider...). */
+export class SecretFormatError extends ConsumerError {
+  readonly code = 'SECRET_INVALID' as const;
+  constructor(
+    secretId: string,
+    message: string,
+    /** The field at fault, when one is. */
+    readonly field?: string,
+  ) {
+    super(`token secret ${secretId} is invalid: ${message} (docs/CONTRACT.md describes the token secret)`, secretId);
+  }
+}
+
+export interface TokenRefusedDetails {
+  secretId: string;
+  provider: ProviderName;
+  /** The version the second (refused) attempt used. */
+  versionId: string;
+  /** Whether the re-read returned the version that was refused the first time. */
+  sameVersion: boolean;
+  /** HTTP status of the second refusal, when known. */
+  status?: number;
+  baseUrl: string;
+  graph?: string;
+}
+
+const PROVIDER_HINTS: Record<ProviderName, (d: TokenRefusedDetails) => string> = {
+  tigergraph: (d) =>
+    `that REST++ authentication at ${d.baseUrl} accepts this token for the request` +
+    (d.graph ? ` (the token is scoped to graph "${d.graph}": a call on another graph is refused)` : ' (a graph-scoped token is refused on other graphs)') +
+    ', and that the secret\'s host, ports and tigergraphVersion name the server the app calls',
+  trifacta: () =>
+    'that the token\'s user may make this call (Trifacta answers 403 for a missing permission too) and that nobody deleted the token in the Trifacta UI',
+  ica: () => 'that the JWT\'s tenant may make this call and that the API key or user behind the credential secret is still valid in the ICA portal',
+};
+
+/**
+ * The provider refused the token, AWSCURRENT was re-read, and the retry was refused too. Not
+ * retried further: another attempt now would only repeat the same two calls.
+ */
+export class TokenRefusedError extends ConsumerError {
+  readonly code = 'TOKEN_REFUSED' as const;
+  readonly provider: ProviderName;
+  readonly versionId: string;
+  readonly sameVersion: boolean;
+  readonly status: number | undefined;
+  constructor(details: TokenRefusedDetails) {
+    super(
+      `${details.provider} refused the token of secret ${details.secretId} twice, the second time right after re-reading AWSCURRENT ` +
+        `(version ${details.versionId}${details.sameVersion ? ', unchanged: no rotation has replaced the refused token yet' : ', a newer version'}` +
+        `${details.status !== undefined ? `, HTTP ${details.status}` : ''}). ` +
+        `Check ${PROVIDER_HINTS[details.provider](details)}. Is the rotation failing? ${WHY_ROTATION_FAILED}.`,
+      details.secretId,
+    );
+    this.provider = details.provider;
+    this.versionId = details.versionId;
+    this.sameVersion = details.sameVersion;
+    this.status = details.status;
+  }
+}

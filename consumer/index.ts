@@ -1,0 +1,31 @@
+/**
+ * The consumer library: how an app reads a rotated token and never holds a dead one.
+ *
+ *   import { createTokenSource, tokenFetch } from 'tg-token-rotation/consumer';
+ *   const source = createTokenSource({ secretId: 'prod/tigergraph/token' });   // once per process
+ *   const tg = tokenFetch(source);
+ *   const res = await tg('/echo');            // Bearer token, REST++ base, one re-read on refusal
+ *
+ * - createTokenSource: AWSCURRENT through GetSecretValue, cached until shortly before expiry and
+ *   never longer than maxAgeMs; one read in flight for concurrent callers; failures not cached.
+ * - withToken: any client library; re-reads once and retries once when the token is refused.
+ * - tokenFetch: fetch with the base URL, the Bearer header and the same retry rule.
+ * - isAuthRefusal / isAuthRefusalError: the providers' refusal answers.
+ * The middy middleware is a separate entry: consumer/middy.ts.
+ */
+export { createTokenSource, DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_BEFORE_MS } from './source.js';
+export { withToken, type WithTokenOptions } from './call.js';
+export { tokenFetch, assertReplayableBody, type FetchLike, type TokenFetch, type TokenFetchOptions } from './fetch.js';
+export { isAuthRefusal, isAuthRefusalError } from './refusal.js';
+export { baseUrlFor, type ConnectionFields } from './base-url.js';
+export { tokenInfoFromSecret } from './secret.js';
+export {
+  ConsumerError,
+  SecretFormatError,
+  SecretReadError,
+  TokenNotReadyError,
+  TokenRefusedError,
+  type ConsumerErrorCode,
+  type TokenRefusedDetails,
+} from './errors.js';
+export type { ProviderName, SecretsClient, TokenInfo, TokenSource, TokenSourceOptions, TokenSourceStats } from './types.js';
