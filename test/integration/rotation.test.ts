@@ -36,8 +36,11 @@ function state(arn: string) {
   return { snap, byStage, tokenOf, pending: snap.versions.filter((v) => v.stages.includes('AWSPENDING')) };
 }
 
+/** RotateSecret, then (as on AWS the steps run afterwards) wait for the rotation to settle. */
 async function rotate(arn: string, clientRequestToken?: string) {
-  return stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) }));
+  const out = await stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) }));
+  await stack.aws.rotationsSettled(arn);
+  return out;
 }
 
 let counter = 0;

@@ -32,7 +32,12 @@ async function current(arn: string) {
 }
 // The settings middleware adds `settings` to the context; the handler's type asks for it up front.
 const context = (name: string, timeoutMs?: number) => lambdaContext(name, timeoutMs) as Parameters<typeof scheduled>[1];
-const sweep = (secretIds?: string[]) => scheduled(secretIds ? { secretIds } : { 'detail-type': 'Scheduled Event', source: 'aws.events' }, context('scheduled-refresh', 300_000));
+/** A sweep, then (rotations it starts run on their own, as on AWS) the rotations settled. */
+const sweep = async (secretIds?: string[]) => {
+  const result = await scheduled(secretIds ? { secretIds } : { 'detail-type': 'Scheduled Event', source: 'aws.events' }, context('scheduled-refresh', 300_000));
+  await stack.aws.rotationsSettled();
+  return result;
+};
 const invoke = (event: Record<string, unknown>) => onDemand(event, lambdaContext('on-demand'));
 
 describe('scheduled refresh', () => {
@@ -41,10 +46,12 @@ describe('scheduled refresh', () => {
     const due3 = await stack.createTokenSecret(`it/sched/due3-${++counter}`, { version: 3, fields: { lifetimeSeconds: 2 * DAY } });
     const due4 = await stack.createTokenSecret(`it/sched/due4-${++counter}`, { version: 4, fields: { lifetimeSeconds: 2 * DAY } });
     const [farBefore, due3Before, due4Before] = await Promise.all([current(far), current(due3), current(due4)]);
-    stack.clock.advance(3600);
+    // 1.5 days: the 2-day tokens are past half their life (the refresh point follows a token's own
+    // lifetime), the 30-day one is far from refreshBeforeSeconds.
+    stack.clock.advance(1.5 * DAY);
 
     const result = await sweep([far, due3, due4]);
-    expect(result).toEqual({ checked: 3, refreshed: 1, rotated: 1, revoked: 0, skipped: 0, failed: [] });
+    expect(result).toEqual({ checked: 3, refreshed: 1, rotated: 1, revoked: 0, expiring: 0, skipped: 0, revokeFailures: 0, failed: [] });
 
     const [farAfter, due3After, due4After] = await Promise.all([current(far), current(due3), current(due4)]);
     expect(farAfter.versionId).toBe(farBefore.versionId);
@@ -135,7 +142,7 @@ describe('on-demand', () => {
     await expect(invoke({ action: 'delete', secretId: arn, token: second.value.token })).rejects.toMatchObject({ name: 'ValidationError' });
     expect(stack.tg3.isLive(second.value.token)).toBe(true);
 
-    expect(await invoke({ action: 'delete', secretId: arn })).toEqual({ deleted: true });
+    expect(await invoke({ action: 'delete', secretId: arn })).toEqual({ deleted: true, outcome: 'revoked' });
     expect(stack.tg3.isLive(first.value.token)).toBe(false);
     expect(stack.tg3.isLive(second.value.token)).toBe(true);
 
@@ -154,7 +161,7 @@ describe('on-demand', () => {
   });
 
   it.each([
-    [{ action: 'status' }, 'secretId'],
+    [{ action: 'request' }, 'secretId'],
     [{ action: 'explode', secretId: 'x' }, 'action'],
   ])('rejects %j with a ValidationError naming %s', async (event, field) => {
     await expect(invoke(event)).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringContaining(field) });

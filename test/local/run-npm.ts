@@ -34,4 +34,4 @@ export function runNpm(args: string[], options: { env?: NodeJS.ProcessEnv; timeo
 
 /** 3.x tokens and TigerGraph secrets are 32 lowercase alphanumerics; 4.x tokens are JWTs. */
 /** A TigerGraph 3.x token, a JWT, or any long base64url run (Trifacta tokens are 43 such characters). */
-export const WHOLE_TOKEN = /\b[a-z0-9]{32}\b|eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+|[A-Za-z0-9_-]{40,}/;
+export const WHOLE_TOKEN = /\b[a-z0-9]{32}\b|eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+|[A-Za-z0-9][A-Za-z0-9_-]{38,}[A-Za-z0-9]/;

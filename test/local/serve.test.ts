@@ -23,8 +23,8 @@ describe('npm run serve:local', () => {
         });
       });
       const info = JSON.parse(firstLine) as Record<string, string>;
-      expect(Object.keys(info).sort()).toEqual(['secretsManager', 'ssm', 'tigergraph3', 'tigergraph4', 'tigergraphSecret']);
-      for (const key of ['secretsManager', 'ssm', 'tigergraph3', 'tigergraph4']) expect(info[key]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(Object.keys(info).sort()).toEqual(['ica', 'secretsManager', 'ssm', 'tigergraph3', 'tigergraph4', 'tigergraphSecret', 'trifacta']);
+      for (const key of ['secretsManager', 'ssm', 'tigergraph3', 'tigergraph4', 'trifacta', 'ica']) expect(info[key]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
       const config = { endpoint: info.secretsManager, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
       const sm = new SecretsManagerClient(config);
@@ -32,7 +32,12 @@ describe('npm run serve:local', () => {
       const rotated = await sm.send(
         new RotateSecretCommand({ SecretId: 'demo/tigergraph4', RotationLambdaARN: 'arn:aws:lambda:us-east-1:000000000000:function:rotation' }),
       );
-      const after = await sm.send(new GetSecretValueCommand({ SecretId: 'demo/tigergraph4' }));
+      // As on AWS, RotateSecret only starts the rotation: wait (bounded) until the new version is current.
+      let after = await sm.send(new GetSecretValueCommand({ SecretId: 'demo/tigergraph4' }));
+      for (let i = 0; i < 100 && after.VersionId !== rotated.VersionId; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = await sm.send(new GetSecretValueCommand({ SecretId: 'demo/tigergraph4' }));
+      }
       expect(after.VersionId).toBe(rotated.VersionId);
       expect(JSON.parse(after.SecretString!).token).not.toBe(JSON.parse(before.SecretString!).token);
       const described = await sm.send(new DescribeSecretCommand({ SecretId: 'demo/tigergraph4' }));
