@@ -1,7 +1,8 @@
 /**
  * The CDK app (cdk.json: `npx tsx infra/app.ts`). Reads the config named by `-c config=path`
  * (default infra/config.example.json), validates it and synthesizes TgTokenRotationStack with the
- * cdk-nag AwsSolutions checks applied: an unsuppressed finding fails the synth.
+ * cdk-nag AwsSolutions checks applied: an unsuppressed finding fails the synth. A config the
+ * stack's environment refuses (an ARN in another account or region) fails with the field named too.
  *
  *   npm run synth                                # the example config
  *   npx cdk synth -c config=deploy/prod.json     # your own
@@ -9,7 +10,7 @@
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, loadConfig } from './config.js';
+import { DeploymentConfigError, loadConfig } from './config.js';
 import { TgTokenRotationStack } from './stack.js';
 
 const app = new App();
@@ -28,7 +29,7 @@ try {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   app.synth();
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof DeploymentConfigError) {
     console.error(err.message);
     process.exit(1);
   }

@@ -1,557 +1,268 @@
 /**
- * TigerGraphTokenRotation: everything that keeps TigerGraph tokens rotated in Secrets Manager.
+ * TokenRotation: everything that keeps API tokens (TigerGraph, Trifacta, ICA) rotated in Secrets
+ * Manager.
  *
  * Per connection: a credential secret (created for the operator to fill, or imported), a token
- * secret (tag `tg-token-rotation:managed=true`, initial JSON per CONTRACT.md) and its rotation
- * schedule. Shared: one customer managed KMS key for all secrets, the three functions, the
- * EventBridge Scheduler schedule for the scheduled refresh, the SSM settings parameter, dead-letter
- * queues, alarms and an optional alarm topic.
+ * secret (tag MANAGED_TAG, no CloudFormation-managed value), the custom resource that writes and
+ * updates the token secret's settings, the token secret's write fence and its rotation schedule.
+ * Shared: one customer managed KMS key (secrets and failure queues), the four functions, the
+ * EventBridge Scheduler schedule of the scheduled refresh, the SSM settings parameter, the failure
+ * queues, a dashboard, alarms and an optional alarm topic.
  *
- * Every IAM statement is written out below (no `grant*` helpers on the functions, no managed
- * policies) so the deployed permissions are exactly what this file says.
+ * Every IAM statement is written out here (the `grant*` methods below; no managed policies, no
+ * grants of CDK's constructs), so the deployed permissions are exactly what this file says.
+ * SECURITY.md describes them; test/infra asserts them.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, SecretValue, Stack, Tags, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Validations, type CustomResource } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { MANAGED_TAG as MANAGED_TAG_KEY } from '../core/names.js';
-import { cdkBundlingProps } from './bundling.js';
+import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG, METRICS_NAMESPACE, PRODUCT, ROTATION_ERROR_TAG, serviceName, type FunctionName } from '../core/names.js';
+import { DEFAULT_SETTINGS } from '../core/settings.js';
+import { createConnectionSecrets, type ConnectionSecrets } from './connection-secrets.js';
+import { DEPLOYMENT_DEFAULTS } from './defaults.js';
+import { createFunction, type FunctionEnvironment } from './functions.js';
+import { createFunctionsSecurityGroup, egressPorts, networkInterfaceStatement } from './network.js';
+import { alarmTopic } from './notifications.js';
+import { createAlarms, createDashboard, dashboardUrl } from './observability.js';
+import { DEFAULT_PROVIDER, defaultLifetimeSeconds, PROVIDER_FIELDS, type ProviderName } from './providers.js';
+import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './schedule.js';
+import { createSettingsResource } from './settings-resource.js';
+import { validateProps } from './validation.js';
+import { fenceWritePath } from './write-fence.js';
 
-/** Tag the scheduled refresh uses to find the token secrets it manages (CONTRACT.md). */
-export { MANAGED_TAG_KEY };
-/** CloudWatch namespace of the handlers' EMF metrics. */
-export const METRICS_NAMESPACE = 'TgTokenRotation';
-export const DEFAULT_SETTINGS_PARAMETER_NAME = '/tg-token-rotation/config';
+/** Shared names, for users of the construct. */
+export { MANAGED_TAG, METRICS_NAMESPACE, DEFAULT_SETTINGS_PARAMETER };
+export type { ProviderName };
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface TigerGraphConnection {
+/** One connection: a token API endpoint and the credential that mints its tokens. */
+export interface ConnectionProps {
   /** Letters, digits and dashes; names the secrets and construct ids. */
   readonly name: string;
+  /** The token API. @default 'tigergraph' */
+  readonly provider?: ProviderName;
   /** `https://host[:port]`, no path. */
   readonly host: string;
-  /** @default 'auto' */
+  /** TigerGraph only. @default 'auto' */
   readonly tigergraphVersion?: '3' | '4' | 'auto';
+  /** TigerGraph only. @default - the deployment type's port (9000 on 3.x, 14240 on 4.x, 443 on Cloud) */
   readonly restppPort?: number;
+  /** TigerGraph only. @default - the deployment type's port (14240, 443 on Cloud) */
   readonly gsqlPort?: number;
+  /** TigerGraph only. @default - none */
   readonly graph?: string;
-  /** Token lifetime requested from TigerGraph. @default 30 days (the handlers' default) */
+  /** TigerGraph only: the REST++ path. @default - the deployment type's (`/restpp` on 4.x and Cloud) */
+  readonly restppPath?: string;
+  /** ICA only: the tenant, for a user in several tenants. @default - the credential's own tenant */
+  readonly tenant?: string;
+  /**
+   * Token lifetime (ICA: the JWT lifetime the tenant administrator set, which the API cannot change).
+   * @default - the provider's default (30 days for TigerGraph and Trifacta); ICA has none: required
+   */
   readonly lifetimeSeconds?: number;
-  /** How often Secrets Manager rotates the token; at least 4 hours. @default Duration.days(7) */
+  /** How often Secrets Manager rotates the token; at least 4 hours, less than the lifetime. @default Duration.days(7) */
   readonly rotationInterval?: Duration;
   /**
-   * An existing secret holding `{"secret": "..."}` or `{"username", "password"}`, imported with its
-   * complete ARN (`Secret.fromSecretCompleteArn`) so the IAM statements name exactly that secret.
-   * It must be encrypted with `aws/secretsmanager` or a key whose policy lets the functions decrypt.
-   * @default - a secret `<prefix>/<name>/credentials` is created (value `{"secret": ""}`, to fill in)
+   * An existing secret holding the provider's credential (e.g. `{"secret": "..."}` for TigerGraph),
+   * imported with its complete ARN (`Secret.fromSecretCompleteArn`) so the IAM statements name
+   * exactly that secret.
+   * @default - a secret `<prefix>/<name>/credentials` is created, holding the provider's shape with empty values, to fill in
    */
   readonly credentialSecret?: secretsmanager.ISecret;
+  /**
+   * The KMS key of an imported `credentialSecret` when it is not `aws/secretsmanager`: the functions
+   * get kms:Decrypt on it, through Secrets Manager and for that secret only. Its key policy must let
+   * IAM policies of this account grant it.
+   * @default - the credential secret uses aws/secretsmanager (or is created with the construct's key)
+   */
+  readonly credentialSecretKey?: kms.IKey;
 }
 
-export interface TigerGraphTokenRotationProps {
-  readonly connections: readonly TigerGraphConnection[];
+export interface TokenRotationProps {
+  readonly connections: readonly ConnectionProps[];
   /** Secret names are `<prefix>/<connection>/token` and `<prefix>/<connection>/credentials`. @default 'tg-token-rotation' */
   readonly secretNamePrefix?: string;
-  /** How often the scheduled refresh runs. @default Duration.hours(1) */
+  /** How often the scheduled refresh runs; at most a third of the shortest token lifetime. @default Duration.hours(1) */
   readonly scheduleRate?: Duration;
-  /** Settings written to the SSM parameter. @default 259200 / 3600 / 10 */
+  /** Written to the SSM settings parameter. @default 259200 (core DEFAULT_SETTINGS) */
   readonly refreshBeforeSeconds?: number;
+  /** Written to the SSM settings parameter. @default 3600 (core DEFAULT_SETTINGS) */
   readonly revokeGraceSeconds?: number;
+  /** Written to the SSM settings parameter; 1 to 100. @default 10 (core DEFAULT_SETTINGS) */
   readonly concurrency?: number;
   /**
    * Memory (and so CPU: Lambda allots CPU in proportion) of the scheduled refresh. A sweep is
-   * CPU-bound in the AWS SDK (bench/RESULTS.md), so it gets more than the other two functions.
+   * CPU-bound in the AWS SDK (bench/RESULTS.md), so it gets more than the other functions.
    * @default 1024
    */
   readonly scheduledRefreshMemoryMB?: number;
-  /** @default '/tg-token-rotation/config' */
+  /** @default '/tg-token-rotation/config' (core DEFAULT_SETTINGS_PARAMETER) */
   readonly settingsParameterName?: string;
   /** Alarm when the soonest-expiring managed token has less than this left. @default Duration.days(1) */
   readonly minSecondsToExpiryAlarmThreshold?: Duration;
-  /** Existing topic to notify on alarm. */
+  /** Existing topic to notify on alarm. @default - none (a topic is created only for `alarmEmail`) */
   readonly alarmTopic?: sns.ITopic;
-  /** Email to notify on alarm; subscribed to `alarmTopic`, or to a KMS-encrypted topic created here. */
+  /** Email to notify on alarm; subscribed to `alarmTopic`, or to a KMS-encrypted topic created here. @default - none */
   readonly alarmEmail?: string;
-  /** Run the functions in this VPC, with a security group allowing only HTTPS and the TigerGraph ports out. */
+  /** Run the functions in this VPC, with a security group allowing only the ports in use out. @default - not in a VPC */
   readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's default subnet selection */
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /** In a VPC, open the egress ports to IPv6 (::/0) too. @default false */
+  readonly ipv6Egress?: boolean;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** X-Ray active tracing. @default false */
   readonly tracing?: boolean;
+  /**
+   * Find the managed secrets by tag (secretsmanager:ListSecrets on `*`, ENV.FLEET_DISCOVERY=tag)
+   * instead of the list of this construct's token secrets (ENV.MANAGED_SECRET_IDS and the schedule's
+   * `secretIds`). For fleets too large for the list (Lambda's 4 KB environment), or secrets outside
+   * the stack (which then need resource policies letting the function roles in).
+   * @default false
+   */
+  readonly discoverSecretsByTag?: boolean;
+  /**
+   * Roles CloudFormation deploys the stack with: the write fence lets them change the token secrets'
+   * configuration (UpdateSecret, RotateSecret, the resource policy), never their value.
+   * @default - the CloudFormation execution role of the stack's DefaultStackSynthesizer (`cdk bootstrap`);
+   *   with another synthesizer, requests CloudFormation makes with the deployer's credentials (aws:CalledVia)
+   */
+  readonly deploymentRoleArns?: readonly string[];
   /** Repository root holding functions/ and package-lock.json. @default the directory above infra/ */
   readonly projectRoot?: string;
 }
 
+/** @deprecated Use TokenRotationProps. */
+export type TigerGraphTokenRotationProps = TokenRotationProps;
+
 /** What the construct created for one connection. */
 export interface ManagedConnection {
   readonly name: string;
+  readonly provider: ProviderName;
   readonly tokenSecret: secretsmanager.ISecret;
   readonly credentialSecret: secretsmanager.ISecret;
   /** True when the credential secret was created here and must be filled in by the operator. */
   readonly credentialSecretCreated: boolean;
+  /** The key of an imported credential secret, when given. */
+  readonly credentialSecretKey?: kms.IKey;
+  /** The custom resource that writes the token secret's settings. */
+  readonly settings: CustomResource;
 }
 
-export class TigerGraphTokenRotation extends Construct {
-  /** Encrypts every token and created credential secret. Rotation enabled; retained on stack deletion. */
+export class TokenRotation extends Construct {
+  /** Encrypts every token and created credential secret, and the failure queues. Rotation enabled; retained on stack deletion. */
   readonly key: kms.Key;
   readonly connections: readonly ManagedConnection[];
   readonly rotationFunction: NodejsFunction;
   readonly scheduledRefreshFunction: NodejsFunction;
   readonly onDemandFunction: NodejsFunction;
+  /** Serves the connections' settings custom resources. */
+  readonly connectionSettingsFunction: NodejsFunction;
   readonly settingsParameter: ssm.StringParameter;
   /** Receives scheduled-refresh invocations that EventBridge Scheduler could not deliver. */
   readonly scheduleDeadLetterQueue: sqs.Queue;
   /** Receives asynchronous on-demand invocations that failed after Lambda's retries. */
   readonly onDemandFailureQueue: sqs.Queue;
   readonly schedule: scheduler.Schedule;
+  readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly alarmTopic?: sns.ITopic;
   readonly securityGroup?: ec2.SecurityGroup;
   /** POWERTOOLS_SERVICE_NAME of the scheduled refresh: the `service` dimension of its metrics. */
-  readonly scheduledRefreshServiceName = 'tg-token-rotation-scheduled-refresh';
+  readonly scheduledRefreshServiceName = serviceName('scheduled-refresh');
 
-  private readonly viaSecretsManager: Record<string, Record<string, string>>;
+  private readonly props: TokenRotationProps;
+  /** The connections' secrets, before their settings resources exist. */
+  private readonly secrets: readonly ConnectionSecretsEntry[];
+  private readonly scheduleRate: Duration;
+  private readonly discoverSecretsByTag: boolean;
+  /** `AwsSolutions-IAM5[Resource::*]` reasons, by role: one acknowledgment per role, every reason in it. */
+  private readonly wildcardReasons = new Map<iam.IRole, string[]>();
 
-  constructor(scope: Construct, id: string, props: TigerGraphTokenRotationProps) {
+  constructor(scope: Construct, id: string, props: TokenRotationProps) {
     super(scope, id);
-    validateProps(props);
-    const stack = Stack.of(this);
-    const prefix = props.secretNamePrefix ?? 'tg-token-rotation';
-    const projectRoot = props.projectRoot ?? REPO_ROOT;
-    // KMS permissions below only work through Secrets Manager, never by calling KMS directly.
-    this.viaSecretsManager = { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } };
-
-    this.key = new kms.Key(this, 'Key', {
-      description: 'Encrypts the TigerGraph token and credential secrets (tg-token-rotation)',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+    this.props = props;
+    this.scheduleRate = props.scheduleRate ?? DEPLOYMENT_DEFAULTS.scheduleRate;
+    this.discoverSecretsByTag = props.discoverSecretsByTag ?? false;
+    validateProps('TokenRotation', {
+      connections: props.connections,
+      secretNamePrefix: this.secretNamePrefix,
+      scheduleRate: this.scheduleRate,
+      rotationInterval: DEPLOYMENT_DEFAULTS.rotationInterval,
+      concurrency: props.concurrency,
+      discoverSecretsByTag: this.discoverSecretsByTag,
     });
 
-    // ---- Secrets, per connection -------------------------------------------------------------
-    this.connections = props.connections.map((conn) => {
-      // One scope per connection, named after it (names are unique, so ids never collide).
-      const scope = new Construct(this, conn.name);
-      const credentialSecretCreated = conn.credentialSecret === undefined;
-      const credentialSecret =
-        conn.credentialSecret ??
-        new secretsmanager.Secret(scope, 'Credentials', {
-          secretName: `${prefix}/${conn.name}/credentials`,
-          description: `TigerGraph credentials for ${conn.name}: set to {"secret": "..."} or {"username": "...", "password": "..."}. Only the tg-token-rotation functions read it.`,
-          encryptionKey: this.key,
-          // A placeholder for the operator to replace; CloudFormation never rewrites it unless this template value changes.
-          secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ secret: '' })),
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
-      if (credentialSecretCreated) {
-        Validations.of(credentialSecret).acknowledge({
-          id: 'AwsSolutions-SMG4',
-          reason:
-            'The TigerGraph secret/password is issued by the TigerGraph administrator and filled in by the operator; this app rotates the tokens derived from it, not the credential itself.',
-        });
-      }
+    // Secrets and settings
+    this.key = this.createKey();
+    this.secrets = this.createConnectionSecrets();
+    this.settingsParameter = this.createSettingsParameter();
 
-      // The initial token secret (CONTRACT.md); the rotation function adds token/expiresAt/issuedAt.
-      // Note: CloudFormation owns this SecretString, so changing these fields later rewrites the
-      // secret without a token until the next rotation (run the on-demand `request` after such a change).
-      const initial = dropUndefined({
-        host: conn.host,
-        tigergraphVersion: conn.tigergraphVersion ?? 'auto',
-        restppPort: conn.restppPort,
-        gsqlPort: conn.gsqlPort,
-        graph: conn.graph,
-        lifetimeSeconds: conn.lifetimeSeconds ?? 30 * 86400,
-        credentialSecretId: credentialSecret.secretArn,
-      });
-      const tokenSecret = new secretsmanager.Secret(scope, 'Token', {
-        secretName: `${prefix}/${conn.name}/token`,
-        description: `TigerGraph token for ${conn.name} (${conn.host}), rotated by tg-token-rotation`,
-        encryptionKey: this.key,
-        secretStringValue: SecretValue.unsafePlainText(stack.toJsonString(initial)),
-      });
-      Tags.of(tokenSecret).add(MANAGED_TAG_KEY, 'true');
-
-      return { name: conn.name, tokenSecret, credentialSecret, credentialSecretCreated };
-    });
-    const tokenSecretArns = this.connections.map((c) => secretArnForPolicy(c.tokenSecret));
-    const credentialSecretArns = this.connections.map((c) => secretArnForPolicy(c.credentialSecret));
-
-    const settingsParameterName = props.settingsParameterName ?? DEFAULT_SETTINGS_PARAMETER_NAME;
-    this.settingsParameter = new ssm.StringParameter(this, 'Settings', {
-      parameterName: settingsParameterName,
-      description: 'tg-token-rotation settings; a field in a token secret overrides the same field here',
-      stringValue: JSON.stringify({
-        refreshBeforeSeconds: props.refreshBeforeSeconds ?? 259200,
-        revokeGraceSeconds: props.revokeGraceSeconds ?? 3600,
-        concurrency: props.concurrency ?? 10,
-      }),
-    });
-
-    // ---- Network -----------------------------------------------------------------------------
-    if (props.vpc) {
-      this.securityGroup = new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', {
-        vpc: props.vpc,
-        description: 'tg-token-rotation functions: HTTPS to AWS APIs and TigerGraph, plus the TigerGraph ports',
-        allowAllOutbound: false,
-      });
-      const ports = new Set<number>([443, 9000, 14240]);
-      for (const c of props.connections) {
-        if (c.restppPort) ports.add(c.restppPort);
-        if (c.gsqlPort) ports.add(c.gsqlPort);
-        const hostPort = new URL(c.host).port;
-        if (hostPort) ports.add(Number(hostPort));
-      }
-      for (const port of [...ports].sort((a, b) => a - b)) {
-        this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `TCP ${port} out`);
-      }
-    }
-
-    // ---- Functions ---------------------------------------------------------------------------
-    const makeFunction = (
-      name: 'rotation' | 'scheduled-refresh' | 'on-demand',
-      timeout: Duration,
-      description: string,
-      memorySize = 256,
-    ) => {
-      const cid = constructId(name);
-      const logGroup = new logs.LogGroup(this, `${cid}Logs`, {
-        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      const role = new iam.Role(this, `${cid}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `tg-token-rotation ${name} function`,
-      });
-      role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-      );
-      const fn = new NodejsFunction(this, `${cid}Function`, {
-        description,
-        entry: path.join(projectRoot, 'functions', name, 'handler.ts'),
-        handler: 'handler',
-        projectRoot,
-        depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize,
-        timeout,
-        role,
-        logGroup,
-        loggingFormat: lambda.LoggingFormat.JSON,
-        tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-        vpc: props.vpc,
-        vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
-        securityGroups: this.securityGroup ? [this.securityGroup] : undefined,
-        environment: {
-          SETTINGS_PARAMETER_NAME: settingsParameterName,
-          POWERTOOLS_SERVICE_NAME: `tg-token-rotation-${name}`,
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-          LOG_LEVEL: props.logLevel ?? 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-        bundling: {
-          // Shared with the benchmarks (infra/bundling.ts): ESM, node22, minified, source maps, the
-          // AWS SDK bundled (a pinned, tree-shaken version) and a require() shim for CommonJS deps.
-          ...cdkBundlingProps(),
-          format: OutputFormat.ESM,
-          forceDockerBundling: false,
-        },
-      });
-      if (props.vpc) {
-        // Lambda needs ENI permissions in a VPC; they cannot be scoped to resources.
-        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
-        Validations.of(role).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-          reason: 'AWSLambdaVPCAccessExecutionRole is the ENI management Lambda requires in a VPC; its EC2 actions cannot be scoped to resources.',
-        });
-      }
-      if (props.tracing) {
-        Validations.of(role).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
-        });
-      }
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason: 'The contract pins nodejs22.x (tests run on Node 22); the runtime moves with the project, not ahead of it.',
-      });
-      return fn;
-    };
-
-    this.rotationFunction = makeFunction('rotation', Duration.seconds(60), 'Secrets Manager rotation hook for TigerGraph tokens');
-    this.scheduledRefreshFunction = makeFunction(
+    // Functions
+    this.securityGroup = this.createSecurityGroup();
+    this.rotationFunction = this.createFunction('rotation', Duration.seconds(60), 'Secrets Manager rotation hook for the token secrets');
+    this.scheduledRefreshFunction = this.createFunction(
       'scheduled-refresh',
       Duration.minutes(5),
-      'Refreshes or rotates TigerGraph tokens close to expiry and revokes superseded ones',
-      props.scheduledRefreshMemoryMB ?? 1024,
+      'Refreshes or rotates tokens close to expiry and revokes superseded ones',
+      props.scheduledRefreshMemoryMB ?? DEPLOYMENT_DEFAULTS.scheduledRefreshMemoryMB,
     );
-    this.onDemandFunction = makeFunction('on-demand', Duration.seconds(60), 'Request, refresh, delete or inspect a TigerGraph token on demand');
-
-    // ---- Permissions: rotation function --------------------------------------------------------
-    this.rotationFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
-        resources: tokenSecretArns,
-      }),
-    );
-    this.rotationFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: credentialSecretArns }),
-    );
-    this.rotationFunction.addToRolePolicy(this.keyStatement(['kms:Decrypt', 'kms:GenerateDataKey']));
-
-    // Secrets Manager may invoke the rotation function, only on behalf of this account (confused deputy).
-    const rotationInvokePermission = new lambda.CfnPermission(this, 'RotationInvokePermission', {
-      action: 'lambda:InvokeFunction',
-      functionName: this.rotationFunction.functionArn,
-      principal: 'secretsmanager.amazonaws.com',
-      sourceAccount: stack.account,
-    });
-
-    // An imported reference to the same function: RotationSchedule then adds none of its own grants
-    // (GetRandomPassword on *, an invoke permission without SourceAccount, a key-policy grant);
-    // the exact permissions are the statements above.
-    const rotationFunctionRef = lambda.Function.fromFunctionAttributes(this, 'RotationFunctionRef', {
-      functionArn: this.rotationFunction.functionArn,
-      sameEnvironment: true,
-    });
-    props.connections.forEach((conn, i) => {
-      const managed = this.connections[i]!;
-      const rotation = managed.tokenSecret.addRotationSchedule('Rotation', {
-        rotationLambda: rotationFunctionRef,
-        automaticallyAfter: conn.rotationInterval ?? Duration.days(7),
-      });
-      // The first rotation starts when the schedule is created: the permissions must be in place by then.
-      rotation.node.addDependency(rotationInvokePermission, this.rotationFunction.role!);
-    });
-
-    // ---- Permissions: scheduled refresh and on-demand -----------------------------------------
-    for (const fn of [this.scheduledRefreshFunction, this.onDemandFunction]) {
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'secretsmanager:DescribeSecret',
-            'secretsmanager:GetSecretValue',
-            'secretsmanager:ListSecretVersionIds',
-            'secretsmanager:PutSecretValue',
-            'secretsmanager:RotateSecret',
-            'secretsmanager:UpdateSecretVersionStage',
-          ],
-          resources: tokenSecretArns,
-        }),
-      );
-      // RotateSecret on a Lambda-rotated secret also needs the caller to be allowed to invoke that
-      // function (Secrets Manager's RotateSecret API: "You also need lambda:InvokeFunction").
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.rotationFunction.functionArn] }));
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: credentialSecretArns }));
-      fn.addToRolePolicy(this.keyStatement(['kms:Decrypt', 'kms:GenerateDataKey']));
-      // The settings parameter: @middy/ssm calls GetParameters, GetParameter is the single-name form.
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-          resources: [this.settingsParameter.parameterArn],
-        }),
-      );
-    }
-    // Finding the managed secrets by tag: ListSecrets has no resource-level permissions.
-    this.scheduledRefreshFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
-    );
-    Validations.of(this.scheduledRefreshFunction.role!).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'secretsmanager:ListSecrets does not support resource-level permissions; it returns names and tags only, values stay behind GetSecretValue on the managed secrets.',
-    });
-
-    // ---- Dead-letter queues -------------------------------------------------------------------
-    const makeQueue = (id: string) => {
-      const queue = new sqs.Queue(this, id, {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself a dead-letter queue; its messages are inspected by the operator.',
-      });
-      return queue;
-    };
-    this.scheduleDeadLetterQueue = makeQueue('ScheduleDeadLetterQueue');
-    this.onDemandFailureQueue = makeQueue('OnDemandFailureQueue');
-
-    // Failed asynchronous on-demand invocations land in the queue. Lambda sends with the function's
-    // role, which may only SendMessage there (CDK's SqsDestination would also grant GetQueueUrl/Attributes).
-    const onDemandFailureQueue = this.onDemandFailureQueue;
-    this.onDemandFunction.configureAsyncInvoke({
-      onFailure: { bind: () => ({ destination: onDemandFailureQueue.queueArn }) },
-    });
-    this.onDemandFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.onDemandFailureQueue.queueArn] }),
+    this.onDemandFunction = this.createFunction('on-demand', Duration.seconds(60), 'Request, refresh, delete or inspect a token on demand');
+    this.connectionSettingsFunction = this.createFunction(
+      'connection-settings',
+      Duration.minutes(3),
+      "Writes a token secret's settings for CloudFormation (custom resource)",
     );
 
-    // ---- Schedule ------------------------------------------------------------------------------
-    // Scheduler's role may invoke only the scheduled-refresh function (not its versions/aliases) and
-    // write to the dead-letter queue; only the Scheduler of this account may assume it.
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: 'EventBridge Scheduler: invoke the tg-token-rotation scheduled refresh',
-    });
-    schedulerRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.scheduledRefreshFunction.functionArn] }),
-    );
-    schedulerRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.scheduleDeadLetterQueue.queueArn] }),
-    );
-    const scheduledRefreshFunction = this.scheduledRefreshFunction;
-    const scheduleDeadLetterQueue = this.scheduleDeadLetterQueue;
-    this.schedule = new scheduler.Schedule(this, 'ScheduledRefresh', {
-      description: 'Runs the tg-token-rotation scheduled refresh',
-      schedule: scheduler.ScheduleExpression.rate(props.scheduleRate ?? Duration.hours(1)),
-      // A target written out rather than aws-scheduler-targets' LambdaInvoke, whose grantInvoke also
-      // allows `<function-arn>:*`.
-      target: {
-        bind: () => ({
-          arn: scheduledRefreshFunction.functionArn,
-          role: schedulerRole,
-          // A missed run is retried for up to an hour; the next run comes anyway.
-          retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
-          deadLetterConfig: { arn: scheduleDeadLetterQueue.queueArn },
-        }),
-      },
-    });
+    // Permissions
+    this.grantRotateTokens(this.rotationFunction);
+    this.grantManageTokens(this.scheduledRefreshFunction);
+    this.grantManageTokens(this.onDemandFunction);
+    this.grantApplySettings(this.connectionSettingsFunction);
+    const invokePermission = this.allowSecretsManagerToInvokeRotation();
 
-    // ---- Alarms --------------------------------------------------------------------------------
-    const rate = props.scheduleRate ?? Duration.hours(1);
-    // One period covers at least two scheduled runs, so one late run is not a missing datapoint.
-    const refreshPeriod = Duration.seconds(Math.min(Math.max(2 * rate.toSeconds(), 300), 86400));
-    const service = { service: this.scheduledRefreshServiceName };
-    const alarms: cloudwatch.Alarm[] = [];
-    const alarm = (id: string, props: cloudwatch.AlarmProps) => {
-      const a = new cloudwatch.Alarm(this, id, props);
-      alarms.push(a);
-      return a;
-    };
-    alarm('RotationErrorsAlarm', {
-      alarmDescription: 'The rotation function failed (a rotation step threw; AWSCURRENT is unchanged)',
-      metric: this.rotationFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm('ScheduledRefreshErrorsAlarm', {
-      alarmDescription: 'The scheduled refresh function itself failed (crashed or timed out)',
-      metric: this.scheduledRefreshFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm('ScheduledRefreshFailuresAlarm', {
-      alarmDescription: 'The scheduled refresh could not refresh, rotate or revoke at least one token',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'Failures',
-        dimensionsMap: service,
-        statistic: 'Sum',
-        period: refreshPeriod,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const thresholdSeconds = (props.minSecondsToExpiryAlarmThreshold ?? Duration.days(1)).toSeconds();
-    alarm('MinSecondsToExpiryAlarm', {
-      alarmDescription: `The soonest-expiring managed token has less than ${thresholdSeconds} s left, or the scheduled refresh stopped reporting`,
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'MinSecondsToExpiry',
-        dimensionsMap: service,
-        statistic: 'Minimum',
-        period: refreshPeriod,
-      }),
-      threshold: thresholdSeconds,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      // Missing data is breaching: no datapoint means the scheduled refresh is not running (or has no
-      // token to report, e.g. credentials never filled in), and then nobody watches expiry.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    const queueAlarm = (id: string, queue: sqs.Queue, what: string) =>
-      alarm(id, {
-        alarmDescription: `${what} (inspect the queue's messages)`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    queueAlarm('ScheduleDeadLetterAlarm', this.scheduleDeadLetterQueue, 'EventBridge Scheduler could not invoke the scheduled refresh');
-    queueAlarm('OnDemandFailureAlarm', this.onDemandFailureQueue, 'An asynchronous on-demand invocation failed');
-    this.alarms = alarms;
+    // Per connection: settings, write fence, rotation
+    this.connections = this.applySettings();
+    this.fenceWritePaths();
+    this.scheduleRotations(invokePermission);
 
-    // ---- Notifications --------------------------------------------------------------------------
-    let topic = props.alarmTopic;
-    if (!topic && props.alarmEmail) {
-      // CloudWatch cannot publish to a topic under the AWS managed SNS key; this key lets it, and only it.
-      const topicKey = new kms.Key(this, 'AlarmTopicKey', {
-        description: 'Encrypts the tg-token-rotation alarm topic',
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      topicKey.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
-      );
-      const created = new sns.Topic(this, 'AlarmTopic', {
-        displayName: 'tg-token-rotation alarms',
-        masterKey: topicKey,
-        enforceSSL: true,
-      });
-      topic = created;
-    }
-    if (topic && props.alarmEmail) {
-      topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    }
-    if (topic) {
-      const action = new cwActions.SnsAction(topic);
-      for (const a of alarms) a.addAlarmAction(action);
-      this.alarmTopic = topic;
-    }
+    // Schedule and failure queues
+    this.onDemandFailureQueue = createFailureQueue(this, 'OnDemandFailureQueue', this.key);
+    this.scheduleDeadLetterQueue = createFailureQueue(this, 'ScheduleDeadLetterQueue', this.key);
+    this.sendFailedInvocationsToQueue(this.onDemandFunction, this.onDemandFailureQueue);
+    this.schedule = this.scheduleRefresh();
+
+    // What operators see
+    this.dashboard = createDashboard(this, { period: this.dashboardPeriod, minSecondsToExpiryThreshold: this.expiryThresholdSeconds });
+    this.alarms = this.createAlarms();
+    this.alarmTopic = this.notify(this.alarms);
+
+    this.acknowledgeFindings();
   }
 
   /** The token secret of one connection. */
   tokenSecret(connectionName: string): secretsmanager.ISecret {
     const found = this.connections.find((c) => c.name === connectionName);
     if (!found) {
-      throw new Error(`No TigerGraph connection named "${connectionName}" (have: ${this.connections.map((c) => c.name).join(', ')})`);
+      throw new Error(`No connection named "${connectionName}" (have: ${this.connections.map((c) => c.name).join(', ')})`);
     }
     return found.tokenSecret;
   }
@@ -559,66 +270,379 @@ export class TigerGraphTokenRotation extends Construct {
   /**
    * Lets a consumer read the token: secretsmanager:GetSecretValue and DescribeSecret on the token
    * secret of `connectionName` (or of every connection), and kms:Decrypt on the key only through
-   * Secrets Manager. Never the credential secret. For principals in this account (identity policy).
+   * Secrets Manager and only for those secrets. Never the credential secret, never a write. For
+   * principals in this account (identity policy).
    */
   grantReadToken(grantee: iam.IGrantable, connectionName?: string): iam.Grant {
-    const secrets = connectionName ? [this.tokenSecret(connectionName)] : this.connections.map((c) => c.tokenSecret);
-    const read = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-      resourceArns: secrets.map(secretArnForPolicy),
-    });
+    const arns = (connectionName ? [this.tokenSecret(connectionName)] : this.connections.map((c) => c.tokenSecret)).map(secretArnForPolicy);
+    const read = iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resourceArns: arns });
     const decrypt = iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
       resourceArns: [this.key.keyArn],
-      conditions: this.viaSecretsManager,
+      conditions: this.viaSecretsManagerFor(arns),
     });
     return read.combine(decrypt);
   }
 
-  private keyStatement(actions: string[]): iam.PolicyStatement {
-    return new iam.PolicyStatement({ actions, resources: [this.key.keyArn], conditions: this.viaSecretsManager });
+  // ---- Secrets and settings ----------------------------------------------------------------------
+
+  private get secretNamePrefix(): string {
+    return this.props.secretNamePrefix ?? PRODUCT;
+  }
+
+  private createKey(): kms.Key {
+    return new kms.Key(this, 'Key', {
+      description: `Encrypts the token and credential secrets and the failure queues (${PRODUCT})`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createConnectionSecrets(): ConnectionSecretsEntry[] {
+    return this.props.connections.map((conn) => {
+      const provider = conn.provider ?? (DEFAULT_PROVIDER as ProviderName);
+      const secrets = createConnectionSecrets(this, {
+        name: conn.name,
+        provider,
+        host: conn.host,
+        secretNamePrefix: this.secretNamePrefix,
+        key: this.key,
+        ...(conn.credentialSecret ? { credentialSecret: conn.credentialSecret } : {}),
+      });
+      return { conn, provider, ...secrets, ...(conn.credentialSecretKey ? { credentialSecretKey: conn.credentialSecretKey } : {}) };
+    });
+  }
+
+  private createSettingsParameter(): ssm.StringParameter {
+    return new ssm.StringParameter(this, 'Settings', {
+      parameterName: this.props.settingsParameterName ?? DEFAULT_SETTINGS_PARAMETER,
+      description: `${PRODUCT} settings; a field in a token secret overrides the same field here`,
+      stringValue: JSON.stringify({
+        refreshBeforeSeconds: this.props.refreshBeforeSeconds ?? DEFAULT_SETTINGS.refreshBeforeSeconds,
+        revokeGraceSeconds: this.props.revokeGraceSeconds ?? DEFAULT_SETTINGS.revokeGraceSeconds,
+        concurrency: this.props.concurrency ?? DEFAULT_SETTINGS.concurrency,
+      }),
+    });
+  }
+
+  /** Each connection's settings custom resource: the token secret's initial JSON and later changes. */
+  private applySettings(): ManagedConnection[] {
+    return this.secrets.map(({ conn, provider, tokenSecret, credentialSecret, credentialSecretCreated, credentialSecretKey }) => {
+      const providerFields = Object.fromEntries(PROVIDER_FIELDS[provider].map((f) => [f, (conn as unknown as Record<string, unknown>)[f]]));
+      const settings = createSettingsResource(tokenSecret, 'Settings', {
+        serviceToken: this.connectionSettingsFunction,
+        secretId: tokenSecret.secretArn,
+        settings: {
+          provider,
+          host: conn.host,
+          ...providerFields,
+          ...(provider === 'tigergraph' ? { tigergraphVersion: conn.tigergraphVersion ?? 'auto' } : {}),
+          lifetimeSeconds: conn.lifetimeSeconds ?? defaultLifetimeSeconds(provider),
+          credentialSecretId: credentialSecret.secretArn,
+        },
+      });
+      return {
+        name: conn.name,
+        provider,
+        tokenSecret,
+        credentialSecret,
+        credentialSecretCreated,
+        ...(credentialSecretKey ? { credentialSecretKey } : {}),
+        settings,
+      };
+    });
+  }
+
+  /** The write fence on every token secret (write-fence.ts): only the function roles write. */
+  private fenceWritePaths(): void {
+    const writers = this.functions.map((fn) => fn.role!);
+    const deployers = this.props.deploymentRoleArns ?? this.defaultDeploymentRoleArns();
+    for (const c of this.connections) fenceWritePath(c.tokenSecret, { writers, deployers });
+  }
+
+  private defaultDeploymentRoleArns(): string[] {
+    const synthesizer = Stack.of(this).synthesizer;
+    return synthesizer instanceof DefaultStackSynthesizer ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)] : [];
+  }
+
+  /**
+   * Rotates each token secret with the rotation function at its interval, once the settings custom
+   * resource has written the initial JSON and the permissions are in place (the first rotation
+   * starts when the schedule is created).
+   */
+  private scheduleRotations(invokePermission: lambda.CfnPermission): void {
+    // An imported reference to the same function: RotationSchedule then adds none of its own grants
+    // (GetRandomPassword on *, an invoke permission without SourceAccount, a key-policy grant);
+    // the exact permissions are the grant* methods here.
+    const rotationFunctionRef = lambda.Function.fromFunctionAttributes(this, 'RotationFunctionRef', {
+      functionArn: this.rotationFunction.functionArn,
+      sameEnvironment: true,
+    });
+    this.props.connections.forEach((conn, i) => {
+      const managed = this.connections[i]!;
+      const rotation = managed.tokenSecret.addRotationSchedule('Rotation', {
+        rotationLambda: rotationFunctionRef,
+        automaticallyAfter: conn.rotationInterval ?? DEPLOYMENT_DEFAULTS.rotationInterval,
+      });
+      rotation.node.addDependency(invokePermission, this.rotationFunction.role!, managed.settings);
+    });
+  }
+
+  // ---- Functions ---------------------------------------------------------------------------------
+
+  private get functions(): NodejsFunction[] {
+    return [this.rotationFunction, this.scheduledRefreshFunction, this.onDemandFunction, this.connectionSettingsFunction];
+  }
+
+  private get tokenSecretArns(): string[] {
+    return this.secrets.map((c) => secretArnForPolicy(c.tokenSecret));
+  }
+
+  private createSecurityGroup(): ec2.SecurityGroup | undefined {
+    if (!this.props.vpc) return undefined;
+    return createFunctionsSecurityGroup(this, {
+      vpc: this.props.vpc,
+      ports: egressPorts(this.props.connections.map((c) => ({ ...c, provider: c.provider ?? (DEFAULT_PROVIDER as ProviderName) }))),
+      ipv6: this.props.ipv6Egress ?? false,
+    });
+  }
+
+  private createFunction(name: FunctionName, timeout: Duration, description: string, memorySize?: number): NodejsFunction {
+    const fn = createFunction(this, { name, timeout, description, ...(memorySize ? { memorySize } : {}) }, this.functionEnvironment());
+    const role = fn.role!;
+    if (this.props.vpc) {
+      role.addToPrincipalPolicy(networkInterfaceStatement());
+      this.acknowledgeWildcard(role, 'Lambda attaches the function to the VPC with its role: ec2:DescribeNetworkInterfaces and DescribeSubnets work only on *, and the interfaces are created and deleted by Lambda at run time (the EC2 part of AWSLambdaVPCAccessExecutionRole, without its logs on *).');
+    }
+    if (this.props.tracing) {
+      this.acknowledgeWildcard(role, 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.');
+    }
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The contract pins nodejs22.x (tests run on Node 22); the runtime moves with the project, not ahead of it.',
+    });
+    return fn;
+  }
+
+  /** The environment every function shares (functions.ts adds the per-function names). */
+  private functionEnvironment(): FunctionEnvironment {
+    return {
+      projectRoot: this.props.projectRoot ?? REPO_ROOT,
+      settingsParameterName: this.props.settingsParameterName ?? DEFAULT_SETTINGS_PARAMETER,
+      fleet: this.discoverSecretsByTag ? { [ENV.FLEET_DISCOVERY]: 'tag' } : { [ENV.MANAGED_SECRET_IDS]: Fn.join(',', this.tokenSecretArns) },
+      logRetention: this.props.logRetention ?? (DEPLOYMENT_DEFAULTS.logRetentionDays as logs.RetentionDays),
+      logLevel: this.props.logLevel ?? DEPLOYMENT_DEFAULTS.logLevel,
+      tracing: this.props.tracing ?? false,
+      ...(this.props.vpc ? { vpc: this.props.vpc } : {}),
+      ...(this.props.vpcSubnets ? { vpcSubnets: this.props.vpcSubnets } : {}),
+      ...(this.securityGroup ? { securityGroup: this.securityGroup } : {}),
+    };
+  }
+
+  // ---- Grants ------------------------------------------------------------------------------------
+
+  /** The rotation function: the four rotation steps on the token secrets, and tagging a failed rotation. */
+  private grantRotateTokens(fn: lambda.IFunction): void {
+    this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
+    // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one succeeds; that tag only.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        resources: this.tokenSecretArns,
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_ERROR_TAG] } },
+      }),
+    );
+    this.grantReadCredentials(fn);
+    this.grantTokenKey(fn);
+  }
+
+  /**
+   * The scheduled refresh and on-demand: read the fleet in batches, refresh (write), rotate through
+   * the service (RotateSecret, which needs lambda:InvokeFunction on the rotation function), revoke
+   * with the credential, and read the settings parameter.
+   */
+  private grantManageTokens(fn: lambda.IFunction): void {
+    this.grantTokenAccess(fn, [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:UpdateSecretVersionStage',
+    ]);
+    // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
+    this.acknowledgeWildcard(
+      fn.role!,
+      'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows.',
+    );
+    this.grantInvokeRotation(fn);
+    this.grantReadCredentials(fn);
+    this.grantTokenKey(fn);
+    this.grantReadSettings(fn);
+    if (this.discoverSecretsByTag) {
+      // Finding the managed secrets by tag: ListSecrets has no resource-level permissions.
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+      this.acknowledgeWildcard(
+        fn.role!,
+        'secretsmanager:ListSecrets (discoverSecretsByTag) does not support resource-level permissions; it returns names and tags only, values stay behind GetSecretValue on the managed secrets.',
+      );
+    }
+  }
+
+  /** The connection-settings function: write the initial JSON, merge changes, rotate when they make the token useless. */
+  private grantApplySettings(fn: lambda.IFunction): void {
+    this.grantTokenAccess(fn, [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:UpdateSecretVersionStage',
+    ]);
+    this.grantInvokeRotation(fn);
+    this.grantReadCredentials(fn);
+    this.grantTokenKey(fn);
+  }
+
+  private grantTokenAccess(fn: lambda.IFunction, actions: string[]): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: this.tokenSecretArns }));
+  }
+
+  /** RotateSecret on a Lambda-rotated secret needs the caller to be allowed to invoke that function. */
+  private grantInvokeRotation(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.rotationFunction.functionArn] }));
+  }
+
+  /** GetSecretValue on the credential secrets, and Decrypt on an imported one's own key for that secret only. */
+  private grantReadCredentials(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: this.secrets.map((c) => secretArnForPolicy(c.credentialSecret)) }));
+    for (const c of this.secrets) {
+      if (!c.credentialSecretKey) continue;
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [c.credentialSecretKey.keyArn],
+          conditions: this.viaSecretsManagerFor([secretArnForPolicy(c.credentialSecret)]),
+        }),
+      );
+    }
+  }
+
+  /**
+   * The construct's key, through Secrets Manager and for the secrets the function serves only:
+   * Decrypt for the token secrets and created credential secrets, GenerateDataKey (writing) for the
+   * token secrets.
+   */
+  private grantTokenKey(fn: lambda.IFunction): void {
+    const created = this.secrets.filter((c) => c.credentialSecretCreated).map((c) => secretArnForPolicy(c.credentialSecret));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn], conditions: this.viaSecretsManagerFor([...this.tokenSecretArns, ...created]) }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [this.key.keyArn], conditions: this.viaSecretsManagerFor(this.tokenSecretArns) }),
+    );
+  }
+
+  /** The settings parameter: @middy/ssm calls GetParameters, GetParameter is the single-name form. */
+  private grantReadSettings(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: [this.settingsParameter.parameterArn] }));
+  }
+
+  /** Secrets Manager may invoke the rotation function, only on behalf of this account (confused deputy). */
+  private allowSecretsManagerToInvokeRotation(): lambda.CfnPermission {
+    return new lambda.CfnPermission(this, 'RotationInvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.rotationFunction.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: Stack.of(this).account,
+    });
+  }
+
+  /**
+   * Failed asynchronous invocations land in the queue. Lambda sends with the function's role, which
+   * may only SendMessage there and use the queue's key through SQS (CDK's SqsDestination would also
+   * grant GetQueueUrl/Attributes).
+   */
+  private sendFailedInvocationsToQueue(fn: lambda.Function, queue: sqs.IQueue): void {
+    fn.configureAsyncInvoke({ onFailure: { bind: () => ({ destination: queue.queueArn }) } });
+    grantSendToQueue(fn, queue);
+  }
+
+  private viaSecretsManagerFor(secretArns: string[]): Record<string, Record<string, unknown>> {
+    return {
+      StringEquals: {
+        'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+        'kms:EncryptionContext:SecretARN': secretArns,
+      },
+    };
+  }
+
+  // ---- Schedule, dashboard, alarms, notifications ------------------------------------------------
+
+  /** The scheduled refresh: the stack's token secrets as `{"secretIds": [...]}`, or no input with tag discovery. */
+  private scheduleRefresh(): scheduler.Schedule {
+    return createRefreshSchedule(this, {
+      target: this.scheduledRefreshFunction,
+      deadLetterQueue: this.scheduleDeadLetterQueue,
+      rate: this.scheduleRate,
+      ...(this.discoverSecretsByTag ? {} : { input: { secretIds: this.tokenSecretArns } }),
+    });
+  }
+
+  private get expiryThresholdSeconds(): number {
+    return (this.props.minSecondsToExpiryAlarmThreshold ?? DEPLOYMENT_DEFAULTS.minSecondsToExpiryAlarmThreshold).toSeconds();
+  }
+
+  /** One datapoint per scheduled run, ideally. */
+  private get dashboardPeriod(): Duration {
+    return Duration.seconds(Math.max(60, this.scheduleRate.toSeconds()));
+  }
+
+  private createAlarms(): cloudwatch.Alarm[] {
+    return createAlarms(this, {
+      scheduledRefreshFunction: this.scheduledRefreshFunction,
+      // One period covers at least two scheduled runs, so one late run is not a missing datapoint.
+      refreshPeriod: Duration.seconds(Math.min(Math.max(2 * this.scheduleRate.toSeconds(), 300), 86400)),
+      minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
+      onDemandFailureQueue: this.onDemandFailureQueue,
+      dashboardUrl: dashboardUrl(this.dashboard),
+    });
+  }
+
+
+  private notify(alarms: readonly cloudwatch.Alarm[]): sns.ITopic | undefined {
+    const topic = alarmTopic(this, { ...(this.props.alarmTopic ? { topic: this.props.alarmTopic } : {}), ...(this.props.alarmEmail ? { email: this.props.alarmEmail } : {}) });
+    if (topic) {
+      const action = new cwActions.SnsAction(topic);
+      for (const a of alarms) a.addAlarmAction(action);
+    }
+    return topic;
+  }
+
+  private acknowledgeWildcard(role: iam.IRole, reason: string): void {
+    this.wildcardReasons.set(role, [...(this.wildcardReasons.get(role) ?? []), reason]);
+  }
+
+  private acknowledgeFindings(): void {
+    for (const [role, reasons] of this.wildcardReasons) {
+      Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join(' ') });
+    }
   }
 }
 
-/** Checks what CloudFormation would only reject at deploy time, naming the field. */
-function validateProps(props: TigerGraphTokenRotationProps): void {
-  if (props.connections.length === 0) throw new Error('TigerGraphTokenRotation: connections: expected at least one connection');
-  const names = new Set<string>();
-  props.connections.forEach((c, i) => {
-    const field = `connections[${i}]`;
-    if (!/^[A-Za-z0-9-]{1,48}$/.test(c.name)) {
-      throw new Error(`TigerGraphTokenRotation: ${field}.name: expected 1-48 letters, digits or dashes, got "${c.name}"`);
-    }
-    if (names.has(c.name.toLowerCase())) throw new Error(`TigerGraphTokenRotation: ${field}.name: "${c.name}" is used twice`);
-    names.add(c.name.toLowerCase());
-    const hours = (c.rotationInterval ?? Duration.days(7)).toHours({ integral: false });
-    if (hours < 4) {
-      throw new Error(`TigerGraphTokenRotation: ${field}.rotationInterval: expected at least 4 hours (Secrets Manager's minimum), got ${hours} hours`);
-    }
-    if (c.credentialSecret && !c.credentialSecret.secretFullArn) {
-      throw new Error(
-        `TigerGraphTokenRotation: ${field}.credentialSecret: import it with its complete ARN (Secret.fromSecretCompleteArn) so IAM can name exactly that secret`,
-      );
-    }
-  });
+/** @deprecated Use TokenRotation (the construct serves every provider). */
+export const TigerGraphTokenRotation = TokenRotation;
+/** @deprecated Use TokenRotation. */
+export type TigerGraphTokenRotation = TokenRotation;
+
+interface ConnectionSecretsEntry extends ConnectionSecrets {
+  readonly conn: ConnectionProps;
+  readonly provider: ProviderName;
+  readonly credentialSecretKey?: kms.IKey;
 }
 
 /** The ARN naming exactly this secret (both the created and the imported-by-complete-ARN ones have it). */
 function secretArnForPolicy(secret: secretsmanager.ISecret): string {
   return secret.secretFullArn ?? secret.secretArn;
-}
-
-/** `scheduled-refresh` -> `ScheduledRefresh`. */
-function constructId(name: string): string {
-  return name
-    .split('-')
-    .filter(Boolean)
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
-}
-
-function dropUndefined<T extends Record<string, unknown>>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,15 +1,18 @@
 /**
- * TgTokenRotationStack: the TigerGraphTokenRotation construct driven by a validated config
- * (infra/config.ts), plus the outputs an operator needs after deploying.
+ * TgTokenRotationStack: the TokenRotation construct driven by a validated config (infra/config.ts),
+ * plus the outputs an operator needs after deploying.
  */
-import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { TokenRotationConfig } from './config.js';
-import { TigerGraphTokenRotation } from './construct.js';
+import { PRODUCT } from '../core/names.js';
+import { checkEnvironment, type TokenRotationConfig } from './config.js';
+import { TokenRotation } from './construct.js';
+import { credentialShapes } from './providers.js';
 
 export interface TgTokenRotationStackProps extends StackProps {
   /** A config validated by parseConfig/loadConfig. */
@@ -19,14 +22,19 @@ export interface TgTokenRotationStackProps extends StackProps {
 }
 
 export class TgTokenRotationStack extends Stack {
-  readonly rotation: TigerGraphTokenRotation;
+  readonly rotation: TokenRotation;
 
   constructor(scope: Construct, id: string, props: TgTokenRotationStackProps) {
     super(scope, id, {
-      description: 'tg-token-rotation: keeps TigerGraph tokens rotated in AWS Secrets Manager',
+      description: `${PRODUCT}: keeps API tokens (TigerGraph, Trifacta, ICA) rotated in AWS Secrets Manager`,
       ...props,
     });
     const { config } = props;
+    // ARNs in another account or region than the stack's, where the stack's environment is known.
+    checkEnvironment(config, {
+      account: Token.isUnresolved(this.account) ? undefined : this.account,
+      region: Token.isUnresolved(this.region) ? undefined : this.region,
+    });
 
     let vpc: ec2.IVpc | undefined;
     let vpcSubnets: ec2.SubnetSelection | undefined;
@@ -36,19 +44,23 @@ export class TgTokenRotationStack extends Stack {
       vpcSubnets = { subnets: config.vpc.subnetIds.map((subnetId) => ec2.Subnet.fromSubnetId(this, subnetId, subnetId)) };
     }
 
-    this.rotation = new TigerGraphTokenRotation(this, 'Rotation', {
+    this.rotation = new TokenRotation(this, 'Rotation', {
       connections: config.connections.map((c) => ({
         name: c.name,
+        provider: c.provider,
         host: c.host,
         tigergraphVersion: c.tigergraphVersion,
         restppPort: c.restppPort,
         gsqlPort: c.gsqlPort,
         graph: c.graph,
+        restppPath: c.restppPath,
+        tenant: c.tenant,
         lifetimeSeconds: c.lifetimeSeconds,
         rotationInterval: Duration.hours(c.rotationIntervalHours),
         credentialSecret: c.credentialSecretArn
           ? secretsmanager.Secret.fromSecretCompleteArn(this, `${c.name}CredentialSecret`, c.credentialSecretArn)
           : undefined,
+        credentialSecretKey: c.credentialSecretKmsKeyArn ? kms.Key.fromKeyArn(this, `${c.name}CredentialSecretKey`, c.credentialSecretKmsKeyArn) : undefined,
       })),
       secretNamePrefix: config.secretNamePrefix,
       scheduleRate: Duration.minutes(config.scheduleRateMinutes),
@@ -62,9 +74,12 @@ export class TgTokenRotationStack extends Stack {
       alarmEmail: config.alarmEmail,
       vpc,
       vpcSubnets,
+      ipv6Egress: config.vpc?.ipv6Egress,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logLevel: config.logLevel,
       tracing: config.tracing,
+      discoverSecretsByTag: config.discoverSecretsByTag,
+      deploymentRoleArns: config.deploymentRoleArns,
       projectRoot: props.projectRoot,
     });
 
@@ -73,6 +88,7 @@ export class TgTokenRotationStack extends Stack {
     new CfnOutput(this, 'ScheduledRefreshFunctionName', { value: r.scheduledRefreshFunction.functionName });
     new CfnOutput(this, 'OnDemandFunctionName', { value: r.onDemandFunction.functionName });
     new CfnOutput(this, 'SettingsParameterName', { value: r.settingsParameter.parameterName });
+    new CfnOutput(this, 'DashboardName', { value: r.dashboard.dashboardName });
     for (const c of r.connections) {
       const id = c.name.replace(/[^A-Za-z0-9]/g, '');
       new CfnOutput(this, `${id}TokenSecretArn`, {
@@ -81,7 +97,7 @@ export class TgTokenRotationStack extends Stack {
       });
       if (c.credentialSecretCreated) {
         new CfnOutput(this, `${id}CredentialSecretArn`, {
-          description: `Credential secret of ${c.name}: set it to {"secret": "..."} before the first rotation`,
+          description: `Credential secret of ${c.name}: set it to ${credentialShapes(c.provider).join(' or ')} before the first rotation`,
           value: c.credentialSecret.secretArn,
         });
       }

@@ -2,20 +2,26 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../infra/config.js';
-import { TigerGraphTokenRotation } from '../../infra/construct.js';
-import { EXAMPLE_CONFIG_PATH } from './helpers.js';
+import { PROVIDER_NAMES } from '../../core/providers/registry.js';
+import { checkEnvironment, DeploymentConfigError, loadConfig, parseConfig } from '../../infra/config.js';
+import { TigerGraphTokenRotation, TokenRotation } from '../../infra/construct.js';
+import { egressPorts } from '../../infra/network.js';
+import { PROVIDER_FIELDS } from '../../infra/providers.js';
+import { EXAMPLE_CONFIG_PATH, synthesize, SYNTH_TIMEOUT_MS } from './helpers.js';
 
 const conn = { name: 'prod', host: 'https://tg.example.com' };
+/** An ICA connection that passes every check: its JWT lifetime stated, and an alarm threshold below its refresh point. */
+const ica = { name: 'lab', provider: 'ica', host: 'https://ica.illumina.com', lifetimeSeconds: 43200, rotationIntervalHours: 8 };
 
 function issuesOf(input: unknown): string[] {
   try {
     parseConfig(input);
   } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).issues;
+    expect(e).toBeInstanceOf(DeploymentConfigError);
+    return (e as DeploymentConfigError).issues;
   }
   throw new Error('expected the config to be rejected');
 }
@@ -23,7 +29,11 @@ function issuesOf(input: unknown): string[] {
 describe('config validation', () => {
   it('accepts the example config and fills in defaults', () => {
     const config = loadConfig(EXAMPLE_CONFIG_PATH);
-    expect(config.connections.map((c) => c.name)).toEqual(['analytics', 'legacy']);
+    expect(config.connections.map((c) => [c.name, c.provider])).toEqual([
+      ['analytics', 'tigergraph'],
+      ['wrangling', 'trifacta'],
+      ['genomics', 'ica'],
+    ]);
     const minimal = parseConfig({ connections: [conn] });
     expect(minimal).toMatchObject({
       stackName: 'TgTokenRotation',
@@ -34,8 +44,10 @@ describe('config validation', () => {
       settingsParameterName: '/tg-token-rotation/config',
       logRetentionDays: 30,
       tracing: false,
+      discoverSecretsByTag: false,
     });
-    expect(minimal.connections[0]).toEqual({ ...conn, tigergraphVersion: 'auto', lifetimeSeconds: 2592000, rotationIntervalHours: 168 });
+    // A connection without provider is a TigerGraph one (as a token secret without provider is).
+    expect(minimal.connections[0]).toEqual({ ...conn, provider: 'tigergraph', tigergraphVersion: 'auto', lifetimeSeconds: 2592000, rotationIntervalHours: 168 });
   });
 
   it('rejects a rotation interval under 4 hours, naming the field', () => {
@@ -63,7 +75,7 @@ describe('config validation', () => {
   });
 
   it('rejects a rotation interval that outlives the token', () => {
-    expect(issuesOf({ connections: [{ ...conn, lifetimeSeconds: 86400, rotationIntervalHours: 24 }] })).toEqual([
+    expect(issuesOf({ connections: [{ ...conn, lifetimeSeconds: 86400, rotationIntervalHours: 24 }], minSecondsToExpiryAlarmThreshold: 3600 })).toEqual([
       'connections[0].rotationIntervalHours: expected an interval shorter than lifetimeSeconds (86400 s), so a token is replaced before it expires',
     ]);
   });
@@ -101,6 +113,117 @@ describe('config validation', () => {
     expect(issuesOf({ connections: [] })).toEqual(['connections: expected at least one connection']);
   });
 
+  it('takes a provider and only its fields, naming the field that belongs to another provider', () => {
+    expect(issuesOf({ connections: [conn, { ...ica, tenant: 'x' }, { ...conn, name: 'c', tenant: 'x' }], minSecondsToExpiryAlarmThreshold: 3600 })).toEqual([
+      'connections[2].tenant: only for provider "ica"',
+    ]);
+    expect(
+      issuesOf({ connections: [{ name: 'w', provider: 'trifacta', host: 'https://t.example.com', graph: 'G', restppPort: 9000, tigergraphVersion: '4' }] }),
+    ).toEqual([
+      'connections[0].tigergraphVersion: only for provider "tigergraph"',
+      'connections[0].restppPort: only for provider "tigergraph"',
+      'connections[0].graph: only for provider "tigergraph"',
+    ]);
+    expect(issuesOf({ connections: [{ ...conn, provider: 'snowflake' }] })).toEqual([
+      `connections[0].provider: expected one of ${PROVIDER_NAMES.map((n) => JSON.stringify(n)).join(', ')}`,
+    ]);
+    // Every provider of core's registry has its deployment fields (and no other provider is known).
+    expect(Object.keys(PROVIDER_FIELDS).sort()).toEqual([...PROVIDER_NAMES].sort());
+  });
+
+  it("checks a provider's own fields with core's definition (restppPath), naming the field", () => {
+    expect(issuesOf({ connections: [{ ...conn, restppPath: 'restpp' }] })).toEqual([
+      'connections[0].restppPath: expected a URL path starting with "/" without query, fragment or spaces, e.g. "/restpp"',
+    ]);
+    expect(parseConfig({ connections: [{ ...conn, restppPath: '/restpp' }] }).connections[0]!.restppPath).toBe('/restpp');
+  });
+
+  it('opens only the ports each connection uses: 443 for the AWS APIs, TigerGraph as core resolves it, the host port otherwise', () => {
+    expect(egressPorts([{ provider: 'tigergraph', host: 'https://analytics.i.tgcloud.io', tigergraphVersion: '4' }])).toEqual([443]);
+    expect(egressPorts([{ provider: 'tigergraph', host: 'https://tg.example.com', tigergraphVersion: '3' }])).toEqual([443, 9000, 14240]);
+    // 3.x behind nginx: REST++ under /restpp on 14240, no 9000.
+    expect(egressPorts([{ provider: 'tigergraph', host: 'https://tg.example.com', tigergraphVersion: '3', restppPath: '/restpp' }])).toEqual([443, 14240]);
+    expect(egressPorts([{ provider: 'trifacta', host: 'https://t.example.com:8443' }, { provider: 'ica', host: 'https://ica.illumina.com' }])).toEqual([443, 8443]);
+  });
+
+  it("fills in the provider's default lifetime, and requires one for ICA, whose tenant sets the JWT lifetime", () => {
+    const config = parseConfig({
+      connections: [
+        { name: 'w', provider: 'trifacta', host: 'https://t.example.com' },
+        { ...conn, tigergraphVersion: '3' },
+      ],
+    });
+    expect(config.connections.map((c) => [c.provider, c.lifetimeSeconds, c.tigergraphVersion])).toEqual([
+      ['trifacta', 2592000, undefined],
+      ['tigergraph', 2592000, '3'],
+    ]);
+    const { lifetimeSeconds: _, ...noLifetime } = ica;
+    expect(issuesOf({ connections: [noLifetime] })).toEqual([
+      'connections[0].lifetimeSeconds: required for provider "ica": its server sets the token lifetime, and the rotation interval and the schedule are checked against it',
+    ]);
+  });
+
+  it('refuses a schedule slower than a third of any token lifetime, naming both fields', () => {
+    expect(issuesOf({ connections: [conn, ica], scheduleRateMinutes: 300, minSecondsToExpiryAlarmThreshold: 600 })).toEqual([
+      'scheduleRateMinutes: expected at most 240 (a third of connections[1].lifetimeSeconds, 43200 s), so every token is checked at least three times before it expires',
+    ]);
+    expect(parseConfig({ connections: [conn, ica], scheduleRateMinutes: 240, minSecondsToExpiryAlarmThreshold: 600 }).scheduleRateMinutes).toBe(240);
+  });
+
+  it('refuses an expiry alarm threshold the steady state would cross (tokens are refreshed when half their lifetime is left)', () => {
+    expect(issuesOf({ connections: [ica] })).toEqual([
+      'minSecondsToExpiryAlarmThreshold: expected less than 18000: tokens of connections[0] are refreshed when min(refreshBeforeSeconds, half of lifetimeSeconds) is left, so the alarm would fire in normal operation',
+    ]);
+  });
+
+  it('takes the KMS key of an imported credential secret, and only with one', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tg/prod-AbCdEf';
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(parseConfig({ connections: [{ ...conn, credentialSecretArn: arn, credentialSecretKmsKeyArn: key }] }).connections[0]!.credentialSecretKmsKeyArn).toBe(key);
+    expect(issuesOf({ connections: [{ ...conn, credentialSecretKmsKeyArn: key }] })).toEqual([
+      "connections[0].credentialSecretKmsKeyArn: only with credentialSecretArn (a credential secret created here is encrypted with the stack's key)",
+    ]);
+    expect(issuesOf({ connections: [{ ...conn, credentialSecretArn: arn, credentialSecretKmsKeyArn: 'alias/tg' }] })).toEqual([
+      'connections[0].credentialSecretKmsKeyArn: expected a KMS key ARN (…:key/<key id>), not an alias',
+    ]);
+  });
+
+  it("requires tag discovery when the stack's token secret ARNs would not fit the functions' environment", () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ ...conn, name: `connection-${i}` }));
+    expect(issuesOf({ connections: many })).toEqual([
+      "discoverSecretsByTag: expected true for 40 connections: their token secret ARNs (about 4389 bytes) do not fit the functions' environment (Lambda allows 4 KB in all)",
+    ]);
+    expect(parseConfig({ connections: many, discoverSecretsByTag: true }).discoverSecretsByTag).toBe(true);
+  });
+
+  it("refuses a credential secret, its key or the alarm topic outside the stack's account and region, once they are known", () => {
+    const config = parseConfig({
+      connections: [
+        {
+          ...conn,
+          credentialSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tg/prod-AbCdEf',
+          credentialSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        },
+      ],
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:210987654321:ops',
+    });
+    let error: unknown;
+    try {
+      checkEnvironment(config, { account: '123456789012', region: 'eu-west-1' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DeploymentConfigError);
+    expect((error as DeploymentConfigError).issues).toEqual([
+      "connections[0].credentialSecretArn: expected a secret in the stack's account and region, got region us-east-1 (the stack's is eu-west-1)",
+      "connections[0].credentialSecretKmsKeyArn: expected a key in the stack's account and region, got account 210987654321 (the stack's is 123456789012)",
+      "alarmTopicArn: expected a topic in the stack's account and region, got account 210987654321 (the stack's is 123456789012)",
+    ]);
+    // An environment-agnostic stack checks nothing; a known region alone checks the region.
+    expect(() => checkEnvironment(config, {})).not.toThrow();
+    expect(() => checkEnvironment(config, { region: 'us-east-1' })).toThrow(/credentialSecretKmsKeyArn: .*region eu-west-1/);
+  });
+
   it('names the file in load errors', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tg-config-'));
     const bad = path.join(dir, 'bad.json');
@@ -113,11 +236,51 @@ describe('config validation', () => {
   });
 });
 
+describe('the stack refuses ARNs outside its environment', () => {
+  it('throws DeploymentConfigError when the stack has an account and region', { timeout: SYNTH_TIMEOUT_MS }, () => {
+    const config = { connections: [{ ...conn, credentialSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tg/prod-AbCdEf' }] };
+    expect(() => synthesize(config, { env: { account: '123456789012', region: 'eu-west-1' } })).toThrow(DeploymentConfigError);
+    expect(() => synthesize(config, { env: { account: '123456789012', region: 'eu-west-1' } })).toThrow(
+      /connections\[0\]\.credentialSecretArn: expected a secret in the stack's account and region, got region us-east-1/,
+    );
+  });
+});
+
 describe('construct props validation (for users of the construct without the JSON config)', () => {
-  const make = (connections: ConstructorParameters<typeof TigerGraphTokenRotation>[2]['connections']) => {
+  const make = (connections: ConstructorParameters<typeof TokenRotation>[2]['connections'], extra: Partial<ConstructorParameters<typeof TokenRotation>[2]> = {}) => {
     const stack = new Stack(new App(), 'S');
-    return () => new TigerGraphTokenRotation(stack, 'R', { connections });
+    return () => new TokenRotation(stack, 'R', { connections, ...extra });
   };
+
+  it('keeps the old class name as a deprecated alias', () => {
+    expect(TigerGraphTokenRotation).toBe(TokenRotation);
+  });
+
+  it("refuses another provider's fields, an unknown provider and ICA without a lifetime, naming the field", () => {
+    expect(make([conn, { ...conn, name: 'b', provider: 'trifacta', graph: 'G' }])).toThrow('TokenRotation: connections[1].graph: only for provider "tigergraph"');
+    expect(make([{ ...conn, tenant: 'lab' }])).toThrow('connections[0].tenant: only for provider "ica"');
+    expect(make([{ ...conn, provider: 'nope' as 'ica' }])).toThrow(/connections\[0\]\.provider: expected one of "tigergraph", "trifacta", "ica"/);
+    expect(make([{ name: 'lab', provider: 'ica', host: 'https://ica.illumina.com', rotationInterval: Duration.hours(8) }])).toThrow(
+      /connections\[0\]\.lifetimeSeconds: required for provider "ica"/,
+    );
+    expect(make([{ ...conn, host: 'http://tg.example.com' }])).toThrow('connections[0].host: expected an https:// URL (deployed functions never use plain HTTP)');
+  });
+
+  it('refuses a schedule slower than a third of a token lifetime, and a rotation interval that outlives the token', () => {
+    const lab = { name: 'lab', provider: 'ica' as const, host: 'https://ica.illumina.com', lifetimeSeconds: 43200, rotationInterval: Duration.hours(8) };
+    expect(make([lab], { scheduleRate: Duration.hours(5) })).toThrow(
+      'TokenRotation: scheduleRate: expected at most a third of connections[0].lifetimeSeconds (43200 s), got 18000 s',
+    );
+    expect(make([{ ...lab, rotationInterval: Duration.hours(12) }])).toThrow('connections[0].rotationInterval: expected less than lifetimeSeconds (43200 s)');
+  });
+
+  it('takes a credential secret key only with an imported credential secret', () => {
+    const stack = new Stack(new App(), 'S');
+    const key = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    expect(() => new TokenRotation(stack, 'R', { connections: [{ ...conn, credentialSecretKey: key }] })).toThrow(
+      'connections[0].credentialSecretKey: only with credentialSecret',
+    );
+  });
 
   it('rejects a rotation interval under 4 hours, naming the field', () => {
     expect(make([{ ...conn, rotationInterval: Duration.hours(3) }])).toThrow(
@@ -134,7 +297,7 @@ describe('construct props validation (for users of the construct without the JSO
   it('requires an imported credential secret to carry its complete ARN', () => {
     const stack = new Stack(new App(), 'S');
     const partial = secretsmanager.Secret.fromSecretPartialArn(stack, 'P', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tg');
-    expect(() => new TigerGraphTokenRotation(stack, 'R', { connections: [{ ...conn, credentialSecret: partial }] })).toThrow(
+    expect(() => new TokenRotation(stack, 'R', { connections: [{ ...conn, credentialSecret: partial }] })).toThrow(
       /connections\[0\]\.credentialSecret: import it with its complete ARN/,
     );
   });

@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { App, Stack, Validations, type CfnResource, type Environment, type IStackSynthesizer } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { parseConfig, type TokenRotationConfigInput } from '../../infra/config.js';
@@ -12,6 +13,12 @@ import { TgTokenRotationStack } from '../../infra/stack.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const EXAMPLE_CONFIG_PATH = path.join(REPO_ROOT, 'infra/config.example.json');
+
+/**
+ * Synthesis runs CDK's built-in CloudFormation validation (WebAssembly), whose first run per process
+ * takes seconds, more on a busy machine: hooks that synthesize get this much time.
+ */
+export const SYNTH_TIMEOUT_MS = 180_000;
 
 export function exampleConfig(): TokenRotationConfigInput {
   return JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')) as TokenRotationConfigInput;
@@ -23,14 +30,29 @@ export interface Synthesized {
   template: Template;
 }
 
+export interface SynthesizeOptions {
+  /** May add constructs before synthesis. */
+  extend?: (stack: TgTokenRotationStack) => void;
+  env?: Environment;
+  synthesizer?: IStackSynthesizer;
+}
+
 /**
  * Builds the stack from a config. Bundling is skipped (`aws:cdk:bundling-stacks: []`) to keep the
- * suite fast; synth.test.ts bundles for real. `extend` may add constructs before synthesis.
+ * suite fast; synth.test.ts bundles for real.
  */
-export function synthesize(config: TokenRotationConfigInput = exampleConfig(), extend?: (stack: TgTokenRotationStack) => void): Synthesized {
+export function synthesize(
+  config: TokenRotationConfigInput = exampleConfig(),
+  options: SynthesizeOptions | ((stack: TgTokenRotationStack) => void) = {},
+): Synthesized {
+  const opts = typeof options === 'function' ? { extend: options } : options;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TgTokenRotationStack(app, 'Test', { config: parseConfig(config) });
-  extend?.(stack);
+  const stack = new TgTokenRotationStack(app, 'Test', {
+    config: parseConfig(config),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.synthesizer ? { synthesizer: opts.synthesizer } : {}),
+  });
+  opts.extend?.(stack);
   return { app, stack, template: Template.fromStack(stack) };
 }
 
@@ -53,6 +75,29 @@ export function roleStatements(stack: Stack, template: Template, role: iam.IRole
   return policies[0]!.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
 }
 
+/** Every action a role's policy allows. */
+export function roleActions(stack: Stack, template: Template, role: iam.IRole): string[] {
+  return [...new Set(roleStatements(stack, template, role).flatMap((s) => ([] as string[]).concat(s.Action as string | string[])))].sort();
+}
+
+/** The statements of the AWS::SecretsManager::ResourcePolicy of `secret`. */
+export function resourcePolicyStatements(stack: Stack, template: Template, secret: secretsmanager.ISecret): Array<Record<string, unknown>> {
+  const secretRef = JSON.stringify(resolve(stack, secret.secretArn));
+  const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy')).filter(
+    (p) => JSON.stringify(p.Properties.SecretId) === secretRef,
+  );
+  if (policies.length !== 1) throw new Error(`expected one resource policy for ${secretRef}, found ${policies.length}`);
+  return policies[0]!.Properties.ResourcePolicy.Statement as Array<Record<string, unknown>>;
+}
+
+/** A dashboard body with its tokens replaced by their logical ids: parseable JSON. */
+export function dashboardBody(template: Template): { widgets: Array<{ properties: { title: string; metrics: unknown[][] } }> } {
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  const body = dashboard!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] } | string;
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return JSON.parse(text);
+}
+
 /** Runs the cdk-nag AwsSolutions pack over the stack, as `cdk synth` does through Validations. */
 export function nagViolations(stack: Stack) {
   return new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack).violations;
@@ -71,4 +116,16 @@ export function acknowledgments(root: IConstruct): Map<string, string[]> {
     }
   }
   return found;
+}
+
+/** Paths of the constructs that acknowledge `rule`. */
+export function acknowledgedAt(root: IConstruct, rule: string): string[] {
+  return root.node
+    .findAll()
+    .filter((c) =>
+      c.node.metadata.some(
+        (m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && Object.keys((m.data ?? {}) as object).some((k) => k.replace(/^annotation::/i, '') === rule),
+      ),
+    )
+    .map((c) => c.node.path);
 }

@@ -1,11 +1,25 @@
 /**
- * The stack from infra/config.example.json (two connections, created credential secrets, no VPC,
- * no alarm topic): every resource, the exact IAM of each function, and cdk-nag.
+ * The stack from infra/config.example.json (one connection per provider, created credential
+ * secrets, no VPC, no alarm topic): every resource, the exact IAM of each role, the token secrets'
+ * write fence, the settings custom resources, the dashboard and alarms, and cdk-nag.
  */
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV, ROTATION_ERROR_TAG } from '../../core/names.js';
+import { FLEET_METRICS } from '../../infra/observability.js';
 import type { TgTokenRotationStack } from '../../infra/stack.js';
-import { acknowledgments, logicalId, nagViolations, resolve, roleStatements, synthesize } from './helpers.js';
+import {
+  acknowledgedAt,
+  acknowledgments,
+  dashboardBody,
+  logicalId,
+  nagViolations,
+  resolve,
+  resourcePolicyStatements,
+  roleStatements,
+  synthesize,
+  SYNTH_TIMEOUT_MS,
+} from './helpers.js';
 
 let stack: TgTokenRotationStack;
 let template: Template;
@@ -16,27 +30,67 @@ let ref: {
   credentials: unknown[];
   key: unknown;
   param: unknown;
-  viaSecretsManager: unknown;
+  rotationFn: unknown;
+  viaSecretsManager: (arns: unknown[]) => unknown;
+  viaSqs: unknown;
 };
 
 beforeAll(() => {
   ({ stack, template } = synthesize());
   r = stack.rotation;
+  const region = { Ref: 'AWS::Region' };
   ref = {
     tokens: r.connections.map((c) => resolve(stack, c.tokenSecret.secretArn)),
     credentials: r.connections.map((c) => resolve(stack, c.credentialSecret.secretArn)),
     key: resolve(stack, r.key.keyArn),
     param: resolve(stack, r.settingsParameter.parameterArn),
-    viaSecretsManager: {
-      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-    },
+    rotationFn: resolve(stack, r.rotationFunction.functionArn),
+    viaSecretsManager: (arns) => ({
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', region, '.amazonaws.com']] },
+        'kms:EncryptionContext:SecretARN': arns,
+      },
+    }),
+    viaSqs: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['sqs.', region, '.amazonaws.com']] } } },
   };
-});
+}, SYNTH_TIMEOUT_MS);
 
 const logsStatement = (logGroup: unknown) => ({
   Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
   Effect: 'Allow',
   Resource: logGroup,
+});
+
+describe('structure', () => {
+  it('keeps the logical ids of every stateful resource (the construct was split into parts without moving a resource)', () => {
+    const ids = Object.keys(template.toJSON().Resources as object);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'RotationKey3583D52E',
+        'RotationanalyticsCredentials13670C60',
+        'RotationanalyticsTokenE1C365D6',
+        'RotationanalyticsTokenPolicyC712615F',
+        'RotationanalyticsTokenRotationEA65D087',
+        'RotationSettings63DC5BD8',
+        'RotationRotationLogs529FCE36',
+        'RotationRotationRole10E8A9CA',
+        'RotationRotationFunctionC2797AB1',
+        'RotationScheduledRefreshLogs0BB7E0F3',
+        'RotationScheduledRefreshRoleAF20E15F',
+        'RotationScheduledRefreshFunction1A514E36',
+        'RotationOnDemandLogs18E91B28',
+        'RotationOnDemandRoleBA9E3193',
+        'RotationOnDemandFunctionA34F59A7',
+        'RotationRotationInvokePermission84525414',
+        'RotationScheduleDeadLetterQueueEB5E2BA3',
+        'RotationOnDemandFailureQueue5442974E',
+        'RotationSchedulerRoleCD4590ED',
+        'RotationScheduledRefreshA9F9FDF4',
+        'RotationRotationErrorsAlarm6887A7FE',
+        'RotationMinSecondsToExpiryAlarmB94CB5F6',
+      ]),
+    );
+  });
 });
 
 describe('secrets and key', () => {
@@ -49,72 +103,71 @@ describe('secrets and key', () => {
     });
   });
 
-  it('creates a token secret per connection with the contract JSON, the managed tag and the key', () => {
-    const analytics = r.connections[0]!;
+  it('creates a token secret per connection with the managed tag and the key, and no CloudFormation-managed value', () => {
+    const tokens = template.findResources('AWS::SecretsManager::Secret', { Properties: { Name: Match.stringLikeRegexp('/token$') } });
+    expect(Object.keys(tokens)).toHaveLength(3);
+    for (const secret of Object.values(tokens)) {
+      expect(secret.Properties).toMatchObject({ KmsKeyId: ref.key, Tags: [{ Key: 'tg-token-rotation:managed', Value: 'true' }] });
+      // Neither a value nor a generated one: the settings custom resource writes the JSON.
+      expect(secret.Properties.SecretString).toBeUndefined();
+      expect(secret.Properties.GenerateSecretString).toBeUndefined();
+    }
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'tg-token-rotation/analytics/token',
-      KmsKeyId: ref.key,
-      Tags: Match.arrayWith([{ Key: 'tg-token-rotation:managed', Value: 'true' }]),
-      SecretString: {
-        'Fn::Join': [
-          '',
-          [
-            '{"host":"https://analytics.i.tgcloud.io","tigergraphVersion":"4","restppPort":443,"gsqlPort":443,"graph":"Analytics","lifetimeSeconds":2592000,"credentialSecretId":"',
-            resolve(stack, analytics.credentialSecret.secretArn),
-            '"}',
-          ],
-        ],
-      },
-    });
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'tg-token-rotation/legacy/token',
-      Tags: [{ Key: 'tg-token-rotation:managed', Value: 'true' }],
-      SecretString: {
-        'Fn::Join': [
-          '',
-          ['{"host":"https://tg3.example.com","tigergraphVersion":"3","graph":"MyGraph","lifetimeSeconds":604800,"credentialSecretId":"', ref.credentials[1], '"}'],
-        ],
-      },
+      Name: 'tg-token-rotation/genomics/token',
+      Description: 'ICA token for genomics (https://ica.illumina.com), rotated by tg-token-rotation',
     });
   });
 
-  it('creates a retained, untagged credential secret to fill in per connection', () => {
-    const credentials = template.findResources('AWS::SecretsManager::Secret', {
-      Properties: { Name: Match.stringLikeRegexp('/credentials$') },
-    });
-    expect(Object.keys(credentials)).toHaveLength(2);
+  it("creates a retained, untagged credential secret per connection, holding the provider's shape to fill in", () => {
+    const expected = {
+      'tg-token-rotation/analytics/credentials': [
+        '{"secret":""}',
+        'TigerGraph credentials for analytics: set to {"secret":"<TigerGraph secret>"} or {"username":"...","password":"..."}. Only the tg-token-rotation functions read it.',
+      ],
+      'tg-token-rotation/wrangling/credentials': [
+        '{"username":"","password":""}',
+        'Trifacta credentials for wrangling: set to {"username":"...","password":"..."}. Only the tg-token-rotation functions read it.',
+      ],
+      'tg-token-rotation/genomics/credentials': [
+        '{"apiKey":""}',
+        'ICA credentials for genomics: set to {"apiKey":"<ICA API key>"} or {"username":"<email>","password":"..."}. Only the tg-token-rotation functions read it.',
+      ],
+    };
+    const credentials = template.findResources('AWS::SecretsManager::Secret', { Properties: { Name: Match.stringLikeRegexp('/credentials$') } });
+    expect(Object.keys(credentials)).toHaveLength(3);
     for (const secret of Object.values(credentials)) {
-      expect(secret.Properties).toMatchObject({ SecretString: '{"secret":""}', KmsKeyId: ref.key });
+      const [value, description] = expected[secret.Properties.Name as keyof typeof expected];
+      expect(secret.Properties).toMatchObject({ SecretString: value, Description: description, KmsKeyId: ref.key });
       expect(secret.Properties.Tags).toBeUndefined(); // never found by the scheduled refresh
       expect(secret.DeletionPolicy).toBe('Retain');
     }
   });
 
-  it('rotates each token secret with the rotation function at the configured interval', () => {
-    const fnArn = resolve(stack, r.rotationFunction.functionArn);
-    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
-    template.hasResource('AWS::SecretsManager::RotationSchedule', {
-      Properties: { SecretId: ref.tokens[0], RotationLambdaARN: fnArn, RotationRules: { ScheduleExpression: 'rate(7 days)' } },
-      // The first rotation starts on creation: the invoke permission and the role policy come first.
-      DependsOn: Match.arrayWith([logicalId(stack, r.rotationFunction.role!)]),
-    });
-    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      SecretId: ref.tokens[1],
-      RotationRules: { ScheduleExpression: 'rate(3 days)' },
-    });
-    const schedule = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'))[0]!;
-    const permissionId = Object.keys(template.findResources('AWS::Lambda::Permission'))[0];
-    expect(schedule.DependsOn).toContain(permissionId);
-  });
-
-  it("keeps CDK's guard against deleting a token secret while rotation is configured", () => {
-    // RotationSchedule adds a resource policy denying DeleteSecret to the account's principals;
-    // CloudFormation removes it before the secret on stack deletion.
-    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 2);
-    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-      SecretId: ref.tokens[0],
-      ResourcePolicy: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'secretsmanager:DeleteSecret' })] },
-    });
+  it('rotates each token secret with the rotation function at its interval, after its settings and permissions exist', () => {
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
+    const permissionId = Object.keys(template.findResources('AWS::Lambda::Permission'))[0]!;
+    const expected = [
+      [0, 'rate(7 days)'],
+      [1, 'rate(7 days)'],
+      [2, 'rate(8 hours)'],
+    ] as const;
+    for (const [i, rate] of expected) {
+      const schedules = Object.values(
+        template.findResources('AWS::SecretsManager::RotationSchedule', {
+          Properties: { SecretId: ref.tokens[i], RotationLambdaARN: ref.rotationFn, RotationRules: { ScheduleExpression: rate } },
+        }),
+      );
+      expect(schedules).toHaveLength(1);
+      // The first rotation starts on creation: the initial JSON, the invoke permission and the role policy come first.
+      expect(schedules[0]!.DependsOn).toEqual(
+        expect.arrayContaining([
+          logicalId(stack, r.connections[i]!.settings),
+          permissionId,
+          logicalId(stack, r.rotationFunction.role!),
+          logicalId(stack, r.rotationFunction.role!.node.findChild('DefaultPolicy')),
+        ]),
+      );
+    }
   });
 
   it('writes the SSM settings parameter', () => {
@@ -126,16 +179,51 @@ describe('secrets and key', () => {
   });
 });
 
+describe('settings custom resource (one per connection)', () => {
+  it('hands the token secret id and its settings, named as in the token secret JSON, to the connection-settings function', () => {
+    template.resourceCountIs('Custom::TokenSecretSettings', 3);
+    const serviceToken = resolve(stack, r.connectionSettingsFunction.functionArn);
+    const settings = [
+      {
+        provider: 'tigergraph',
+        host: 'https://analytics.i.tgcloud.io',
+        tigergraphVersion: '4',
+        restppPort: 443,
+        gsqlPort: 443,
+        graph: 'Analytics',
+        lifetimeSeconds: 2592000,
+        credentialSecretId: ref.credentials[0],
+      },
+      { provider: 'trifacta', host: 'https://trifacta.example.com', lifetimeSeconds: 2592000, credentialSecretId: ref.credentials[1] },
+      { provider: 'ica', host: 'https://ica.illumina.com', tenant: 'my-lab', lifetimeSeconds: 43200, credentialSecretId: ref.credentials[2] },
+    ];
+    settings.forEach((expected, i) => {
+      template.hasResourceProperties(
+        'Custom::TokenSecretSettings',
+        Match.objectEquals({ ServiceToken: serviceToken, SecretId: ref.tokens[i], Settings: expected }),
+      );
+    });
+  });
+
+  it('is served by a function of its own (no Provider framework)', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    for (const cr of Object.values(template.findResources('Custom::TokenSecretSettings'))) {
+      expect(cr.Properties.ServiceToken).toEqual(resolve(stack, r.connectionSettingsFunction.functionArn));
+    }
+  });
+});
+
 describe('functions', () => {
   const fns = () =>
     [
       ['rotation', r.rotationFunction, 60, 256],
       ['scheduled-refresh', r.scheduledRefreshFunction, 300, 1024],
       ['on-demand', r.onDemandFunction, 60, 256],
+      ['connection-settings', r.connectionSettingsFunction, 180, 256],
     ] as const;
 
-  it('runs three functions on nodejs22.x, arm64, with their memory, timeouts and environment', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+  it('runs four functions on nodejs22.x, arm64, with their memory, timeouts and environment', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     for (const [name, fn, timeout, memory] of fns()) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
@@ -147,23 +235,31 @@ describe('functions', () => {
         Role: resolve(stack, fn.role!.roleArn),
         LoggingConfig: { LogFormat: 'JSON', LogGroup: resolve(stack, fn.logGroup.logGroupName) },
         Environment: {
-          Variables: {
+          Variables: Match.objectEquals({
             SETTINGS_PARAMETER_NAME: '/tg-token-rotation/config',
+            // The fleet: the stack's token secrets, comma-separated.
+            TG_MANAGED_SECRET_IDS: { 'Fn::Join': [',', ref.tokens] },
             POWERTOOLS_SERVICE_NAME: `tg-token-rotation-${name}`,
             POWERTOOLS_METRICS_NAMESPACE: 'TgTokenRotation',
             LOG_LEVEL: 'INFO',
             NODE_OPTIONS: '--enable-source-maps',
-          },
+          }),
         },
         VpcConfig: Match.absent(),
       });
     }
   });
 
+  it('never sets the local-run variable: deployed functions never speak plain HTTP', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain(ENV.LOCAL_RUN);
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain(ENV.FLEET_DISCOVERY);
+    }
+  });
+
   it('gives each function its own retained log group with one month retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
-    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    for (const g of groups) {
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
+    for (const g of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(g).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
     }
   });
@@ -180,39 +276,44 @@ describe('functions', () => {
 });
 
 describe('least privilege', () => {
-  it('rotation function: its token secrets, read the credential secrets, the key via Secrets Manager, its logs', () => {
+  /** kms:Decrypt for the token and (created) credential secrets, kms:GenerateDataKey for the token secrets: this key, through Secrets Manager, for these secrets. */
+  const keyStatements = () => [
+    { Action: 'kms:Decrypt', Condition: ref.viaSecretsManager([...ref.tokens, ...ref.credentials]), Effect: 'Allow', Resource: ref.key },
+    { Action: 'kms:GenerateDataKey', Condition: ref.viaSecretsManager(ref.tokens), Effect: 'Allow', Resource: ref.key },
+  ];
+  const readCredentials = () => ({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials });
+  const invokeRotation = () => ({ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: ref.rotationFn });
+
+  it('rotation function: the rotation steps on its token secrets, its error tag only, read the credentials, the key for those secrets, its logs', () => {
     expect(roleStatements(stack, template, r.rotationFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.rotationFunction.logGroup.logGroupArn)),
       {
-        Action: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
         Effect: 'Allow',
         Resource: ref.tokens,
       },
-      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials },
-      { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSecretsManager, Effect: 'Allow', Resource: ref.key },
+      {
+        Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_ERROR_TAG] } },
+        Effect: 'Allow',
+        Resource: ref.tokens,
+      },
+      readCredentials(),
+      ...keyStatements(),
     ]);
     // The same, as a template assertion on the exact policy document.
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack, r.rotationFunction.role!) }],
-      PolicyDocument: Match.objectEquals({
-        Version: '2012-10-17',
-        Statement: roleStatements(stack, template, r.rotationFunction.role!),
-      }),
+      PolicyDocument: Match.objectEquals({ Version: '2012-10-17', Statement: roleStatements(stack, template, r.rotationFunction.role!) }),
     });
   });
 
-  /** What scheduled-refresh and on-demand share: token secrets, invoking the rotation, credentials, key, settings. */
+  /** What scheduled-refresh and on-demand share. */
   const tokenOperationStatements = () => [
     {
       Action: [
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
-        'secretsmanager:ListSecretVersionIds',
         'secretsmanager:PutSecretValue',
         'secretsmanager:RotateSecret',
         'secretsmanager:UpdateSecretVersionStage',
@@ -220,39 +321,60 @@ describe('least privilege', () => {
       Effect: 'Allow',
       Resource: ref.tokens,
     },
+    // The sweep reads in batches; BatchGetSecretValue has no resource-level permissions and returns only what GetSecretValue above allows.
+    { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
     // RotateSecret needs it too: the caller must be allowed to invoke the rotation function.
-    { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: resolve(stack, r.rotationFunction.functionArn) },
-    { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials },
-    { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSecretsManager, Effect: 'Allow', Resource: ref.key },
+    invokeRotation(),
+    readCredentials(),
+    ...keyStatements(),
     { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
   ];
 
-  it('scheduled refresh: token secrets incl. RotateSecret, credentials read, key, settings, ListSecrets (the only *)', () => {
+  it('scheduled refresh: token secrets incl. RotateSecret, batch reads, credentials, key, settings; no ListSecrets without tag discovery', () => {
     expect(roleStatements(stack, template, r.scheduledRefreshFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.scheduledRefreshFunction.logGroup.logGroupArn)),
       ...tokenOperationStatements(),
-      { Action: 'secretsmanager:ListSecrets', Effect: 'Allow', Resource: '*' },
     ]);
   });
 
-  it('on-demand: the same on token secrets, no ListSecrets, plus sending to its failure queue', () => {
+  it('on-demand: the same, plus sending to its KMS-encrypted failure queue', () => {
     expect(roleStatements(stack, template, r.onDemandFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.onDemandFunction.logGroup.logGroupArn)),
       ...tokenOperationStatements(),
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: resolve(stack, r.onDemandFailureQueue.queueArn) },
+      { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSqs, Effect: 'Allow', Resource: ref.key },
     ]);
   });
 
-  it('scheduler role: invoke only the scheduled-refresh function, send only to its DLQ, assumable only from this account', () => {
-    const schedulerRoleArn = (template.findResources('AWS::Scheduler::Schedule') as Record<string, { Properties: { Target: { RoleArn: unknown } } }>);
-    const roleArn = Object.values(schedulerRoleArn)[0]!.Properties.Target.RoleArn as { 'Fn::GetAtt': [string, string] };
-    const roleId = roleArn['Fn::GetAtt'][0];
+  it('connection settings: write and rotate the token secrets, read the credentials, the key; no settings parameter, no tags, no batch reads', () => {
+    expect(roleStatements(stack, template, r.connectionSettingsFunction.role!)).toEqual([
+      logsStatement(resolve(stack, r.connectionSettingsFunction.logGroup.logGroupArn)),
+      {
+        Action: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:RotateSecret',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        Effect: 'Allow',
+        Resource: ref.tokens,
+      },
+      invokeRotation(),
+      readCredentials(),
+      ...keyStatements(),
+    ]);
+  });
+
+  it('scheduler role: invoke only the scheduled-refresh function, send only to its KMS-encrypted DLQ, assumable only from this account', () => {
+    const roleId = logicalId(stack, r.node.findChild('SchedulerRole'));
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
       PolicyDocument: {
         Statement: Match.exact([
           { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: resolve(stack, r.scheduledRefreshFunction.functionArn) },
           { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: resolve(stack, r.scheduleDeadLetterQueue.queueArn) },
+          { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: ref.viaSqs, Effect: 'Allow', Resource: ref.key },
         ]),
       },
     });
@@ -266,13 +388,15 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('has no wildcard resource anywhere except ListSecrets, and no GetRandomPassword', () => {
+  it('has no wildcard resource except BatchGetSecretValue, and none of ListSecrets, ListSecretVersionIds, GetRandomPassword', () => {
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
       for (const s of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
         const resources = ([] as unknown[]).concat(s.Resource);
         const actions = ([] as string[]).concat(s.Action);
-        expect(actions).not.toContain('secretsmanager:GetRandomPassword');
-        if (resources.includes('*')) expect(actions).toEqual(['secretsmanager:ListSecrets']);
+        for (const never of ['secretsmanager:GetRandomPassword', 'secretsmanager:ListSecrets', 'secretsmanager:ListSecretVersionIds']) {
+          expect(actions).not.toContain(never);
+        }
+        if (resources.includes('*')) expect(actions).toEqual(['secretsmanager:BatchGetSecretValue']);
         else expect(JSON.stringify(resources)).not.toMatch(/\*|\?\?\?/);
       }
     }
@@ -284,7 +408,7 @@ describe('least privilege', () => {
       'AWS::Lambda::Permission',
       Match.objectEquals({
         Action: 'lambda:InvokeFunction',
-        FunctionName: resolve(stack, r.rotationFunction.functionArn),
+        FunctionName: ref.rotationFn,
         Principal: 'secretsmanager.amazonaws.com',
         SourceAccount: { Ref: 'AWS::AccountId' },
       }),
@@ -292,8 +416,51 @@ describe('least privilege', () => {
   });
 });
 
+describe('write fence on the token secrets', () => {
+  it('denies writing the value to every principal but the function roles, and reconfiguring to all but them and the deployment role', () => {
+    const writers = [r.rotationFunction, r.scheduledRefreshFunction, r.onDemandFunction, r.connectionSettingsFunction].map((fn) =>
+      resolve(stack, fn.role!.roleArn),
+    );
+    const cfnExecRole = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}' };
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 3); // the token secrets only
+    for (const c of r.connections) {
+      expect(resourcePolicyStatements(stack, template, c.tokenSecret)).toEqual([
+        {
+          Sid: 'OnlyTheFunctionsWriteTheToken',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          Resource: '*',
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': writers } },
+        },
+        {
+          Sid: 'OnlyTheDeploymentReconfigures',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['secretsmanager:DeleteResourcePolicy', 'secretsmanager:PutResourcePolicy', 'secretsmanager:RotateSecret', 'secretsmanager:UpdateSecret'],
+          Resource: '*',
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...writers, cfnExecRole] } },
+        },
+        // CDK's guard against deleting a secret while rotation is configured; CloudFormation removes the policy first on stack deletion.
+        {
+          Effect: 'Deny',
+          Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+          Action: 'secretsmanager:DeleteSecret',
+          Resource: '*',
+        },
+      ]);
+    }
+  });
+
+  it('grants no read in the resource policy: consumers stay on their identity policies (grantReadToken)', () => {
+    for (const policy of Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'))) {
+      for (const s of policy.Properties.ResourcePolicy.Statement as Array<{ Effect: string }>) expect(s.Effect).toBe('Deny');
+    }
+  });
+});
+
 describe('scheduled refresh and failure handling', () => {
-  it('schedules the scheduled refresh on EventBridge Scheduler with a retry policy and a DLQ', () => {
+  it("schedules the scheduled refresh on EventBridge Scheduler with the stack's token secrets, a retry policy and a DLQ", () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 1);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
@@ -301,15 +468,18 @@ describe('scheduled refresh and failure handling', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: {
         Arn: resolve(stack, r.scheduledRefreshFunction.functionArn),
+        Input: {
+          'Fn::Join': ['', ['{"secretIds":["', ref.tokens[0], '","', ref.tokens[1], '","', ref.tokens[2], '"]}']],
+        },
         RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: { Arn: resolve(stack, r.scheduleDeadLetterQueue.queueArn) },
       },
     });
   });
 
-  it('encrypts both dead-letter queues and refuses plain HTTP to them', () => {
+  it("encrypts both failure queues with the stack's key and refuses plain HTTP to them", () => {
     template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: ref.key, SqsManagedSseEnabled: Match.absent(), MessageRetentionPeriod: 1209600 });
     for (const queue of [r.scheduleDeadLetterQueue, r.onDemandFailureQueue]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [resolve(stack, queue.queueUrl)],
@@ -322,6 +492,20 @@ describe('scheduled refresh and failure handling', () => {
     }
   });
 
+  it("lets IAM policies grant the key (the key policy's root statement), which is how the senders get it through SQS", () => {
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    expect(key!.Properties.KeyPolicy.Statement).toContainEqual({
+      Action: 'kms:*',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+      Resource: '*',
+    });
+    // Only the account is named in the key policy (the root statement, and Secret's grants through
+    // Secrets Manager): every use by the functions and the scheduler is an identity grant of this stack.
+    const principals = (key!.Properties.KeyPolicy.Statement as Array<{ Principal: unknown }>).map((s) => JSON.stringify(s.Principal));
+    expect(new Set(principals)).toEqual(new Set([JSON.stringify({ AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } })]));
+  });
+
   it('sends failed asynchronous on-demand invocations to the failure queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: resolve(stack, r.onDemandFunction.functionName),
@@ -330,52 +514,93 @@ describe('scheduled refresh and failure handling', () => {
   });
 });
 
-describe('alarms', () => {
-  const service = [{ Name: 'service', Value: 'tg-token-rotation-scheduled-refresh' }];
+describe('dashboard', () => {
+  it('shows every fleet metric under the name and service dimension its function publishes it with', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const metrics = dashboardBody(template).widgets.flatMap((w) => w.properties.metrics);
+    for (const [name, { fn }] of Object.entries(FLEET_METRICS)) {
+      expect(metrics).toContainEqual(['TgTokenRotation', name, 'service', `tg-token-rotation-${fn}`, expect.objectContaining({ period: 3600 })]);
+    }
+    const titles = dashboardBody(template).widgets.map((w) => w.properties.title);
+    expect(titles).toEqual([
+      'Tokens by time to expiry: the soonest-expiring token (seconds left)',
+      'Rotations, refreshes and revokes',
+      'Failures',
+      'Secrets Manager throttles (the sweep waited for its write budget)',
+      'Sweep duration (ms)',
+      'Sweep coverage: secrets checked and skipped per run',
+    ]);
+  });
+});
 
-  it('has six alarms and, without a topic configured, no actions', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+describe('alarms', () => {
+  const sweep = [{ Name: 'service', Value: 'tg-token-rotation-scheduled-refresh' }];
+
+  it('has seven alarms, each linking to the dashboard, and, without a topic configured, no actions', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
     template.resourceCountIs('AWS::SNS::Topic', 0);
-  });
-
-  it('rotation function Errors >= 1 and scheduled refresh Errors >= 1', () => {
-    for (const fn of [r.rotationFunction, r.scheduledRefreshFunction]) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: resolve(stack, fn.functionName) }],
-        Statistic: 'Sum',
-        Period: 300,
-        Threshold: 1,
-        EvaluationPeriods: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-      });
+    const dashboard = { Ref: logicalId(stack, r.dashboard) };
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      const parts = (alarm.Properties.AlarmDescription as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      expect(parts).toContainEqual(dashboard);
+      expect(JSON.stringify(parts)).toContain('Dashboard: https://console.aws.amazon.com/cloudwatch/home?region=');
     }
   });
 
-  it('scheduled refresh Failures >= 1 over two schedule periods', () => {
+  it('rotation: RotationFailures >= 1 in 5 minutes (a credential not filled in yet is not a failure), not the function Errors', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'TgTokenRotation',
-      MetricName: 'Failures',
-      Dimensions: service,
+      MetricName: 'RotationFailures',
+      Dimensions: [{ Name: 'service', Value: 'tg-token-rotation-rotation' }],
       Statistic: 'Sum',
-      Period: 7200,
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const errors = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } });
+    expect(Object.values(errors).map((a) => a.Properties.Dimensions)).toEqual([
+      [{ Name: 'FunctionName', Value: resolve(stack, r.scheduledRefreshFunction.functionName) }],
+    ]);
+  });
+
+  it('scheduled refresh Errors >= 1', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
   });
 
+  it('scheduled refresh Failures >= 1 and RevokeFailures >= 1, over two schedule periods', () => {
+    for (const metric of ['Failures', 'RevokeFailures']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'TgTokenRotation',
+        MetricName: metric,
+        Dimensions: sweep,
+        Statistic: 'Sum',
+        Period: 7200,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
   it('MinSecondsToExpiry below the threshold, missing data breaching', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'TgTokenRotation',
       MetricName: 'MinSecondsToExpiry',
-      Dimensions: service,
+      Dimensions: sweep,
       Statistic: 'Minimum',
       Period: 7200,
-      Threshold: 86400,
+      Threshold: 3600,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
@@ -396,19 +621,25 @@ describe('alarms', () => {
 });
 
 describe('outputs', () => {
-  it('names the functions, the token secrets and the credential secrets to fill in', () => {
-    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+  it('names the functions, the dashboard, the token secrets and the credential secrets to fill in, with their shapes', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
     expect(Object.keys(outputs).sort()).toEqual([
+      'DashboardName',
       'OnDemandFunctionName',
       'RotationFunctionName',
       'ScheduledRefreshFunctionName',
       'SettingsParameterName',
       'analyticsCredentialSecretArn',
       'analyticsTokenSecretArn',
-      'legacyCredentialSecretArn',
-      'legacyTokenSecretArn',
+      'genomicsCredentialSecretArn',
+      'genomicsTokenSecretArn',
+      'wranglingCredentialSecretArn',
+      'wranglingTokenSecretArn',
     ]);
     expect(outputs.analyticsTokenSecretArn!.Value).toEqual(ref.tokens[0]);
+    expect(outputs.genomicsCredentialSecretArn!.Description).toBe(
+      'Credential secret of genomics: set it to {"apiKey":"<ICA API key>"} or {"username":"<email>","password":"..."} before the first rotation',
+    );
   });
 });
 
@@ -425,8 +656,8 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgments(stack);
     expect([...acks.keys()].sort()).toEqual(['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SMG4', 'AwsSolutions-SQS3']);
     for (const reasons of acks.values()) for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);
-    // The one IAM5 acknowledgment sits on the scheduled-refresh role (ListSecrets), nowhere else.
-    const iam5 = stack.node.findAll().filter((c) => c.node.metadata.some((m) => JSON.stringify(m.data ?? '').includes('IAM5')));
-    expect(iam5.map((c) => c.node.path)).toEqual(['Test/Rotation/ScheduledRefreshRole']);
+    // IAM5 (BatchGetSecretValue on *) sits on the two roles that read the fleet, nowhere else.
+    expect(acknowledgedAt(stack, 'AwsSolutions-IAM5[Resource::*]')).toEqual(['Test/Rotation/ScheduledRefreshRole', 'Test/Rotation/OnDemandRole']);
+    expect(acks.get('AwsSolutions-IAM5[Resource::*]')!.every((reason) => reason.includes('BatchGetSecretValue'))).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * `npm run synth` (cdk synth --quiet, app `npx tsx infra/app.ts`) works offline and bundles the
- * three handlers for real with the local esbuild. This is the one place the suite bundles.
+ * four handlers (core/names.ts FUNCTION_NAMES) for real with the local esbuild, each on its own.
+ * This is the one place the suite bundles.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '../../core/names.js';
 import { REPO_ROOT } from './helpers.js';
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'tg-synth-'));
@@ -37,7 +39,10 @@ describe('npm run synth', () => {
     expect(existsSync(templatePath)).toBe(true);
     const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions.map((f) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME).sort()).toEqual(
+      FUNCTION_NAMES.map((n) => `tg-token-rotation-${n}`).sort(),
+    );
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'Custom::TokenSecretSettings')).toHaveLength(3);
 
     // cdk-nag ran as a validation plugin and found nothing (a finding fails the synth).
     const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations?: unknown[] }> };
@@ -45,7 +50,7 @@ describe('npm run synth', () => {
 
     // One bundled asset per handler: an ESM index.mjs with the require shim and its source map, SDK included.
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    expect(assets).toHaveLength(3);
+    expect(assets).toHaveLength(FUNCTION_NAMES.length);
     for (const asset of assets) {
       const files = readdirSync(path.join(outdir, asset)).sort();
       expect(files).toEqual(['index.mjs', 'index.mjs.map']);

@@ -1,27 +1,49 @@
 /**
- * The optional parts: VPC placement, alarm notifications (created or existing topic), an imported
- * credential secret, tracing, and the consumer grant.
+ * The optional parts: VPC placement (IPv4 and IPv6 egress), alarm notifications (created or existing
+ * topic), an imported credential secret with its own KMS key, tracing, discovery by tag, the
+ * deployment roles of the write fence, and the consumer grant.
  */
+import { App, CliCredentialsStackSynthesizer } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TgTokenRotationStack } from '../../infra/stack.js';
-import { acknowledgments, logicalId, nagViolations, resolve, roleStatements, synthesize } from './helpers.js';
+import { ENV } from '../../core/names.js';
+import { parseConfig } from '../../infra/config.js';
+import { TgTokenRotationStack } from '../../infra/stack.js';
+import { acknowledgedAt, acknowledgments, logicalId, nagViolations, resolve, roleActions, roleStatements, synthesize, SYNTH_TIMEOUT_MS } from './helpers.js';
 
 const IMPORTED = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tg/prod/credentials-AbCdEf';
+const IMPORTED_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const viaSecretsManager = (arns: unknown[]) => ({
+  StringEquals: {
+    'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+    'kms:EncryptionContext:SecretARN': arns,
+  },
+});
 
-describe('VPC, created alarm topic, imported credential secret, tracing, consumer grant', () => {
+describe('VPC with IPv6, created alarm topic, imported credential secret and key, tracing, tag discovery, consumer grant', () => {
   let stack: TgTokenRotationStack;
   let template: Template;
   let consumer: iam.Role;
+  let fns: () => TgTokenRotationStack['rotation']['rotationFunction'][];
 
   beforeAll(() => {
     ({ stack, template } = synthesize(
       {
         stackName: 'Variant',
         connections: [
-          { name: 'prod', host: 'https://tg.example.com:8443', tigergraphVersion: '3', restppPort: 9443, rotationIntervalHours: 4, credentialSecretArn: IMPORTED },
+          {
+            name: 'prod',
+            host: 'https://tg.example.com:8443',
+            tigergraphVersion: '3',
+            restppPort: 9443,
+            rotationIntervalHours: 4,
+            credentialSecretArn: IMPORTED,
+            credentialSecretKmsKeyArn: IMPORTED_KEY,
+          },
           { name: 'dev', host: 'https://dev.example.com' },
+          { name: 'lab', provider: 'ica', host: 'https://ica.example.com:8444', lifetimeSeconds: 43200, rotationIntervalHours: 8 },
         ],
         scheduleRateMinutes: 15,
         refreshBeforeSeconds: 7200,
@@ -33,68 +55,109 @@ describe('VPC, created alarm topic, imported credential secret, tracing, consume
         logRetentionDays: 90,
         logLevel: 'DEBUG',
         tracing: true,
-        vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'] },
+        discoverSecretsByTag: true,
+        vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], ipv6Egress: true },
       },
       (s) => {
         consumer = new iam.Role(s, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
         s.rotation.grantReadToken(consumer, 'prod');
       },
     ));
-  });
+    const r = stack.rotation;
+    fns = () => [r.rotationFunction, r.scheduledRefreshFunction, r.onDemandFunction, r.connectionSettingsFunction];
+  }, SYNTH_TIMEOUT_MS);
 
-  it('places every function in the subnets with a security group allowing only HTTPS and the TigerGraph ports out', () => {
+  it('places every function in the subnets with a security group allowing out only the ports in use, IPv4 and IPv6', () => {
     const sg = resolve(stack, stack.rotation.securityGroup!.securityGroupId);
     template.allResourcesProperties('AWS::Lambda::Function', {
       VpcConfig: { SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], SecurityGroupIds: [sg] },
     });
+    // 443 for the AWS APIs; prod (3.x, host port 8443, REST++ 9443); dev (auto: 9000 on 3.x, 14240); lab (ICA on the host's port).
+    const ports = [443, 8443, 8444, 9000, 9443, 14240];
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       VpcId: 'vpc-0123456789abcdef0',
       SecurityGroupIngress: Match.absent(),
-      SecurityGroupEgress: [443, 8443, 9000, 9443, 14240].map((port) => ({
-        CidrIp: '0.0.0.0/0',
-        Description: `TCP ${port} out`,
-        FromPort: port,
-        IpProtocol: 'tcp',
-        ToPort: port,
-      })),
+      SecurityGroupEgress: ports.flatMap((port) => [
+        { CidrIp: '0.0.0.0/0', Description: `TCP ${port} out`, FromPort: port, IpProtocol: 'tcp', ToPort: port },
+        { CidrIpv6: '::/0', Description: `TCP ${port} out (IPv6)`, FromPort: port, IpProtocol: 'tcp', ToPort: port },
+      ]),
     });
   });
 
-  it('adds the VPC execution managed policy (acknowledged) and X-Ray permissions (acknowledged)', () => {
-    const role = template.toJSON().Resources[logicalId(stack, stack.rotation.rotationFunction.role!)];
-    expect(role.Properties.ManagedPolicyArns).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']] },
-    ]);
+  it('gives the functions the network-interface actions inline instead of AWSLambdaVPCAccessExecutionRole (no logs on *)', () => {
+    for (const fn of fns()) {
+      const role = template.toJSON().Resources[logicalId(stack, fn.role!)];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(roleStatements(stack, template, fn.role!)).toContainEqual({
+        Action: [
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:CreateNetworkInterface',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        Effect: 'Allow',
+        Resource: '*',
+      });
+      expect(roleActions(stack, template, fn.role!).filter((a) => a.startsWith('logs:'))).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    }
+  });
+
+  it('acknowledges every wildcard per role, with the reason for each (network interfaces, X-Ray, batch reads, ListSecrets)', () => {
     template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
-    expect([...acknowledgments(stack).keys()].sort()).toEqual([
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions-L1',
-      'AwsSolutions-SMG4',
-      'AwsSolutions-SQS3',
-    ]);
-    // Only the created (dev) credential secret carries the SMG4 acknowledgment.
-    expect(acknowledgments(stack).get('AwsSolutions-SMG4')).toHaveLength(1);
+    const acks = acknowledgments(stack);
+    expect([...acks.keys()].sort()).toEqual(['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SMG4', 'AwsSolutions-SQS3']);
+    expect(acknowledgedAt(stack, 'AwsSolutions-IAM5[Resource::*]').sort()).toEqual(
+      ['ConnectionSettingsRole', 'OnDemandRole', 'RotationRole', 'ScheduledRefreshRole'].map((r) => `Test/Rotation/${r}`),
+    );
+    const reasons = acks.get('AwsSolutions-IAM5[Resource::*]')!;
+    expect(reasons.every((reason) => reason.includes('ec2:DescribeNetworkInterfaces') && reason.includes('X-Ray'))).toBe(true);
+    expect(reasons.filter((reason) => reason.includes('ListSecrets') && reason.includes('BatchGetSecretValue'))).toHaveLength(2);
+    // Only the created (dev, lab) credential secrets carry the SMG4 acknowledgment.
+    expect(acks.get('AwsSolutions-SMG4')).toHaveLength(2);
   });
 
   it('passes cdk-nag with these options too', () => {
     expect(nagViolations(stack)).toEqual([]);
   });
 
-  it('uses the imported credential secret by its complete ARN and creates none for it', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3); // prod token, dev token, dev credentials
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'tg-token-rotation/prod/token',
-      SecretString: `{"host":"https://tg.example.com:8443","tigergraphVersion":"3","restppPort":9443,"lifetimeSeconds":2592000,"credentialSecretId":"${IMPORTED}"}`,
+  it('finds the fleet by tag: ListSecrets on * for the two fleet readers only, FLEET_DISCOVERY=tag, no ids in the environment or the schedule', () => {
+    const r = stack.rotation;
+    for (const fn of [r.scheduledRefreshFunction, r.onDemandFunction]) {
+      expect(roleStatements(stack, template, fn.role!)).toContainEqual({ Action: 'secretsmanager:ListSecrets', Effect: 'Allow', Resource: '*' });
+    }
+    for (const fn of [r.rotationFunction, r.connectionSettingsFunction]) expect(roleActions(stack, template, fn.role!)).not.toContain('secretsmanager:ListSecrets');
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(vars[ENV.FLEET_DISCOVERY]).toBe('tag');
+      expect(vars[ENV.MANAGED_SECRET_IDS]).toBeUndefined();
+      expect(vars[ENV.LOCAL_RUN]).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: { Input: Match.absent() } });
+  });
+
+  it('uses the imported credential secret by its complete ARN, decrypts it with its own key for that secret only, and creates none for it', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 5); // three tokens, dev and lab credentials
+    const r = stack.rotation;
+    template.hasResourceProperties('Custom::TokenSecretSettings', {
+      SecretId: resolve(stack, r.tokenSecret('prod').secretArn),
+      Settings: { provider: 'tigergraph', host: 'https://tg.example.com:8443', tigergraphVersion: '3', restppPort: 9443, lifetimeSeconds: 2592000, credentialSecretId: IMPORTED },
     });
-    const credentialRead = roleStatements(stack, template, stack.rotation.rotationFunction.role!).find(
-      (s) => s.Action === 'secretsmanager:GetSecretValue',
-    );
-    expect(credentialRead).toEqual({
-      Action: 'secretsmanager:GetSecretValue',
-      Effect: 'Allow',
-      Resource: [IMPORTED, resolve(stack, stack.rotation.connections[1]!.credentialSecret.secretArn)],
-    });
+    const created = r.connections.filter((c) => c.credentialSecretCreated).map((c) => resolve(stack, c.credentialSecret.secretArn));
+    const tokens = r.connections.map((c) => resolve(stack, c.tokenSecret.secretArn));
+    for (const fn of fns()) {
+      const statements = roleStatements(stack, template, fn.role!);
+      expect(statements).toContainEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: [IMPORTED, ...created] });
+      expect(statements).toContainEqual({ Action: 'kms:Decrypt', Condition: viaSecretsManager([IMPORTED]), Effect: 'Allow', Resource: IMPORTED_KEY });
+      // The stack's key: the token secrets and the credential secrets it encrypts, not the imported one.
+      expect(statements).toContainEqual({
+        Action: 'kms:Decrypt',
+        Condition: viaSecretsManager([...tokens, ...created]),
+        Effect: 'Allow',
+        Resource: resolve(stack, r.key.keyArn),
+      });
+    }
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(4 hours)' } });
   });
 
@@ -109,6 +172,7 @@ describe('VPC, created alarm topic, imported credential secret, tracing, consume
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(15 minutes)' });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'MinSecondsToExpiry', Threshold: 3600, Period: 1800 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RevokeFailures', Period: 1800 });
   });
 
   it('creates a KMS-encrypted, SSL-only alarm topic with the email subscribed, and wires every alarm to it', () => {
@@ -142,32 +206,52 @@ describe('VPC, created alarm topic, imported credential secret, tracing, consume
     });
   });
 
-  it('grantReadToken: read one token secret and decrypt through Secrets Manager, nothing more', () => {
+  it('grantReadToken: read one token secret and decrypt through Secrets Manager for that secret only, nothing more', () => {
+    const prod = resolve(stack, stack.rotation.tokenSecret('prod').secretArn);
     expect(roleStatements(stack, template, consumer)).toEqual([
-      {
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-        Effect: 'Allow',
-        Resource: resolve(stack, stack.rotation.tokenSecret('prod').secretArn),
-      },
-      {
-        Action: 'kms:Decrypt',
-        Condition: {
-          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-        },
-        Effect: 'Allow',
-        Resource: resolve(stack, stack.rotation.key.keyArn),
-      },
+      { Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Effect: 'Allow', Resource: prod },
+      { Action: 'kms:Decrypt', Condition: viaSecretsManager([prod]), Effect: 'Allow', Resource: resolve(stack, stack.rotation.key.keyArn) },
     ]);
-    expect(() => stack.rotation.tokenSecret('nope')).toThrow('No TigerGraph connection named "nope" (have: prod, dev)');
+    expect(() => stack.rotation.tokenSecret('nope')).toThrow('No connection named "nope" (have: prod, dev, lab)');
   });
 });
 
 describe('existing alarm topic', () => {
-  it('sends alarms to the given topic and creates none', () => {
+  it('sends alarms to the given topic and creates none', { timeout: SYNTH_TIMEOUT_MS }, () => {
     const topicArn = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
     const { template } = synthesize({ connections: [{ name: 'prod', host: 'https://tg.example.com' }], alarmTopicArn: topicArn });
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
+  });
+});
+
+describe('the write fence and the roles CloudFormation deploys with', () => {
+  /** The resolved statements of a token secret's resource policy, without synthesizing the app. */
+  const fence = (stack: TgTokenRotationStack, secret: secretsmanager.ISecret) =>
+    (stack.resolve((secret.node.findChild('Policy') as secretsmanager.ResourcePolicy).document.toJSON()) as { Statement: Array<Record<string, unknown>> }).Statement;
+  const build = (config: Record<string, unknown>, synthesizer?: CliCredentialsStackSynthesizer) =>
+    new TgTokenRotationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', {
+      config: parseConfig({ connections: [{ name: 'prod', host: 'https://tg.example.com' }], ...config }),
+      ...(synthesizer ? { synthesizer } : {}),
+    });
+
+  it('lets the configured deployment roles reconfigure (never write) the token secret', () => {
+    const roles = ['arn:aws:iam::123456789012:role/pipeline-cfn', 'arn:aws:iam::123456789012:role/break-glass'];
+    const stack = build({ deploymentRoleArns: roles });
+    const [values, config] = fence(stack, stack.rotation.tokenSecret('prod'));
+    const writers = [stack.rotation.rotationFunction, stack.rotation.scheduledRefreshFunction, stack.rotation.onDemandFunction, stack.rotation.connectionSettingsFunction].map(
+      (fn) => stack.resolve(fn.role!.roleArn),
+    );
+    expect(values!.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': writers } });
+    expect(config!.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [...writers, ...roles] } });
+  });
+
+  it('without a known deployment role (another synthesizer), lets through what CloudFormation does with the deployer’s credentials', () => {
+    const stack = build({}, new CliCredentialsStackSynthesizer());
+    const [, config] = fence(stack, stack.rotation.tokenSecret('prod'));
+    expect(config!.Condition).toMatchObject({
+      'ForAllValues:StringNotEquals': { 'aws:CalledVia': ['cloudformation.amazonaws.com'] },
+    });
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * Defaults of the deployment that are not shared with the functions (those are in core/: settings,
+ * names, bounds). The JSON config (config.ts) and the construct (construct.ts) both use these, so
+ * a config that leaves a field out deploys what a construct user who leaves the prop out gets.
+ */
+import { Duration } from 'aws-cdk-lib';
+
+export const DEPLOYMENT_DEFAULTS = {
+  /** How often the scheduled refresh runs. */
+  scheduleRate: Duration.hours(1),
+  /** How often Secrets Manager rotates a token. */
+  rotationInterval: Duration.days(7),
+  /** The MinSecondsToExpiry alarm's threshold. */
+  minSecondsToExpiryAlarmThreshold: Duration.days(1),
+  /** Memory of the scheduled refresh (CPU-bound in the AWS SDK: bench/RESULTS.md). */
+  scheduledRefreshMemoryMB: 1024,
+  logRetentionDays: 30,
+  logLevel: 'INFO',
+} as const;

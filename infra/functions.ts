@@ -1,0 +1,104 @@
+/**
+ * One of the product's Lambda functions (core/names.ts FUNCTION_NAMES), each bundled on its own
+ * from functions/<name>/handler.ts: its own retained log group, its own role (which may write only
+ * that log group; every other permission is granted by the construct, statement by statement), and
+ * the environment the handlers read. The construct never sets ENV.LOCAL_RUN: deployed functions
+ * never speak plain HTTP.
+ */
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV, METRICS_NAMESPACE, PRODUCT, serviceName, type FunctionName } from '../core/names.js';
+import { cdkBundlingProps } from './bundling.js';
+
+export interface FunctionSpec {
+  readonly name: FunctionName;
+  readonly description: string;
+  readonly timeout: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+}
+
+export interface FunctionEnvironment {
+  readonly projectRoot: string;
+  readonly settingsParameterName: string;
+  /** Variables every function gets: the fleet (ENV.MANAGED_SECRET_IDS or ENV.FLEET_DISCOVERY). */
+  readonly fleet: Readonly<Record<string, string>>;
+  readonly logRetention: logs.RetentionDays;
+  readonly logLevel: string;
+  readonly tracing: boolean;
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroup?: ec2.ISecurityGroup;
+}
+
+/** `scheduled-refresh` -> `ScheduledRefresh`: the construct ids `<Id>Logs`, `<Id>Role`, `<Id>Function`. */
+export function constructId(name: string): string {
+  return name
+    .split('-')
+    .filter(Boolean)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}
+
+/**
+ * Creates the function in `scope` with the ids `<Id>Logs`, `<Id>Role` and `<Id>Function` (stable:
+ * they name the deployed resources).
+ */
+export function createFunction(scope: Construct, spec: FunctionSpec, env: FunctionEnvironment): NodejsFunction {
+  const cid = constructId(spec.name);
+  const logGroup = new logs.LogGroup(scope, `${cid}Logs`, {
+    retention: env.logRetention,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const role = new iam.Role(scope, `${cid}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${PRODUCT} ${spec.name} function`,
+  });
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  return new NodejsFunction(scope, `${cid}Function`, {
+    description: spec.description,
+    entry: path.join(env.projectRoot, 'functions', spec.name, 'handler.ts'),
+    handler: 'handler',
+    projectRoot: env.projectRoot,
+    depsLockFilePath: path.join(env.projectRoot, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: spec.memorySize ?? 256,
+    timeout: spec.timeout,
+    role,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    tracing: env.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+    vpc: env.vpc,
+    vpcSubnets: env.vpc ? env.vpcSubnets : undefined,
+    securityGroups: env.securityGroup ? [env.securityGroup] : undefined,
+    environment: functionEnvironment(spec.name, env),
+    bundling: {
+      // Shared with the benchmarks (infra/bundling.ts): ESM, node22, minified, source maps, the
+      // AWS SDK bundled (a pinned, tree-shaken version) and a require() shim for CommonJS deps.
+      ...cdkBundlingProps(),
+      format: OutputFormat.ESM,
+      forceDockerBundling: false,
+    },
+  });
+}
+
+/** The environment of function `name`. Never ENV.LOCAL_RUN. */
+export function functionEnvironment(name: FunctionName, env: Pick<FunctionEnvironment, 'settingsParameterName' | 'fleet' | 'logLevel'>): Record<string, string> {
+  const variables: Record<string, string> = {
+    [ENV.SETTINGS_PARAMETER]: env.settingsParameterName,
+    ...env.fleet,
+    POWERTOOLS_SERVICE_NAME: serviceName(name),
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    LOG_LEVEL: env.logLevel,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  if (ENV.LOCAL_RUN in variables) throw new Error(`${ENV.LOCAL_RUN} is for local runs only; a deployed function never gets it`);
+  return variables;
+}

@@ -1,0 +1,63 @@
+/**
+ * The functions in a VPC: one security group with no ingress and egress only on the TCP ports in
+ * use (443 for the AWS APIs, plus each connection's ports by provider, see providers.ts), and the
+ * network-interface permissions Lambda needs, written inline instead of the
+ * AWSLambdaVPCAccessExecutionRole managed policy (which also lets a function create and write to
+ * every log group of the account).
+ */
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { PRODUCT } from '../core/names.js';
+import { connectionPorts, type PortFields } from './providers.js';
+
+/** The AWS APIs (Secrets Manager, SSM, Lambda, STS, the custom resource's S3 response URL). */
+export const AWS_API_PORT = 443;
+
+/** The egress ports of a set of connections, sorted. */
+export function egressPorts(connections: readonly PortFields[]): number[] {
+  const ports = new Set<number>([AWS_API_PORT]);
+  for (const c of connections) for (const p of connectionPorts(c)) ports.add(p);
+  return [...ports].sort((a, b) => a - b);
+}
+
+export interface SecurityGroupProps {
+  readonly vpc: ec2.IVpc;
+  readonly ports: readonly number[];
+  /** Also open each port to ::/0. */
+  readonly ipv6: boolean;
+}
+
+export function createFunctionsSecurityGroup(scope: Construct, props: SecurityGroupProps): ec2.SecurityGroup {
+  const sg = new ec2.SecurityGroup(scope, 'FunctionsSecurityGroup', {
+    vpc: props.vpc,
+    // Unchanged wording: a security group's description cannot change without replacing it.
+    description: `${PRODUCT} functions: HTTPS to AWS APIs and TigerGraph, plus the TigerGraph ports`,
+    allowAllOutbound: false,
+    allowAllIpv6Outbound: false,
+  });
+  for (const port of props.ports) {
+    sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `TCP ${port} out`);
+    if (props.ipv6) sg.addEgressRule(ec2.Peer.anyIpv6(), ec2.Port.tcp(port), `TCP ${port} out (IPv6)`);
+  }
+  return sg;
+}
+
+/**
+ * What Lambda does with the function's role to attach it to the VPC (the EC2 part of
+ * AWSLambdaVPCAccessExecutionRole). DescribeNetworkInterfaces works only on `*`; the others are
+ * called by Lambda on interfaces it names at run time.
+ */
+export function networkInterfaceStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:UnassignPrivateIpAddresses',
+    ],
+    resources: ['*'],
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The scheduled refresh's schedule (EventBridge Scheduler) and the two failure queues: the schedule's
+ * dead-letter queue and the on-demand function's asynchronous-failure destination. Both queues are
+ * encrypted with the stack's key: whoever sends to them (the scheduler's role, the on-demand role:
+ * Lambda delivers a failed asynchronous invocation with the function's role) gets kms:GenerateDataKey
+ * and kms:Decrypt on the key through SQS only. The key policy lets IAM policies of the account grant
+ * that (its root statement), so no key policy statement is added for them.
+ */
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { PRODUCT } from '../core/names.js';
+
+export function createFailureQueue(scope: Construct, id: string, key: kms.IKey): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: 'This queue is itself a dead-letter queue; its messages are inspected by the operator.',
+  });
+  return queue;
+}
+
+/** Lets `grantee` send to `queue`: sqs:SendMessage, and the queue's key through SQS. */
+export function grantSendToQueue(grantee: iam.IGrantable, queue: sqs.IQueue): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+  if (queue.encryptionMasterKey) {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [queue.encryptionMasterKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(queue).region}.amazonaws.com` } },
+      }),
+    );
+  }
+}
+
+export interface RefreshScheduleProps {
+  readonly target: lambda.IFunction;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly rate: Duration;
+  /** The event; undefined: none (the function finds the fleet itself). */
+  readonly input?: Record<string, unknown>;
+}
+
+/**
+ * The schedule and its role. The role may invoke only the target (not its versions or aliases) and
+ * send only to the dead-letter queue; only the Scheduler of this account may assume it.
+ */
+export function createRefreshSchedule(scope: Construct, props: RefreshScheduleProps): scheduler.Schedule {
+  const role = new iam.Role(scope, 'SchedulerRole', {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+    description: `EventBridge Scheduler: invoke the ${PRODUCT} scheduled refresh`,
+  });
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.target.functionArn] }));
+  grantSendToQueue(role, props.deadLetterQueue);
+  const { target, deadLetterQueue, input } = props;
+  return new scheduler.Schedule(scope, 'ScheduledRefresh', {
+    description: `Runs the ${PRODUCT} scheduled refresh`,
+    schedule: scheduler.ScheduleExpression.rate(props.rate),
+    // A target written out rather than aws-scheduler-targets' LambdaInvoke, whose grantInvoke also
+    // allows `<function-arn>:*`.
+    target: {
+      bind: () => ({
+        arn: target.functionArn,
+        role,
+        ...(input ? { input: scheduler.ScheduleTargetInput.fromObject(input) } : {}),
+        // A missed run is retried for up to an hour; the next run comes anyway.
+        retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: deadLetterQueue.queueArn },
+      }),
+    },
+  });
+}

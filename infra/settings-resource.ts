@@ -1,0 +1,37 @@
+/**
+ * The custom resource that owns a token secret's settings (#12): one per connection, type
+ * `Custom::TokenSecretSettings`, served by the connection-settings function, which answers
+ * CloudFormation itself through the ResponseURL (no Provider framework). CloudFormation sends it
+ *   SecretId  the token secret's ARN
+ *   Settings  the connection's fields, named as in the token secret JSON: provider, host,
+ *             credentialSecretId, lifetimeSeconds and the provider's own fields.
+ * Create writes the initial JSON; Update merges changed settings (keeping the token, rotating when
+ * the token became useless); Delete revokes the connection's live tokens. CloudFormation itself
+ * never writes the token secret's value, so a deploy never replaces a token with a tokenless JSON.
+ *
+ * Note: CloudFormation delivers custom resource properties with numbers and booleans as strings
+ * ("2592000"); the function must accept them in that form.
+ */
+import { CustomResource } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+
+export const TOKEN_SECRET_SETTINGS_TYPE = 'Custom::TokenSecretSettings';
+
+export interface SettingsResourceProps {
+  readonly serviceToken: lambda.IFunction;
+  readonly secretId: string;
+  /** Token secret fields; undefined values are left out. */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+export function createSettingsResource(scope: Construct, id: string, props: SettingsResourceProps): CustomResource {
+  return new CustomResource(scope, id, {
+    serviceToken: props.serviceToken.functionArn,
+    resourceType: TOKEN_SECRET_SETTINGS_TYPE,
+    properties: {
+      SecretId: props.secretId,
+      Settings: Object.fromEntries(Object.entries(props.settings).filter(([, v]) => v !== undefined)),
+    },
+  });
+}
