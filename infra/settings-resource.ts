@@ -9,10 +9,11 @@
  * the token became useless); Delete revokes the connection's live tokens. CloudFormation itself
  * never writes the token secret's value, so a deploy never replaces a token with a tokenless JSON.
  *
- * Note: CloudFormation delivers custom resource properties with numbers and booleans as strings
- * ("2592000"); the function must accept them in that form.
+ * `Settings` is one JSON string, not a nested object: CloudFormation delivers custom resource
+ * properties with every number and boolean turned into a string ("2592000"), which the token
+ * secret's schema would refuse; a JSON string keeps the types as written.
  */
-import { CustomResource } from 'aws-cdk-lib';
+import { CustomResource, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 
@@ -31,7 +32,7 @@ export function createSettingsResource(scope: Construct, id: string, props: Sett
     resourceType: TOKEN_SECRET_SETTINGS_TYPE,
     properties: {
       SecretId: props.secretId,
-      Settings: Object.fromEntries(Object.entries(props.settings).filter(([, v]) => v !== undefined)),
+      Settings: Stack.of(scope).toJsonString(Object.fromEntries(Object.entries(props.settings).filter(([, v]) => v !== undefined))),
     },
   });
 }

@@ -7,6 +7,7 @@
  * tracked: AWSPREVIOUS for the one just replaced, `retiredVersionIds` in the new value for older
  * ones that the move of AWSPREVIOUS would otherwise leave unlabelled.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
@@ -15,6 +16,9 @@ import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secre
 import { retiredVersionIds } from '../operations/write-current.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+/** Mints after the first that returned the current token again (each a second later). */
+const SAME_TOKEN_RETRIES = 2;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 export interface RotationRequest {
@@ -98,10 +102,18 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   const definition = deps.providers.definition(secret);
   const provider = await deps.providers.open(secret, `token secret ${description.name}`);
   const lifetimeSeconds = secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
-  const issued = await provider.issue({
-    ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}),
-    purpose: { secretName: description.name, versionId },
-  });
+  const issueRequest = { ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}), purpose: { secretName: description.name, versionId } };
+  let issued = await provider.issue(issueRequest);
+  // JWTs minted in the same second for the same subject can be byte-identical (ICA, TigerGraph
+  // 4.x): a rotation right after the last one could hand back the current token, and a rotation
+  // requested because that token leaked would change nothing. Mint again in the next second.
+  for (let attempt = 1; issued.token === secret.token && attempt <= SAME_TOKEN_RETRIES; attempt++) {
+    await sleep(1_100);
+    issued = await provider.issue(issueRequest);
+  }
+  if (issued.token === secret.token) {
+    throw new RotationStateError(`The ${provider.name} server minted the current token of ${description.name} again; the rotation is retried later`);
+  }
   const retired = retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description);
   // Record the API version the provider spoke, so status can report it without a server call.
   const next = withToken(current.secretString as string, issued, {

@@ -5,7 +5,8 @@
  * (core/operations/connection-settings.ts). Thin: parse, call, answer CloudFormation, log.
  *
  * Properties: `SecretId` (the token secret's ARN) and `Settings` (token secret fields, as the
- * token secret JSON names them). A rotation or revoke that fails is reported in the response Data
+ * token secret JSON names them), sent as one JSON string because CloudFormation turns every
+ * number and boolean of a nested property into a string (an object is accepted too). A rotation or revoke that fails is reported in the response Data
  * and the logs, and does not fail the deploy; bad properties do fail it, with the field named.
  */
 import middy from '@middy/core';
@@ -24,7 +25,17 @@ const MAX_ROTATION_WAIT_MS = 120_000;
 function propertiesOf(props: Record<string, unknown> | undefined): { secretId: string; settings: Record<string, unknown> } {
   const secretId = props?.SecretId;
   if (typeof secretId !== 'string' || !secretId) throw new ValidationError('SecretId: expected the token secret ARN', 'SecretId');
-  return { secretId, settings: checkSettings(props?.Settings) };
+  return { secretId, settings: checkSettings(settingsValue(props?.Settings)) };
+}
+
+/** `Settings` as sent: a JSON string (what the construct sends) or an object. */
+function settingsValue(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ValidationError('Settings: expected a JSON object (as a JSON string) of token secret fields', 'Settings');
+  }
 }
 
 async function apply(event: CustomResourceEvent, context: Context): Promise<{ physicalId: string; result: SettingsResult }> {
@@ -39,7 +50,13 @@ async function apply(event: CustomResourceEvent, context: Context): Promise<{ ph
   }
   const { secretId, settings } = propertiesOf(event.ResourceProperties);
   if (event.RequestType === 'Create') return { physicalId: secretId, result: await createSettings(secretId, settings, deps, options) };
-  const old = event.OldResourceProperties?.Settings;
+  const old = (() => {
+    try {
+      return settingsValue(event.OldResourceProperties?.Settings);
+    } catch {
+      return undefined; // an unreadable old value only means fewer fields to remove
+    }
+  })();
   const oldSettings = typeof old === 'object' && old !== null && !Array.isArray(old) ? (old as Record<string, unknown>) : undefined;
   return { physicalId: secretId, result: await updateSettings(secretId, settings, oldSettings, deps, options) };
 }

@@ -192,15 +192,16 @@ describe('settings custom resource (one per connection)', () => {
         gsqlPort: 443,
         graph: 'Analytics',
         lifetimeSeconds: 2592000,
-        credentialSecretId: ref.credentials[0],
+        credentialSecretId: r.connections[0]!.credentialSecret.secretArn,
       },
-      { provider: 'trifacta', host: 'https://trifacta.example.com', lifetimeSeconds: 2592000, credentialSecretId: ref.credentials[1] },
-      { provider: 'ica', host: 'https://ica.illumina.com', tenant: 'my-lab', lifetimeSeconds: 43200, credentialSecretId: ref.credentials[2] },
+      { provider: 'trifacta', host: 'https://trifacta.example.com', lifetimeSeconds: 2592000, credentialSecretId: r.connections[1]!.credentialSecret.secretArn },
+      { provider: 'ica', host: 'https://ica.illumina.com', tenant: 'my-lab', lifetimeSeconds: 43200, credentialSecretId: r.connections[2]!.credentialSecret.secretArn },
     ];
     settings.forEach((expected, i) => {
+      // One JSON string (CloudFormation would turn a nested object's numbers into strings).
       template.hasResourceProperties(
         'Custom::TokenSecretSettings',
-        Match.objectEquals({ ServiceToken: serviceToken, SecretId: ref.tokens[i], Settings: expected }),
+        Match.objectEquals({ ServiceToken: serviceToken, SecretId: ref.tokens[i], Settings: resolve(stack, stack.toJsonString(expected)) }),
       );
     });
   });

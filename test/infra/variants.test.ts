@@ -142,7 +142,7 @@ describe('VPC with IPv6, created alarm topic, imported credential secret and key
     const r = stack.rotation;
     template.hasResourceProperties('Custom::TokenSecretSettings', {
       SecretId: resolve(stack, r.tokenSecret('prod').secretArn),
-      Settings: { provider: 'tigergraph', host: 'https://tg.example.com:8443', tigergraphVersion: '3', restppPort: 9443, lifetimeSeconds: 2592000, credentialSecretId: IMPORTED },
+      Settings: JSON.stringify({ provider: 'tigergraph', host: 'https://tg.example.com:8443', tigergraphVersion: '3', restppPort: 9443, lifetimeSeconds: 2592000, credentialSecretId: IMPORTED }),
     });
     const created = r.connections.filter((c) => c.credentialSecretCreated).map((c) => resolve(stack, c.credentialSecret.secretArn));
     const tokens = r.connections.map((c) => resolve(stack, c.tokenSecret.secretArn));

@@ -79,7 +79,8 @@ describe('settings custom resource', () => {
       tigergraphVersion: '3',
       lifetimeSeconds: 2_592_000,
     };
-    const created = await event('Create', { SecretId: arn, Settings: settings });
+    // As the construct sends it: one JSON string (CloudFormation stringifies nested numbers).
+    const created = await event('Create', { SecretId: arn, Settings: JSON.stringify(settings) });
     expect(created).toMatchObject({ method: 'PUT', Status: 'SUCCESS', PhysicalResourceId: arn, Data: { Rotation: 'none' } });
     expect(created.contentType).toBe('');
     expect(current(arn)).toEqual(settings);
