@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient, ParameterNotFound } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient, ParameterNotFound } from '@aws-sdk/client-ssm';
+import { runNpm } from './run-npm.js';
 
 describe('npm run serve:local', () => {
   it('prints the endpoints as JSON, serves the SDK, rotates through the handler and stops on SIGTERM', { timeout: 90_000 }, async () => {
@@ -42,7 +43,19 @@ describe('npm run serve:local', () => {
       expect(JSON.parse(after.SecretString!).token).not.toBe(JSON.parse(before.SecretString!).token);
       const described = await sm.send(new DescribeSecretCommand({ SecretId: 'demo/tigergraph4' }));
       expect(Object.values(described.VersionIdsToStages!).flat()).not.toContain('AWSPENDING');
-      await expect(new SSMClient({ ...config, endpoint: info.ssm }).send(new GetParameterCommand({ Name: '/nope' }))).rejects.toBeInstanceOf(ParameterNotFound);
+      const ssm = new SSMClient({ ...config, endpoint: info.ssm });
+      await expect(ssm.send(new GetParameterCommand({ Name: '/nope' }))).rejects.toBeInstanceOf(ParameterNotFound);
+
+      // `npm run invoke` against it exits once it has printed, even with the settings parameter
+      // present (the settings cache's refresh timer once kept the process alive for minutes).
+      await ssm.send(new PutParameterCommand({ Name: '/tg-token-rotation/config', Type: 'String', Overwrite: true, Value: '{"concurrency": 2}' }));
+      const invoked = await runNpm(['invoke', '--', 'scheduled-refresh', 'events/scheduled-refresh/scheduler-secret-ids.json'], {
+        env: { AWS_ENDPOINT_URL: info.secretsManager, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' },
+        timeoutMs: 40_000,
+      });
+      expect(invoked.code).toBe(0);
+      expect(JSON.parse(invoked.stdout)).toMatchObject({ checked: 4, failed: [] });
+      ssm.destroy();
       sm.destroy();
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
