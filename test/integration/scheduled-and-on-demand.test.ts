@@ -4,7 +4,8 @@
  * shared clock instead of sleeping.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { resetCaches } from '../../core/reset.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { handler as scheduled } from '../../functions/scheduled-refresh/handler.js';
 import { handler as onDemand } from '../../functions/on-demand/handler.js';
@@ -121,6 +122,30 @@ describe('scheduled refresh', () => {
 });
 
 describe('on-demand', () => {
+  it('request reports a failed rotation as an error with the reason (RotateSecret only starts it), and the next success clears it', async () => {
+    const arn = await stack.createTokenSecret(`it/od/fail-${++counter}`, { version: 3 });
+    const before = await current(arn);
+    const credentialId = String(before.value.credentialSecretId);
+    await stack.secretsManager.send(new PutSecretValueCommand({ SecretId: credentialId, SecretString: JSON.stringify({ secret: 'not-the-tigergraph-secret-at-all' }) }));
+    await resetCaches();
+    const error = await invoke({ action: 'request', secretId: arn }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('RotationFailedError');
+    expect((error as Error).message).toMatch(/failed: createSecret .*refused the credential/);
+    expect((error as Error).message).not.toContain('not-the-tigergraph-secret-at-all');
+    expect((await current(arn)).value.token).toBe(before.value.token); // AWSCURRENT untouched
+    expect(stack.tg3.isLive(before.value.token)).toBe(true);
+
+    // The operator fixes the credential; the next request (for the same pending version) succeeds and clears the record.
+    await stack.secretsManager.send(new PutSecretValueCommand({ SecretId: credentialId, SecretString: JSON.stringify({ secret: stack.tigergraphSecret }) }));
+    const { RotateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+    const pending = Object.entries((await stack.secretsManager.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages!).find(([, s]) => s?.includes('AWSPENDING'))![0];
+    await stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: pending }));
+    await stack.aws.rotationsSettled(arn);
+    const tags = (await stack.secretsManager.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? [];
+    expect(tags.map((t) => t.Key)).not.toContain('tg-token-rotation:last-rotation-error');
+    expect((await current(arn)).versionId).toBe(pending);
+  });
+
   it('status, request, refresh and delete behave as the contract says and never return a token', async () => {
     const arn = await stack.createTokenSecret(`it/od/${++counter}`, { version: 3 });
     const first = await current(arn);
