@@ -1,8 +1,10 @@
 /**
  * EventBridge schedule: keeps every managed token from expiring (core/operations/sweep.ts).
- * Event: any scheduled event (the fleet from the environment: the stack's ids, or the managed tag)
- * or `{"secretIds": [...]}`. Thin: parse, sweep under the settings' write budgets, log, publish
- * the summary metrics.
+ * Event: any scheduled event (the fleet from the environment: the stack's ids, or the managed tag),
+ * `{"secretIds": [...]}`, or a batch of a Step Functions Distributed Map
+ * (`{"Items": [{"secretId": ...}], "BatchInput": {"writesPerSecond", "rotationsPerSecond"}}`: the
+ * same sweep on a batch of ids, with this worker's share of the budgets). Thin: parse, sweep
+ * under the write budgets, log, publish the summary metrics.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -19,7 +21,14 @@ import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js
 const logger = createLogger('scheduled-refresh');
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
 
-const eventSchema = z.looseObject({ secretIds: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))) });
+const secretIdList = () => z.array(z.string().check(z.minLength(1))).check(z.minLength(1));
+const positive = () => z.number().check(z.positive());
+const eventSchema = z.looseObject({
+  secretIds: z.optional(secretIdList()),
+  // A Distributed Map batch: one item per line of the fleet list.
+  Items: z.optional(z.array(z.looseObject({ secretId: z.string().check(z.minLength(1)) })).check(z.minLength(1))),
+  BatchInput: z.optional(z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()) })),
+});
 
 export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry'>;
 
@@ -28,11 +37,14 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   const parsed = eventSchema.safeParse(event ?? {});
   if (!parsed.success) throw toValidationError('scheduled-refresh event', parsed.error);
   const { settings } = context;
+  // A map worker gets its share of the account-wide budgets; a single sweep the whole of them.
+  const share = parsed.data.BatchInput;
   const budgets = {
-    writes: new RateBudget({ ratePerSecond: settings.writesPerSecond }),
-    rotations: new RateBudget({ ratePerSecond: settings.rotationsPerSecond }),
+    writes: new RateBudget({ ratePerSecond: share?.writesPerSecond ?? settings.writesPerSecond }),
+    rotations: new RateBudget({ ratePerSecond: share?.rotationsPerSecond ?? settings.rotationsPerSecond }),
   };
-  const source = parsed.data.secretIds ? { kind: 'ids' as const, ids: parsed.data.secretIds } : fleetSource();
+  const ids = parsed.data.secretIds ?? parsed.data.Items?.map((item) => item.secretId);
+  const source = ids ? { kind: 'ids' as const, ids } : fleetSource();
   logger.info('sweep started', { source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}), settings });
 
   const { minSecondsToExpiry, ...summary } = await sweep(source, coreDeps({ budgets }), {
