@@ -28,10 +28,10 @@
  * The fake never logs; keys, passwords and JWTs appear only in HTTP bodies, as on a real server,
  * and the inspection API (stats, requests, minted, liveCount, isLive) never returns a token.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OffsetClock, type Clock } from '../../../core/clock.js';
-import { FaultPlan, type FakeIcaFaults, type FakeIcaOp } from './faults.js';
+import { injectedFault, MAX_BODY, RequestStats, sendText, startFakeServer, type FakeControls, type FakeHttp, type OpStats } from '../shared/index.js';
+import { IcaFaultPlan, type FakeIcaFaults, type FakeIcaOp } from './faults.js';
 import { resolveQuirks, type FakeIcaQuirks } from './quirks.js';
 import { bearer, classify, DATA_TYPE, problem, route, type Answer, type FakeIcaContext } from './routes.js';
 import { JwtStore } from './tokens.js';
@@ -64,7 +64,7 @@ export interface FakeIcaOptions<C extends Clock = OffsetClock> {
   faults?: FakeIcaFaults;
 }
 
-export type FakeIcaStats = Record<FakeIcaOp, number> & { total: number };
+export type FakeIcaStats = OpStats<FakeIcaOp>;
 
 /** One request as the fake saw it: never a credential or token value, only which kind was sent. */
 export interface FakeIcaRequest {
@@ -78,7 +78,7 @@ export interface FakeIcaRequest {
   tenant: string | undefined;
 }
 
-export interface FakeIca<C extends Clock = OffsetClock> {
+export interface FakeIca<C extends Clock = OffsetClock> extends FakeControls<FakeIcaOp, FakeIcaFaults, FakeIcaQuirks> {
   /** e.g. "http://127.0.0.1:43123" (no trailing slash, no /ica/rest): the token secret's `host`. */
   readonly url: string;
   readonly port: number;
@@ -89,25 +89,13 @@ export interface FakeIca<C extends Clock = OffsetClock> {
   isLive(token: string): boolean;
   /** Distinct JWTs minted by this server that are live now. */
   liveCount(): number;
-  /** Requests received per operation (faulted ones included). */
-  stats(): FakeIcaStats;
   /** Requests received, in order (faulted ones included). */
   requests(): FakeIcaRequest[];
   /** Clears stats and the request record. */
   resetStats(): void;
-  /** Replaces the fault plan (counters such as failNext restart). */
-  setFaults(faults: FakeIcaFaults): void;
-  /** Merges quirks into the current ones. */
-  setQuirks(quirks: FakeIcaQuirks): void;
-  close(): Promise<void>;
 }
 
 const OPS: FakeIcaOp[] = ['create', 'refresh', 'regions', 'other'];
-const MAX_BODY = 1024 * 1024;
-
-function emptyStats(): FakeIcaStats {
-  return Object.fromEntries([...OPS.map((o) => [o, 0]), ['total', 0]]) as FakeIcaStats;
-}
 
 function apiKeyMap(keys: FakeIcaOptions['apiKeys']): Map<string, string> {
   if (!keys) return new Map();
@@ -129,42 +117,22 @@ export async function startFakeIca<C extends Clock = OffsetClock>(options: FakeI
     store: new JwtStore(clock),
     clock,
   };
-  const faults = new FaultPlan();
-  if (options.faults) faults.set(options.faults);
-  let stats = emptyStats();
+  const faults = new IcaFaultPlan(options.faults);
+  const stats = new RequestStats(OPS);
   let record: FakeIcaRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
 
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, http: FakeHttp): Promise<void> {
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const method = (req.method ?? 'GET').toUpperCase();
     // The refresh path holds a colon; accept it percent-encoded too, as a servlet container would.
     const path = safeDecode(parsed.pathname).replace(/\/+$/, '') || '/';
     const op = classify(path);
-    stats[op]++;
-    stats.total++;
+    stats.count(op);
     record.push({ op, method, path, accept: req.headers.accept, auth: authKind(req), tenant: parsed.searchParams.get('tenant') ?? undefined });
 
     await drain(req);
-    const latency = faults.latencyMs(op);
-    if (latency > 0) await delay(latency);
-    if (closed || res.destroyed) return;
-
-    const action = faults.next(op);
-    if (action.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
+    const action = await injectedFault(faults, op, http, req, res);
+    if (!action) return;
     if (action.kind === 'error') return send(res, problem(ctx, action.status, 'Injected failure (fake-ica).', path));
     if (action.kind === 'malformed') return send(res, { status: 200, contentType: DATA_TYPE, body: undefined }, '{"token":"eyJhbGciOiJIUzI1Ni');
 
@@ -177,37 +145,22 @@ export async function startFakeIca<C extends Clock = OffsetClock>(options: FakeI
     send(res, answer);
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) send(res, problem(ctx, 500, 'fake-ica internal error.', '/'));
-    });
-  });
-  // Client timeouts and dropped connections produce socket errors that are expected here.
-  server.on('clientError', (_err, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // No TLS: only host and port are passed on.
+  const server = await startFakeServer({ host: options.host, port: options.port }, handle, (res) => send(res, problem(ctx, 500, 'fake-ica internal error.', '/')));
 
   return {
-    url: `http://${hostForUrl}:${address.port}`,
-    port: address.port,
+    url: server.url,
+    port: server.port,
     clock,
     get minted() {
       return ctx.store.minted;
     },
     isLive: (token) => ctx.store.state(token) === 'live',
     liveCount: () => ctx.store.liveCount(),
-    stats: () => ({ ...stats }),
+    stats: () => stats.get(),
     requests: () => record.map((r) => ({ ...r })),
     resetStats: () => {
-      stats = emptyStats();
+      stats.reset();
       record = [];
     },
     setFaults: (f) => faults.set(f),
@@ -215,24 +168,12 @@ export async function startFakeIca<C extends Clock = OffsetClock>(options: FakeI
       quirkInput = { ...quirkInput, ...q };
       ctx.quirks = resolveQuirks(quirkInput);
     },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }
 
 function send(res: ServerResponse, answer: Answer, raw?: string): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = raw ?? JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  sendText(res, answer.status, raw ?? JSON.stringify(answer.body), answer.contentType);
 }
 
 function authKind(req: IncomingMessage): FakeIcaRequest['auth'] {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../../../core/clock.js';
+import { basicCredentials, bearerToken } from '../shared/http.js';
 import type { FakeIcaOp } from './faults.js';
 import type { ResolvedQuirks } from './quirks.js';
 import type { JwtStore } from './tokens.js';
@@ -75,7 +76,7 @@ function create(ctx: FakeIcaContext, x: Exchange): Answer {
     return minted(ctx, { sub: subjectOf(owner), tenant: tenantsOf(ctx, owner)[0] ?? ctx.defaultTenant, via: 'api-key' });
   }
   const authorization = header(x.headers.authorization);
-  const basic = parseBasic(authorization);
+  const basic = basicCredentials(authorization);
   if (!basic) return problem(ctx, 401, 'Full authentication is required: send X-API-Key or Basic credentials.', x.path);
   const refused = echo ? `Bad credentials for '${authorization ?? ''}'.` : 'Bad credentials.';
   if (ctx.ssoUsers.has(basic.user)) {
@@ -176,14 +177,7 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function parseBasic(h: string | undefined): { user: string; password: string } | undefined {
-  if (!h || !/^basic /i.test(h)) return undefined;
-  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  return i < 0 ? undefined : { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
-}
-
+/** The Bearer token, or undefined when there is none (an empty one included). */
 export function bearer(h: string | undefined): string | undefined {
-  if (!h || !/^bearer /i.test(h)) return undefined;
-  return h.slice(7).trim() || undefined;
+  return bearerToken(h) || undefined;
 }

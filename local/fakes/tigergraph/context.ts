@@ -3,10 +3,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../../core/clock.js';
+import { basicCredentials, bearerToken, sendJson, type FakeExchange } from '../shared/http.js';
 import type { FakeErrorShape, ResolvedQuirks } from './quirks.js';
 import type { TokenStore } from './tokens.js';
 
 export type { FakeErrorShape, FakeTigerGraphQuirks, ResolvedQuirks } from './quirks.js';
+/** JSON bodies are parsed whatever the Content-Type, as REST++ does. */
+export { jsonBody, sendJson, sendText } from '../shared/http.js';
 
 export interface FakeContext {
   version: 3 | 4;
@@ -20,31 +23,12 @@ export interface FakeContext {
   clock: Clock;
 }
 
-export interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
-  method: string;
+export interface Exchange extends FakeExchange {
   /** Path without query string; REST++ routes see it as REST++ does (without an nginx `/restpp` prefix). */
   path: string;
-  query: URLSearchParams;
-  /** Raw request body. */
-  text: string;
 }
 
 const ENVELOPE_VERSION = { edition: 'enterprise', api: 'v2', schema: 0 };
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain'): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 /** REST++ error envelope. */
 export function restError(res: ServerResponse, status: number, code: string, message: string): void {
@@ -65,31 +49,13 @@ export function gsqlError(res: ServerResponse, status: number, message: string):
   sendJson(res, status, { error: true, message });
 }
 
-/** Parses a JSON body whatever the Content-Type (REST++ does). undefined = empty; null = not JSON. */
-export function jsonBody(text: string): Record<string, unknown> | undefined | null {
-  if (!text.trim()) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** username/password from a Basic Authorization header. */
 export function basicAuth(req: IncomingMessage): { user: string; password: string } | undefined {
-  const h = req.headers.authorization;
-  if (!h || !/^basic /i.test(h)) return undefined;
-  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 0) return undefined;
-  return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
+  return basicCredentials(req.headers.authorization);
 }
 
 export function bearer(req: IncomingMessage): string | undefined {
-  const h = req.headers.authorization;
-  if (!h || !/^bearer /i.test(h)) return undefined;
-  return h.slice(7).trim();
+  return bearerToken(req.headers.authorization);
 }
 
 /** A GSQL login: a known user, or `__GSQL__secret` with a known secret. Returns the user name. */

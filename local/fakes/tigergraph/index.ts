@@ -33,13 +33,12 @@
  * - Answers are built by hand: headers are minimal, no gzip, no request size limits beyond 1 MB.
  * The fake never logs; secrets and tokens appear only in HTTP bodies, as on a real server.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OffsetClock, type Clock } from '../../../core/clock.js';
+import { FaultPlan, injectedFault, readBody, RequestStats, startFakeServer, type FakeControls, type FakeHttp, type OpStats } from '../shared/index.js';
 import { sendJson, sendText, type Exchange, type FakeContext } from './context.js';
 import { resolveQuirks, type FakeTigerGraphQuirks } from './quirks.js';
-import { FaultPlan, type FakeFaults, type FakeOp } from './faults.js';
+import type { FakeFaults, FakeOp } from './faults.js';
 import { handleGsql } from './gsql.js';
 import { handleRestpp } from './restpp.js';
 import { TokenStore } from './tokens.js';
@@ -77,9 +76,9 @@ export interface FakeTigerGraphOptions<C extends Clock = OffsetClock> {
   faults?: FakeFaults;
 }
 
-export type FakeStats = Record<FakeOp, number> & { total: number };
+export type FakeStats = OpStats<FakeOp>;
 
-export interface FakeTigerGraph<C extends Clock = OffsetClock> {
+export interface FakeTigerGraph<C extends Clock = OffsetClock> extends FakeControls<FakeOp, FakeFaults, FakeTigerGraphQuirks> {
   /** e.g. "http://127.0.0.1:43123" (no trailing slash). */
   readonly url: string;
   readonly port: number;
@@ -91,22 +90,9 @@ export interface FakeTigerGraph<C extends Clock = OffsetClock> {
   isLive(token: string): boolean;
   /** Tokens minted by this server that are live now. */
   liveTokens(): string[];
-  /** Requests received per operation (faulted ones included). */
-  stats(): FakeStats;
-  resetStats(): void;
-  /** Replaces the fault plan (counters such as failNext restart). */
-  setFaults(faults: FakeFaults): void;
-  /** Merges quirks into the current ones. */
-  setQuirks(quirks: FakeTigerGraphQuirks): void;
-  close(): Promise<void>;
 }
 
 const OPS: FakeOp[] = ['request', 'refresh', 'delete', 'check', 'echo', 'version', 'endpoints', 'other'];
-const MAX_BODY = 1024 * 1024;
-
-function emptyStats(): FakeStats {
-  return Object.fromEntries([...OPS.map((o) => [o, 0]), ['total', 0]]) as FakeStats;
-}
 
 /** Which logical operation a request is, from its method and path (after any /restpp prefix). */
 export function classify(method: string, path: string): FakeOp {
@@ -142,22 +128,10 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
     clock,
   };
   let quirkInput: FakeTigerGraphQuirks = { ...options.quirks };
-  const faults = new FaultPlan();
-  if (options.faults) faults.set(options.faults);
-  let stats = emptyStats();
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
+  const faults = new FaultPlan<FakeOp, FakeFaults>(options.faults);
+  const stats = new RequestStats(OPS);
 
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, http: FakeHttp): Promise<void> {
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = parsed.pathname.replace(/\/+$/, '') || '/';
@@ -165,19 +139,11 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
     const isGsql = rawPath.startsWith('/gsql/');
     const path = restppPrefixed ? rawPath.slice('/restpp'.length) || '/' : rawPath;
     const op = classify(method, path);
-    stats[op]++;
-    stats.total++;
+    stats.count(op);
 
     const text = await readBody(req);
-    const latency = faults.latencyMs(op);
-    if (latency > 0) await delay(latency);
-    if (closed || res.destroyed) return;
-
-    const action = faults.next(op);
-    if (action.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
+    const action = await injectedFault(faults, op, http, req, res);
+    if (!action) return;
     if (action.kind === 'error') {
       return sendJson(res, action.status, { error: true, message: 'Internal server error (injected by fake-tigergraph).' });
     }
@@ -196,33 +162,13 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
     return sendText(res, 404, '<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>', 'text/html');
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: true, message: 'fake-tigergraph internal error' });
-    });
-  };
-  const server: Server = options.tls
-    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
-    : createHttpServer(listener);
-  // Client timeouts and dropped connections produce socket errors that are expected here.
-  server.on('clientError', (_err, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `${options.tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
+  const server = await startFakeServer(options, handle, (res) => sendJson(res, 500, { error: true, message: 'fake-tigergraph internal error' }));
 
   const isLive = (token: string) => (version === 3 ? ctx.store.state3(token) : ctx.store.state4(token)) === 'live';
 
   return {
-    url,
-    port: address.port,
+    url: server.url,
+    port: server.port,
     version,
     clock,
     get minted() {
@@ -230,38 +176,13 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
     },
     isLive,
     liveTokens: () => (version === 3 ? [...ctx.store.tokens3.keys()] : [...ctx.store.minted4.keys()]).filter(isLive),
-    stats: () => ({ ...stats }),
-    resetStats: () => {
-      stats = emptyStats();
-    },
+    stats: () => stats.get(),
+    resetStats: () => stats.reset(),
     setFaults: (f) => faults.set(f),
     setQuirks: (q) => {
       quirkInput = { ...quirkInput, ...q };
       ctx.quirks = resolveQuirks(version, quirkInput);
     },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-    req.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }

@@ -4,7 +4,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../../core/clock.js';
+import { basicCredentials, bearerToken, sendJson, sendText, type FakeExchange } from '../shared/http.js';
 import type { TokenStore } from './tokens.js';
+
+export { jsonBody, sendJson, sendText } from '../shared/http.js';
 
 export type FakeListPaging =
   /** `?limit=&offset=` honoured, limit capped at pageSize; no total and no link: only an empty page ends it. */
@@ -80,29 +83,7 @@ export interface FakeContext {
   clock: Clock;
 }
 
-export interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
-  method: string;
-  /** Path without query string or trailing slash. */
-  path: string;
-  query: URLSearchParams;
-  /** Raw request body. */
-  text: string;
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain'): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
+export type Exchange = FakeExchange;
 
 /** An error in the configured body shape: the /v4 envelope, or the message as plain text. */
 export function sendError(ctx: FakeContext, res: ServerResponse, status: number, name: string, message: string): void {
@@ -114,27 +95,13 @@ export function routeMissing(ctx: FakeContext, res: ServerResponse): void {
   sendError(ctx, res, 404, 'RouteNotFoundException', "Route doesn't exist");
 }
 
-/** Parses a JSON object body. undefined = empty; null = not a JSON object. */
-export function jsonBody(text: string): Record<string, unknown> | undefined | null {
-  if (!text.trim()) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 export type Credential = { kind: 'basic'; user: string; password: string; raw: string } | { kind: 'bearer'; token: string };
 
 /** The credential an Authorization header presents, or undefined when there is none (or it is unreadable). */
 export function presented(req: IncomingMessage): Credential | undefined {
   const h = req.headers.authorization;
-  if (!h) return undefined;
-  if (/^bearer /i.test(h)) return { kind: 'bearer', token: h.slice(7).trim() };
-  if (!/^basic /i.test(h)) return undefined;
-  const raw = h.slice(6).trim();
-  const decoded = Buffer.from(raw, 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  return i < 0 ? undefined : { kind: 'basic', user: decoded.slice(0, i), password: decoded.slice(i + 1), raw };
+  const token = bearerToken(h);
+  if (token !== undefined) return { kind: 'bearer', token };
+  const basic = basicCredentials(h);
+  return basic && h ? { kind: 'basic', ...basic, raw: h.slice(6).trim() } : undefined;
 }

@@ -30,11 +30,11 @@
  * The fake never logs. Token values appear only in create answers (and in refusals with the
  * quoteCredentials quirk); the inspection API never returns one.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OffsetClock, type Clock } from '../../../core/clock.js';
+import { injectedFault, readBody, RequestStats, startFakeServer, type FakeControls, type FakeHttp, type OpStats } from '../shared/index.js';
 import { resolveQuirks, sendError, sendText, type Exchange, type FakeContext, type FakeTrifactaQuirks } from './context.js';
-import { FaultPlan, type FakeTrifactaFaults, type FakeTrifactaOp, type LostMint } from './faults.js';
+import { TrifactaFaultPlan, type FakeTrifactaFaults, type FakeTrifactaOp, type LostMint } from './faults.js';
 import { classify, handleRoute } from './routes.js';
 import { TokenStore, type StoredToken, type TokenView } from './tokens.js';
 
@@ -59,9 +59,9 @@ export interface FakeTrifactaOptions<C extends Clock = OffsetClock> {
   faults?: FakeTrifactaFaults;
 }
 
-export type FakeTrifactaStats = Record<FakeTrifactaOp, number> & { total: number };
+export type FakeTrifactaStats = OpStats<FakeTrifactaOp>;
 
-export interface FakeTrifacta<C extends Clock = OffsetClock> {
+export interface FakeTrifacta<C extends Clock = OffsetClock> extends FakeControls<FakeTrifactaOp, FakeTrifactaFaults, FakeTrifactaQuirks> {
   /** e.g. "http://127.0.0.1:43123" (no trailing slash): the token secret's `host`. */
   readonly url: string;
   readonly port: number;
@@ -78,22 +78,9 @@ export interface FakeTrifacta<C extends Clock = OffsetClock> {
   tokens(): TokenView[];
   /** Seeds a token as if `user` had created it; returns its id only. */
   addToken(options: { user: string; description?: string | null; lifetimeSeconds?: number | null }): string;
-  /** Requests received per operation (faulted ones included). */
-  stats(): FakeTrifactaStats;
-  resetStats(): void;
-  /** Replaces the fault plan (counters such as failNext restart). */
-  setFaults(faults: FakeTrifactaFaults): void;
-  /** Merges quirks into the current ones. */
-  setQuirks(quirks: FakeTrifactaQuirks): void;
-  close(): Promise<void>;
 }
 
 const OPS: FakeTrifactaOp[] = ['create', 'list', 'get', 'delete', 'other'];
-const MAX_BODY = 1024 * 1024;
-
-function emptyStats(): FakeTrifactaStats {
-  return Object.fromEntries([...OPS.map((o) => [o, 0]), ['total', 0]]) as FakeTrifactaStats;
-}
 
 export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: FakeTrifactaOptions<C> = {}): Promise<FakeTrifacta<C>> {
   const clock = (options.clock ?? new OffsetClock()) as C;
@@ -106,20 +93,8 @@ export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: 
     store: new TokenStore(clock),
     clock,
   };
-  const faults = new FaultPlan();
-  if (options.faults) faults.set(options.faults);
-  let stats = emptyStats();
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
-
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
+  const faults = new TrifactaFaultPlan(options.faults);
+  const stats = new RequestStats(OPS);
 
   /** The message of an injected 5xx; with quoteCredentials it quotes the Authorization header, as a careless proxy might. */
   const injectedMessage = (req: IncomingMessage, what: string): string =>
@@ -133,24 +108,17 @@ export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: 
     // 'hang': no answer; the client gives up, or close() ends the connection.
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, http: FakeHttp): Promise<void> {
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const method = (req.method ?? 'GET').toUpperCase();
     const path = parsed.pathname.replace(/\/+$/, '') || '/';
     const op = classify(method, path);
-    stats[op]++;
-    stats.total++;
+    stats.count(op);
 
     const text = await readBody(req);
-    const latency = faults.latencyMs(op);
-    if (latency > 0) await delay(latency);
-    if (closed || res.destroyed || req.socket.destroyed) return;
-
-    const action = faults.before(op);
-    if (action.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
+    // A request whose client left during the injected latency is not processed.
+    const action = await injectedFault(faults, op, http, req, res, () => res.destroyed || req.socket.destroyed);
+    if (!action) return;
     if (action.kind === 'error') {
       return sendError(ctx, res, action.status, 'InternalServerError', injectedMessage(req, 'Internal server error (injected by fake-trifacta)'));
     }
@@ -165,28 +133,12 @@ export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: 
     });
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) sendText(res, 500, 'fake-trifacta internal error');
-    });
-  });
-  // Client timeouts and dropped connections produce socket errors that are expected here.
-  server.on('clientError', (_err, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  // No TLS: only host and port are passed on.
+  const server = await startFakeServer({ host: options.host, port: options.port }, handle, (res) => sendText(res, 500, 'fake-trifacta internal error'));
 
   return {
-    url,
-    port: address.port,
+    url: server.url,
+    port: server.port,
     clock,
     get minted() {
       return ctx.store.minted;
@@ -205,38 +157,13 @@ export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: 
     tokens: () => ctx.store.all().map((t) => ctx.store.view(t)),
     addToken: ({ user, description = null, lifetimeSeconds = ctx.defaultLifetimeSeconds }) =>
       ctx.store.mint(user, lifetimeSeconds, description, ctx.quirks.tokenFormat).tokenId,
-    stats: () => ({ ...stats }),
-    resetStats: () => {
-      stats = emptyStats();
-    },
+    stats: () => stats.get(),
+    resetStats: () => stats.reset(),
     setFaults: (f) => faults.set(f),
     setQuirks: (q) => {
       quirkInput = { ...quirkInput, ...q };
       ctx.quirks = resolveQuirks(quirkInput);
     },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-    req.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }

@@ -1,9 +1,12 @@
 /** Shared setup for the ICA tests: fakes that close themselves after each test, credentials, assertions. */
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { Clock } from '../../../core/clock.js';
 import { basicCredential } from '../../../core/http/transport.js';
 import { decodeJwtClaims, IcaClient, type IcaClientOptions, type IcaConfig, type IcaCredentials } from '../../../core/providers/ica/index.js';
 import { startFakeIca, type FakeIca, type FakeIcaOptions } from '../../../local/fakes/ica/index.js';
+import { closedAfterEach } from '../../helpers/fakes.js';
+
+export { rejection } from '../../helpers/fakes.js';
 
 export const API_KEY = 'icak-7Rk2Qv9Xz4Lm8Np3Ws6Td1Yb5Hc0Jf';
 export const ALICE = 'alice@example.com';
@@ -41,22 +44,17 @@ export type Fake = FakeIca<Clock & { advance(seconds: number): void }>;
 
 /** Registers per-test cleanup; call at the top of a file or describe. The fake's clock is a FixedClock unless given. */
 export function useFakeIca(): (options?: FakeIcaOptions<Clock & { advance(seconds: number): void }>) => Promise<Fake> {
-  const started: Fake[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((f) => f.close()));
-  });
-  return async (options = {}) => {
-    const fake = await startFakeIca({
-      apiKeys: { [API_KEY]: ALICE },
-      users: USERS,
-      tenants: TENANTS,
-      ssoUsers: [SSO],
-      clock: new FixedClock(),
-      ...options,
-    });
-    started.push(fake);
-    return fake;
-  };
+  return closedAfterEach(
+    (options: FakeIcaOptions<Clock & { advance(seconds: number): void }> = {}): Promise<Fake> =>
+      startFakeIca({
+        apiKeys: { [API_KEY]: ALICE },
+        users: USERS,
+        tenants: TENANTS,
+        ssoUsers: [SSO],
+        clock: new FixedClock(),
+        ...options,
+      }),
+  );
 }
 
 export function configFor(fake: { url: string }, extra: Partial<IcaConfig> = {}): IcaConfig {
@@ -66,16 +64,6 @@ export function configFor(fake: { url: string }, extra: Partial<IcaConfig> = {})
 /** A client on the fake's clock (so expiry checks agree with the server) and FAST settings. */
 export function clientFor(fake: Fake, credentials: IcaCredentials, extra: Partial<IcaConfig> = {}, options: IcaClientOptions = {}): IcaClient {
   return new IcaClient(configFor(fake, extra), credentials, { ...FAST, clock: fake.clock, ...options });
-}
-
-/** Awaits a rejection and returns the error (fails the test if it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 export function claims(token: string): { exp?: number; iat?: number; sub?: string; tenant?: string } {

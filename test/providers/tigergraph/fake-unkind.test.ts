@@ -5,24 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseTigerGraphVersion } from '../../../core/providers/tigergraph/index.js';
 import { startFakeTigerGraph } from '../../../local/fakes/tigergraph/index.js';
+import { basic, call } from '../../helpers/fakes.js';
 import { FrozenClock, SECRET, USERS, useFakes } from './helpers.js';
 
 const start = useFakes();
 
-const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 const GSQL_SECRET = basic('__GSQL__secret', SECRET);
-
-async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> | undefined; text: string }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: Record<string, unknown> | undefined;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
 
 const json = (method: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({ method, body: JSON.stringify(body), headers });
 const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;

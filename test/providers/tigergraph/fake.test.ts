@@ -1,22 +1,9 @@
 /** The fake itself: layout, wire shapes and quirks, exercised with plain fetch. */
 import { describe, expect, it } from 'vitest';
+import { basic, call } from '../../helpers/fakes.js';
 import { SECRET, USERS, useFakes } from './helpers.js';
 
 const start = useFakes();
-
-const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
-
-async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> | undefined; text: string }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: Record<string, unknown> | undefined;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
 
 const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', body: JSON.stringify(body), headers });
 

@@ -1,8 +1,11 @@
 /** Shared setup for the TigerGraph client tests: fakes that close themselves after each test. */
-import { afterEach, beforeEach } from 'vitest';
+import { beforeEach } from 'vitest';
 import { OffsetClock, type Clock } from '../../../core/clock.js';
 import { clearLifetimeUnitCache, clearVersionCache, type TigerGraphClientOptions, type TigerGraphConfig } from '../../../core/providers/tigergraph/index.js';
 import { startFakeTigerGraph, type FakeTigerGraph, type FakeTigerGraphOptions } from '../../../local/fakes/tigergraph/index.js';
+import { closedAfterEach } from '../../helpers/fakes.js';
+
+export { rejection } from '../../helpers/fakes.js';
 
 export const SECRET = 'k3v9q2m8x7w1p0z5r4t6y8u2i1o3a5s7';
 export const USERS = { tigergraph: 'tigergraph-pw-123', alice: 'alice-pw-456' };
@@ -12,19 +15,11 @@ export const FAST: TigerGraphClientOptions = { timeoutMs: 2_000, maxAttempts: 3,
 
 /** Registers per-test cleanup; call at the top of a describe or file. */
 export function useFakes(): (options: FakeTigerGraphOptions) => Promise<FakeTigerGraph> {
-  const started: FakeTigerGraph[] = [];
   beforeEach(() => {
     clearVersionCache();
     clearLifetimeUnitCache();
   });
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((f) => f.close()));
-  });
-  return async (options) => {
-    const fake = await startFakeTigerGraph({ secrets: [SECRET], users: USERS, ...options });
-    started.push(fake);
-    return fake;
-  };
+  return closedAfterEach((options: FakeTigerGraphOptions) => startFakeTigerGraph({ secrets: [SECRET], users: USERS, ...options }));
 }
 
 /** Connection reaching REST++ and GSQL on the fake's single port (the port is in `host`). */
@@ -57,14 +52,4 @@ export const held = (token: string) => ({ token, fields: {} });
 
 export function clockOf(fake: FakeTigerGraph): OffsetClock & Clock {
   return fake.clock;
-}
-
-/** Awaits a rejection and returns the error (fails the test if it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the promise to reject');
 }

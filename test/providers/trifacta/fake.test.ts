@@ -1,23 +1,11 @@
 /** The fake itself, over plain fetch: wire shapes, quirks, faults and an inspection API without values. */
 import { describe, expect, it } from 'vitest';
 import { OffsetClock } from '../../../core/clock.js';
+import { basic, call } from '../../helpers/fakes.js';
 import { useFakes, USERS } from './helpers.js';
 
 const start = useFakes();
-const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 const ALICE_AUTH = { authorization: basic('alice', USERS.alice) };
-
-async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> | undefined; text: string }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: Record<string, unknown> | undefined;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
 
 const create = (url: string, json: unknown, headers: Record<string, string> = ALICE_AUTH) =>
   call(`${url}/v4/apiAccessTokens`, { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json', ...headers } });

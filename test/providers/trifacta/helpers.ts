@@ -1,8 +1,10 @@
 /** Shared setup for the Trifacta tests: fakes that close themselves after each test, clients and providers for them. */
-import { afterEach } from 'vitest';
 import { TrifactaClient, TrifactaProvider, type TrifactaClientOptions, type TrifactaCredentials } from '../../../core/providers/trifacta/index.js';
 import { basicCredential } from '../../../core/http/transport.js';
 import { startFakeTrifacta, type FakeTrifacta, type FakeTrifactaOptions } from '../../../local/fakes/trifacta/index.js';
+import { closedAfterEach } from '../../helpers/fakes.js';
+
+export { rejection } from '../../helpers/fakes.js';
 
 export const USERS = { alice: 'alice-pw-4567', bob: 'bob-pw-8901' };
 export const ALICE: TrifactaCredentials = { username: 'alice', password: USERS.alice };
@@ -16,15 +18,7 @@ export const DESCRIPTION = `tg-token-rotation ${PURPOSE.secretName} ${PURPOSE.ve
 
 /** Registers per-test cleanup; call at the top of a file. */
 export function useFakes(): (options?: FakeTrifactaOptions) => Promise<FakeTrifacta> {
-  const started: FakeTrifacta[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((f) => f.close()));
-  });
-  return async (options = {}) => {
-    const fake = await startFakeTrifacta({ users: USERS, ...options });
-    started.push(fake);
-    return fake;
-  };
+  return closedAfterEach((options: FakeTrifactaOptions = {}) => startFakeTrifacta({ users: USERS, ...options }));
 }
 
 export function clientFor(fake: { url: string }, credentials: TrifactaCredentials = ALICE, options: TrifactaClientOptions = FAST): TrifactaClient {
@@ -33,16 +27,6 @@ export function clientFor(fake: { url: string }, credentials: TrifactaCredential
 
 export function providerFor(fake: { url: string }, credentials: TrifactaCredentials = ALICE, options: TrifactaClientOptions = FAST): TrifactaProvider {
   return new TrifactaProvider(clientFor(fake, credentials, options));
-}
-
-/** Awaits a rejection and returns the error (fails the test if it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** Everything sensitive for a credential and some token values: none may appear in an error. */
