@@ -39,7 +39,7 @@ const sweep = async (secretIds?: string[]) => {
   await stack.aws.rotationsSettled();
   return result;
 };
-const invoke = (event: Record<string, unknown>) => onDemand(event, lambdaContext('on-demand'));
+const invoke = (event: Record<string, unknown>) => onDemand(event, lambdaContext('on-demand') as Parameters<typeof onDemand>[1]);
 
 describe('scheduled refresh', () => {
   it('leaves far tokens alone, refreshes a due 3.x token in place and rotates a due 4.x token', async () => {

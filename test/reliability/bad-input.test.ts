@@ -13,10 +13,11 @@ import { clearCache } from '@middy/util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DEFAULT_SETTINGS_PARAMETER } from '../../core/names.js';
 import { sweep } from '../../core/operations/sweep.js';
-import { providerOpener } from '../../core/providers/open.js';
+import { Providers } from '../../core/providers/open.js';
 import { SecretStore } from '../../core/secrets/store.js';
-import { DEFAULT_SETTINGS, DEFAULT_SETTINGS_PARAMETER } from '../../core/settings.js';
+import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { secretsManagerClient } from '../../functions/lib/runtime.js';
 import type { LocalStack } from '../../local/stack.js';
 import { ROTATION_LAMBDA_ARN } from '../../local/stack.js';
@@ -25,6 +26,7 @@ import {
   Ledger,
   TYPED_ERRORS,
   allVersions,
+  credentialValues,
   invoke,
   knownTokens,
   putSettings,
@@ -47,11 +49,16 @@ let stack: LocalStack;
 let ledger: Ledger;
 /** Tracked, healthy secrets the event properties aim at: [3.x, 4.x]. */
 let targets: string[] = [];
-let credentials: Record<3 | 4, string>;
+let credentials: Record<3 | 4 | 'trifacta' | 'ica', string>;
 let counter = 0;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Generated requests replace the 4.x target's token dozens of times within a grace period, more
+  // revokes than one user's block list holds. In the fake's default 'drop-oldest' mode the oldest
+  // revoked tokens would come back (that case is reproduced in known-issues.test.ts and
+  // tigergraph4.test.ts); here a full list answers an error, which must surface as a typed
+  // RevokeLimitError with the token still tracked.
+  stack = await startStack({ tigergraph4: { quirks: { blockListWhenFull: 'refuse' } } });
   // Every sweep has work: tokens are always due, previous tokens always past their grace.
   await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 0, concurrency: 4 });
   ledger = new Ledger(stack);
@@ -62,7 +69,9 @@ beforeAll(async () => {
   }
   const cred3 = await stack.secretsManager.send(new CreateSecretCommand({ Name: 'fuzz/cred3', SecretString: JSON.stringify({ secret: stack.tigergraphSecret }) }));
   const cred4 = await stack.secretsManager.send(new CreateSecretCommand({ Name: 'fuzz/cred4', SecretString: JSON.stringify(stack.tigergraphUser) }));
-  credentials = { 3: cred3.ARN!, 4: cred4.ARN! };
+  const credTrifacta = await stack.secretsManager.send(new CreateSecretCommand({ Name: 'fuzz/cred-trifacta', SecretString: JSON.stringify(stack.trifactaUser) }));
+  const credIca = await stack.secretsManager.send(new CreateSecretCommand({ Name: 'fuzz/cred-ica', SecretString: JSON.stringify({ apiKey: stack.icaApiKey }) }));
+  credentials = { 3: cred3.ARN!, 4: cred4.ARN!, trifacta: credTrifacta.ARN!, ica: credIca.ARN! };
 });
 afterAll(async () => {
   console.log(`[bad-input] ${JSON.stringify(Object.fromEntries([...tally].map(([k, v]) => [k, Object.fromEntries(v)])))}`);
@@ -126,22 +135,34 @@ function outcomes(key: string): Map<string, number> {
   return tally.get(key) ?? new Map();
 }
 
-/** The common contract of one call: typed failure and no write, or success with no token in the result. */
+/**
+ * The common contract of one call: typed failure and no write, or success with no token in the
+ * result; never a token or a credential in a result or an error message. Rotations the call
+ * started (they run in the background, as on AWS) are settled before anything is compared.
+ *
+ * One failure writes by design: a RotationFailedError (on-demand `request` waited for a rotation
+ * that a step then failed) reports a rotation that was started, so AWSPENDING stays for Secrets
+ * Manager's retry (and a changed lifetime stays recorded); the ledger checks that state instead.
+ */
 async function checkCall(what: string, call: () => Promise<unknown>): Promise<{ ok: boolean; value?: unknown; error?: unknown }> {
   const before = allVersions(stack);
   const outcome = await settle(call);
+  await stack.aws.rotationsSettled();
   count(outcome.ok ? 'ok' : String((outcome.error as Error)?.name));
+  const sensitive = [...knownTokens(stack), ...credentialValues(stack)].filter((v) => v.length >= 12);
   if (!outcome.ok) {
     const reason = untypedReason(outcome.error);
     if (reason) throw new Error(`${what}: ${reason}`);
-    expect(allVersions(stack), `${what} failed with ${(outcome.error as Error).name} but wrote something`).toEqual(before);
+    const message = (outcome.error as Error).message;
+    if (sensitive.some((v) => message.includes(v))) throw new Error(`${what}: the ${(outcome.error as Error).name} message holds a token or a credential`);
+    if ((outcome.error as Error).name !== 'RotationFailedError') {
+      expect(allVersions(stack), `${what} failed with ${(outcome.error as Error).name} but wrote something`).toEqual(before);
+    }
     return { ok: false, error: outcome.error };
   }
   const text = JSON.stringify(outcome.value ?? null);
-  for (const token of knownTokens(stack)) {
-    // Fuzzed secrets hold junk "tokens" such as " "; real ones (and the curated fakes) are longer.
-    if (token.length >= 12 && text.includes(token)) throw new Error(`${what}: the result holds a token`);
-  }
+  // Fuzzed secrets hold junk "tokens" such as " "; real ones (and the curated fakes) are longer.
+  if (sensitive.some((v) => text.includes(v))) throw new Error(`${what}: the result holds a token or a credential`);
   return { ok: true, value: outcome.value };
 }
 
@@ -214,6 +235,12 @@ describe('on-demand events', () => {
     { weight: 2, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) },
     { weight: 1, arbitrary: junk },
   );
+  // delete by version (the preferred form: the event carries no token).
+  const versionArb = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('AWSPREVIOUS', 'AWSCURRENT').map((stage) => ({ stage })) },
+    { weight: 1, arbitrary: fc.uuid() },
+    { weight: 1, arbitrary: junk },
+  );
   const eventArb = fc.oneof(
     { weight: 1, arbitrary: fc.anything() },
     {
@@ -224,7 +251,9 @@ describe('on-demand events', () => {
           secretId: secretRef,
           lifetimeSeconds: maybe(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 600, max: 30 * DAY }) }, { weight: 1, arbitrary: fc.constantFrom(59, 0, -1, 2.5, 10 * 365 * 86400 + 1) })),
           token: maybe(tokenArb),
+          versionId: maybe(versionArb),
           force: maybe(fc.boolean()),
+          limit: fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -1, max: 1001 }), junk) }),
           extra: rarely,
         })
         .map(present),
@@ -245,15 +274,23 @@ describe('on-demand events', () => {
               ? (tokenOf(withStage(ledger.snapshot(secretId), 'AWSPREVIOUS')[0]) ?? 'no-previous-token')
               : 'no-previous-token';
           }
+          let versionId = e.versionId;
+          if (versionId && typeof versionId === 'object' && 'stage' in versionId) {
+            const stage = (versionId as { stage: string }).stage;
+            versionId = typeof secretId === 'string' && targets.includes(secretId) ? withStage(ledger.snapshot(secretId), stage)[0]?.versionId : undefined;
+            // Deleting the AWSCURRENT token with force is an outage by design; the generator never names it.
+            if (stage === 'AWSCURRENT' && e.force === true) versionId = undefined;
+          }
           // Deleting the AWSCURRENT token with force is an outage by design; the generator never names it.
           if (typeof secretId === 'string' && targets.includes(secretId) && token === tokenOf(withStage(ledger.snapshot(secretId), 'AWSCURRENT')[0])) token = 'x';
-          event = { ...e, secretId, ...(token === undefined ? {} : { token }), ...(extra === undefined ? {} : { extra }) };
+          delete e.versionId;
+          event = { ...e, secretId, ...(token === undefined ? {} : { token }), ...(versionId === undefined ? {} : { versionId }), ...(extra === undefined ? {} : { extra }) };
         }
         const result = await checkCall(`on-demand ${JSON.stringify(event)}`, () => invoke.onDemand(event));
         if (!result.ok && (result.error as Error).name === 'ValidationError') {
           const message = (result.error as Error).message;
           // Names the field and what was expected (or that the field is not allowed).
-          expect(message).toMatch(/^on-demand event is invalid: [^:]+: (expected|unexpected field)|^token secret .* is invalid: [^:]+: expected|^force: /);
+          expect(message).toMatch(/^on-demand event is invalid: [^:]+: (expected|unexpected field)|^token secret .* is invalid: [^:]+: expected|^(force|versionId): /);
         }
         ledger.check(`after on-demand ${JSON.stringify(event)}`);
       }),
@@ -285,7 +322,8 @@ describe('scheduled-refresh events and settings', () => {
         const result = await checkCall(`scheduled ${JSON.stringify(event)}`, () => invoke.scheduled(event));
         if (result.ok) {
           const summary = result.value as { checked: number; refreshed: number; rotated: number; revoked: number; skipped: number; failed: Array<{ secretId: string; error: string }> };
-          expect(Object.keys(summary).sort()).toEqual(['checked', 'failed', 'refreshed', 'revoked', 'rotated', 'skipped']);
+          expect(Object.keys(summary).sort()).toEqual(['checked', 'expiring', 'failed', 'refreshed', 'revokeFailures', 'revoked', 'rotated', 'skipped']);
+          for (const [key, n] of Object.entries(summary)) if (key !== 'failed') expect(Number.isInteger(n) && (n as number) >= 0, `${key}: ${String(n)}`).toBe(true);
           expect(summary.failed.length).toBeLessThanOrEqual(summary.checked);
           for (const f of summary.failed) expect(unreadableSweepMessage(f.error), f.error).toBeUndefined();
         } else {
@@ -300,17 +338,27 @@ describe('scheduled-refresh events and settings', () => {
   });
 
   it('any settings parameter value either applies or fails the sweep with a ValidationError naming the parameter, before any write', async () => {
+    /** Mostly valid, now and then junk: a settings field. */
+    const setting = (valid: fc.Arbitrary<number>) => fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: junk });
     const valueArb = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
       fc.record(
-        { refreshBeforeSeconds: fc.oneof(fc.integer({ min: 0, max: 5 * DAY }), junk), revokeGraceSeconds: fc.oneof(fc.integer({ min: 0, max: DAY }), junk), concurrency: fc.oneof(fc.integer({ min: 1, max: 20 }), junk), extra: junk },
+        {
+          refreshBeforeSeconds: setting(fc.integer({ min: 0, max: 5 * DAY })),
+          revokeGraceSeconds: setting(fc.integer({ min: 0, max: DAY })),
+          routineRevokeMinRemainingSeconds: setting(fc.integer({ min: 0, max: 10 * DAY })),
+          concurrency: setting(fc.integer({ min: 1, max: 20 })),
+          writesPerSecond: setting(fc.double({ min: 0.1, max: 50, noNaN: true })),
+          rotationsPerSecond: setting(fc.double({ min: 0.1, max: 50, noNaN: true })),
+          extra: rarely,
+        },
         { requiredKeys: [] },
-      ).map((v) => JSON.stringify(v)),
+      ).map((v) => JSON.stringify(present(v))),
       fc.string({ minLength: 1, maxLength: 30 }),
     );
     try {
       tallyKey = 'settings';
-    await fc.assert(
+      await fc.assert(
         fc.asyncProperty(valueArb, async (value) => {
           await stack.ssm.send(new PutParameterCommand({ Name: DEFAULT_SETTINGS_PARAMETER, Type: 'String', Overwrite: true, Value: value }));
           clearCache();
@@ -359,16 +407,17 @@ function field(curated: unknown[]): fc.Arbitrary<FieldChoice> {
 
 const PEM_GARBAGE = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n';
 
-function secretArb(ports: { tg3: number; tg4: number }) {
+function secretArb(ports: { tg3: number; tg4: number; trifacta: number; ica: number }) {
   const future = new Date(Date.now() + 5 * DAY * 1000).toISOString();
   return fc.record({
-    version: fc.constantFrom<3 | 4>(3, 4),
+    // TigerGraph 3.x and 4.x, and now and then Trifacta or ICA (whose own fields are fuzzed too).
+    version: fc.constantFrom<3 | 4 | 'trifacta' | 'ica'>(3, 4, 3, 4, 'trifacta', 'ica'),
     whole: fc.oneof(
       { weight: 12, arbitrary: fc.constant(undefined) },
       { weight: 1, arbitrary: fc.constantFrom('not json', '[]', 'null', '42', '"a string"', '{}', '{"host": ', 'BINARY') },
     ),
     fields: fc.record({
-      host: field(['http://127.0.0.1', 'https://127.0.0.1', 'http://127.0.0.1:1', 'http://[::1]:1', 'tg.example.com', 'ftp://127.0.0.1', 'http://127.0.0.1/path', 'http://u:p@127.0.0.1', 'http://127.0.0.1?q=1', '']),
+      host: field(['http://127.0.0.1', 'https://127.0.0.1', 'http://127.0.0.1:1', 'http://[::1]:1', 'tg.example.com', 'ftp://127.0.0.1', 'http://127.0.0.1/path', 'http://u:p@127.0.0.1', 'http://127.0.0.1?q=1', '', `http://127.0.0.1:${ports.trifacta}`, `http://127.0.0.1:${ports.ica}`]),
       restppPort: field([ports.tg3, ports.tg4, 1, 0, 65536, -1, '9000', 1.5]),
       gsqlPort: field([ports.tg3, ports.tg4, 1, 0, 65536]),
       tigergraphVersion: field(['3', '4', 'auto', '5', 3, '']),
@@ -384,6 +433,8 @@ function secretArb(ports: { tg3: number; tg4: number }) {
       refreshBeforeSeconds: field([0, -5, 'soon']),
       revokeGraceSeconds: field([0, 1e30, 'later']),
       notes: field([{ keep: ['me', 1] }, 'unknown fields stay']),
+      tenant: field(['fake-tenant', '', 7]),
+      tokenId: field(['not-a-token-id', '', 3]),
     }),
     then: fc.constantFrom('status', 'refresh', 'request', 'delete', 'scheduled'),
   });
@@ -391,7 +442,7 @@ function secretArb(ports: { tg3: number; tg4: number }) {
 
 describe('token secret JSON', () => {
   it('any token secret either rotates (keeping every field it had) or fails typed at each step without writing; the other handlers likewise', async () => {
-    const ports = { tg3: stack.tg3.port, tg4: stack.tg4.port };
+    const ports = { tg3: stack.tg3.port, tg4: stack.tg4.port, trifacta: stack.trifacta.port, ica: stack.ica.port };
     const store = new SecretStore(secretsManagerClient());
     let completedRotations = 0;
     tallyKey = 'secret-json';
@@ -399,14 +450,17 @@ describe('token secret JSON', () => {
       fc.asyncProperty(secretArb(ports), async ({ version, whole, fields, then }) => {
         const name = `fuzz/secret/${++counter}`;
         const port = version === 3 ? ports.tg3 : ports.tg4;
-        const base: Record<string, unknown> = {
-          host: 'http://127.0.0.1',
-          restppPort: port,
-          gsqlPort: port,
-          tigergraphVersion: 'auto',
-          credentialSecretId: credentials[version],
-          allowInsecureHttp: true,
-        };
+        const base: Record<string, unknown> =
+          version === 'trifacta' || version === 'ica'
+            ? { provider: version, host: (version === 'trifacta' ? stack.trifacta : stack.ica).url, credentialSecretId: credentials[version], allowInsecureHttp: true }
+            : {
+                host: 'http://127.0.0.1',
+                restppPort: port,
+                gsqlPort: port,
+                tigergraphVersion: 'auto',
+                credentialSecretId: credentials[version],
+                allowInsecureHttp: true,
+              };
         for (const [key, choice] of Object.entries(fields)) {
           if (choice.kind === 'drop') delete base[key];
           if (choice.kind === 'set') base[key] = key === 'host' ? safeHost(choice.value) : choice.value;
@@ -438,11 +492,13 @@ describe('token secret JSON', () => {
           const current = withStage(snap, 'AWSCURRENT')[0]!;
           expect(current.versionId).toBe(VersionId);
           const value = JSON.parse(current.secretString!) as Record<string, unknown>;
-          expect(stack.tg3.isLive(value.token as string) || stack.tg4.isLive(value.token as string)).toBe(true);
+          const token = value.token as string;
+          expect([stack.tg3, stack.tg4, stack.trifacta, stack.ica].some((fake) => fake.isLive(token))).toBe(true);
           // Unknown and optional fields are kept as they were; only the token fields are rewritten.
           const original = JSON.parse(secretString) as Record<string, unknown>;
           for (const [key, v] of Object.entries(original)) {
-            if (['token', 'expiresAt', 'issuedAt'].includes(key)) continue;
+            // The token fields (Trifacta's tokenId among them) are the rotation's to write.
+            if (['token', 'expiresAt', 'issuedAt', 'tokenId'].includes(key)) continue;
             expect(value[key], `field ${key}`).toEqual(v);
           }
         } else {
@@ -457,12 +513,13 @@ describe('token secret JSON', () => {
           const summary = r.value as { failed: Array<{ error: string }> };
           for (const f of summary.failed) expect(unreadableSweepMessage(f.error), f.error).toBeUndefined();
           // The same sweep through the core, where each failure's error name is visible.
-          await sweep([arn], { store, openProvider: providerOpener(store, stack.clock), clock: stack.clock }, {
+          await sweep({ kind: 'ids', ids: [arn] }, { store, providers: new Providers({ store, clock: stack.clock, allowInsecureHttp: true }), clock: stack.clock }, {
             settings: DEFAULT_SETTINGS,
             onSecret: (report) => {
               if (report.outcome === 'failed') expect(TYPED_ERRORS.has(report.errorName ?? '') || /Exception$/.test(report.errorName ?? ''), `${report.errorName}: ${report.error}`).toBe(true);
             },
           });
+          await stack.aws.rotationsSettled();
         } else {
           await checkCall(`${then} of ${secretString}`, () => invoke.onDemand({ action: then, secretId: arn }));
         }

@@ -2,12 +2,19 @@
  * Shared machinery of the reliability tests: a local stack tuned for fast failure, seeded
  * randomness, the invariants a rotation run must keep (checked against the endpoint's stored
  * state, not against what the handlers report), and error classification.
+ *
+ * The local endpoint rotates asynchronously, as AWS does: RotateSecret answers once AWSPENDING
+ * exists and the four steps run afterwards. `rotateSecret` below waits for them (what a test
+ * asserting on the outcome needs); `startRotation` does not (for tests that race rotations).
  */
 import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import { RotateSecretCommand, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
 import { SSMServiceException } from '@aws-sdk/client-ssm';
 import { clearCache } from '@middy/util';
+import { TigerGraphClient } from '../../core/providers/tigergraph/client.js';
+import { decodeJwtClaims } from '../../core/providers/tigergraph/jwt.js';
+import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { handler as onDemandHandler } from '../../functions/on-demand/handler.js';
 import { handler as rotationHandler } from '../../functions/rotation/handler.js';
 import { handler as scheduledHandler } from '../../functions/scheduled-refresh/handler.js';
@@ -20,6 +27,8 @@ import { prng } from '../../local/fakes/tigergraph/faults.js';
 export const DAY = 86_400;
 /** Versions the local endpoint (like Secrets Manager) keeps per secret before pruning label-less ones. */
 const MAX_VERSIONS = 100;
+/** The label the sweep's settle puts on a current version once everything it replaced is dealt with. */
+export const SETTLED = 'TGSETTLED';
 
 /** Client knobs for every reliability file: fail fast, retry a little, never sleep long. */
 export const FAST_ENV = {
@@ -85,36 +94,90 @@ export function fastSdkThrottleBackoff(ms = 20): () => void {
 // ---- handlers ----------------------------------------------------------------------------------
 
 type ScheduledContext = Parameters<typeof scheduledHandler>[1];
+type OnDemandContext = Parameters<typeof onDemandHandler>[1];
 
 export const invoke = {
   rotation: (event: unknown) => rotationHandler(event, lambdaContext('rotation')),
-  onDemand: (event: unknown) => onDemandHandler(event, lambdaContext('on-demand')),
+  onDemand: (event: unknown) => onDemandHandler(event, lambdaContext('on-demand') as OnDemandContext),
   scheduled: (event: unknown) => scheduledHandler(event, lambdaContext('scheduled-refresh', 300_000) as ScheduledContext),
 };
+
+/** A sweep, then the rotations it started (they run on their own, as on AWS) settled. */
+export async function sweepSettled(stack: LocalStack, event: unknown): Promise<Awaited<ReturnType<typeof scheduledHandler>>> {
+  try {
+    return await invoke.scheduled(event);
+  } finally {
+    await stack.aws.rotationsSettled();
+  }
+}
 
 /** The invoker startLocalStack installs: the real rotation handler, in process. */
 export const realInvoker = async (event: unknown): Promise<void> => {
   await rotationHandler(event, lambdaContext('rotation'));
 };
 
-export function rotateSecret(stack: LocalStack, secretId: string, clientRequestToken?: string) {
+/** RotateSecret only: it answers once AWSPENDING exists; the steps run afterwards, in the background. */
+export function startRotation(stack: LocalStack, secretId: string, clientRequestToken?: string) {
   return stack.secretsManager.send(
     new RotateSecretCommand({ SecretId: secretId, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) }),
   );
+}
+
+/** RotateSecret, then its steps awaited (a refused RotateSecret still rejects). */
+export async function rotateSecret(stack: LocalStack, secretId: string, clientRequestToken?: string) {
+  try {
+    return await startRotation(stack, secretId, clientRequestToken);
+  } finally {
+    await stack.aws.rotationsSettled(secretId);
+  }
+}
+
+// ---- tokens TigerGraph handed out ------------------------------------------------------------
+
+/**
+ * Every distinct token the TigerGraph client handed out in this process (requestToken results).
+ * A 4.x server can answer a token identical to one already handed out (no unique claim): the
+ * client then mints again, so the fake's `minted` counter can exceed the tokens anyone received.
+ * Counts of "one token per rotation" are taken here.
+ */
+const handedOutTokens = new Set<string>();
+const RECORDER = Symbol.for('tg-token-rotation.reliability.handed-out');
+{
+  const proto = TigerGraphClient.prototype as unknown as Record<string | symbol, unknown>;
+  if (!proto[RECORDER]) {
+    const original = proto.requestToken as (...args: unknown[]) => Promise<{ token: string }>;
+    proto.requestToken = async function (this: unknown, ...args: unknown[]) {
+      const issued = await original.apply(this, args);
+      handedOutTokens.add(issued.token);
+      return issued;
+    };
+    proto[RECORDER] = handedOutTokens;
+  }
+}
+const recorded = (TigerGraphClient.prototype as unknown as Record<symbol, Set<string>>)[RECORDER]!;
+
+/** Distinct tokens TigerGraph 3.x (opaque) or 4.x (JWT) handed out to the product so far. */
+export function handedOut(version: 3 | 4): number {
+  let n = 0;
+  for (const token of recorded) if ((token.split('.').length === 3) === (version === 4)) n++;
+  return n;
 }
 
 // ---- errors ------------------------------------------------------------------------------------
 
 export const TYPED_ERRORS: ReadonlySet<string> = new Set([
   'ValidationError',
+  'CredentialNotSetError',
   'ConfigError',
   'RotationStateError',
+  'RotationFailedError',
   'TokenNotFoundError',
   'BadCredentialError',
   'HttpError',
   'TransportError',
   'AuthenticationDisabledError',
   'RefreshUnsupportedError',
+  'RevokeLimitError',
 ]);
 
 export function isAwsServiceError(e: unknown): boolean {
@@ -147,12 +210,28 @@ export function unreadableSweepMessage(message: string): string | undefined {
 // ---- state and invariants ---------------------------------------------------------------------
 
 export function tokenOf(version: SecretVersionSnapshot | undefined): string | undefined {
+  return fieldOf(version, 'token');
+}
+
+/** A string field of a version's JSON value (e.g. Trifacta's `tokenId`). */
+export function fieldOf(version: SecretVersionSnapshot | undefined, field: string): string | undefined {
   if (!version?.secretString) return undefined;
   try {
-    const value = (JSON.parse(version.secretString) as { token?: unknown }).token;
+    const value = (JSON.parse(version.secretString) as Record<string, unknown>)[field];
     return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The `retiredVersionIds` a version's value lists (replaced tokens not revoked yet). */
+export function retiredOf(version: SecretVersionSnapshot | undefined): string[] {
+  if (!version?.secretString) return [];
+  try {
+    const list = (JSON.parse(version.secretString) as Record<string, unknown>).retiredVersionIds;
+    return Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
   }
 }
 
@@ -165,9 +244,12 @@ export function versionsOf(snap: SecretSnapshot | undefined): Array<[string, str
   return (snap?.versions ?? []).map((v) => [v.versionId, [...v.stages].sort(), v.secretString]);
 }
 
+/** Which fake a tracked secret's tokens live at. */
+export type Kind = 3 | 4 | 'trifacta' | 'ica';
+
 interface Tracked {
   arn: string;
-  version: 3 | 4;
+  kind: Kind;
   /** The fields the secret was created with (its first version), which every version must keep. */
   created: Record<string, unknown>;
   /** Fields an operation may legitimately change (e.g. lifetimeSeconds via on-demand request). */
@@ -186,31 +268,61 @@ export interface CheckOptions {
 export interface CheckResult {
   /** Live tokens held by no version of any secret (minted, never stored, not revoked). */
   orphans: string[];
-  /** Live tokens held only by label-less versions (stored, but no longer tracked for revocation). */
+  /**
+   * Live tokens the product no longer tracks for revocation: held only by versions that are not
+   * AWSCURRENT, AWSPENDING, or (the current version not settled yet) AWSPREVIOUS or listed in the
+   * current value's retiredVersionIds, and not left to expire by design (leftToExpire).
+   */
   untracked: string[];
+  /**
+   * Live replaced tokens left to expire on purpose: TigerGraph 4.x tokens with at most
+   * routineRevokeMinRemainingSeconds left (the routine revoke policy). ICA tokens (no revoke at
+   * all) are left to expire too; the ICA fake does not list its tokens, so they are not counted.
+   */
+  leftToExpire: string[];
+  /** Tokens seen revoked (refused before their expiry) that the server accepts again. */
+  revived: string[];
+}
+
+export interface LedgerOptions {
+  /** The sweep's routine revoke policy threshold (settings); default the product's. */
+  routineRevokeMinRemainingSeconds?: number;
 }
 
 /**
  * The invariants of a fail-safe rotator, over every tracked secret:
- * - exactly one AWSCURRENT, whose token TigerGraph accepts now; at most one AWSPREVIOUS/AWSPENDING;
+ * - no rotation still running (a test must await settlement before it checks);
+ * - exactly one AWSCURRENT, whose token its server accepts now; at most one AWSPREVIOUS/AWSPENDING;
  * - every version keeps every field the secret was created with, and parses;
  * - no version seen before has vanished or changed its value;
- * - AWSPENDING only where a failed rotation (lastRotationError) left it, on that rotation's version.
+ * - AWSPENDING only where a failed rotation (lastRotationError) left it, on that rotation's version;
+ * - no tag of any secret holds a token or a credential;
+ * and over the whole stack: no live token the product stopped tracking (CheckResult.untracked).
+ * Orphans (minted, never stored) are counted, not refused: each test bounds them itself.
  */
 export class Ledger {
   private readonly tracked = new Map<string, Tracked>();
   readonly orphansEver = new Set<string>();
   readonly untrackedEver = new Set<string>();
+  readonly revivedEver = new Set<string>();
+  /** 4.x tokens seen refused before their expiry: revoked (block-listed). */
+  private readonly revokedSeen = new Set<string>();
+  readonly routineRevokeMinRemainingSeconds: number;
 
-  constructor(private readonly stack: LocalStack) {}
+  constructor(
+    private readonly stack: LocalStack,
+    options: LedgerOptions = {},
+  ) {
+    this.routineRevokeMinRemainingSeconds = options.routineRevokeMinRemainingSeconds ?? DEFAULT_SETTINGS.routineRevokeMinRemainingSeconds;
+  }
 
-  track(arn: string, version: 3 | 4, mutable: string[] = []): void {
+  track(arn: string, kind: Kind, mutable: string[] = []): void {
     const snap = this.snapshot(arn);
     const first = snap.versions[0];
     if (!first?.secretString) throw new Error(`secret ${arn} has no first value`);
     this.tracked.set(arn, {
       arn,
-      version,
+      kind,
       created: JSON.parse(first.secretString) as Record<string, unknown>,
       mutable: new Set(mutable),
       seen: new Map(snap.versions.map((v) => [v.versionId, { value: v.secretString, labelled: v.stages.length > 0 }])),
@@ -221,8 +333,8 @@ export class Ledger {
     return [...this.tracked.keys()];
   }
 
-  versionOf(arn: string): 3 | 4 {
-    return this.tracked.get(arn)!.version;
+  kindOf(arn: string): Kind {
+    return this.tracked.get(arn)!.kind;
   }
 
   snapshot(arn: string): SecretSnapshot {
@@ -237,21 +349,45 @@ export class Ledger {
     return withStage(snap, 'AWSPENDING').find((v) => !v.stages.includes('AWSCURRENT'))?.versionId;
   }
 
-  /** Throws an Error listing every violated invariant; returns the orphan and untracked counts. */
+  /** Throws an Error listing every violated invariant; returns the token census. */
   check(where: string, options: CheckOptions = {}): CheckResult {
     const problems: string[] = [];
     for (const t of this.tracked.values()) problems.push(...this.checkOne(t, options).map((p) => `${t.arn}: ${p}`));
-    if (problems.length) throw new Error(`invariants broken ${where}:\n  ${problems.join('\n  ')}`);
+    problems.push(...this.checkTags());
     const result = this.tokenCensus();
     for (const o of result.orphans) this.orphansEver.add(o);
     for (const u of result.untracked) this.untrackedEver.add(u);
+    for (const r of result.revived) this.revivedEver.add(r);
+    for (const u of result.untracked) {
+      const why = this.revivedEver.has(u)
+        ? ' (seen revoked earlier, accepted again: a full block list dropped it)'
+        : settledAway(u, this.stack)
+          ? ' (a settled version lists it as dealt with: revoked and accepted again, e.g. dropped from a full block list within the same settle?)'
+          : '';
+      problems.push(`a live token is no longer tracked for revocation: ${describeToken(u, this.stack)}${why}`);
+    }
+    if (problems.length) throw new Error(`invariants broken ${where}:\n  ${problems.join('\n  ')}`);
     return result;
+  }
+
+  private isLive(kind: Kind, token: string): boolean {
+    switch (kind) {
+      case 3:
+        return this.stack.tg3.isLive(token);
+      case 4:
+        return this.stack.tg4.isLive(token);
+      case 'trifacta':
+        return this.stack.trifacta.isLive(token);
+      case 'ica':
+        return this.stack.ica.isLive(token);
+    }
   }
 
   private checkOne(t: Tracked, options: CheckOptions): string[] {
     const problems: string[] = [];
     const snap = this.stack.aws.inspectSecret(t.arn);
     if (!snap) return ['the secret vanished'];
+    if (snap.rotationInProgress) problems.push('a rotation is still running (await stack.aws.rotationsSettled before checking)');
     const current = withStage(snap, 'AWSCURRENT');
     const previous = withStage(snap, 'AWSPREVIOUS');
     const pending = withStage(snap, 'AWSPENDING');
@@ -259,9 +395,17 @@ export class Ledger {
     if (previous.length > 1) problems.push(`${previous.length} versions carry AWSPREVIOUS`);
     if (pending.length > 1) problems.push(`${pending.length} versions carry AWSPENDING`);
     const token = tokenOf(current[0]);
-    const tg = t.version === 3 ? this.stack.tg3 : this.stack.tg4;
     if (!token) problems.push('AWSCURRENT has no token');
-    else if (!tg.isLive(token)) problems.push('TigerGraph does not accept the AWSCURRENT token');
+    else if (!this.isLive(t.kind, token)) {
+      const expiresAt = fieldOf(current[0], 'expiresAt');
+      const left = expiresAt ? Math.round((Date.parse(expiresAt) - this.stack.clock.now()) / 1000) : undefined;
+      const state = left === undefined ? 'no recorded expiry' : left <= 0 ? `expired ${-left} s ago` : `${left} s before its recorded expiry`;
+      const last = this.stack.aws.lastRotationError(t.arn);
+      problems.push(
+        `the server (${t.kind}) does not accept the AWSCURRENT token (${state}; version ${current[0]!.versionId}` +
+          `${pending.length ? `; AWSPENDING on ${pending[0]!.versionId}` : ''}${last ? `; last rotation failure: ${last.step} ${last.message}` : ''})`,
+      );
+    }
 
     const failure = this.stack.aws.lastRotationError(t.arn);
     const dangling = pending.filter((v) => !v.stages.includes('AWSCURRENT'));
@@ -298,29 +442,96 @@ export class Ledger {
     return problems;
   }
 
-  /** Live tokens at both fakes, against the tokens every version of every secret holds. */
-  tokenCensus(): CheckResult {
-    const held = new Set<string>();
-    const labelled = new Set<string>();
+  /** No tag (the rotation-error tag above all) of any secret quotes a token or a credential. */
+  private checkTags(): string[] {
+    const sensitive = [...knownTokens(this.stack), ...credentialValues(this.stack)].filter((v) => v.length >= 12);
+    const problems: string[] = [];
     for (const snap of this.stack.aws.inspectSecrets()) {
-      for (const v of snap.versions) {
-        const token = tokenOf(v);
-        if (!token) continue;
-        held.add(token);
-        if (v.stages.length) labelled.add(token);
+      for (const [key, value] of Object.entries(snap.tags)) {
+        if (sensitive.some((s) => value.includes(s) || key.includes(s))) problems.push(`${snap.name}: tag ${key} holds a token or a credential`);
       }
     }
-    const live = [...this.stack.tg3.liveTokens(), ...this.stack.tg4.liveTokens()];
+    return problems;
+  }
+
+  /** Live tokens at the TigerGraph and Trifacta fakes, against the tokens every version of every secret holds. */
+  tokenCensus(): CheckResult {
+    const now = this.stack.clock.now();
+    const held = new Set<string>();
+    const tracked = new Set<string>();
+    for (const snap of this.stack.aws.inspectSecrets()) {
+      const current = withStage(snap, 'AWSCURRENT')[0];
+      const settled = current?.stages.includes(SETTLED) ?? false;
+      const retired = new Set(retiredOf(current));
+      for (const v of snap.versions) {
+        const ids = [tokenOf(v), prefixed(fieldOf(v, 'tokenId'))].filter((x): x is string => x !== undefined);
+        // The product still revokes these: the current and pending tokens when they are replaced;
+        // AWSPREVIOUS and the retired list when the sweep settles the current version.
+        const isTracked =
+          v.stages.includes('AWSCURRENT') ||
+          v.stages.includes('AWSPENDING') ||
+          (!settled && (v.stages.includes('AWSPREVIOUS') || retired.has(v.versionId)));
+        for (const id of ids) {
+          held.add(id);
+          if (isTracked) tracked.add(id);
+        }
+      }
+    }
+    const live = [...this.stack.tg3.liveTokens(), ...this.stack.tg4.liveTokens(), ...this.stack.trifacta.liveTokenIds().map((id) => prefixed(id)!)];
+    const liveSet = new Set(live);
+    const revived = [...this.revokedSeen].filter((t) => liveSet.has(t));
+    // Remember what a 4.x server refuses before its expiry now (block-listed), to notice a revoke
+    // undone later (a full block list in 'drop-oldest' mode). 3.x and Trifacta delete for good.
+    for (const t of held) {
+      const exp = liveSet.has(t) ? undefined : decodeJwtClaims(t)?.exp;
+      if (exp !== undefined && exp * 1000 > now) this.revokedSeen.add(t);
+    }
+    const leftToExpire = live.filter((t) => held.has(t) && !tracked.has(t) && this.expiresByPolicy(t, now));
     return {
       orphans: live.filter((t) => !held.has(t)),
-      untracked: live.filter((t) => held.has(t) && !labelled.has(t)),
+      untracked: live.filter((t) => held.has(t) && !tracked.has(t) && !this.expiresByPolicy(t, now)),
+      leftToExpire,
+      revived,
     };
+  }
+
+  /** A 4.x token the routine policy leaves to expire: at most routineRevokeMinRemainingSeconds left. */
+  private expiresByPolicy(token: string, now: number): boolean {
+    const exp = decodeJwtClaims(token)?.exp;
+    return exp !== undefined && exp * 1000 - now <= this.routineRevokeMinRemainingSeconds * 1000;
   }
 }
 
-/** Every token the stack knows of: in any version of any secret, or live at either fake. */
+const TRIFACTA_ID = 'trifacta-token-id:';
+const prefixed = (id: string | undefined) => (id === undefined ? undefined : `${TRIFACTA_ID}${id}`);
+
+/** Whether a settled version of the secret holding `token` lists it (as AWSPREVIOUS was, or as retired). */
+function settledAway(token: string, stack: LocalStack): boolean {
+  for (const snap of stack.aws.inspectSecrets()) {
+    const holders = snap.versions.filter((v) => tokenOf(v) === token).map((v) => v.versionId);
+    if (holders.length === 0) continue;
+    if (snap.versions.some((v) => v.stages.includes(SETTLED) && retiredOf(v).some((id) => holders.includes(id)))) return true;
+  }
+  return false;
+}
+
+/** A token for a failure message: never the value, only which secret versions hold it and its expiry. */
+export function describeToken(token: string, stack: LocalStack): string {
+  const holders: string[] = [];
+  for (const snap of stack.aws.inspectSecrets()) {
+    for (const v of snap.versions) {
+      if (tokenOf(v) === token || prefixed(fieldOf(v, 'tokenId')) === token) holders.push(`${snap.name}@${v.versionId}[${v.stages.join(',')}]`);
+    }
+  }
+  const exp = decodeJwtClaims(token)?.exp;
+  const kind = token.startsWith(TRIFACTA_ID) ? 'Trifacta token' : exp !== undefined ? 'TigerGraph 4.x token' : 'TigerGraph 3.x token';
+  const left = exp !== undefined ? `, ${Math.round((exp * 1000 - stack.clock.now()) / 1000)} s left` : '';
+  return `${kind} held by ${holders.join(' ') || 'no version'}${left}`;
+}
+
+/** Every token the stack knows of: in any version of any secret, or live at either TigerGraph fake. */
 export function knownTokens(stack: LocalStack): Set<string> {
-  const tokens = new Set<string>([...stack.tg3.liveTokens(), ...stack.tg4.liveTokens()]);
+  const tokens = new Set<string>([...stack.tg3.liveTokens(), ...stack.tg4.liveTokens(), ...recorded]);
   for (const snap of stack.aws.inspectSecrets()) {
     for (const v of snap.versions) {
       const token = tokenOf(v);
@@ -328,6 +539,22 @@ export function knownTokens(stack: LocalStack): Set<string> {
     }
   }
   return tokens;
+}
+
+/** The credentials in play (every provider's), and the Basic-auth values built from them. */
+export function credentialValues(stack: LocalStack): string[] {
+  const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
+  return [
+    stack.tigergraphSecret,
+    stack.tigergraphUser.password,
+    basic(stack.tigergraphUser.username, stack.tigergraphUser.password),
+    basic('__GSQL__secret', stack.tigergraphSecret),
+    stack.trifactaUser.password,
+    basic(stack.trifactaUser.username, stack.trifactaUser.password),
+    stack.icaApiKey,
+    stack.icaUser.password,
+    basic(stack.icaUser.username, stack.icaUser.password),
+  ];
 }
 
 /** Versions of every secret, keyed by name: to prove a failed call wrote nothing anywhere. */

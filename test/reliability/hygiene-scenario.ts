@@ -1,34 +1,53 @@
 /**
  * Run by hygiene.test.ts in a fresh Node process with POWERTOOLS_LOG_LEVEL=DEBUG (the handlers'
  * loggers read it when they are created, at import): rotation, sweeps and on-demand actions,
- * healthy and failing, against fakes that quote tokens and secrets back in their error bodies.
- * Everything the handlers log goes to stdout/stderr; each handler result and each error (name
- * and message) is printed there too. At the end the process writes every token TigerGraph handed
- * out and every credential in play to the file named by HYGIENE_OUT, for the parent to search
- * the captured output for. Not a test file itself (no .test.ts).
+ * healthy and failing, for every provider (TigerGraph 3.x and 4.x, Trifacta, ICA in both modes),
+ * against fakes that quote tokens and secrets back in their error bodies. Everything the handlers
+ * log goes to stdout/stderr; each handler result and each error (name and message) is printed
+ * there too. At the end the process writes every token a server handed out (including 4.x tokens
+ * the client set aside as duplicates) and every credential in play to the file named by
+ * HYGIENE_OUT, for the parent to search the captured output for. Rotations run in the background
+ * after RotateSecret answers, as on AWS: the scenario waits for them (helpers.ts rotateSecret,
+ * sweepSettled). Not a test file itself (no .test.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, RotateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { IcaClient } from '../../core/providers/ica/client.js';
 import { TigerGraphClient } from '../../core/providers/tigergraph/client.js';
+import { TrifactaClient } from '../../core/providers/trifacta/client.js';
 import type { IssuedToken } from '../../core/providers/provider.js';
 import type { RotationEvent } from '../../local/aws/index.js';
 import { ROTATION_LAMBDA_ARN } from '../../local/stack.js';
-import { AWS_MAX_ATTEMPTS, DAY, fastSdkThrottleBackoff, invoke, knownTokens, putSettings, realInvoker, rotateSecret, startStack, tokenOf, withStage } from './helpers.js';
+import { AWS_MAX_ATTEMPTS, DAY, credentialValues, fastSdkThrottleBackoff, invoke, knownTokens, putSettings, realInvoker, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
 
 const out = process.env.HYGIENE_OUT;
 if (!out) throw new Error('HYGIENE_OUT is not set');
 
-// Every token the client receives from TigerGraph, including ones revoked moments later.
+// Every token a client receives from a server, including ones revoked moments later and 4.x
+// tokens the client sets aside because it handed the same bytes out already.
 const handedOut = new Set<string>();
-const proto = TigerGraphClient.prototype as unknown as Record<string, (...args: unknown[]) => Promise<IssuedToken>>;
-for (const method of ['requestToken', 'refreshToken'] as const) {
-  const original = proto[method]!;
+/** Mint answers TigerGraph gave (3.x requestToken, each 4.x mint), duplicates included. */
+let tigergraphAnswers = 0;
+function record<T>(target: object, method: string, token: (result: T) => string | undefined, onAnswer?: () => void): void {
+  const proto = target as Record<string, (...args: unknown[]) => Promise<T>>;
+  const original = proto[method];
+  if (typeof original !== 'function') throw new Error(`no method ${method} to record`);
   proto[method] = async function (this: unknown, ...args: unknown[]) {
-    const issued = await original.apply(this, args);
-    handedOut.add(issued.token);
-    return issued;
+    const result = await original.apply(this, args);
+    const value = token(result);
+    if (value) handedOut.add(value);
+    onAnswer?.();
+    return result;
   };
 }
+const tigergraphClient = TigerGraphClient.prototype;
+record<IssuedToken>(tigergraphClient, 'refreshToken', (r) => r.token);
+record<IssuedToken>(tigergraphClient, 'requestToken', (r) => r.token);
+record<IssuedToken>(tigergraphClient, 'request3', (r) => r.token, () => tigergraphAnswers++);
+record<{ issued: IssuedToken }>(tigergraphClient, 'mint4', (r) => r.issued.token, () => tigergraphAnswers++);
+record<{ tokenValue: string }>(TrifactaClient.prototype, 'createToken', (r) => r.tokenValue);
+record<IssuedToken>(IcaClient.prototype, 'createToken', (r) => r.token);
+record<IssuedToken>(IcaClient.prototype, 'refreshToken', (r) => r.token);
 
 function print(scenario: string, outcome: { result?: unknown; error?: unknown }): void {
   if ('error' in outcome && outcome.error !== undefined) {
@@ -51,12 +70,14 @@ async function step(scenario: string, call: () => Promise<unknown>): Promise<unk
 }
 
 const restoreBackoff = fastSdkThrottleBackoff();
-const stack = await startStack();
+// Servers that quote what they refuse, token and secret alike (the worst case for a log line):
+// Trifacta quotes tokens, passwords and Authorization headers; ICA's problems quote them by default.
+const stack = await startStack({ trifacta: { quirks: { quoteCredentials: true } }, ica: { quirks: { echoSecretsInProblems: true } } });
 const wrongSecret = `wrong-secret-${'9f3a'.repeat(6)}`;
 const wrongPassword = `wrong-password-${'c0de'.repeat(4)}`;
+const wrongApiKey = `wrong-api-key-${'5eed'.repeat(6)}`;
 try {
   await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 60, concurrency: 3 });
-  // Servers that quote what they refuse, token and secret alike (the worst case for a log line).
   for (const tg of [stack.tg3, stack.tg4]) {
     tg.setQuirks({
       wrongSecret: { message: "Authentication failed: secret '{secret}' is not valid." },
@@ -128,7 +149,7 @@ try {
       // That version can never pass testSecret; its steps are retried once (as AWS would) and it is then abandoned.
       await step(`testSecret refused ${version}`, () => invoke.rotation({ SecretId: arn, ClientRequestToken: refused.VersionId, Step: 'testSecret' }));
       await stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: refused.VersionId })).catch(() => undefined);
-      const { UpdateSecretVersionStageCommand } = await import('@aws-sdk/client-secrets-manager');
+      await stack.aws.rotationsSettled(arn);
       await stack.secretsManager.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: refused.VersionId }));
     }
     await step(`rotate after refusal ${version}`, () => rotateSecret(stack, arn));
@@ -139,6 +160,56 @@ try {
     await step(`request after forced delete ${version}`, () => invoke.onDemand({ action: 'request', secretId: arn }));
   }
 
+  // Trifacta and ICA (API key and password modes): healthy runs, refused credentials quoted back
+  // by the fakes, faults through a rotation and its retry, a failing put (Trifacta revokes the
+  // minted token; ICA cannot, and logs when it expires).
+  secrets.trifacta = await stack.createTokenSecret('hygiene/trifacta', { provider: 'trifacta', fields: { lifetimeSeconds: 2 * DAY } });
+  secrets.icaKey = await stack.createTokenSecret('hygiene/ica-key', { provider: 'ica' });
+  secrets.icaPassword = await stack.createTokenSecret('hygiene/ica-password', { provider: 'ica', icaMode: 'password' });
+  secrets.badTrifacta = await stack.createTokenSecret('hygiene/bad-trifacta', { provider: 'trifacta', credentials: { username: stack.trifactaUser.username, password: wrongPassword } });
+  secrets.badIcaKey = await stack.createTokenSecret('hygiene/bad-ica-key', { provider: 'ica', credentials: { apiKey: wrongApiKey } });
+  secrets.badIcaPassword = await stack.createTokenSecret('hygiene/bad-ica-password', { provider: 'ica', credentials: { username: stack.icaUser.username, password: wrongPassword } });
+  for (const name of ['trifacta', 'icaKey', 'icaPassword', 'badTrifacta', 'badIcaKey', 'badIcaPassword']) {
+    print(`first rotation ${name}`, { result: stack.aws.lastRotationError(secrets[name]!) ?? 'ok' });
+  }
+  // The failed first rotations wait on AWSPENDING for a retry; abandon them, then request: the
+  // rotation fails again and request reports why (RotationFailedError, from the failure tag).
+  for (const name of ['badTrifacta', 'badIcaKey', 'badIcaPassword', 'badSecret', 'badPassword']) {
+    const arn = secrets[name]!;
+    const dangling = withStage(stack.aws.inspectSecret(arn)!, 'AWSPENDING')[0];
+    if (dangling) await stack.secretsManager.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: dangling.versionId }));
+    await step(`request with a refused credential ${name}`, () => invoke.onDemand({ action: 'request', secretId: arn }));
+  }
+  await stack.aws.rotationsSettled();
+  for (const name of ['trifacta', 'icaKey', 'icaPassword'] as const) {
+    const arn = secrets[name]!;
+    const fake = name === 'trifacta' ? stack.trifacta : stack.ica;
+    await step(`rotate ${name}`, () => rotateSecret(stack, arn));
+    await step(`status ${name}`, () => invoke.onDemand({ action: 'status', secretId: arn }));
+    await step(`request ${name}`, () => invoke.onDemand({ action: 'request', secretId: arn }));
+    await step(`refresh ${name}`, () => invoke.onDemand({ action: 'refresh', secretId: arn }));
+    await stack.aws.rotationsSettled(arn);
+    const snap = stack.aws.inspectSecret(arn)!;
+    const current = tokenOf(withStage(snap, 'AWSCURRENT')[0])!;
+    const previous = withStage(snap, 'AWSPREVIOUS')[0];
+    await step(`delete current without force ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: current }));
+    if (previous) await step(`delete previous by version ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, versionId: previous.versionId }));
+    await step(`delete unknown ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: `unknown-token-${'ab12'.repeat(7)}` }));
+    await step(`delete previous ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn }));
+    for (const [i, f] of [{ errorRate: 1, errorStatus: 503 as const }, { dropRate: 1 }, { malformedRate: 1 }].entries()) {
+      fake.setFaults(f);
+      const r = (await step(`rotate under fault ${i} ${name}`, () => rotateSecret(stack, arn))) as { VersionId?: string } | undefined;
+      fake.setFaults({});
+      print(`lastRotationError ${i} ${name}`, { result: stack.aws.lastRotationError(arn) ?? 'ok' });
+      if (r?.VersionId) await step(`retry ${i} ${name}`, () => rotateSecret(stack, arn, r.VersionId));
+    }
+    stack.aws.setFaults({ failNext: { operation: 'PutSecretValue', errorType: 'InternalServiceError', count: AWS_MAX_ATTEMPTS } });
+    const put = (await step(`rotate with failing put ${name}`, () => rotateSecret(stack, arn))) as { VersionId?: string } | undefined;
+    stack.aws.setFaults({});
+    print(`lastRotationError put ${name}`, { result: stack.aws.lastRotationError(arn) ?? 'ok' });
+    if (put?.VersionId) await step(`retry put ${name}`, () => rotateSecret(stack, arn, put.VersionId));
+  }
+
   // An expired 3.x token: refresh fails at TigerGraph (quoting the token), the sweep rotates.
   secrets.short3 = await stack.createTokenSecret('hygiene/short3', { version: 3, fields: { lifetimeSeconds: 120 } });
   stack.clock.advance(3600);
@@ -146,15 +217,20 @@ try {
 
   // Sweeps over everything, healthy and broken, with throttling on the endpoint.
   stack.aws.setFaults({ throttleRate: 0.2 });
-  await step('sweep by tag', () => invoke.scheduled({ 'detail-type': 'Scheduled Event', source: 'aws.events' }));
+  await step('sweep by tag', () => sweepSettled(stack, { 'detail-type': 'Scheduled Event', source: 'aws.events' }));
   stack.aws.setFaults({});
   stack.tg3.setFaults({ errorRate: 1, errorStatus: 503 });
   stack.tg4.setFaults({ dropRate: 1 });
+  stack.trifacta.setFaults({ errorRate: 1, errorStatus: 502 });
+  stack.ica.setFaults({ dropRate: 1 });
   stack.clock.advance(2 * DAY);
-  await step('sweep with TigerGraph down', () => invoke.scheduled({ secretIds: Object.values(secrets) }));
+  await step('sweep with the servers down', () => sweepSettled(stack, { secretIds: Object.values(secrets) }));
   stack.tg3.setFaults({});
   stack.tg4.setFaults({});
-  await step('sweep recovered', () => invoke.scheduled({ secretIds: Object.values(secrets) }));
+  stack.trifacta.setFaults({});
+  stack.ica.setFaults({});
+  await step('sweep recovered', () => sweepSettled(stack, { secretIds: Object.values(secrets) }));
+  await step('fleet status', () => invoke.onDemand({ action: 'status' }));
 
   // Bad input: the error names the field, never echoes a value.
   const cred = await stack.secretsManager.send(new CreateSecretCommand({ Name: 'hygiene/plain-cred', SecretString: JSON.stringify({ secret: stack.tigergraphSecret }) }));
@@ -162,7 +238,11 @@ try {
   await step('rotation event junk', () => invoke.rotation({ SecretId: secrets.ok3, ClientRequestToken: 'not-a-version-of-this-secret', Step: 'createSecret' }));
   await step('credential secret used as a token secret', () => invoke.onDemand({ action: 'status', secretId: cred.ARN }));
   await stack.secretsManager.send(new RotateSecretCommand({ SecretId: cred.ARN, RotationLambdaARN: ROTATION_LAMBDA_ARN }));
+  await stack.aws.rotationsSettled();
   print('lastRotationError credential-as-token', { result: stack.aws.lastRotationError(cred.ARN!) ?? 'ok' });
+
+  // Tags are part of the output too (the rotation failure tag above all): print them all.
+  for (const snap of stack.aws.inspectSecrets()) print(`tags ${snap.name}`, { result: snap.tags });
 
   for (const token of knownTokens(stack)) handedOut.add(token);
   const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
@@ -171,14 +251,16 @@ try {
     JSON.stringify({
       tokens: [...handedOut],
       minted: stack.tg3.minted + stack.tg4.minted,
+      tigergraphAnswers,
+      mintedElsewhere: { trifacta: stack.trifacta.minted, ica: stack.ica.minted },
       credentials: [
-        stack.tigergraphSecret,
-        stack.tigergraphUser.password,
+        ...credentialValues(stack),
         wrongSecret,
         wrongPassword,
-        basic(stack.tigergraphUser.username, stack.tigergraphUser.password),
-        basic('__GSQL__secret', stack.tigergraphSecret),
+        wrongApiKey,
         basic('tigergraph', wrongPassword),
+        basic(stack.trifactaUser.username, wrongPassword),
+        basic(stack.icaUser.username, wrongPassword),
       ],
     }),
   );

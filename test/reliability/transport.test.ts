@@ -11,7 +11,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeTigerGraph, type FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
-import { DAY, invoke, putSettings, rotateSecret, startStack, tokenOf, withStage } from './helpers.js';
+import { DAY, invoke, putSettings, retiredOf, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
 
 let stack: LocalStack;
 let counter = 0;
@@ -125,16 +125,21 @@ describe.each([3, 4] as const)('plain http:// (TigerGraph %s.x)', (version) => {
         (e: unknown) => e as Error,
       );
       if (action === 'request') {
-        expect(error).toBeUndefined(); // RotateSecret answers; the rotation itself fails:
+        // RotateSecret answers; the rotation itself fails, and request (which waits for the
+        // outcome) reports that failure with its reason.
+        expect(error).toMatchObject({ name: 'RotationFailedError', message: expect.stringMatching(/createSecret ConfigError: .*plain http:\/\/.*allowInsecureHttp/) });
         expect(stack.aws.lastRotationError(revoked.arn)?.message).toMatch(/allowInsecureHttp/);
       } else {
         expect(error).toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/plain http:\/\/.*allowInsecureHttp/) });
       }
     }
     expect(tg().stats().total - before).toBe(0); // nothing was sent on its behalf
-    const summary = await invoke.scheduled({ secretIds: [revoked.arn, allowed.arn] });
-    expect(summary.failed).toEqual([{ secretId: revoked.arn, error: expect.stringMatching(/plain http:\/\/.*allowInsecureHttp/) }]);
+    stack.clock.advance(DAY + 3_700); // past the refresh point of both 2-day tokens (half their life, plus jitter)
+    const summary = await sweepSettled(stack, { secretIds: [revoked.arn, allowed.arn] });
+    expect(summary.failed).toEqual([{ secretId: revoked.arn, error: expect.stringMatching(/^refresh: .*plain http:\/\/.*allowInsecureHttp/) }]);
     expect(summary.refreshed + summary.rotated).toBe(1); // the permitted one carried on
+    expect(tg().stats().total - before).toBeGreaterThan(0);
+    expect(tg().isLive(tokenOf(withStage(stack.aws.inspectSecret(allowed.arn)!, 'AWSCURRENT')[0])!)).toBe(true);
   });
 });
 
@@ -142,31 +147,43 @@ describe.each([3, 4] as const)('HTTPS with a private CA (TigerGraph %s.x)', (ver
   it('caCertificate carries a full rotation, an on-demand request, a sweep and a revoke end to end', async () => {
     const fake = await httpsFake(version);
     expect(fake.url.startsWith('https://127.0.0.1:')).toBe(true);
-    const { arn } = await secretFor(fake, version, { allowInsecureHttp: false, caCertificate: loopbackCert.cert });
+    // 30-day tokens: replaced ones have more than routineRevokeMinRemainingSeconds (4 days) left,
+    // so the sweep revokes them on 4.x too (shorter-lived 4.x leftovers are left to expire).
+    const { arn } = await secretFor(fake, version, { allowInsecureHttp: false, caCertificate: loopbackCert.cert, lifetimeSeconds: 30 * DAY });
     expect(stack.aws.lastRotationError(arn)).toBeUndefined();
-    const first = tokenOf(withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0])!;
+    const firstVersion = withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0]!;
+    const first = tokenOf(firstVersion)!;
     expect(fake.isLive(first)).toBe(true);
 
     await rotateSecret(stack, arn);
     expect(stack.aws.lastRotationError(arn)).toBeUndefined();
-    await invoke.onDemand({ action: 'request', secretId: arn });
+    expect(await invoke.onDemand({ action: 'request', secretId: arn })).toMatchObject({ state: 'finished' });
     const snap = stack.aws.inspectSecret(arn)!;
     const current = tokenOf(withStage(snap, 'AWSCURRENT')[0])!;
     const previous = tokenOf(withStage(snap, 'AWSPREVIOUS')[0])!;
     expect(new Set([first, previous, current]).size).toBe(3);
     expect(fake.isLive(current)).toBe(true);
-    // Two rotations within one grace period: the first token would lose its AWSPREVIOUS label,
-    // so the second rotation's finishSecret revoked it (over the same private-CA connection).
-    expect(fake.isLive(first)).toBe(false);
+    // Two rotations within one grace period: the first token lost its AWSPREVIOUS label, so the
+    // current value lists its version as retired; it stays valid until the sweep settles.
+    expect(retiredOf(withStage(snap, 'AWSCURRENT')[0])).toContain(firstVersion.versionId);
+    expect(fake.isLive(first)).toBe(true);
 
-    stack.clock.advance(DAY); // past the grace period, and within refreshBeforeSeconds of expiry
-    const summary = await invoke.scheduled({ secretIds: [arn] });
-    expect(summary).toMatchObject({ checked: 1, revoked: 1, failed: [] });
-    expect(summary.refreshed + summary.rotated).toBe(1);
+    stack.clock.advance(3601); // past the grace period: the sweep revokes both replaced tokens over the private-CA connection
+    const settled = await sweepSettled(stack, { secretIds: [arn] });
+    expect(settled).toMatchObject({ checked: 1, revoked: 2, expiring: 0, revokeFailures: 0, refreshed: 0, rotated: 0, failed: [] });
     expect(fake.isLive(previous)).toBe(false);
+    expect(fake.isLive(first)).toBe(false);
+    expect(fake.isLive(current)).toBe(true);
+
+    stack.clock.advance(27 * DAY); // within refreshBeforeSeconds (3 days, plus jitter) of expiry
+    const summary = await sweepSettled(stack, { secretIds: [arn] });
+    expect(summary).toMatchObject({ checked: 1, failed: [] });
+    expect(summary.refreshed + summary.rotated).toBe(1);
+    expect(stack.aws.lastRotationError(arn)).toBeUndefined();
     expect(fake.isLive(tokenOf(withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0])!)).toBe(true);
-    // Deleting it by value is idempotent: already gone.
-    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: first })).toEqual({ deleted: false });
+    // Deleting it by value (or by its version) is idempotent: already gone.
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: first })).toEqual({ deleted: false, outcome: 'already-gone' });
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, versionId: firstVersion.versionId })).toEqual({ deleted: false, outcome: 'already-gone' });
     expect(fake.isLive(first)).toBe(false);
   });
 
@@ -229,7 +246,8 @@ describe.each([3, 4] as const)('the leaked-token procedures of SECURITY.md (Tige
     const { arn } = await secretFor(tg(), version, { allowInsecureHttp: true });
     const leaked = currentToken(arn);
     await invoke.onDemand({ action: 'request', secretId: arn });
-    expect(await invoke.onDemand({ action: 'delete', secretId: arn })).toEqual({ deleted: true });
+    // On demand, the replaced token is revoked at once, whatever its remaining life (no routine policy).
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn })).toEqual({ deleted: true, outcome: 'revoked' });
     expect(tg().isLive(leaked)).toBe(false);
     expect(tg().isLive(currentToken(arn))).toBe(true);
   });
@@ -239,23 +257,37 @@ describe.each([3, 4] as const)('the leaked-token procedures of SECURITY.md (Tige
     const leaked = currentToken(arn);
     await expect(invoke.onDemand({ action: 'delete', secretId: arn, token: leaked })).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^force:/) });
     expect(tg().isLive(leaked)).toBe(true);
-    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: leaked, force: true })).toEqual({ deleted: true });
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: leaked, force: true })).toEqual({ deleted: true, outcome: 'revoked' });
     expect(tg().isLive(leaked)).toBe(false);
     await invoke.onDemand({ action: 'request', secretId: arn });
     expect(tg().isLive(currentToken(arn))).toBe(true);
   });
 
-  it('a token replaced twice within the grace period: deleting it by value revokes it', async () => {
+  it('a token replaced twice within the grace period: the sweep revokes it too; deleting it by value or version finds it gone', async () => {
     const { arn } = await secretFor(tg(), version, { allowInsecureHttp: true, lifetimeSeconds: 30 * DAY });
+    const leakedVersion = withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0]!.versionId;
     const leaked = currentToken(arn);
     await invoke.onDemand({ action: 'request', secretId: arn });
     await invoke.onDemand({ action: 'request', secretId: arn });
+    // It lost its AWSPREVIOUS label but stays tracked: the current value lists its version as retired.
+    expect(retiredOf(withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0])).toContain(leakedVersion);
+    expect(tg().isLive(leaked)).toBe(true);
     stack.clock.advance(3601);
-    await invoke.scheduled({ secretIds: [arn] });
-    // Today the sweep revokes only AWSPREVIOUS, so this token is still live (see SECURITY.md);
-    // deleting it by value works either way.
-    const wasLive = tg().isLive(leaked);
-    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: leaked })).toEqual({ deleted: wasLive });
+    expect(await sweepSettled(stack, { secretIds: [arn] })).toMatchObject({ revoked: 2, revokeFailures: 0, failed: [] });
+    expect(tg().isLive(leaked)).toBe(false);
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: leaked })).toEqual({ deleted: false, outcome: 'already-gone' });
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, versionId: leakedVersion })).toEqual({ deleted: false, outcome: 'already-gone' });
+    expect(tg().isLive(leaked)).toBe(false);
+    expect(tg().isLive(currentToken(arn))).toBe(true);
+  });
+
+  it('request, then delete by the leaked version: the event carries no token, the leaked token is dead at once', async () => {
+    const { arn } = await secretFor(tg(), version, { allowInsecureHttp: true, lifetimeSeconds: 30 * DAY });
+    const leakedVersion = withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0]!.versionId;
+    const leaked = currentToken(arn);
+    await expect(invoke.onDemand({ action: 'delete', secretId: arn, versionId: leakedVersion })).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^force:/) });
+    expect(await invoke.onDemand({ action: 'request', secretId: arn })).toMatchObject({ state: 'finished' });
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, versionId: leakedVersion })).toEqual({ deleted: true, outcome: 'revoked' });
     expect(tg().isLive(leaked)).toBe(false);
     expect(tg().isLive(currentToken(arn))).toBe(true);
   });

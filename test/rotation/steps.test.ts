@@ -200,7 +200,7 @@ describe('testSecret', () => {
 
   it('passes when the provider accepts the pending token', async () => {
     const issued = await provider.issue();
-    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, token: issued.token, expiresAt: issued.expiresAt.toISOString() }) });
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, token: issued.token, expiresAt: issued.expiresAt?.toISOString() }) });
     expect((await run('testSecret')).outcome).toBe('tested');
     expect(provider.calls.verify).toBe(1);
   });

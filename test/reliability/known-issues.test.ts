@@ -1,0 +1,179 @@
+/**
+ * Product bugs found by the reliability suite, each reproduced exactly and marked `it.fails`: the
+ * test states the invariant the product should keep, and currently fails it. When a fix lands the
+ * test starts passing, vitest reports the `it.fails` as failed, and it becomes a plain `it`.
+ * `TG_KNOWN_ISSUES=show npx vitest run test/reliability/known-issues.test.ts` shows each failure.
+ * Nothing here is a weakened assertion: each one is an invariant of the suite (no outage, no
+ * revoked token back in use) that the product breaks in a rare but reachable case.
+ */
+import { randomBytes } from 'node:crypto';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { recentMints } from '../../core/providers/tigergraph/mints.js';
+import type { LocalStack } from '../../local/stack.js';
+import { ROTATION_LAMBDA_ARN } from '../../local/stack.js';
+import { AWS_MAX_ATTEMPTS, DAY, Ledger, invoke, putSettings, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
+
+let stack: LocalStack;
+let counter = 0;
+
+/** GSQL users of the 4.x fake: one block list each, so one test's revokes do not fill another's list. */
+const USERS = { alice: randomBytes(12).toString('hex'), weekly: randomBytes(12).toString('hex'), burst: randomBytes(12).toString('hex') };
+const as = (user: keyof typeof USERS) => ({ username: user, password: USERS[user] });
+
+beforeAll(async () => {
+  stack = await startStack({ tigergraph4: { users: USERS } }, { TG_HTTP_TIMEOUT_MS: '2000' });
+  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 4 });
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+/**
+ * `it.fails` while the bug is there. TG_KNOWN_ISSUES=show runs them as plain tests, to see each
+ * one fail on its invariant (and not on a precondition).
+ */
+const knownIssue = process.env.TG_KNOWN_ISSUES === 'show' ? it : it.fails;
+afterEach(() => {
+  vi.restoreAllMocks();
+  stack.aws.setFaults({});
+});
+
+const current = (arn: string) => tokenOf(withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0])!;
+
+/**
+ * 4.x secrets whose first rotations run at once as if in separate containers (the in-process
+ * record of recent mints bypassed), in one frozen second with one lifetime offset: they all get
+ * the same token. `during` runs while the collision conditions still hold.
+ */
+async function collidingSecrets(n: number, during?: () => Promise<void>): Promise<string[]> {
+  const arns: string[] = [];
+  for (let i = 0; i < n; i++) {
+    arns.push(await stack.createTokenSecret(`known/collide/${++counter}`, { version: 4, credentials: as('alice'), rotate: false, fields: { lifetimeSeconds: 30 * DAY } }));
+  }
+  vi.spyOn(stack.clock, 'now').mockReturnValue(Math.ceil(stack.clock.now() / 1000) * 1000 + 100);
+  vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  vi.spyOn(recentMints, 'claim').mockReturnValue(true);
+  try {
+    await Promise.all(arns.map((arn) => stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: ROTATION_LAMBDA_ARN }))));
+    await stack.aws.rotationsSettled();
+    await during?.();
+  } finally {
+    vi.restoreAllMocks();
+  }
+  expect(new Set(arns.map(current)).size).toBe(1);
+  return arns;
+}
+
+describe('TigerGraph 4.x: a token two secrets share (minted in one second by two containers)', () => {
+  knownIssue('a sweep over a subset of the fleet (a secretIds event, a Distributed Map batch) must not revoke it while a secret outside the subset holds it as current', async () => {
+    const [a, b] = await collidingSecrets(2);
+    const shared = current(a!);
+    await rotateSecret(stack, a!); // a replaced it; b still uses it
+    stack.clock.advance(3601);
+    // The sweep's fingerprint index holds only the secrets of this invocation: b is not among them.
+    await sweepSettled(stack, { secretIds: [a!] });
+    expect(current(b!)).toBe(shared);
+    expect(stack.tg4.isLive(shared), "b's AWSCURRENT token was revoked by a's settle").toBe(true);
+  });
+
+  knownIssue("createSecret's clean-up of a token it could not store must not revoke it while another secret holds it as current", async () => {
+    const arns = await collidingSecrets(2, async () => {
+      // A third secret rotated in the same second with the same offset (a third container) is
+      // answered the same token; its PutSecretValue fails and createSecret revokes "its" token.
+      const c = await stack.createTokenSecret(`known/collide/${++counter}`, { version: 4, credentials: as('alice'), rotate: false, fields: { lifetimeSeconds: 30 * DAY } });
+      stack.aws.setFaults({ failNext: { operation: 'PutSecretValue', errorType: 'InternalServiceError', count: AWS_MAX_ATTEMPTS } });
+      await stack.secretsManager.send(new RotateSecretCommand({ SecretId: c, RotationLambdaARN: ROTATION_LAMBDA_ARN }));
+      await stack.aws.rotationsSettled();
+      stack.aws.setFaults({});
+      expect(stack.aws.lastRotationError(c)).toMatchObject({ step: 'createSecret' });
+    });
+    for (const arn of arns) expect(stack.tg4.isLive(current(arn)), 'the AWSCURRENT token of another secret was revoked').toBe(true);
+  });
+});
+
+describe('ICA (password mode): a refresh whose new token cannot be stored', () => {
+  knownIssue('leaves AWSCURRENT holding a working token', async () => {
+    // The fake's default (UNCONFIRMED for ICA): tokens:refresh invalidates the JWT it was given.
+    const arn = await stack.createTokenSecret(`known/ica-password/${++counter}`, { provider: 'ica', icaMode: 'password' });
+    const ledger = new Ledger(stack);
+    ledger.track(arn, 'ica');
+    stack.clock.advance(7 * 3600); // a 12-hour JWT past half its life: due for refresh
+    stack.aws.setFaults({ failNext: { operation: 'PutSecretValue', errorType: 'InternalServiceError', count: AWS_MAX_ATTEMPTS } });
+    const summary = await sweepSettled(stack, { secretIds: [arn] });
+    stack.aws.setFaults({});
+    expect(summary.failed).toEqual([{ secretId: arn, error: 'refresh: Injected fault: InternalServiceError' }]);
+    // The refresh consumed the old JWT, the new one was never stored: consumers reading
+    // AWSCURRENT get a refused token until the next sweep rotates (an hour by default).
+    ledger.check('after the failed refresh');
+  });
+});
+
+describe('ICA (password mode): two secrets of one user first rotated together (a deployment)', () => {
+  knownIssue("refreshing one secret's JWT leaves the other's AWSCURRENT working", async () => {
+    // No mocking needed: ICA JWTs minted in the same second for one user are byte-identical
+    // ('tokensMayCollide'), and the core guards only revokes against that, not refreshes, while
+    // tokens:refresh invalidates the JWT it was given (the fake's default; UNCONFIRMED for ICA).
+    // y refreshes later than x (its own refreshBeforeSeconds), as the per-secret jitter also makes happen.
+    const arns: string[] = [];
+    for (const [name, fields] of [['x', {}], ['y', { refreshBeforeSeconds: 3600 }]] as const) {
+      arns.push(await stack.createTokenSecret(`known/ica-shared/${name}${++counter}`, { provider: 'ica', icaMode: 'password', rotate: false, fields }));
+    }
+    // One second for both first rotations, as a deployment's often share.
+    vi.spyOn(stack.clock, 'now').mockReturnValue(Math.ceil(stack.clock.now() / 1000) * 1000 + 100);
+    try {
+      await Promise.all(arns.map((arn) => stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: ROTATION_LAMBDA_ARN }))));
+      await stack.aws.rotationsSettled();
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(current(arns[0]!)).toBe(current(arns[1]!));
+    const ledger = new Ledger(stack);
+    for (const arn of arns) ledger.track(arn, 'ica');
+    // A 12-hour JWT: x is due at half its life (plus at most 36 minutes of jitter), y in its last hour.
+    stack.clock.advance(7 * 3600);
+    expect(await sweepSettled(stack, { secretIds: arns })).toMatchObject({ refreshed: 1, rotated: 0, failed: [] });
+    ledger.check('after the sweep that refreshed one of them');
+  });
+});
+
+describe("TigerGraph 4.x at the deployment's defaults: 30-day tokens rotated every 7 days", () => {
+  knownIssue('seven connections on one TigerGraph user: no routinely revoked token comes back to life', async () => {
+    // Each scheduled rotation replaces a token with ~23 days left, over routineRevokeMinRemainingSeconds
+    // (4 days), so the sweep block-lists it: one entry per connection per week. The user's list
+    // holds 20 (GSQL.Token.DropLimit default); in 'drop-oldest' mode the 21st revoke frees the
+    // token revoked three weeks earlier, which still has two days to live.
+    const ledger = new Ledger(stack);
+    const arns: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      // One GSQL login for the seven, as a deployment whose connections share a service user.
+      const arn = await stack.createTokenSecret(`known/weekly/${++counter}`, { version: 4, credentials: as('weekly'), fields: { lifetimeSeconds: 30 * DAY } });
+      ledger.track(arn, 4);
+      arns.push(arn);
+    }
+    for (let day = 1; day <= 4 * 7; day++) {
+      stack.clock.advance(DAY);
+      if (day % 7 === 0) for (const arn of arns) await rotateSecret(stack, arn); // Secrets Manager's schedule
+      expect(await sweepSettled(stack, { secretIds: arns })).toMatchObject({ revokeFailures: 0, failed: [] });
+      // Day 22: the third week's seven revokes overflow the list; the token revoked on day 8
+      // (expiring on day 30) is accepted again, held by a version nothing tracks any more.
+      ledger.check(`on day ${day}`, { requireNoPending: true });
+    }
+    expect([...ledger.revivedEver]).toEqual([]);
+  }, 60_000);
+
+  knownIssue('one settle that revokes more tokens than the block list holds does not undo its own first revokes', async () => {
+    // 22 on-demand requests within one grace period (an automation loop, a leaked-token panic):
+    // the current value lists 21 replaced 30-day tokens plus AWSPREVIOUS. The next sweep settles
+    // them all in one go, each with far more than 4 days left, so each is block-listed; the list
+    // holds 20, and in 'drop-oldest' mode the settle's first revokes are dropped by its last ones.
+    // The secret is marked settled: nothing tracks the two tokens that work again.
+    const ledger = new Ledger(stack);
+    const arn = await stack.createTokenSecret(`known/burst/${++counter}`, { version: 4, credentials: as('burst'), fields: { lifetimeSeconds: 30 * DAY } });
+    ledger.track(arn, 4);
+    for (let i = 0; i < 22; i++) expect(await invoke.onDemand({ action: 'request', secretId: arn })).toMatchObject({ state: 'finished' });
+    stack.clock.advance(3601);
+    expect(await sweepSettled(stack, { secretIds: [arn] })).toMatchObject({ revoked: 22, revokeFailures: 0, failed: [] });
+    ledger.check('after the settle', { requireNoPending: true });
+  }, 60_000);
+});
