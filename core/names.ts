@@ -22,8 +22,11 @@ export const ROTATION_ERROR_TAG = `${PRODUCT}:last-rotation-error`;
 /** CloudWatch namespace of the functions' EMF metrics. */
 export const METRICS_NAMESPACE = 'TgTokenRotation';
 
-/** The Lambda functions, by the folder name under functions/. */
-export const FUNCTION_NAMES = ['rotation', 'scheduled-refresh', 'on-demand', 'connection-settings'] as const;
+/**
+ * The Lambda functions, by the folder name under functions/. `fleet-list` exists only in the
+ * Distributed Map sweep engine (infra/sweep-engine.ts): it lists the fleet into S3 for the map.
+ */
+export const FUNCTION_NAMES = ['rotation', 'scheduled-refresh', 'on-demand', 'connection-settings', 'fleet-list'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** POWERTOOLS_SERVICE_NAME of a function: the `service` dimension of its metrics and logs. */

@@ -26,8 +26,10 @@ import { CONCURRENCY_BOUNDS, DEFAULT_SETTINGS } from '../core/settings.js';
 import { DEFAULT_PROVIDER, defaultLifetimeSeconds, isProviderName, PROVIDER_FIELDS, PROVIDER_SPECIFIC_FIELDS, type ProviderName } from './providers.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { estimateManagedSecretIdsBytes, MANAGED_SECRET_IDS_BUDGET_BYTES } from './validation.js';
+import { DISTRIBUTED_MAP_BOUNDS, DISTRIBUTED_MAP_DEFAULTS, SWEEP_ENGINES } from './sweep-engine.js';
 
 const port = z.number().int().min(1).max(65535);
+const boundedInt = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
 
 /** `https://host[:port]` only: deployed functions never talk to a token API over plain HTTP. */
 const httpsHost = hostUrlSchema(['https:']);
@@ -203,6 +205,24 @@ export const configSchema = z
      */
     discoverSecretsByTag: z.boolean().default(false),
     /**
+     * How a sweep runs: "lambda" (one invocation of the scheduled refresh: thousands of secrets) or
+     * "distributed-map" (a Step Functions state machine sweeping the fleet in batches; see
+     * docs/distributed-map.md).
+     */
+    sweepEngine: z.enum(SWEEP_ENGINES, { message: `expected one of ${SWEEP_ENGINES.map((e) => JSON.stringify(e)).join(', ')}` }).default('lambda'),
+    /** Options of the "distributed-map" engine (only with it). */
+    distributedMap: z
+      .object({
+        /** Secret ids per worker invocation. */
+        batchSize: boundedInt(DISTRIBUTED_MAP_BOUNDS.batchSize).default(DISTRIBUTED_MAP_DEFAULTS.batchSize),
+        /** The map run fails when more than this percentage of its items failed. */
+        toleratedFailurePercentage: boundedInt(DISTRIBUTED_MAP_BOUNDS.toleratedFailurePercentage).default(DISTRIBUTED_MAP_DEFAULTS.toleratedFailurePercentage),
+        /** Days the sweep bucket keeps a run's fleet list and results. */
+        runRetentionDays: boundedInt(DISTRIBUTED_MAP_BOUNDS.runRetentionDays).default(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays),
+      })
+      .strict()
+      .optional(),
+    /**
      * Roles CloudFormation deploys this stack with, allowed past the token secrets' write fence for
      * what CloudFormation itself changes (UpdateSecret, RotateSecret, the resource policy). Default:
      * the `cdk bootstrap` CloudFormation execution role.
@@ -223,6 +243,9 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.distributedMap !== undefined && c.sweepEngine !== 'distributed-map') {
+      ctx.addIssue({ code: 'custom', path: ['distributedMap'], message: 'only with sweepEngine "distributed-map"' });
+    }
     const seen = new Set<string>();
     c.connections.forEach((conn, i) => {
       const key = conn.name.toLowerCase();

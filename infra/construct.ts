@@ -7,11 +7,14 @@
  * updates the token secret's settings, the token secret's write fence and its rotation schedule.
  * Shared: one customer managed KMS key (secrets and failure queues), the four functions, the
  * EventBridge Scheduler schedule of the scheduled refresh, the SSM settings parameter, the failure
- * queues, a dashboard, alarms and an optional alarm topic.
+ * queues, a dashboard, alarms and an optional alarm topic. With `sweepEngine: 'distributed-map'`
+ * the schedule starts a Step Functions state machine instead, which lists the fleet (a fifth
+ * function, fleet-list) into an S3 bucket and sweeps it in batches with the scheduled-refresh
+ * function (sweep-engine.ts).
  *
- * Every IAM statement is written out here (the `grant*` methods below; no managed policies, no
- * grants of CDK's constructs), so the deployed permissions are exactly what this file says.
- * SECURITY.md describes them; test/infra asserts them.
+ * Every IAM statement is written out here (the `grant*` methods below, and sweep-engine.ts for the
+ * Distributed Map engine; no managed policies, no grants of CDK's constructs), so the deployed
+ * permissions are exactly what these files say. SECURITY.md describes them; test/infra asserts them.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +46,20 @@ import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './s
 import { createSettingsResource } from './settings-resource.js';
 import { validateProps } from './validation.js';
 import { fenceWritePath } from './write-fence.js';
+import {
+  createSweepMap,
+  FLEET_LIST_TIMEOUT,
+  grantWriteFleetList,
+  MAP_WORKER_TIMEOUT,
+  validateSweepEngine,
+  type DistributedMapOptions,
+  type SweepEngine,
+  type SweepMap,
+} from './sweep-engine.js';
 
 /** Shared names, for users of the construct. */
 export { MANAGED_TAG, METRICS_NAMESPACE, DEFAULT_SETTINGS_PARAMETER };
-export type { ProviderName };
+export type { ProviderName, SweepEngine, DistributedMapOptions, SweepMap };
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -148,6 +161,16 @@ export interface TokenRotationProps {
   readonly deploymentRoleArns?: readonly string[];
   /** Repository root holding functions/ and package-lock.json. @default the directory above infra/ */
   readonly projectRoot?: string;
+  /**
+   * How a sweep runs: 'lambda', the schedule invokes the scheduled-refresh function, which sweeps
+   * the whole fleet (thousands of secrets); 'distributed-map', the schedule starts a Step Functions
+   * state machine that lists the fleet to S3 and sweeps it in batches, each worker at its share of
+   * the budgets (infra/sweep-engine.ts, docs/distributed-map.md).
+   * @default 'lambda'
+   */
+  readonly sweepEngine?: SweepEngine;
+  /** Options of the 'distributed-map' engine (only with it). @default - batches of 1000, 5 % tolerated failures, runs kept 14 days */
+  readonly distributedMap?: DistributedMapOptions;
 }
 
 /** @deprecated Use TokenRotationProps. */
@@ -188,6 +211,11 @@ export class TokenRotation extends Construct {
   readonly securityGroup?: ec2.SecurityGroup;
   /** POWERTOOLS_SERVICE_NAME of the scheduled refresh: the `service` dimension of its metrics. */
   readonly scheduledRefreshServiceName = serviceName('scheduled-refresh');
+  readonly sweepEngine: SweepEngine;
+  /** 'distributed-map' only: lists the fleet into the sweep bucket. */
+  readonly fleetListFunction?: NodejsFunction;
+  /** 'distributed-map' only: the state machine, its bucket, role and log group. */
+  readonly sweepMap?: SweepMap;
 
   private readonly props: TokenRotationProps;
   /** The connections' secrets, before their settings resources exist. */
@@ -202,6 +230,8 @@ export class TokenRotation extends Construct {
     this.props = props;
     this.scheduleRate = props.scheduleRate ?? DEPLOYMENT_DEFAULTS.scheduleRate;
     this.discoverSecretsByTag = props.discoverSecretsByTag ?? false;
+    this.sweepEngine = props.sweepEngine ?? 'lambda';
+    validateSweepEngine('TokenRotation', this.sweepEngine, props.distributedMap);
     validateProps('TokenRotation', {
       connections: props.connections,
       secretNamePrefix: this.secretNamePrefix,
@@ -221,7 +251,8 @@ export class TokenRotation extends Construct {
     this.rotationFunction = this.createFunction('rotation', Duration.seconds(60), 'Secrets Manager rotation hook for the token secrets');
     this.scheduledRefreshFunction = this.createFunction(
       'scheduled-refresh',
-      Duration.minutes(5),
+      // A map worker may spend all of Lambda's time on its batch.
+      this.sweepEngine === 'distributed-map' ? MAP_WORKER_TIMEOUT : Duration.minutes(5),
       'Refreshes or rotates tokens close to expiry and revokes superseded ones',
       props.scheduledRefreshMemoryMB ?? DEPLOYMENT_DEFAULTS.scheduledRefreshMemoryMB,
     );
@@ -237,6 +268,7 @@ export class TokenRotation extends Construct {
     this.grantManageTokens(this.scheduledRefreshFunction);
     this.grantManageTokens(this.onDemandFunction);
     this.grantApplySettings(this.connectionSettingsFunction);
+    if (this.sweepEngine === 'distributed-map') this.fleetListFunction = this.createFleetListFunction();
     const invokePermission = this.allowSecretsManagerToInvokeRotation();
 
     // Per connection: settings, write fence, rotation
@@ -248,10 +280,15 @@ export class TokenRotation extends Construct {
     this.onDemandFailureQueue = createFailureQueue(this, 'OnDemandFailureQueue', this.key);
     this.scheduleDeadLetterQueue = createFailureQueue(this, 'ScheduleDeadLetterQueue', this.key);
     this.sendFailedInvocationsToQueue(this.onDemandFunction, this.onDemandFailureQueue);
+    if (this.fleetListFunction) this.sweepMap = this.createSweepMap(this.fleetListFunction);
     this.schedule = this.scheduleRefresh();
 
     // What operators see
-    this.dashboard = createDashboard(this, { period: this.dashboardPeriod, minSecondsToExpiryThreshold: this.expiryThresholdSeconds });
+    this.dashboard = createDashboard(this, {
+      period: this.dashboardPeriod,
+      minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
+    });
     this.alarms = this.createAlarms();
     this.alarmTopic = this.notify(this.alarms);
 
@@ -579,8 +616,23 @@ export class TokenRotation extends Construct {
 
   // ---- Schedule, dashboard, alarms, notifications ------------------------------------------------
 
-  /** The scheduled refresh: the stack's token secrets as `{"secretIds": [...]}`, or no input with tag discovery. */
+  /**
+   * The scheduled refresh: the stack's token secrets as `{"secretIds": [...]}`, or no input with tag
+   * discovery; with the Distributed Map engine, an execution of the sweep state machine (its list
+   * step finds the fleet the same way).
+   */
   private scheduleRefresh(): scheduler.Schedule {
+    if (this.sweepMap) {
+      const schedule = createRefreshSchedule(this, {
+        target: this.sweepMap.stateMachine,
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+        rate: this.scheduleRate,
+        input: {},
+      });
+      // The map's own permissions (start its child executions) exist before the first run.
+      schedule.node.addDependency(this.sweepMap.executionPolicy);
+      return schedule;
+    }
     return createRefreshSchedule(this, {
       target: this.scheduledRefreshFunction,
       deadLetterQueue: this.scheduleDeadLetterQueue,
@@ -607,7 +659,42 @@ export class TokenRotation extends Construct {
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
       onDemandFailureQueue: this.onDemandFailureQueue,
       dashboardUrl: dashboardUrl(this.dashboard),
+      ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
     });
+  }
+
+  // ---- Distributed Map sweep engine (sweep-engine.ts) ----------------------------------------------
+
+  /** The list step: lists the fleet (by tag: ListSecrets on *) and reads the settings for the plan. */
+  private createFleetListFunction(): NodejsFunction {
+    const fn = this.createFunction(
+      'fleet-list',
+      FLEET_LIST_TIMEOUT,
+      "Lists the managed secrets into S3 for the sweep's Distributed Map",
+      this.props.scheduledRefreshMemoryMB ?? DEPLOYMENT_DEFAULTS.scheduledRefreshMemoryMB,
+    );
+    this.grantReadSettings(fn);
+    if (this.discoverSecretsByTag) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+      this.acknowledgeWildcard(
+        fn.role!,
+        'secretsmanager:ListSecrets (discoverSecretsByTag) does not support resource-level permissions; it returns names and tags only, and this function reads no value.',
+      );
+    }
+    return fn;
+  }
+
+  private createSweepMap(listFunction: NodejsFunction): SweepMap {
+    const map = createSweepMap(this, {
+      listFunction,
+      workerFunction: this.scheduledRefreshFunction,
+      ...(this.props.distributedMap ? { options: this.props.distributedMap } : {}),
+      timeout: this.scheduleRate,
+      logRetention: this.props.logRetention ?? (DEPLOYMENT_DEFAULTS.logRetentionDays as logs.RetentionDays),
+      tracing: this.props.tracing ?? false,
+    });
+    grantWriteFleetList(listFunction, map.bucket);
+    return map;
   }
 
 

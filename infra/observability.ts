@@ -7,6 +7,7 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, serviceName, type FunctionName } from '../core/names.js';
 
@@ -28,7 +29,23 @@ export const FLEET_METRICS = {
 
 export type FleetMetricName = keyof typeof FLEET_METRICS;
 
+/**
+ * With the Distributed Map engine a run publishes one datapoint per batch, not one per run: the
+ * per-run counts are then sums over the batches (Maximum would show the largest batch). The others
+ * hold as they are: Minimum, Sum, and SweepDuration's Maximum (now the slowest batch; the whole
+ * run is the state machine's ExecutionTime).
+ */
+export const MAP_STATISTICS: Partial<Record<FleetMetricName, string>> = {
+  SecretsChecked: 'Sum',
+  SecretsSkipped: 'Sum',
+  TokensExpiring: 'Sum',
+};
+
 export function fleetMetric(name: FleetMetricName, period: Duration, statistic: string = FLEET_METRICS[name].statistic): cloudwatch.Metric {
+  return fleetMetricOf(name, period, statistic);
+}
+
+function fleetMetricOf(name: FleetMetricName, period: Duration, statistic: string): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,
@@ -44,10 +61,15 @@ export interface DashboardProps {
   readonly period: Duration;
   /** Drawn on the time-to-expiry graph. */
   readonly minSecondsToExpiryThreshold: number;
+  /** The Distributed Map engine's state machine: per-run counts summed over batches, and its executions. */
+  readonly sweepStateMachine?: sfn.IStateMachine;
 }
 
 export function createDashboard(scope: Construct, props: DashboardProps): cloudwatch.Dashboard {
   const p = props.period;
+  const map = props.sweepStateMachine;
+  const fleetMetric = (name: FleetMetricName, period: Duration, statistic?: string) =>
+    fleetMetricOf(name, period, statistic ?? (map ? MAP_STATISTICS[name] : undefined) ?? FLEET_METRICS[name].statistic);
   const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
     new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { defaultInterval: Duration.days(7) });
@@ -65,9 +87,21 @@ export function createDashboard(scope: Construct, props: DashboardProps): cloudw
     graph('Secrets Manager throttles (the sweep waited for its write budget)', [fleetMetric('Throttles', p)]),
   );
   dashboard.addWidgets(
-    graph('Sweep duration (ms)', [fleetMetric('SweepDuration', p), fleetMetric('SweepDuration', p, 'Average')]),
+    graph(map ? 'Sweep duration per batch (ms)' : 'Sweep duration (ms)', [fleetMetric('SweepDuration', p), fleetMetric('SweepDuration', p, 'Average')]),
     graph('Sweep coverage: secrets checked and skipped per run', [fleetMetric('SecretsChecked', p), fleetMetric('SecretsSkipped', p)]),
   );
+  if (map) {
+    const executions = (metric: cloudwatch.Metric) => metric.with({ period: p, statistic: 'Sum' });
+    dashboard.addWidgets(
+      graph('Sweep state machine: executions', [
+        executions(map.metricSucceeded()),
+        executions(map.metricFailed()),
+        executions(map.metricTimedOut()),
+        executions(map.metricAborted()),
+      ]),
+      graph('Sweep state machine: execution time (ms), the whole run', [map.metricTime({ period: p, statistic: 'Maximum' })]),
+    );
+  }
   return dashboard;
 }
 
@@ -84,6 +118,8 @@ export interface AlarmsProps {
   readonly scheduleDeadLetterQueue: sqs.IQueue;
   readonly onDemandFailureQueue: sqs.IQueue;
   readonly dashboardUrl: string;
+  /** The Distributed Map engine's state machine: alarm on failed or timed-out executions. */
+  readonly sweepStateMachine?: sfn.IStateMachine;
 }
 
 export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Alarm[] {
@@ -138,5 +174,19 @@ export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.A
     atLeastOne(id, `${what} (inspect the queue's messages)`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }));
   queueAlarm('ScheduleDeadLetterAlarm', props.scheduleDeadLetterQueue, 'EventBridge Scheduler could not invoke the scheduled refresh');
   queueAlarm('OnDemandFailureAlarm', props.onDemandFailureQueue, 'An asynchronous on-demand invocation failed');
+  const map = props.sweepStateMachine;
+  if (map) {
+    const period = Duration.minutes(5);
+    atLeastOne(
+      'SweepExecutionsFailedAlarm',
+      'A sweep (Distributed Map state machine) execution failed or timed out: the list step failed, more batches failed than tolerated, or the sweep did not finish within one schedule period (see the execution and the map run)',
+      new cloudwatch.MathExpression({
+        label: 'Failed or timed-out sweep executions',
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: { failed: map.metricFailed({ period, statistic: 'Sum' }), timedOut: map.metricTimedOut({ period, statistic: 'Sum' }) },
+        period,
+      }),
+    );
+  }
   return alarms;
 }

@@ -12,6 +12,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 
@@ -44,7 +45,8 @@ export function grantSendToQueue(grantee: iam.IGrantable, queue: sqs.IQueue): vo
 }
 
 export interface RefreshScheduleProps {
-  readonly target: lambda.IFunction;
+  /** The scheduled-refresh function, or the sweep state machine (the Distributed Map engine). */
+  readonly target: lambda.IFunction | sfn.IStateMachine;
   readonly deadLetterQueue: sqs.IQueue;
   readonly rate: Duration;
   /** The event; undefined: none (the function finds the fleet itself). */
@@ -52,27 +54,30 @@ export interface RefreshScheduleProps {
 }
 
 /**
- * The schedule and its role. The role may invoke only the target (not its versions or aliases) and
- * send only to the dead-letter queue; only the Scheduler of this account may assume it.
+ * The schedule and its role. The role may invoke only the target function (not its versions or
+ * aliases), or start executions of only the target state machine, and send only to the dead-letter
+ * queue; only the Scheduler of this account may assume it.
  */
 export function createRefreshSchedule(scope: Construct, props: RefreshScheduleProps): scheduler.Schedule {
+  const { target, deadLetterQueue, input } = props;
+  const stateMachine = 'stateMachineArn' in target ? target : undefined;
   const role = new iam.Role(scope, 'SchedulerRole', {
     assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
     }),
-    description: `EventBridge Scheduler: invoke the ${PRODUCT} scheduled refresh`,
+    description: stateMachine ? `EventBridge Scheduler: start the ${PRODUCT} sweep state machine` : `EventBridge Scheduler: invoke the ${PRODUCT} scheduled refresh`,
   });
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.target.functionArn] }));
-  grantSendToQueue(role, props.deadLetterQueue);
-  const { target, deadLetterQueue, input } = props;
+  const targetArn = stateMachine ? stateMachine.stateMachineArn : (target as lambda.IFunction).functionArn;
+  role.addToPolicy(new iam.PolicyStatement({ actions: [stateMachine ? 'states:StartExecution' : 'lambda:InvokeFunction'], resources: [targetArn] }));
+  grantSendToQueue(role, deadLetterQueue);
   return new scheduler.Schedule(scope, 'ScheduledRefresh', {
     description: `Runs the ${PRODUCT} scheduled refresh`,
     schedule: scheduler.ScheduleExpression.rate(props.rate),
     // A target written out rather than aws-scheduler-targets' LambdaInvoke, whose grantInvoke also
-    // allows `<function-arn>:*`.
+    // allows `<function-arn>:*` (and StepFunctionsStartExecution, for the same control).
     target: {
       bind: () => ({
-        arn: target.functionArn,
+        arn: targetArn,
         role,
         ...(input ? { input: scheduler.ScheduleTargetInput.fromObject(input) } : {}),
         // A missed run is retried for up to an hour; the next run comes anyway.

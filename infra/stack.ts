@@ -81,6 +81,16 @@ export class TgTokenRotationStack extends Stack {
       discoverSecretsByTag: config.discoverSecretsByTag,
       deploymentRoleArns: config.deploymentRoleArns,
       projectRoot: props.projectRoot,
+      sweepEngine: config.sweepEngine,
+      ...(config.distributedMap
+        ? {
+            distributedMap: {
+              batchSize: config.distributedMap.batchSize,
+              toleratedFailurePercentage: config.distributedMap.toleratedFailurePercentage,
+              runRetention: Duration.days(config.distributedMap.runRetentionDays),
+            },
+          }
+        : {}),
     });
 
     const r = this.rotation;
@@ -89,6 +99,10 @@ export class TgTokenRotationStack extends Stack {
     new CfnOutput(this, 'OnDemandFunctionName', { value: r.onDemandFunction.functionName });
     new CfnOutput(this, 'SettingsParameterName', { value: r.settingsParameter.parameterName });
     new CfnOutput(this, 'DashboardName', { value: r.dashboard.dashboardName });
+    if (r.sweepMap) {
+      new CfnOutput(this, 'SweepStateMachineArn', { description: 'The sweep (Distributed Map): one execution per scheduled run', value: r.sweepMap.stateMachine.stateMachineArn });
+      new CfnOutput(this, 'SweepBucketName', { description: 'Fleet lists (fleet/) and map results (results/) of the sweep runs', value: r.sweepMap.bucket.bucketName });
+    }
     for (const c of r.connections) {
       const id = c.name.replace(/[^A-Za-z0-9]/g, '');
       new CfnOutput(this, `${id}TokenSecretArn`, {

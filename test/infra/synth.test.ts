@@ -1,7 +1,9 @@
 /**
  * `npm run synth` (cdk synth --quiet, app `npx tsx infra/app.ts`) works offline and bundles the
- * four handlers (core/names.ts FUNCTION_NAMES) for real with the local esbuild, each on its own.
- * This is the one place the suite bundles.
+ * handlers (core/names.ts FUNCTION_NAMES) for real with the local esbuild, each on its own: the
+ * example config (the one-Lambda sweep engine: every function but fleet-list) and the same config
+ * with the Distributed Map engine (all five), each cdk-nag clean. This is the one place the suite
+ * bundles.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,56 +11,84 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../core/names.js';
-import { REPO_ROOT } from './helpers.js';
+import { exampleConfig, REPO_ROOT } from './helpers.js';
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'tg-synth-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
+/** The functions of the one-Lambda engine: every one but the Distributed Map's list step. */
+const LAMBDA_ENGINE_FUNCTIONS = FUNCTION_NAMES.filter((n) => n !== 'fleet-list');
+
+type SynthTemplate = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+
+/** `npm run synth` with extra CLI arguments; resolves the template, after checking the run, cdk-nag and the bundles. */
+function synthWithCli(out: string, extraArgs: string[], functions: readonly string[], timeoutMs = 170_000): SynthTemplate {
+  const started = Date.now();
+  // npm puts node_modules/.bin first on PATH, so `cdk`, `npx tsx` and `node` are the project's (Node 22).
+  const run = spawnSync('npm', ['run', 'synth', '--', '--output', out, ...extraArgs], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
+  });
+  const output = `${run.stdout}\n${run.stderr}`;
+  if (/Cloud assembly schema version mismatch/.test(output)) {
+    throw new Error(
+      'The installed aws-cdk CLI cannot read the cloud assembly aws-cdk-lib writes. aws-cdk 3.0.0 (npm "latest") is older ' +
+        'than the 2.1148.x line and reads schema 43 only; aws-cdk-lib 2.276 writes schema 55. Pin devDependencies.aws-cdk to ' +
+        `"^2.1148.1" in package.json.\n${output.slice(-1500)}`,
+    );
+  }
+  expect(run.status, output.slice(-4000)).toBe(0);
+  console.log(`npm run synth ${extraArgs.join(' ')} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const templatePath = path.join(out, 'TgTokenRotation.template.json');
+  expect(existsSync(templatePath)).toBe(true);
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as SynthTemplate;
+  const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+  expect(fns.map((f) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME).sort()).toEqual(
+    functions.map((n) => `tg-token-rotation-${n}`).sort(),
+  );
+  // cdk-nag ran as a validation plugin and found nothing (a finding fails the synth).
+  const report = JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations?: unknown[] }> };
+  expect(report.pluginReports.flatMap((p) => p.violations ?? [])).toEqual([]);
+  // One bundled asset per handler: an ESM index.mjs with the require shim and its source map, SDK included.
+  const assets = readdirSync(out).filter((d) => d.startsWith('asset.'));
+  expect(assets).toHaveLength(functions.length);
+  for (const asset of assets) {
+    expect(readdirSync(path.join(out, asset)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const code = readFileSync(path.join(out, asset, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+    expect(code).toContain('secretsmanager'); // @aws-sdk/client-secrets-manager is bundled, not external
+    expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+  }
+  return template;
+}
+
 describe('npm run synth', () => {
   it('synthesizes the example config offline into a cloud assembly with bundled ESM handlers', { timeout: 180_000 }, () => {
-    const started = Date.now();
-    // npm puts node_modules/.bin first on PATH, so `cdk`, `npx tsx` and `node` are the project's (Node 22).
-    const run = spawnSync('npm', ['run', 'synth', '--', '--output', outdir], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 170_000,
-      env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
-    });
-    const output = `${run.stdout}\n${run.stderr}`;
-    if (/Cloud assembly schema version mismatch/.test(output)) {
-      throw new Error(
-        'The installed aws-cdk CLI cannot read the cloud assembly aws-cdk-lib writes. aws-cdk 3.0.0 (npm "latest") is older ' +
-          'than the 2.1148.x line and reads schema 43 only; aws-cdk-lib 2.276 writes schema 55. Pin devDependencies.aws-cdk to ' +
-          `"^2.1148.1" in package.json.\n${output.slice(-1500)}`,
-      );
-    }
-    expect(run.status, output.slice(-4000)).toBe(0);
-    console.log(`npm run synth took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-    const templatePath = path.join(outdir, 'TgTokenRotation.template.json');
-    expect(existsSync(templatePath)).toBe(true);
-    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions.map((f) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME).sort()).toEqual(
-      FUNCTION_NAMES.map((n) => `tg-token-rotation-${n}`).sort(),
-    );
+    const template = synthWithCli(path.join(outdir, 'example-out'), [], LAMBDA_ENGINE_FUNCTIONS);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(0);
     expect(Object.values(template.Resources).filter((r) => r.Type === 'Custom::TokenSecretSettings')).toHaveLength(3);
+  });
+});
 
-    // cdk-nag ran as a validation plugin and found nothing (a finding fails the synth).
-    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations?: unknown[] }> };
-    expect(report.pluginReports.flatMap((p) => p.violations ?? [])).toEqual([]);
-
-    // One bundled asset per handler: an ESM index.mjs with the require shim and its source map, SDK included.
-    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    expect(assets).toHaveLength(FUNCTION_NAMES.length);
-    for (const asset of assets) {
-      const files = readdirSync(path.join(outdir, asset)).sort();
-      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
-      const code = readFileSync(path.join(outdir, asset, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
-      expect(code).toContain('secretsmanager'); // @aws-sdk/client-secrets-manager is bundled, not external
-      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
-    }
+describe('npm run synth with the Distributed Map sweep engine', () => {
+  it('synthesizes the example config with sweepEngine "distributed-map": five bundled handlers, the state machine and its bucket, cdk-nag clean', { timeout: 300_000 }, () => {
+    const configPath = path.join(outdir, 'distributed-map.json');
+    writeFileSync(configPath, JSON.stringify({ ...exampleConfig(), sweepEngine: 'distributed-map', distributedMap: { batchSize: 500 } }));
+    const out = path.join(outdir, 'distributed-map-out');
+    // Five bundles instead of four; on a busy machine this synth has taken close to three minutes.
+    const template = synthWithCli(out, ['-c', `config=${configPath}`], FUNCTION_NAMES, 290_000);
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    expect(types.filter((t) => t === 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    expect(types.filter((t) => t === 'AWS::S3::Bucket')).toHaveLength(1);
+    const [machine] = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    expect(JSON.stringify(machine!.Properties.DefinitionString)).toContain('\\"batchSize\\":500');
+    // Only the list step's bundle carries the S3 client and lib-storage's multipart upload.
+    const withS3 = readdirSync(out)
+      .filter((d) => d.startsWith('asset.'))
+      .filter((d) => readFileSync(path.join(out, d, 'index.mjs'), 'utf8').includes('CreateMultipartUpload'));
+    expect(withS3).toHaveLength(1);
   });
 });
 

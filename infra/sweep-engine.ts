@@ -1,0 +1,348 @@
+/**
+ * The sweep engines. 'lambda' (the default): the schedule invokes the scheduled-refresh function,
+ * which sweeps the whole fleet in one invocation (thousands of secrets). 'distributed-map': the
+ * schedule starts a Step Functions state machine that
+ *   1. ListFleet: invokes the fleet-list function, which writes the managed secrets to
+ *      s3://<bucket>/fleet/<execution>.jsonl (one `{"secretId": "<arn>"}` per line) and returns
+ *      `{bucket, key, count, plan}`, the plan being core/operations/fleet-plan.ts planMap with the
+ *      settings' budgets (core/operations/fleet-list.ts planFleetMap);
+ *   2. SweepBatches: a Distributed Map over that object (ItemReader, JSONL) in batches of
+ *      `plan.batchSize` ids (ItemBatcher), at most `plan.maxConcurrency` at once, each batch given
+ *      to the scheduled-refresh function as `{"Items": [{"secretId"}...], "BatchInput":
+ *      {"writesPerSecond", "rotationsPerSecond"}}` with the worker's share of the budgets
+ *      (`plan.perWorker`); `maxConcurrency` shares add up to the whole budget, so the map as a whole
+ *      stays within it. The map fails past ToleratedFailurePercentage of failed items (a failed
+ *      worker invocation fails its whole batch; a secret that fails inside a sweep does not fail the
+ *      batch, it is counted in the Failures metric). Results go to s3://<bucket>/results/.
+ * The execution times out after one schedule period, so sweeps never overlap: a sweep cut short is
+ * picked up by the next (every secret's work is idempotent) and the timeout raises the alarm.
+ *
+ * Every IAM statement is written out here (no CDK grants): the state machine role may invoke the
+ * two functions, start and stop its own child executions (the map's), read the fleet lists and
+ * write the results in the bucket, and deliver its logs (CloudWatch Logs vended delivery, which
+ * works on `*` only), plus X-Ray when tracing is on. The fleet-list role may only write fleet lists.
+ */
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { PRODUCT } from '../core/names.js';
+import { DEFAULT_MAP_BATCH_SIZE } from '../core/operations/fleet-list.js';
+
+export const SWEEP_ENGINES = ['lambda', 'distributed-map'] as const;
+export type SweepEngine = (typeof SWEEP_ENGINES)[number];
+
+/** Options of the 'distributed-map' engine. */
+export interface DistributedMapOptions {
+  /** Ids per worker invocation (the ItemBatcher's batches, through the list step's plan). @default 1000 */
+  readonly batchSize?: number;
+  /** The map run fails when more than this percentage of its items failed. @default 5 */
+  readonly toleratedFailurePercentage?: number;
+  /** How long the bucket keeps a run's objects (the fleet list and the map's results). @default Duration.days(14) */
+  readonly runRetention?: Duration;
+}
+
+export const DISTRIBUTED_MAP_DEFAULTS = {
+  batchSize: DEFAULT_MAP_BATCH_SIZE,
+  toleratedFailurePercentage: 5,
+  runRetentionDays: 14,
+} as const;
+
+/**
+ * Bounds of the options. A batch is one worker invocation: 5,000 ids at a worker's usual share of
+ * the write budget (1 write/s at the default 40 writes/s) is still minutes; the ItemBatcher also
+ * caps a batch at 256 KiB of input (about 2,500 ARNs), whichever comes first.
+ */
+export const DISTRIBUTED_MAP_BOUNDS = {
+  batchSize: { min: 1, max: 5_000 },
+  toleratedFailurePercentage: { min: 0, max: 100 },
+  runRetentionDays: { min: 1, max: 365 },
+} as const;
+
+/** Key prefixes in the sweep bucket: the list step writes `fleet/`, the map's ResultWriter `results/`. */
+export const SWEEP_BUCKET_PREFIXES = { fleet: 'fleet', results: 'results' } as const;
+
+/** The worker's timeout in this engine: one batch may use all of Lambda's 15 minutes. */
+export const MAP_WORKER_TIMEOUT = Duration.minutes(15);
+/** The list step's timeout: ListSecrets pages are sequential (100 secrets a call). */
+export const FLEET_LIST_TIMEOUT = Duration.minutes(15);
+
+/** Throws `<what>: <field>: <problem>` for options the engine cannot use. */
+export function validateSweepEngine(what: string, engine: string, options: DistributedMapOptions | undefined): void {
+  const fail = (field: string, problem: string): never => {
+    throw new Error(`${what}: ${field}: ${problem}`);
+  };
+  if (!(SWEEP_ENGINES as readonly string[]).includes(engine)) fail('sweepEngine', `expected one of ${SWEEP_ENGINES.map((e) => JSON.stringify(e)).join(', ')}, got "${engine}"`);
+  if (options === undefined) return;
+  if (engine !== 'distributed-map') fail('distributedMap', 'only with sweepEngine "distributed-map"');
+  const check = (field: keyof typeof DISTRIBUTED_MAP_BOUNDS, value: number | undefined) => {
+    const { min, max } = DISTRIBUTED_MAP_BOUNDS[field];
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) fail(`distributedMap.${field}`, `expected an integer from ${min} to ${max}, got ${value}`);
+  };
+  check('batchSize', options.batchSize);
+  check('toleratedFailurePercentage', options.toleratedFailurePercentage);
+  check('runRetentionDays', options.runRetention?.toDays({ integral: false }));
+}
+
+export interface SweepDefinitionRefs {
+  readonly listFunctionArn: string;
+  readonly workerFunctionArn: string;
+  readonly bucketName: string;
+  readonly batchSize: number;
+  readonly toleratedFailurePercentage: number;
+  /** The whole execution's limit: the schedule period. */
+  readonly timeoutSeconds: number;
+  /** @default Aws.PARTITION */
+  readonly partition?: string;
+}
+
+/** The states' names, for tests and the docs. */
+export const SWEEP_STATES = { list: 'ListFleet', choice: 'AnythingToSweep', nothing: 'NothingToSweep', map: 'SweepBatches', worker: 'SweepBatch' } as const;
+
+/** Errors of the Lambda service itself (not of the function): retried with backoff. */
+const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+/** The state machine's definition (Amazon States Language, JSONPath). Values may be CDK tokens. */
+export function sweepDefinition(refs: SweepDefinitionRefs): Record<string, unknown> {
+  const partition = refs.partition ?? Aws.PARTITION;
+  const lambdaInvoke = `arn:${partition}:states:::lambda:invoke`;
+  const retry = [{ ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' }];
+  const S = SWEEP_STATES;
+  return {
+    Comment: `${PRODUCT} sweep: list the managed secrets to S3, then sweep them in batches (Distributed Map), each worker at its share of the Secrets Manager budgets`,
+    StartAt: S.list,
+    TimeoutSeconds: refs.timeoutSeconds,
+    States: {
+      [S.list]: {
+        Type: 'Task',
+        Comment: 'The managed secrets as JSON Lines, and the plan: batch size, MaxConcurrency, the share of the budgets each worker gets',
+        Resource: lambdaInvoke,
+        Parameters: {
+          FunctionName: refs.listFunctionArn,
+          Payload: {
+            bucket: refs.bucketName,
+            'key.$': `States.Format('${SWEEP_BUCKET_PREFIXES.fleet}/{}.jsonl', $$.Execution.Name)`,
+            batchSize: refs.batchSize,
+          },
+        },
+        OutputPath: '$.Payload',
+        Retry: retry,
+        Next: S.choice,
+      },
+      [S.choice]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.count', NumericGreaterThan: 0, Next: S.map }],
+        Default: S.nothing,
+      },
+      [S.nothing]: { Type: 'Succeed', Comment: 'No managed secret' },
+      [S.map]: {
+        Type: 'Map',
+        Comment: 'Batches of ids to the scheduled-refresh function, each with its share of the write and rotation budgets',
+        Label: S.map,
+        ItemReader: {
+          Resource: `arn:${partition}:states:::s3:getObject`,
+          ReaderConfig: { InputType: 'JSONL' },
+          Parameters: { Bucket: refs.bucketName, 'Key.$': '$.key' },
+        },
+        ItemBatcher: {
+          MaxItemsPerBatchPath: '$.plan.batchSize',
+          BatchInput: {
+            'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
+            'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
+          },
+        },
+        // The plan's, so that concurrency times each worker's share is the settings' budget.
+        MaxConcurrencyPath: '$.plan.maxConcurrency',
+        ToleratedFailurePercentage: refs.toleratedFailurePercentage,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: S.worker,
+          States: {
+            [S.worker]: {
+              Type: 'Task',
+              Resource: lambdaInvoke,
+              Parameters: { FunctionName: refs.workerFunctionArn, 'Payload.$': '$' },
+              // Counts only: the failed secrets are in the worker's logs and the Failures metric.
+              ResultSelector: {
+                'checked.$': '$.Payload.checked',
+                'refreshed.$': '$.Payload.refreshed',
+                'rotated.$': '$.Payload.rotated',
+                'revoked.$': '$.Payload.revoked',
+                'expiring.$': '$.Payload.expiring',
+                'skipped.$': '$.Payload.skipped',
+                'revokeFailures.$': '$.Payload.revokeFailures',
+                'failures.$': 'States.ArrayLength($.Payload.failed)',
+              },
+              Retry: retry,
+              End: true,
+            },
+          },
+        },
+        ResultWriter: {
+          Resource: `arn:${partition}:states:::s3:putObject`,
+          Parameters: { Bucket: refs.bucketName, Prefix: SWEEP_BUCKET_PREFIXES.results },
+        },
+        ResultPath: '$.results',
+        End: true,
+      },
+    },
+  };
+}
+
+export interface SweepMapProps {
+  readonly listFunction: lambda.IFunction;
+  /** The scheduled-refresh function. */
+  readonly workerFunction: lambda.IFunction;
+  readonly options?: DistributedMapOptions;
+  /** The schedule period: an execution never outlives it. */
+  readonly timeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+  readonly tracing: boolean;
+}
+
+export interface SweepMap {
+  /** Fleet lists and map results; SSE-S3, TLS only, no public access, objects expire. */
+  readonly bucket: s3.Bucket;
+  readonly stateMachine: sfn.StateMachine;
+  readonly role: iam.Role;
+  /** The role's statements on the state machine itself (a policy of their own: no dependency cycle). */
+  readonly executionPolicy: iam.Policy;
+  readonly logGroup: logs.LogGroup;
+}
+
+export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap {
+  const stack = Stack.of(scope);
+  const options = props.options ?? {};
+  const retention = options.runRetention ?? Duration.days(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays);
+
+  // SSE-S3, not the stack's key: the objects hold secret ARNs and counts, never a value, and the
+  // key's grants stay with the secrets (no kms:* for Step Functions or the list function).
+  const bucket = new s3.Bucket(scope, 'SweepBucket', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [{ id: 'ExpireRuns', expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason:
+      'The bucket holds transient run data (fleet lists of secret ARNs, map results), written and read only by the sweep state machine and the fleet-list function, whose executions and logs record every run; an access-log bucket would be one more bucket to secure for no extra audit value (CloudTrail data events can be enabled on it if wanted).',
+  });
+
+  const logGroup = new logs.LogGroup(scope, 'SweepLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+
+  const role = new iam.Role(scope, 'SweepRole', {
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+    description: `${PRODUCT} sweep state machine (Distributed Map)`,
+  });
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.listFunction.functionArn, props.workerFunction.functionArn] }));
+  // ItemReader (JSONL): GetObject on the fleet lists.
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`)] }));
+  // ResultWriter: the map run's manifest and result files, written as multipart uploads.
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+      resources: [bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.results}/*`)],
+    }),
+  );
+  // Logging to CloudWatch Logs goes through vended log delivery, whose actions work on * only.
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
+      resources: ['*'],
+    }),
+  );
+  const wildcardReasons = [
+    "Step Functions logging uses CloudWatch Logs vended log delivery: logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups work on * only (the state machine's log group is named in its logging configuration).",
+  ];
+  if (props.tracing) {
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], resources: ['*'] }));
+    wildcardReasons.push('X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets do not support resource-level permissions.');
+  }
+  Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
+  acknowledgeObjectWildcard(role, bucket, SWEEP_BUCKET_PREFIXES.fleet, FLEET_LIST_KEYS_REASON);
+  acknowledgeObjectWildcard(
+    role,
+    bucket,
+    SWEEP_BUCKET_PREFIXES.results,
+    'The Distributed Map ResultWriter writes results/<map run id>/manifest.json and its result files, named by Step Functions at run time; the prefix holds nothing else.',
+  );
+
+  const batchSize = options.batchSize ?? DISTRIBUTED_MAP_DEFAULTS.batchSize;
+  const definition = sweepDefinition({
+    listFunctionArn: props.listFunction.functionArn,
+    workerFunctionArn: props.workerFunction.functionArn,
+    bucketName: bucket.bucketName,
+    batchSize,
+    toleratedFailurePercentage: options.toleratedFailurePercentage ?? DISTRIBUTED_MAP_DEFAULTS.toleratedFailurePercentage,
+    timeoutSeconds: props.timeout.toSeconds(),
+  });
+  const stateMachine = new sfn.StateMachine(scope, 'SweepStateMachine', {
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
+    // The statements above are the role's; CDK adds none of its own.
+    role: role.withoutPolicyUpdates(),
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    tracingEnabled: props.tracing,
+  });
+  // Created after the role's policy: Step Functions checks the log delivery permissions on creation.
+  stateMachine.node.addDependency(role);
+  if (!props.tracing) {
+    Validations.of(stateMachine).acknowledge({
+      id: 'AwsSolutions-SF2',
+      reason: "X-Ray follows the construct's `tracing` option, off in this deployment (as for the functions); every state of every execution is logged (level ALL) and kept in the execution history.",
+    });
+  }
+
+  // The Distributed Map starts its child executions (this state machine's), and describes and stops them.
+  const executionPolicy = new iam.Policy(scope, 'SweepExecutionPolicy', {
+    statements: [
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    ],
+  });
+  role.attachInlinePolicy(executionPolicy);
+  Validations.of(executionPolicy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalIdOf(stateMachine)}.Name>:*]`,
+    reason: "The Distributed Map describes and stops the executions of its own map runs: this state machine's executions only, whose names Step Functions picks at run time.",
+  });
+  return { bucket, stateMachine, role, executionPolicy, logGroup };
+}
+
+const FLEET_LIST_KEYS_REASON =
+  'Each sweep execution has its own fleet list, fleet/<execution name>.jsonl, named at run time; the prefix holds nothing else (no secret value: ARNs only).';
+
+/** The fleet-list function's S3 access: write fleet lists (PutObject; AbortMultipartUpload for a failed upload), under fleet/ only. */
+export function grantWriteFleetList(fn: lambda.IFunction, bucket: s3.Bucket): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`)] }));
+  acknowledgeObjectWildcard(fn.role!, bucket, SWEEP_BUCKET_PREFIXES.fleet, FLEET_LIST_KEYS_REASON);
+}
+
+/** The logical id of a construct's resource, as cdk-nag names it in a finding (`<LogicalId.Attr>`). */
+function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
+  const resource = construct.node.defaultChild as CfnResource;
+  return String(Stack.of(resource).resolve(resource.logicalId));
+}
+
+/** Acknowledges cdk-nag's finding for `<bucket ARN>/<prefix>/*` on `scope`. */
+function acknowledgeObjectWildcard(scope: Construct, bucket: s3.Bucket, prefix: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${prefix}/*]`, reason });
+}

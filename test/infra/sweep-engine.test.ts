@@ -1,0 +1,511 @@
+/**
+ * The Distributed Map sweep engine (infra/sweep-engine.ts): the state machine's definition rendered
+ * from the template and validated with asl-validator, the Map's ItemReader, ItemBatcher,
+ * MaxConcurrency, ToleratedFailurePercentage and ResultWriter; the plan those paths read; the
+ * bucket, the exact IAM of the state machine, fleet-list and scheduler roles; logging and tracing;
+ * the alarms and dashboard; cdk-nag in both engines; and the one-Lambda engine left as it was.
+ */
+import { createRequire } from 'node:module';
+import type { Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../core/names.js';
+import { planFleetMap } from '../../core/operations/fleet-list.js';
+import { DEFAULT_SETTINGS } from '../../core/settings.js';
+import { DeploymentConfigError, parseConfig } from '../../infra/config.js';
+import { DISTRIBUTED_MAP_DEFAULTS, SWEEP_STATES, validateSweepEngine } from '../../infra/sweep-engine.js';
+import type { TgTokenRotationStack } from '../../infra/stack.js';
+import {
+  acknowledgedAt,
+  acknowledgments,
+  dashboardBody,
+  exampleConfig,
+  logicalId,
+  nagViolations,
+  resolve,
+  roleStatements,
+  synthesize,
+  SYNTH_TIMEOUT_MS,
+  type Synthesized,
+} from './helpers.js';
+
+/** asl-validator ships no type declarations; this is the part of its API the test uses. */
+type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+type Asl = { StartAt: string; TimeoutSeconds: number; States: Record<string, Record<string, unknown>> };
+
+/**
+ * The state machine's definition with its CloudFormation references replaced by plausible values
+ * (an Fn::Join of strings, Refs and GetAtts): pseudo parameters by the test account and region, a
+ * function's Arn by a Lambda ARN named after its logical id, any other Ref by `ref-<logical id>`.
+ */
+function renderDefinition(template: Template): Asl {
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const body = machine!.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+  const part = (p: unknown): string => {
+    if (typeof p === 'string') return p;
+    const token = p as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+    if (token.Ref === 'AWS::Partition') return 'aws';
+    if (token.Ref === 'AWS::Region') return REGION;
+    if (token.Ref === 'AWS::AccountId') return ACCOUNT;
+    if (token.Ref) return `ref-${token.Ref.toLowerCase()}`;
+    if (token['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${token['Fn::GetAtt'][0]}`;
+    throw new Error(`unexpected token in the definition: ${JSON.stringify(p)}`);
+  };
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map(part).join(body['Fn::Join'][0]);
+  return JSON.parse(text) as Asl;
+}
+
+/** Every statement of every policy attached to `roleId` (the role's default policy and policies of its own). */
+function statementsOfRole(template: Template, roleId: string): Array<Record<string, unknown>> {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+}
+
+const mapConfig = (extra: Record<string, unknown> = {}) => ({ ...exampleConfig(), sweepEngine: 'distributed-map' as const, ...extra });
+
+describe('Distributed Map engine: the state machine', () => {
+  let stack: TgTokenRotationStack;
+  let template: Template;
+  let asl: Asl;
+  let r: TgTokenRotationStack['rotation'];
+  let fnArn: (fn: { functionArn: string }) => string;
+
+  beforeAll(() => {
+    ({ stack, template } = synthesize(mapConfig({ distributedMap: { batchSize: 250, toleratedFailurePercentage: 10 } })));
+    r = stack.rotation;
+    asl = renderDefinition(template);
+    fnArn = (fn) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${(resolve(stack, fn.functionArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]}`;
+  }, SYNTH_TIMEOUT_MS);
+
+  it('renders to Amazon States Language that asl-validator accepts (paths and ARNs checked)', () => {
+    // asl-validator fills in defaults (QueryLanguage) on what it is given: hand it a copy.
+    const result = validateAsl(structuredClone(asl), { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+ 
+    // The validator is live: a broken copy fails.
+    const broken = structuredClone(asl);
+    (broken.States[SWEEP_STATES.map] as Record<string, unknown>).ToleratedFailurePercentage = 150;
+    (broken.States[SWEEP_STATES.choice] as { Default: string }).Default = 'Nowhere';
+    expect(validateAsl(broken, { checkPaths: true, checkArn: true }).isValid).toBe(false);
+  });
+
+  it('lists the fleet first, to fleet/<execution name>.jsonl in the bucket, with the configured batch size; nothing to do ends the run', () => {
+    expect(asl.StartAt).toBe(SWEEP_STATES.list);
+    const bucket = `ref-${logicalId(stack, r.sweepMap!.bucket).toLowerCase()}`;
+    expect(asl.States[SWEEP_STATES.list]).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: fnArn(r.fleetListFunction!),
+        Payload: { bucket, 'key.$': "States.Format('fleet/{}.jsonl', $$.Execution.Name)", batchSize: 250 },
+      },
+      OutputPath: '$.Payload',
+      Next: SWEEP_STATES.choice,
+    });
+    expect(asl.States[SWEEP_STATES.choice]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.count', NumericGreaterThan: 0, Next: SWEEP_STATES.map }],
+      Default: SWEEP_STATES.nothing,
+    });
+    expect(asl.States[SWEEP_STATES.nothing]).toMatchObject({ Type: 'Succeed' });
+  });
+
+  it('maps over the JSONL list in batches, at the concurrency and shares of the list step’s plan, tolerating the configured failures, results to S3', () => {
+    const bucket = `ref-${logicalId(stack, r.sweepMap!.bucket).toLowerCase()}`;
+    const map = asl.States[SWEEP_STATES.map]!;
+    expect(map.Type).toBe('Map');
+    expect(map.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSONL' },
+      Parameters: { Bucket: bucket, 'Key.$': '$.key' },
+    });
+    expect(map.ItemBatcher).toEqual({
+      MaxItemsPerBatchPath: '$.plan.batchSize',
+      BatchInput: { 'writesPerSecond.$': '$.plan.perWorker.writesPerSecond', 'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond' },
+    });
+    expect(map.MaxConcurrencyPath).toBe('$.plan.maxConcurrency');
+    expect(map.MaxConcurrency).toBeUndefined();
+    expect(map.ToleratedFailurePercentage).toBe(10);
+    expect(map.ResultWriter).toEqual({ Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: bucket, Prefix: 'results' } });
+    expect(map.ResultPath).toBe('$.results');
+    expect(map.End).toBe(true);
+  });
+
+  it('runs each batch as a Standard child execution invoking the scheduled-refresh function with the batch as its event', () => {
+    const processor = asl.States[SWEEP_STATES.map]!.ItemProcessor as Asl & { ProcessorConfig: unknown };
+    expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(processor.StartAt).toBe(SWEEP_STATES.worker);
+    const worker = processor.States[SWEEP_STATES.worker]!;
+    expect(worker).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: fnArn(r.scheduledRefreshFunction), 'Payload.$': '$' },
+      End: true,
+    });
+    // Counts only (not the failed list): a batch's output stays small whatever fails.
+    expect(Object.keys(worker.ResultSelector as object).sort()).toEqual(
+      ['checked.$', 'expiring.$', 'failures.$', 'refreshed.$', 'revokeFailures.$', 'revoked.$', 'rotated.$', 'skipped.$'].sort(),
+    );
+    // Only the Lambda service's own errors are retried; a worker that fails counts against the tolerance.
+    for (const task of [worker, asl.States[SWEEP_STATES.list]!]) {
+      expect((task.Retry as Array<{ ErrorEquals: string[] }>).flatMap((x) => x.ErrorEquals)).not.toContain('States.ALL');
+    }
+  });
+
+  it('times out after one schedule period, so runs never overlap', () => {
+    expect(asl.TimeoutSeconds).toBe(3600);
+  });
+
+  it('is a Standard state machine logging every event (no execution data) to its own retained log group, without X-Ray when tracing is off', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      RoleArn: resolve(stack, r.sweepMap!.role.roleArn),
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: resolve(stack, r.sweepMap!.logGroup.logGroupArn) } }],
+      },
+      TracingConfiguration: { Enabled: false },
+    });
+    expect(template.toJSON().Resources[logicalId(stack, r.sweepMap!.logGroup)]).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
+    // Created after its role's policy: Step Functions checks the log delivery permissions on creation.
+    const machine = template.toJSON().Resources[logicalId(stack, r.sweepMap!.stateMachine)];
+    expect(machine.DependsOn).toEqual(expect.arrayContaining([logicalId(stack, r.sweepMap!.role)]));
+  });
+});
+
+describe('Distributed Map engine: the plan the map reads', () => {
+  it('at the default budgets: 40 workers at 1 write/s and 1 rotation/s each for a large fleet, as many workers as batches for a small one', () => {
+    const large = planFleetMap({ count: 100_000, settings: DEFAULT_SETTINGS, tagDiscovery: true });
+    expect(large).toMatchObject({ batchSize: DISTRIBUTED_MAP_DEFAULTS.batchSize, batches: 100, maxConcurrency: 40 });
+    expect(large.perWorker.writesPerSecond).toBeCloseTo(1);
+    expect(large.perWorker.rotationsPerSecond).toBeCloseTo(1);
+    const small = planFleetMap({ count: 2_500, settings: DEFAULT_SETTINGS, tagDiscovery: false });
+    expect(small).toMatchObject({ batches: 3, maxConcurrency: 3 });
+    expect(small.perWorker.writesPerSecond).toBeCloseTo(40 / 3);
+  });
+
+  it('never lets the map exceed the settings’ budgets: concurrency times each share is the whole budget', () => {
+    for (const count of [1, 999, 1_001, 25_000, 1_000_000]) {
+      for (const settings of [DEFAULT_SETTINGS, { writesPerSecond: 7.5, rotationsPerSecond: 3 }, { writesPerSecond: 0.5, rotationsPerSecond: 0.5 }]) {
+        for (const batchSize of [1, 100, 1_000]) {
+          const plan = planFleetMap({ count, batchSize, settings, tagDiscovery: false });
+          expect(plan.maxConcurrency).toBeGreaterThanOrEqual(1);
+          expect(Number.isInteger(plan.maxConcurrency) && Number.isInteger(plan.batchSize)).toBe(true);
+          expect(plan.maxConcurrency).toBeLessThanOrEqual(plan.batches);
+          expect(plan.maxConcurrency * plan.perWorker.writesPerSecond).toBeCloseTo(settings.writesPerSecond);
+          expect(plan.maxConcurrency * plan.perWorker.rotationsPerSecond).toBeCloseTo(settings.rotationsPerSecond);
+          // What the map hands the worker must pass its event schema (positive numbers).
+          expect(plan.perWorker.writesPerSecond).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+});
+
+describe('Distributed Map engine: bucket and least privilege', () => {
+  let stack: TgTokenRotationStack;
+  let template: Template;
+  let r: TgTokenRotationStack['rotation'];
+  let bucketArn: unknown;
+  const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}/*`]] });
+
+  beforeAll(() => {
+    ({ stack, template } = synthesize(mapConfig()));
+    r = stack.rotation;
+    bucketArn = resolve(stack, r.sweepMap!.bucket.bucketArn);
+  }, SYNTH_TIMEOUT_MS);
+
+  it('keeps run objects in an S3-encrypted, TLS-only, private bucket that expires them after 14 days', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 14, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+        ]),
+      },
+    });
+  });
+
+  it('state machine role: invoke the two functions, read fleet lists, write results, deliver its logs, start/describe/stop its own executions; assumable only from this account', () => {
+    const roleId = logicalId(stack, r.sweepMap!.role);
+    expect(statementsOfRole(template, roleId)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [resolve(stack, r.fleetListFunction!.functionArn), resolve(stack, r.scheduledRefreshFunction.functionArn)],
+      },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: objects('fleet') },
+      { Action: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], Effect: 'Allow', Resource: objects('results') },
+      {
+        Action: [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ],
+        Effect: 'Allow',
+        Resource: '*',
+      },
+      { Action: 'states:StartExecution', Effect: 'Allow', Resource: resolve(stack, r.sweepMap!.stateMachine.stateMachineArn) },
+      {
+        Action: ['states:DescribeExecution', 'states:StopExecution'],
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':states:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':execution:',
+              resolve(stack, r.sweepMap!.stateMachine.stateMachineName),
+              ':*',
+            ],
+          ],
+        },
+      },
+    ]);
+    expect(template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Effect: 'Allow',
+        Principal: { Service: 'states.amazonaws.com' },
+      },
+    ]);
+    expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('fleet-list: its logs, the settings, write fleet lists; no secret value, no key, no ListSecrets without tag discovery', () => {
+    const fn = r.fleetListFunction!;
+    expect(roleStatements(stack, template, fn.role!)).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: resolve(stack, fn.logGroup.logGroupArn) },
+      { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: resolve(stack, r.settingsParameter.parameterArn) },
+      { Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Effect: 'Allow', Resource: objects('fleet') },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: resolve(stack, fn.role!.roleArn),
+      Timeout: 900,
+      MemorySize: 1024,
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'tg-token-rotation-fleet-list',
+          [ENV.MANAGED_SECRET_IDS]: { 'Fn::Join': [',', r.connections.map((c) => resolve(stack, c.tokenSecret.secretArn))] },
+        }),
+      },
+    });
+  });
+
+  it('the worker is the scheduled-refresh function with 15 minutes for a batch; the write fence does not list the fleet-list role', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Role: resolve(stack, r.scheduledRefreshFunction.role!.roleArn), Timeout: 900 });
+    const fence = JSON.stringify(Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy')));
+    expect(fence).not.toContain(logicalId(stack, r.fleetListFunction!.role!));
+  });
+
+  it('the schedule starts the state machine (input {}), after the map’s own permissions exist; its role may only start that state machine and send to the DLQ', () => {
+    const scheduleId = logicalId(stack, r.schedule);
+    const schedule = template.toJSON().Resources[scheduleId];
+    expect(schedule.Properties.Target).toMatchObject({ Arn: resolve(stack, r.sweepMap!.stateMachine.stateMachineArn), Input: '{}' });
+    expect(schedule.DependsOn).toEqual(expect.arrayContaining([logicalId(stack, r.sweepMap!.executionPolicy)]));
+    const roleId = logicalId(stack, r.node.findChild('SchedulerRole'));
+    expect(statementsOfRole(template, roleId).map((s) => [s.Action, s.Resource])).toEqual([
+      ['states:StartExecution', resolve(stack, r.sweepMap!.stateMachine.stateMachineArn)],
+      ['sqs:SendMessage', resolve(stack, r.scheduleDeadLetterQueue.queueArn)],
+      [['kms:Decrypt', 'kms:GenerateDataKey'], resolve(stack, r.key.keyArn)],
+    ]);
+  });
+
+  it('outputs the state machine and the bucket', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.SweepStateMachineArn!.Value).toEqual(resolve(stack, r.sweepMap!.stateMachine.stateMachineArn));
+    expect(outputs.SweepBucketName!.Value).toEqual(resolve(stack, r.sweepMap!.bucket.bucketName));
+  });
+});
+
+describe('Distributed Map engine: alarms and dashboard', () => {
+  let stack: TgTokenRotationStack;
+  let template: Template;
+
+  beforeAll(() => {
+    ({ stack, template } = synthesize(mapConfig()));
+  }, SYNTH_TIMEOUT_MS);
+
+  it('keeps the seven alarms of the one-Lambda engine and adds one on failed or timed-out executions', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    const machine = resolve(stack, stack.rotation.sweepMap!.stateMachine.stateMachineArn);
+    const metric = (name: string) => ({
+      Metric: { Namespace: 'AWS/States', MetricName: name, Dimensions: [{ Name: 'StateMachineArn', Value: machine }] },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0)', ReturnData: true }),
+        { Id: 'failed', MetricStat: metric('ExecutionsFailed'), ReturnData: false },
+        { Id: 'timedOut', MetricStat: metric('ExecutionsTimedOut'), ReturnData: false },
+      ]),
+    });
+    // The expiry alarm still reads the Minimum over every batch's datapoint, missing data breaching.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'MinSecondsToExpiry', Statistic: 'Minimum', TreatMissingData: 'breaching' });
+  });
+
+  it('sums the per-run counts over the batches, and shows the executions and their duration', () => {
+    const widgets = dashboardBody(template).widgets;
+    const stat = (title: string, metricName: string) => {
+      const widget = widgets.find((w) => w.properties.title.startsWith(title))!;
+      const line = widget.properties.metrics.find((m) => m.includes(metricName))!;
+      return (line.find((x) => typeof x === 'object' && x !== null && 'stat' in (x as object)) as { stat: string }).stat;
+    };
+    expect(stat('Sweep coverage', 'SecretsChecked')).toBe('Sum');
+    expect(stat('Sweep coverage', 'SecretsSkipped')).toBe('Sum');
+    expect(stat('Rotations, refreshes and revokes', 'TokensExpiring')).toBe('Sum');
+    expect(stat('Tokens by time to expiry', 'MinSecondsToExpiry')).toBe('Minimum');
+    expect(widgets.map((w) => w.properties.title)).toEqual(
+      expect.arrayContaining(['Sweep duration per batch (ms)', 'Sweep state machine: executions', 'Sweep state machine: execution time (ms), the whole run']),
+    );
+  });
+});
+
+describe('cdk-nag AwsSolutions with the Distributed Map engine', () => {
+  const variants: Array<[string, Record<string, unknown>]> = [
+    ['example config', {}],
+    ['tracing and tag discovery', { tracing: true, discoverSecretsByTag: true }],
+  ];
+  const synthesized = new Map<string, Synthesized>();
+  beforeAll(() => {
+    for (const [name, extra] of variants) synthesized.set(name, synthesize(mapConfig(extra)));
+  }, SYNTH_TIMEOUT_MS);
+
+  it.each(variants)('has no unacknowledged findings (%s)', (name) => {
+    expect(nagViolations(synthesized.get(name)!.stack)).toEqual([]);
+  });
+
+  it('acknowledges these rules, each with a reason: server access logs of the run bucket, X-Ray while tracing is off, the run-time object keys and child executions', () => {
+    const { stack } = synthesized.get('example config')!;
+    const acks = acknowledgments(stack);
+    const bucketId = logicalId(stack, stack.rotation.sweepMap!.bucket);
+    const machineId = logicalId(stack, stack.rotation.sweepMap!.stateMachine);
+    expect([...acks.keys()].sort()).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-L1',
+        'AwsSolutions-S1',
+        'AwsSolutions-SF2',
+        'AwsSolutions-SMG4',
+        'AwsSolutions-SQS3',
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*]`,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/results/*]`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${machineId}.Name>:*]`,
+      ].sort(),
+    );
+    for (const reasons of acks.values()) for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);
+    expect(acknowledgedAt(stack, 'AwsSolutions-S1')).toEqual(['Test/Rotation/SweepBucket']);
+    expect(acknowledgedAt(stack, 'AwsSolutions-SF2')).toEqual(['Test/Rotation/SweepStateMachine']);
+    expect(acknowledgedAt(stack, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*]`)).toEqual(['Test/Rotation/FleetListRole', 'Test/Rotation/SweepRole']);
+    // The state machine role's * is log delivery only (no X-Ray while tracing is off).
+    expect(acknowledgedAt(stack, 'AwsSolutions-IAM5[Resource::*]')).toContain('Test/Rotation/SweepRole');
+    expect(acks.get('AwsSolutions-IAM5[Resource::*]')!.some((reason) => reason.includes('vended log delivery') && !reason.includes('X-Ray'))).toBe(true);
+  });
+
+  it('with tracing: X-Ray on the state machine and its role (acknowledged), nothing acknowledged for SF2; ListSecrets for the list step with tag discovery', () => {
+    const { stack, template } = synthesized.get('tracing and tag discovery')!;
+    const r = stack.rotation;
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
+    expect(acknowledgments(stack).has('AwsSolutions-SF2')).toBe(false);
+    const roleStatementsOf = (role: Parameters<typeof logicalId>[1]) => statementsOfRole(template, logicalId(stack, role));
+    expect(roleStatementsOf(r.sweepMap!.role)).toContainEqual({
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      Effect: 'Allow',
+      Resource: '*',
+    });
+    expect(roleStatementsOf(r.fleetListFunction!.role!)).toContainEqual({ Action: 'secretsmanager:ListSecrets', Effect: 'Allow', Resource: '*' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: resolve(stack as Stack, r.fleetListFunction!.role!.roleArn),
+      Environment: { Variables: Match.objectLike({ [ENV.FLEET_DISCOVERY]: 'tag' }) },
+    });
+  });
+});
+
+describe('the one-Lambda engine (the default) is unchanged', () => {
+  it('has no state machine, bucket or fleet-list function, and the schedule invokes the scheduled refresh', { timeout: SYNTH_TIMEOUT_MS }, () => {
+    const { stack, template } = synthesize();
+    const r = stack.rotation;
+    expect(r.sweepEngine).toBe('lambda');
+    expect(r.sweepMap).toBeUndefined();
+    expect(r.fleetListFunction).toBeUndefined();
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    expect(template.toJSON().Resources[logicalId(stack, r.schedule)].Properties.Target.Arn).toEqual(resolve(stack, r.scheduledRefreshFunction.functionArn));
+    template.hasResourceProperties('AWS::Lambda::Function', { Role: resolve(stack, r.scheduledRefreshFunction.role!.roleArn), Timeout: 300 });
+  });
+});
+
+describe('config and construct options', () => {
+  const conn = { name: 'prod', host: 'https://tg.example.com' };
+
+  it('defaults to the one-Lambda engine; the map options get their defaults', () => {
+    const plain = parseConfig({ connections: [conn] });
+    expect(plain.sweepEngine).toBe('lambda');
+    expect(plain.distributedMap).toBeUndefined();
+    expect(parseConfig({ connections: [conn], sweepEngine: 'distributed-map', distributedMap: {} })).toMatchObject({
+      sweepEngine: 'distributed-map',
+      distributedMap: { batchSize: 1000, toleratedFailurePercentage: 5, runRetentionDays: 14 },
+    });
+  });
+
+  it('refuses an unknown engine, map options without the map engine, and options out of bounds, naming each field', () => {
+    const issues = (input: Record<string, unknown>) => {
+      try {
+        parseConfig({ connections: [conn], ...input });
+      } catch (e) {
+        return (e as DeploymentConfigError).issues;
+      }
+      return [];
+    };
+    expect(issues({ sweepEngine: 'step-functions' })).toEqual(['sweepEngine: expected one of "lambda", "distributed-map"']);
+    expect(issues({ distributedMap: { batchSize: 10 } })).toEqual(['distributedMap: only with sweepEngine "distributed-map"']);
+    expect(issues({ sweepEngine: 'distributed-map', distributedMap: { batchSize: 0, toleratedFailurePercentage: 101, runRetentionDays: 1.5, extra: 1 } })).toEqual([
+      'distributedMap.batchSize: expected at least 1',
+      'distributedMap.toleratedFailurePercentage: expected at most 100',
+      'distributedMap.runRetentionDays: expected an integer',
+      'distributedMap: unknown field(s) "extra"',
+    ]);
+  });
+
+  it('checks the construct props too (for users of the construct without the JSON config)', () => {
+    expect(() => validateSweepEngine('TokenRotation', 'lambda', { batchSize: 10 })).toThrow('TokenRotation: distributedMap: only with sweepEngine "distributed-map"');
+    expect(() => validateSweepEngine('TokenRotation', 'distributed-map', { batchSize: 5001 })).toThrow('TokenRotation: distributedMap.batchSize: expected an integer from 1 to 5000, got 5001');
+    expect(() => validateSweepEngine('TokenRotation', 'fargate', undefined)).toThrow('TokenRotation: sweepEngine: expected one of "lambda", "distributed-map", got "fargate"');
+    expect(() => validateSweepEngine('TokenRotation', 'distributed-map', { batchSize: 1, toleratedFailurePercentage: 0 })).not.toThrow();
+  });
+});
