@@ -80,6 +80,16 @@ export function cdkBundlingProps(bundling: LambdaBundling = LAMBDA_BUNDLING): {
   };
 }
 
+/**
+ * Where `npm run build` (scripts/build.ts) puts function `name`'s prebuilt bundle (index.mjs and its
+ * map, built with `esbuildOptionsFor`): `<root>/lambda/<name>/`. `root` defaults to the directory
+ * above this module's, so from the installed package's dist/infra/bundling.js it is dist/lambda/<name>
+ * (and in a checkout, lambda/<name>, which does not exist: the construct bundles the TypeScript).
+ */
+export function prebuiltBundleDir(name: string, root: string = PROJECT_ROOT): string {
+  return path.join(root, 'lambda', name);
+}
+
 /** Entry of one function, as the construct names it: functions/<name>/handler.ts. */
 export function functionEntry(name: string): string {
   return path.join(PROJECT_ROOT, 'functions', name, 'handler.ts');

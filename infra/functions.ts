@@ -5,16 +5,17 @@
  * the environment the handlers read. The construct never sets ENV.LOCAL_RUN: deployed functions
  * never speak plain HTTP.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV, METRICS_NAMESPACE, PRODUCT, serviceName, type FunctionName } from '../core/names.js';
-import { cdkBundlingProps } from './bundling.js';
+import { cdkBundlingProps, LAMBDA_BUNDLING, prebuiltBundleDir } from './bundling.js';
 
 export interface FunctionSpec {
   readonly name: FunctionName;
@@ -63,10 +64,7 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
   role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   return new NodejsFunction(scope, `${cid}Function`, {
     description: spec.description,
-    entry: path.join(env.projectRoot, 'functions', spec.name, 'handler.ts'),
-    handler: 'handler',
-    projectRoot: env.projectRoot,
-    depsLockFilePath: path.join(env.projectRoot, 'package-lock.json'),
+    ...functionCode(spec.name, env.projectRoot),
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memorySize ?? 256,
@@ -79,6 +77,28 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
     vpcSubnets: env.vpc ? env.vpcSubnets : undefined,
     securityGroups: env.securityGroup ? [env.securityGroup] : undefined,
     environment: functionEnvironment(spec.name, env),
+  });
+}
+
+/**
+ * Where the function's code comes from. In this repository: functions/<name>/handler.ts, bundled
+ * by NodejsFunction at synth. In the installed package (dist/, no TypeScript, no esbuild, no lock
+ * file): the bundle `npm run build` made with the same settings (infra/bundling.ts
+ * esbuildOptionsFor), dist/lambda/<name>/index.mjs next to this module, as a plain asset
+ * (NodejsFunction's `code` prop: no bundling, same function otherwise). The TypeScript entry wins
+ * whenever it exists, so the repository's own synth and tests never use a stale build.
+ */
+function functionCode(name: FunctionName, projectRoot: string): Pick<NodejsFunctionProps, 'code' | 'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling'> {
+  const entry = path.join(projectRoot, 'functions', name, 'handler.ts');
+  const prebuilt = prebuiltBundleDir(name);
+  if (!existsSync(entry) && existsSync(path.join(prebuilt, LAMBDA_BUNDLING.outFile))) {
+    return { code: lambda.Code.fromAsset(prebuilt), handler: 'index.handler' }; // index.mjs, export `handler`
+  }
+  return {
+    entry,
+    handler: 'handler',
+    projectRoot,
+    depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
     bundling: {
       // Shared with the benchmarks (infra/bundling.ts): ESM, node22, minified, source maps, the
       // AWS SDK bundled (a pinned, tree-shaken version) and a require() shim for CommonJS deps.
@@ -86,7 +106,7 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
       format: OutputFormat.ESM,
       forceDockerBundling: false,
     },
-  });
+  };
 }
 
 /** The environment of function `name`. Never ENV.LOCAL_RUN. */

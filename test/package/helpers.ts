@@ -1,0 +1,78 @@
+/** Child processes for the package tests: npm, node and tsx as a user would run them, on Node 22. */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_BIN = path.join(REPO_ROOT, 'node_modules/.bin');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * The environment of a child: this process's, with the repository's node_modules/.bin first on
+ * PATH (its Node 22, as npm scripts get), and without what would make the child something other
+ * than a fresh user's shell: the local stack's AWS endpoint and credentials, CDK CLI variables,
+ * the product's local-run switch, the test runner's log level, and npm's per-package variables
+ * (npm_config_local_prefix would point npm at this repository).
+ */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(AWS_|CDK_|TG_TOKEN_ROTATION_|POWERTOOLS_|npm_package_|npm_lifecycle_|npm_config_local_prefix$|npm_command$)/i.test(key)) continue;
+    env[key] = value;
+  }
+  env.PATH = `${REPO_BIN}${path.delimiter}${process.env.PATH ?? ''}`;
+  return { ...env, ...extra };
+}
+
+/** Runs a command to completion (never through a shell) and collects its output. */
+export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${options.timeoutMs} ms\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`));
+    }, options.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The output of a failed run, for an assertion message. */
+export function describeRun(r: RunResult): string {
+  return `exit ${r.code} after ${r.ms} ms\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`;
+}
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** A CloudFormation template, as far as these tests read it. */
+export interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+}
+
+export function resourcesOfType(template: Template, type: string): Array<[string, Record<string, unknown>]> {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r.Properties]);
+}
+
+/** `POWERTOOLS_SERVICE_NAME` of a function resource: which of the product's functions it is. */
+export function serviceNameOf(fn: Record<string, unknown>): string | undefined {
+  return (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.POWERTOOLS_SERVICE_NAME as string | undefined;
+}
