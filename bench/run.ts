@@ -6,6 +6,7 @@
  *   npm run bench                          # everything (a few minutes on 2 cores)
  *   npm run bench -- --smoke               # tiny sizes: plumbing and shapes only (CI)
  *   npm run bench -- --only sweep --sizes 100,1000
+ *   npm run bench -- --only sweep --sizes 10000 --budget-scale 1   # due sweep at AWS's defaults (~13 min)
  */
 import './lib/quiet.js';
 import { spawnSync } from 'node:child_process';
@@ -57,7 +58,7 @@ function runSection(name: SectionName, options: BenchOptions): Promise<SectionRe
     case 'calls':
       return runCalls(ctx);
     case 'sweep':
-      return runSweep({ ...ctx, ...(options.sweepSizes ? { sizes: options.sweepSizes } : {}) });
+      return runSweep({ ...ctx, ...(options.sweepSizes ? { sizes: options.sweepSizes } : {}), ...(options.budgetScale ? { budgetScale: options.budgetScale } : {}) });
     case 'rotation':
       return runRotation(ctx);
   }

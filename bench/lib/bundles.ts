@@ -7,11 +7,17 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING } from '../../infra/bundling.js';
+import { FUNCTION_NAMES, type FunctionName } from '../../core/names.js';
 import { BENCH_DIR } from './options.js';
 
-export const FUNCTION_NAMES = ['rotation', 'scheduled-refresh', 'on-demand'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
-export type BundleName = FunctionName | 'baseline';
+export { FUNCTION_NAMES, type FunctionName };
+/**
+ * 'baseline': one GetSecretValue with the bare SDK (bundle size and cold start are stated against
+ * it); 'baseline-fleet': the sweep's Secrets Manager calls with the bare SDK (the sweep's baselines).
+ */
+export type BaselineName = 'baseline' | 'baseline-fleet';
+export type BundleName = FunctionName | BaselineName;
+export const BASELINE_NAMES: readonly BaselineName[] = ['baseline', 'baseline-fleet'];
 
 export interface BuiltBundle {
   name: BundleName;
@@ -29,9 +35,12 @@ export interface BuiltBundle {
 export type Bundles = Record<BundleName, BuiltBundle>;
 
 export const BASELINE_ENTRY = path.join(BENCH_DIR, 'baseline', 'handler.ts');
+export const BASELINE_FLEET_ENTRY = path.join(BENCH_DIR, 'baseline', 'fleet-sdk.ts');
 
 function entryOf(name: BundleName): string {
-  return name === 'baseline' ? BASELINE_ENTRY : functionEntry(name);
+  if (name === 'baseline') return BASELINE_ENTRY;
+  if (name === 'baseline-fleet') return BASELINE_FLEET_ENTRY;
+  return functionEntry(name);
 }
 
 export async function buildBundle(name: BundleName, workDir: string): Promise<BuiltBundle> {
@@ -50,13 +59,13 @@ export async function buildBundle(name: BundleName, workDir: string): Promise<Bu
 
 const cache = new Map<string, Promise<Bundles>>();
 
-/** All four bundles, built once per work directory per bench run (sequentially: 2 cores). */
+/** Every function and baseline bundle, built once per work directory per bench run (sequentially: 2 cores). */
 export function buildAllBundles(workDir: string): Promise<Bundles> {
   let pending = cache.get(workDir);
   if (!pending) {
     pending = (async () => {
       const out: Partial<Bundles> = {};
-      for (const name of ['baseline', ...FUNCTION_NAMES] as const) out[name] = await buildBundle(name, workDir);
+      for (const name of [...BASELINE_NAMES, ...FUNCTION_NAMES]) out[name] = await buildBundle(name, workDir);
       return out as Bundles;
     })();
     cache.set(workDir, pending);

@@ -51,9 +51,14 @@ export async function findProfile(dir: string): Promise<string> {
 /** Where an original source path belongs: an npm package, a project directory, or Node itself. */
 export function categorize(source: string): string {
   if (source.includes('node_modules/')) return packageOf(source);
-  const clean = source.replace(/^(?:file:\/\/)?(?:\.\.\/)+/, '').replace(/^\/.*?\/(core|functions|local|bench)\//, '$1/');
-  const parts = clean.split('/');
-  return parts.length > 2 ? `${parts[0]}/${parts[1]}` : clean;
+  const clean = source.replace(/^(?:file:\/\/)?(?:\.\.\/)+/, '');
+  // The project's own directories, wherever the checkout is (the bundle may be built outside it).
+  const project = /(?:^|\/)((?:core|functions|local|bench|infra)\/.*)$/.exec(clean)?.[1];
+  const where = project ?? clean;
+  const parts = where.split('/');
+  // One provider family apart from another (core/providers/tigergraph, core/providers/ica, ...).
+  if (parts[0] === 'core' && parts[1] === 'providers' && parts.length > 3) return parts.slice(0, 3).join('/');
+  return parts.length > 2 ? `${parts[0]}/${parts[1]}` : where;
 }
 
 function nodeModuleOf(url: string): string {

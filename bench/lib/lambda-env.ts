@@ -3,7 +3,12 @@
  * infra/construct.ts gives each function (including NODE_OPTIONS=--enable-source-maps), and the
  * local endpoint (AWS_ENDPOINT_URL, as CONTRACT.md's "default endpoint resolution"). Nothing is
  * inherited from the bench process except PATH, so every child starts from the same state.
+ *
+ * One variable the construct never sets: TG_TOKEN_ROTATION_LOCAL=true (core/names.ts ENV.LOCAL_RUN),
+ * without which a deployed function refuses the plain-HTTP fake servers on 127.0.0.1.
  */
+import { ENV } from '../../core/names.js';
+
 
 export interface LambdaEnvOptions {
   functionName: string;
@@ -12,6 +17,7 @@ export interface LambdaEnvOptions {
   enableSourceMaps?: boolean;
   /** Default INFO, as the construct deploys them. */
   logLevel?: string;
+  /** Default as infra/construct.ts deploys the function: scheduled-refresh 1024 MB, the others 256 MB. */
   memoryMB?: number;
 }
 
@@ -24,7 +30,7 @@ export function lambdaEnv(options: LambdaEnvOptions): NodeJS.ProcessEnv {
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_LAMBDA_FUNCTION_NAME: options.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMB ?? 256),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMB ?? (options.functionName === 'scheduled-refresh' ? 1024 : 256)),
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
@@ -41,5 +47,7 @@ export function lambdaEnv(options: LambdaEnvOptions): NodeJS.ProcessEnv {
     POWERTOOLS_METRICS_NAMESPACE: 'TgTokenRotation',
     LOG_LEVEL: options.logLevel ?? 'INFO',
     ...(options.enableSourceMaps === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
+    // A local run: the fakes speak plain HTTP.
+    [ENV.LOCAL_RUN]: 'true',
   };
 }

@@ -18,11 +18,17 @@ export interface BenchOptions {
   workDir: string;
   /** Sweep sizes override, e.g. `--sizes 100,1000`. */
   sweepSizes?: number[];
+  /**
+   * The due sweeps' write and rotation budgets and the local write/RotateSecret quotas, as a
+   * multiple of the defaults (40/s budgets under AWS's 50/s quotas). Default 3; 1 runs them at
+   * the AWS defaults (10,000 due refreshes then take over 10 minutes).
+   */
+  budgetScale?: number;
   /** Cold-start processes per target override. */
   coldRuns?: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--smoke] [--only <${SECTIONS.join('|')}>[,...]] [--sizes n,n,...] [--cold-runs n] [--results file] [--work-dir dir]`;
+export const USAGE = `usage: npm run bench -- [--smoke] [--only <${SECTIONS.join('|')}>[,...]] [--sizes n,n,...] [--budget-scale n] [--cold-runs n] [--results file] [--work-dir dir]`;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -70,6 +76,11 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--sizes':
         options.sweepSizes = positiveInts('--sizes', value());
         break;
+      case '--budget-scale': {
+        const [n] = positiveInts('--budget-scale', value());
+        options.budgetScale = n;
+        break;
+      }
       case '--cold-runs': {
         const [n] = positiveInts('--cold-runs', value());
         options.coldRuns = n;

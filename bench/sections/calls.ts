@@ -7,6 +7,7 @@
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { clearCache } from '@middy/util';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
+import { SETTLED } from '../../core/secrets/store.js';
 import { resetCaches } from '../../core/reset.js';
 import { handler as onDemandHandler } from '../../functions/on-demand/handler.js';
 import { secretsManagerClient } from '../../functions/lib/runtime.js';
@@ -67,6 +68,8 @@ interface Scenario {
 
 async function rotateOnce(s: LocalStack, arn: string): Promise<string> {
   const out = await s.secretsManager.send(new RotateSecretCommand({ SecretId: arn }));
+  // RotateSecret only starts the rotation (as on AWS): the steps run afterwards.
+  await s.aws.rotationsSettled(arn);
   const failure = s.aws.lastRotationError(arn);
   if (failure) throw new Error(`rotation of ${arn} failed: ${JSON.stringify(failure)}`);
   return `rotated to ${out.VersionId?.slice(0, 8)}…`;
@@ -93,7 +96,7 @@ const rotationScenario = (version: 3 | 4): Scenario => ({
       out.push({
         service: 'secretsManager',
         calls: credentialReads - 1,
-        text: `${credentialReads - 1} extra GetSecretValue(credential) in testSecret: it opens a provider (core/connection.ts providerOpener reads the credential secret) only to call verify(), a Bearer-token GET /echo that needs no credential. The one credentialed call verify could need is version detection in a cold container, and the pending value already records providerVersion (written by createSecret), so a credential-free verifier built from the pending secret (version = providerVersion) saves 1 call per rotation.`,
+        text: `${credentialReads - 1} extra GetSecretValue(credential) in testSecret: it opens a provider (core/providers/open.ts reads the credential secret) only to call verify(), a Bearer-token GET /echo that needs no credential. The one credentialed call verify could need is version detection in a cold container, and the pending value already records providerVersion (written by createSecret), so a credential-free verifier built from the pending secret (version = providerVersion) saves 1 call per rotation.`,
       });
     }
     // createSecret reads AWSPENDING once (idempotency) and testSecret once (the token to test).
@@ -121,108 +124,137 @@ const rotationScenario = (version: 3 | 4): Scenario => ({
   run: rotateOnce,
 });
 
-const revokeScenario = (version: 3 | 4): Scenario => ({
-  id: `revoke-${version}x`,
-  operation: `revoke, TigerGraph ${version}.x (scheduled sweep of one secret, revokeGraceSeconds passed since its rotation, token not due)`,
-  minimum: { secretsManager: 4, ssm: 1, tigergraph: 2 },
+/** Token lifetime of the scenarios' secrets (explicit, so the refresh point is known: 3 days before expiry). */
+const LIFETIME_SECONDS = 30 * DAY;
+
+/**
+ * A token secret as the sweep leaves it between events: rotated once, then settled one grace
+ * period later (the first version held no token, so its AWSPREVIOUS label is dropped and TGSETTLED
+ * goes onto the current version). A sweep then sees from the batched read alone that nothing is due.
+ */
+async function settledSecret(s: LocalStack, name: string, version: 3 | 4): Promise<string> {
+  const arn = await s.createTokenSecret(name, { version, fields: { lifetimeSeconds: LIFETIME_SECONDS } });
+  s.clock.advance(DEFAULT_SETTINGS.revokeGraceSeconds + 60);
+  await sweepOne(arn);
+  const stages = s.aws.inspectSecret(arn)?.versions.find((v) => v.stages.includes('AWSCURRENT'))?.stages ?? [];
+  if (!stages.includes(SETTLED)) throw new Error(`prepare: ${name} did not settle (AWSCURRENT labels ${stages.join(', ')})`);
+  return arn;
+}
+
+/** From a fresh token to half a day past its refresh point (3 days before expiry, plus at most an hour of jitter). */
+const TO_REFRESH_POINT_SECONDS = LIFETIME_SECONDS - DEFAULT_SETTINGS.refreshBeforeSeconds + DAY / 2;
+
+const credentialExtra = (r: Omit<ScenarioResult, 'aboveMinimum'>, counted: number): Extra[] => {
+  const reads = r.smSequence.filter((c) => c.startsWith('GetSecretValue(credential')).length;
+  return reads > counted
+    ? [{ service: 'secretsManager', calls: reads - counted, text: `${reads - counted} GetSecretValue(credential) more than the ${counted} a cold container needs (core/providers/open.ts caches credentials per container).` }]
+    : [];
+};
+
+const settleScenario = (version: 3 | 4): Scenario => ({
+  id: `settle-${version}x`,
+  operation: `settle, TigerGraph ${version}.x (scheduled sweep of one secret rotated more than revokeGraceSeconds ago and not settled; token not due)`,
+  minimum: { secretsManager: 6, ssm: 1, tigergraph: 2 },
   why:
-    'SSM: settings 1 (cold container). SM: GetSecretValue AWSCURRENT, GetSecretValue AWSPREVIOUS (the token to revoke), GetSecretValue credential, UpdateSecretVersionStage removing AWSPREVIOUS (records the revoke so it happens once). ' +
-    'TG: version detection 1 (auto, cold), delete 1.',
-  explainExtra: (_m, r) =>
-    (r.tigergraphByOp.check ?? 0) > 0
-      ? [
-          {
-            service: 'tigergraph',
-            calls: r.tigergraphByOp.check ?? 0,
-            text: `${r.tigergraphByOp.check} POST /gsql/v1/tokens/check before DELETE /gsql/v1/tokens (core/providers/tigergraph/client.ts deleteToken on 4.x): the check only tells "already gone" from "revoked" for the sweep's counter; block-listing an expired or already block-listed JWT is harmless, so the revoke itself needs 1 call.`,
-          },
-        ]
-      : [],
+    'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (the read pass: 1/20 of a call per secret in a fleet), then fleet-plan.ts\'s settle: DescribeSecret (which version holds AWSPREVIOUS, and AWSCURRENT unchanged since the read), ' +
+    'GetSecretValue of the AWSPREVIOUS version (the token to revoke), UpdateSecretVersionStage removing AWSPREVIOUS (the revoke is recorded, never repeated) and UpdateSecretVersionStage moving TGSETTLED onto the current version (later sweeps see "nothing to do" from the batched read); ' +
+    '+ GetSecretValue credential 1 (cold container; cached per container after that). TG: version detection 1 (tigergraphVersion "auto", cold container), delete 1.',
+  explainExtra: (_m, r) => {
+    const out = credentialExtra(r, 1);
+    if ((r.tigergraphByOp.check ?? 0) > 0) {
+      out.push({
+        service: 'tigergraph',
+        calls: r.tigergraphByOp.check ?? 0,
+        text: `${r.tigergraphByOp.check} POST /gsql/v1/tokens/check before DELETE /gsql/v1/tokens (core/providers/tigergraph/client.ts deleteToken on 4.x): the check only tells "already gone" from "revoked"; block-listing an expired or already block-listed JWT is harmless, so the revoke itself needs 1 call.`,
+      });
+    }
+    return out;
+  },
   prepare: async (s) => {
-    const arn = await s.createTokenSecret(`bench/calls/revoke-${version}x`, { version });
-    await rotateOnce(s, arn); // AWSPREVIOUS now holds a real token
+    const arn = await settledSecret(s, `bench/calls/settle-${version}x`, version);
+    await rotateOnce(s, arn); // AWSPREVIOUS now holds a live token, TGSETTLED is off the new current version
     s.clock.advance(DEFAULT_SETTINGS.revokeGraceSeconds + 60);
     return { arn };
   },
   run: (_s, arn) => sweepOne(arn),
 });
 
+const refreshWhy =
+  'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (the read pass: 1/20 of a call per secret in a fleet), then fleet-plan.ts\'s refresh: DescribeSecret (AWSCURRENT unchanged since the read, no rotation in flight, where AWSPREVIOUS is), ' +
+  'PutSecretValue under the private label TGSTAGED (TGSETTLED rides along: same token, nothing new to revoke) and UpdateSecretVersionStage moving AWSCURRENT from the version read (a compare-and-swap: a concurrent rotation\'s version is never overwritten); ' +
+  '+ GetSecretValue credential 1 (cold container). TG: version detection 1 (auto, cold), refresh 1.';
+
+const refreshScenario = (repeat: boolean): Scenario => ({
+  id: repeat ? 'refresh-3x-again' : 'refresh-3x',
+  operation: repeat
+    ? 'refresh again, TigerGraph 3.x (the steady state: the secret was refreshed in place before, so AWSPREVIOUS is on an older version holding the same token)'
+    : 'refresh, TigerGraph 3.x (scheduled sweep of one settled secret whose token is within refreshBeforeSeconds of expiry; its first refresh)',
+  minimum: { secretsManager: 5, ssm: 1, tigergraph: 2 },
+  why: refreshWhy,
+  explainExtra: (_m, r) => {
+    const out = credentialExtra(r, 1);
+    const back = r.smSequence.filter((c) => c === 'UpdateSecretVersionStage(token, move AWSPREVIOUS)').length;
+    if (back) {
+      out.push({
+        service: 'secretsManager',
+        calls: back,
+        text: `${back} UpdateSecretVersionStage(move AWSPREVIOUS) back onto the version that held it (core/operations/write-current.ts, same token and an AWSPREVIOUS before the write): moving AWSCURRENT made the service put AWSPREVIOUS on the version just replaced, which holds the same token. The move keeps an older, unrevoked token tracked; on a TGSETTLED current version nothing older is left to revoke, so it could be skipped there (1 write fewer per steady-state refresh; core/operations/fleet-plan.ts counts 2 writes per refresh, the steady state makes 3).`,
+      });
+    }
+    return out;
+  },
+  prepare: async (s) => {
+    const arn = await settledSecret(s, `bench/calls/refresh-3x${repeat ? '-again' : ''}`, 3);
+    s.clock.advance(TO_REFRESH_POINT_SECONDS);
+    if (repeat) {
+      await sweepOne(arn); // the first refresh
+      s.clock.advance(TO_REFRESH_POINT_SECONDS);
+    }
+    return { arn };
+  },
+  run: async (_s, arn) => {
+    const out = await sweepOne(arn);
+    if (!out.includes('refreshed 1')) throw new Error(`refresh scenario did not refresh: ${out}`);
+    return out;
+  },
+});
+
 const SCENARIOS: Scenario[] = [
   rotationScenario(3),
   rotationScenario(4),
+  refreshScenario(false),
+  refreshScenario(true),
+  settleScenario(3),
+  settleScenario(4),
   {
-    id: 'refresh-3x',
-    operation: 'refresh, TigerGraph 3.x (scheduled sweep of one secret whose token expires within refreshBeforeSeconds)',
-    minimum: { secretsManager: 4, ssm: 1, tigergraph: 2 },
-    why:
-      'SSM: settings 1 (cold container). SM: GetSecretValue AWSCURRENT, GetSecretValue AWSPREVIOUS (revoke check: grace is over, so the previous token must be looked at; here there is none), GetSecretValue credential, PutSecretValue (new expiry); ' +
-      '+1 if the write must not replace an AWSCURRENT that a concurrent rotation moved (PutSecretValue under a private label, then UpdateSecretVersionStage moving AWSCURRENT from the version read, which the service refuses if it moved). ' +
-      'TG: version detection 1 (auto, cold), refresh 1.',
-    explainExtra: (_m, r) => {
-      const out: Extra[] = [];
-      const staged = r.smSequence.find((c) => c.startsWith('PutSecretValue(') && / as /.test(c) && !c.includes('as AWSCURRENT'));
-      const label = staged ? /as ([A-Z0-9_+]+)/.exec(staged)?.[1] : undefined;
-      if (label) {
-        const swaps = r.smSequence.filter((c) => c.startsWith('UpdateSecretVersionStage(token, move AWSCURRENT')).length;
-        const removals = r.smSequence.filter((c) => c === `UpdateSecretVersionStage(token, remove ${label})`).length;
-        if (swaps) {
-          out.push({
-            service: 'secretsManager',
-            calls: swaps,
-            text: `${swaps} UpdateSecretVersionStage(move AWSCURRENT) after PutSecretValue(as ${label}): a compare-and-swap so a refresh never replaces an AWSCURRENT that a concurrent rotation moved; 1 call over an unconditional PutSecretValue, justified if that race matters (it is the stated minimum's "+1").`,
-          });
-        }
-        if (removals) {
-          out.push({
-            service: 'secretsManager',
-            calls: removals,
-            text: `${removals} UpdateSecretVersionStage(remove ${label}) after the swap (core/secrets/store.ts putIfCurrent's finally): not needed for correctness; the label can stay on the new AWSCURRENT version, since the next staged PutSecretValue moves it (a label is on one version at a time). Removing it only on the failure path saves 1 call per refresh.`,
-          });
-        }
-      }
-      return out;
-    },
-    prepare: async (s) => {
-      const arn = await s.createTokenSecret('bench/calls/refresh-3x', { version: 3 });
-      await sweepOne(arn); // steady state: the label-less first version's AWSPREVIOUS is cleaned up
-      s.clock.advance(28 * DAY); // 30-day token, refreshBeforeSeconds 3 days: due
-      return { arn };
-    },
-    run: (_s, arn) => sweepOne(arn),
-  },
-  revokeScenario(3),
-  revokeScenario(4),
-  {
-    id: 'not-due-after-rotation',
-    operation: 'scheduled sweep of one not-due secret, within the grace period after a rotation (also the cold-start event)',
+    id: 'not-due',
+    operation: 'scheduled sweep of one settled secret that is not due (the quiet majority of a fleet; also after a rotation, within the grace period)',
     minimum: { secretsManager: 1, ssm: 1, tigergraph: 0 },
     why:
-      'SSM: settings 1 (cold container). SM: GetSecretValue AWSCURRENT only: its CreatedDate shows the grace period has not passed, so AWSPREVIOUS need not be read; its expiresAt shows no refresh is due. TG: none.',
-    explainExtra: (_m, r) => {
-      const reads = r.smSequence.filter((c) => c === 'GetSecretValue(token, AWSPREVIOUS)').length;
-      return reads
-        ? [
-            {
-              service: 'secretsManager',
-              calls: reads,
-              text: `${reads} GetSecretValue(AWSPREVIOUS) while the grace period is still running: core/operations/token-ops.ts reads AWSPREVIOUS before checking the grace period, which AWSCURRENT's CreatedDate (already read) decides. Checking the grace first saves 1 call per secret per sweep for every secret rotated within revokeGraceSeconds.`,
-            },
-          ]
-        : [];
+      'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (in a fleet 1/20 of a call per secret, plus 1/100 ListSecrets with tag discovery): AWSCURRENT\'s labels show it settled (or its CreatedDate the grace period running), its expiresAt that no refresh is due. TG: none.',
+    explainExtra: () => [],
+    prepare: async (s) => ({ arn: await settledSecret(s, 'bench/calls/not-due', 3) }),
+    run: async (_s, arn) => {
+      const out = await sweepOne(arn);
+      if (!out.includes('refreshed 0') || !out.includes('revoked 0')) throw new Error(`not-due scenario acted: ${out}`);
+      return out;
     },
-    prepare: async (s) => {
-      const arn = await s.createTokenSecret('bench/calls/not-due', { version: 3 });
-      await rotateOnce(s, arn); // AWSPREVIOUS holds the first token, within the grace period
-      return { arn };
-    },
-    run: (_s, arn) => sweepOne(arn),
   },
   {
     id: 'status',
-    operation: 'on-demand status',
+    operation: 'on-demand status of one secret',
     minimum: { secretsManager: 1, ssm: 0, tigergraph: 0 },
-    why: 'SM: GetSecretValue AWSCURRENT (expiry, issue time and detected version are stored there). TG: none.',
-    explainExtra: () => [],
+    why: 'SM: GetSecretValue AWSCURRENT (expiry, issue time and detected version are stored there). SSM: none needed. TG: none.',
+    explainExtra: (_m, r) =>
+      (r.ssmOperations.GetParameters ?? 0) + (r.ssmOperations.GetParameter ?? 0) > 0
+        ? [
+            {
+              service: 'ssm',
+              calls: (r.ssmOperations.GetParameters ?? 0) + (r.ssmOperations.GetParameter ?? 0),
+              text: 'The settings parameter, read by functions/on-demand/handler.ts\'s settingsMiddleware before every action (cached per container for 5 minutes): fleet status, refresh and delete use the settings, the status of one secret does not. Loading them only for those actions saves the read on a cold container.',
+            },
+          ]
+        : [],
     prepare: async (s) => ({ arn: await s.createTokenSecret('bench/calls/status', { version: 3 }) }),
     run: async (_s, arn) => {
       const r = (await onDemandHandler({ action: 'status', secretId: arn }, lambdaContext('on-demand') as never)) as { secondsLeft: number | null };
@@ -242,6 +274,10 @@ function labeller(stack: LocalStack): (id: unknown) => string {
 
 function describeCall(commandName: string, input: Record<string, unknown>, label: (id: unknown) => string): string {
   const op = commandName.replace(/Command$/, '');
+  if (op === 'BatchGetSecretValue') {
+    const ids = Array.isArray(input.SecretIdList) ? input.SecretIdList : [];
+    return `${op}(${ids.length === 1 ? label(ids[0]) : `${ids.length} ids`})`;
+  }
   const parts = [label(input.SecretId)];
   if (op === 'UpdateSecretVersionStage') {
     parts.push(input.MoveToVersionId ? `move ${String(input.VersionStage)}` : `remove ${String(input.VersionStage)}`);

@@ -13,12 +13,13 @@ import { parseArgs, SECTIONS, UsageError } from '../../bench/lib/options.js';
 import type { BenchResults } from '../../bench/lib/results.js';
 import { median, percentile, summarize } from '../../bench/lib/stats.js';
 import { categorize } from '../../bench/lib/cpu-profile.js';
-import { packageOf } from '../../bench/lib/bundles.js';
+import { FUNCTION_NAMES, packageOf } from '../../bench/lib/bundles.js';
 import type { BundleSizeData } from '../../bench/sections/bundle-size.js';
 import type { ColdStartData } from '../../bench/sections/cold-start.js';
 import { IMPORT_LADDER } from '../../bench/sections/cold-start.js';
 import type { CallsData } from '../../bench/sections/calls.js';
 import type { SweepData } from '../../bench/sections/sweep.js';
+import { PLAN_SECRETS, runPlan } from '../../bench/sections/sweep-plan.js';
 import type { RotationData } from '../../bench/sections/rotation.js';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -50,7 +51,7 @@ describe('npm run bench -- --smoke', () => {
     expect(Array.isArray(results.source.uncommitted)).toBe(true);
     expect(finitePositive(results.durationMs)).toBe(true);
     // The table goes to stdout, progress to stderr.
-    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep throughput', 'Full rotation', 'Goals']) {
+    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep: Secrets Manager calls per secret', 'Sweep: CPU of the sweep process', 'Sweep: due secrets under the write budget', 'Plan for 1,000,000 secrets', 'Full rotation', 'Goals']) {
       expect(String(run.stdout)).toContain(`### ${title}`);
     }
     expect(String(run.stdout)).not.toContain('[bench]');
@@ -59,7 +60,8 @@ describe('npm run bench -- --smoke', () => {
   it('bundle: every function and the baseline, sized, with a ratio and where the bytes go', () => {
     const data = results.results.bundle as BundleSizeData;
     expect(finitePositive(data.baseline.bytes)).toBe(true);
-    expect(Object.keys(data.functions).sort()).toEqual(['on-demand', 'rotation', 'scheduled-refresh']);
+    // Every function the construct deploys (core/names.ts).
+    expect(Object.keys(data.functions).sort()).toEqual([...FUNCTION_NAMES].sort());
     for (const f of Object.values(data.functions)) {
       expect(finitePositive(f.bytes) && finitePositive(f.mapBytes) && finitePositive(f.ratio)).toBe(true);
       expect(f.ratio).toBeCloseTo(f.bytes / data.baseline.bytes, 1);
@@ -73,7 +75,7 @@ describe('npm run bench -- --smoke', () => {
   it('cold start: import and first invocation of each bundle against the baseline, without errors', () => {
     const data = results.results['cold-start'] as ColdStartData;
     expect(data.node).toMatch(/^v22\./);
-    expect(Object.keys(data.targets).sort()).toEqual(['baseline', 'on-demand', 'rotation', 'scheduled-refresh']);
+    expect(Object.keys(data.targets).sort()).toEqual(['baseline', ...FUNCTION_NAMES].sort());
     for (const t of Object.values(data.targets)) {
       expect(t.errors, t.name).toBe(0);
       expect(t.runs).toBe(data.runsPerTarget);
@@ -99,7 +101,7 @@ describe('npm run bench -- --smoke', () => {
 
   it('calls: each operation counted at the endpoints, never below its stated minimum', () => {
     const data = results.results.calls as CallsData;
-    expect(data.scenarios.map((s) => s.id)).toEqual(['rotation-3x', 'rotation-4x', 'refresh-3x', 'revoke-3x', 'revoke-4x', 'not-due-after-rotation', 'status']);
+    expect(data.scenarios.map((s) => s.id)).toEqual(['rotation-3x', 'rotation-4x', 'refresh-3x', 'refresh-3x-again', 'settle-3x', 'settle-4x', 'not-due', 'status']);
     for (const s of data.scenarios) {
       for (const k of ['secretsManager', 'ssm', 'tigergraph'] as const) {
         // A count below the minimum would mean the stated minimum is wrong.
@@ -111,27 +113,48 @@ describe('npm run bench -- --smoke', () => {
     const byId = Object.fromEntries(data.scenarios.map((s) => [s.id, s]));
     expect(byId['rotation-3x']?.smSequence[0]).toBe('RotateSecret(token)');
     expect(byId['refresh-3x']?.tigergraphByOp.refresh).toBe(1);
-    expect(byId['revoke-3x']?.tigergraphByOp.delete).toBe(1);
+    expect(byId['refresh-3x-again']?.tigergraphByOp.refresh).toBe(1);
+    expect(byId['settle-3x']?.tigergraphByOp.delete).toBe(1);
+    expect(byId['settle-4x']?.tigergraphByOp.delete).toBe(1);
+    // The sweep reads one not-due secret with one batched read and nothing else.
+    expect(byId['not-due']?.smSequence).toEqual(['BatchGetSecretValue(token)']);
     expect(byId.status?.measured.tigergraph).toBe(0);
   });
 
-  it('sweep: the bundled handler in a child process refreshes every secret at each concurrency', () => {
+  it('sweep: calls, CPU and write rate per fleet size, against baselines measured in the same run', () => {
     const data = results.results.sweep as SweepData;
-    expect(data.runs.map((r) => [r.secrets, r.concurrency])).toEqual([
-      [20, 10],
-      [20, 50],
-    ]);
+    expect(data.runs.map((r) => r.id)).toEqual(['not-due', 'old-design', 'batched-read', 'not-due-profile', 'due', 'due-aws-defaults', 'write-ceiling', 'due-profile']);
     for (const r of data.runs) {
-      expect(r.refreshed).toBe(r.secrets);
-      expect(r.failed + r.skipped).toBe(0);
-      expect(r.tigergraphCalls).toBeGreaterThanOrEqual(r.secrets);
-      expect(r.secretsManagerCalls.ListSecrets).toBeGreaterThanOrEqual(1);
-      for (const n of [r.wallMs, r.idealMs, r.efficiency, r.maxRssMB, r.lambdaCpuShare, r.smCallsPerSecret]) expect(finitePositive(n)).toBe(true);
+      expect(r.failed + r.skipped, `${r.id}: ${r.firstError}`).toBe(0);
+      expect(r.checked, r.id).toBe(r.secrets);
+      for (const n of [r.wallMs, r.cpuMs, r.cpuMsPerSecret, r.maxRssMB, r.smCallsPerSecret]) expect(finitePositive(n), `${r.id}: ${n}`).toBe(true);
+      if (r.id.startsWith('due')) {
+        expect(r.refreshed, r.id).toBe(r.secrets);
+        expect(r.tigergraphCalls).toBeGreaterThanOrEqual(r.secrets);
+        expect(r.writes && finitePositive(r.writes.perSecond) && finitePositive(r.writes.ratioToBudget)).toBe(true);
+      } else {
+        // The baselines and the write probe act on nothing; the probe writes without a provider call.
+        expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
+        expect(r.tigergraphCalls, r.id).toBe(0);
+      }
     }
-    expect(data.setup[0]?.created).toBe(20);
-    expect(data.cappedHeap).toMatchObject({ secrets: 20, concurrency: 50 });
-    expect(finitePositive(data.cappedHeap?.maxRssMB) && finitePositive(data.cappedHeap?.heapAfterGcMB)).toBe(true);
-    expect(data.profile?.cpu.byCaller.length).toBeGreaterThan(0);
+    const notDue = data.runs.find((r) => r.id === 'not-due');
+    const oldDesign = data.runs.find((r) => r.id === 'old-design');
+    // Counted at the endpoint: one ListSecrets page and one batched read for 20 secrets; the old design read each secret twice.
+    expect(notDue?.smCalls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 1 });
+    expect(oldDesign?.smCalls.GetSecretValue).toBe(2 * (oldDesign?.secrets ?? 0));
+    const [size] = data.sizes;
+    expect(size?.secrets).toBe(20);
+    // fleet-plan.ts: ceil(n/20) BatchGetSecretValue + ceil(n/100) ListSecrets; a refresh 1 DescribeSecret + 2 writes.
+    expect(size?.notDueCalls.minimum).toBeCloseTo((1 + 1) / 20, 3);
+    expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 20 * 3) / 20, 3);
+    expect(size?.dueCalls?.writesPerRefresh).toBeGreaterThanOrEqual(2);
+    for (const n of [size?.notDueCpu.ratioToBatchedRead, size?.notDueCpu.ratioToOldDesign, size?.dueCpu?.ratioToSdkCalls, size?.writeRate?.ratioToBudget, size?.writeRate?.ceiling]) {
+      expect(finitePositive(n)).toBe(true);
+    }
+    expect(data.profiles['not-due']?.cpu.byCaller.length).toBeGreaterThan(0);
+    expect(data.profiles.due?.cpu.byCaller.length).toBeGreaterThan(0);
+    expect(data.plan.scenarios.map((p) => p.id)).toEqual(['refresh', 'rotate', 'worst-day']);
   });
 
   it('rotation: RotateSecret round trips for 3.x and 4.x next to a GetSecretValue baseline', () => {
@@ -158,11 +181,29 @@ describe('bench command line', () => {
     expect(parseArgs(['--only', 'sweep,bundle']).sections).toEqual(['bundle', 'sweep']);
     expect(parseArgs(['--only=calls', '--smoke'])).toMatchObject({ sections: ['calls'], smoke: true });
     expect(parseArgs(['--sizes', '100,1000']).sweepSizes).toEqual([100, 1000]);
+    expect(parseArgs(['--budget-scale', '1']).budgetScale).toBe(1);
+    expect(() => parseArgs(['--budget-scale', '0'])).toThrow(/positive integers/);
     expect(parseArgs(['--results', 'x.json']).resultsPath).toBe(path.resolve('x.json'));
     expect(() => parseArgs(['--only', 'nope'])).toThrow(UsageError);
     expect(() => parseArgs(['--sizes', '10,-1'])).toThrow(/positive integers/);
     expect(() => parseArgs(['--only'])).toThrow(/expected a value/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown argument/);
+  });
+});
+
+describe('the 1,000,000-secret plan (pure arithmetic, core/operations/fleet-plan.ts planMap)', () => {
+  it('stays within every quota and within the hour between sweeps, at fleet-plan\'s and at 3 writes per refresh', () => {
+    for (const writesPerRefresh of [2, 3]) {
+      const { data, goals } = runPlan(writesPerRefresh);
+      expect(data.secrets).toBe(PLAN_SECRETS);
+      for (const row of data.scenarios) {
+        expect(row.checksFailed, row.id).toEqual([]);
+        expect(row.plan.batches * row.plan.batchSize).toBeGreaterThanOrEqual(PLAN_SECRETS);
+        expect(row.plan.maxConcurrency).toBeGreaterThan(0);
+        expect(row.expectedSecondsMeasured).toBeGreaterThanOrEqual(row.plan.expectedSeconds);
+      }
+      expect(goals.every((g) => g.met)).toBe(true);
+    }
   });
 });
 
@@ -180,6 +221,10 @@ describe('bench helpers', () => {
     expect(packageOf('node_modules/zod/v4/core/schemas.js')).toBe('zod');
     expect(packageOf('core/operations/sweep.ts')).toBe('core/operations');
     expect(categorize('../../../../node_modules/undici/lib/dispatcher/agent.js')).toBe('undici');
-    expect(categorize('../../../../core/providers/tigergraph/http.ts')).toBe('core/tigergraph');
+    expect(categorize('../../../../core/providers/tigergraph/http.ts')).toBe('core/providers/tigergraph');
+    expect(categorize('../../../../core/providers/open.ts')).toBe('core/providers');
+    // A bundle built outside the checkout maps back to the project's directories all the same.
+    expect(categorize('../../../../work/main/core/operations/sweep.ts')).toBe('core/operations');
+    expect(categorize('../../../repo/core/names.ts')).toBe('core/names.ts');
   });
 });

@@ -1,0 +1,147 @@
+/**
+ * The sweep's baselines: Secrets Manager calls a sweep makes, done with the bare SDK and nothing
+ * else (no parsing, no logging, no settings, no budget), bundled and run exactly like the
+ * scheduled-refresh function, so the sweep's calls, CPU and write rate can be stated against them
+ * in the same run.
+ *
+ *   {"mode": "per-secret"}  the sweep's design before batching: ListSecrets by the managed tag, then
+ *                           for every secret GetSecretValue AWSCURRENT and GetSecretValue AWSPREVIOUS
+ *                           (the revoke check once the grace period has passed), 10 secrets at a time;
+ *   {"mode": "batched"}     the current design's read pass with nothing on top: ListSecrets by the
+ *                           managed tag, then BatchGetSecretValue 20 ids a call, one call at a time;
+ *   {"mode": "write-probe", "ids": [...], "seconds": n, "concurrency": n}
+ *                           the write ceiling of the endpoint as it is (fleet size, machine load):
+ *                           for `seconds`, `concurrency` workers each repeat a refresh's Secrets
+ *                           Manager calls on their own share of `ids` (DescribeSecret, a 20 ms
+ *                           pause for the provider call, PutSecretValue of the value read as
+ *                           TGSTAGED, UpdateSecretVersionStage moving AWSCURRENT onto it), unpaced.
+ *
+ * Returns counts only: no value leaves the function.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchGetSecretValueCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+  type SecretListEntry,
+} from '@aws-sdk/client-secrets-manager';
+import pLimit from 'p-limit';
+import { MANAGED_TAG } from '../../core/names.js';
+
+const client = new SecretsManagerClient({ maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 5) });
+
+export interface FleetReadEvent {
+  mode: 'per-secret' | 'batched' | 'write-probe';
+  /** Secrets read at once in per-secret mode (the old sweep's default concurrency), workers in write-probe mode. Default 10. */
+  concurrency?: number;
+  /** write-probe: the secrets to write (each worker its own share) and for how long. */
+  ids?: string[];
+  seconds?: number;
+}
+
+export interface FleetReadResult {
+  checked: number;
+  /** Secrets Manager calls made, by operation. */
+  calls: Record<string, number>;
+  /** Bytes of SecretString read (to show the values were really fetched). */
+  bytes: number;
+  /** write-probe: refresh-like write cycles completed. */
+  refreshes?: number;
+}
+
+async function* listManaged(count: (op: string) => void): AsyncGenerator<SecretListEntry[]> {
+  let nextToken: string | undefined;
+  do {
+    count('ListSecrets');
+    const out = await client.send(
+      new ListSecretsCommand({
+        Filters: [
+          { Key: 'tag-key', Values: [MANAGED_TAG] },
+          { Key: 'tag-value', Values: ['true'] },
+        ],
+        MaxResults: 100,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+    );
+    yield (out.SecretList ?? []).filter((s) => (s.Tags ?? []).some((t) => t.Key === MANAGED_TAG && t.Value === 'true'));
+    nextToken = out.NextToken;
+  } while (nextToken);
+}
+
+/** One worker of the write probe: a refresh's Secrets Manager calls, again and again, on its own ids. */
+async function probeWorker(ids: string[], deadline: number, count: (op: string) => void): Promise<number> {
+  const values = new Map<string, string>();
+  for (const id of ids) {
+    count('GetSecretValue');
+    const out = await client.send(new GetSecretValueCommand({ SecretId: id }));
+    values.set(id, out.SecretString ?? '{}');
+  }
+  let refreshes = 0;
+  for (let k = 0; performance.now() < deadline; k++) {
+    const id = ids[k % ids.length] as string;
+    count('DescribeSecret');
+    const described = await client.send(new DescribeSecretCommand({ SecretId: id }));
+    const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages?.includes('AWSCURRENT'))?.[0];
+    await sleep(20);
+    count('PutSecretValue');
+    const put = await client.send(new PutSecretValueCommand({ SecretId: id, SecretString: values.get(id), VersionStages: ['TGSTAGED'] }));
+    count('UpdateSecretVersionStage');
+    await client.send(
+      new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'AWSCURRENT', MoveToVersionId: put.VersionId, ...(current ? { RemoveFromVersionId: current } : {}) }),
+    );
+    refreshes++;
+  }
+  return refreshes;
+}
+
+export async function handler(event: FleetReadEvent): Promise<FleetReadResult> {
+  const result: FleetReadResult = { checked: 0, calls: {}, bytes: 0 };
+  const count = (op: string) => {
+    result.calls[op] = (result.calls[op] ?? 0) + 1;
+  };
+  if (event.mode === 'write-probe') {
+    const ids = event.ids ?? [];
+    const workers = Math.max(1, Math.min(event.concurrency ?? 10, ids.length));
+    const deadline = performance.now() + (event.seconds ?? 10) * 1000;
+    const shares = Array.from({ length: workers }, (_, w) => ids.filter((_, i) => i % workers === w));
+    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count)));
+    result.checked = ids.length;
+    result.refreshes = done.reduce((a, b) => a + b, 0);
+    return result;
+  }
+  const limit = pLimit(event.concurrency ?? 10);
+  for await (const page of listManaged(count)) {
+    const arns = page.map((s) => s.ARN).filter((a): a is string => typeof a === 'string');
+    if (event.mode === 'batched') {
+      for (let i = 0; i < arns.length; i += 20) {
+        count('BatchGetSecretValue');
+        const out = await client.send(new BatchGetSecretValueCommand({ SecretIdList: arns.slice(i, i + 20) }));
+        for (const v of out.SecretValues ?? []) result.bytes += v.SecretString?.length ?? 0;
+        result.checked += out.SecretValues?.length ?? 0;
+      }
+      continue;
+    }
+    await Promise.all(
+      arns.map((arn) =>
+        limit(async () => {
+          for (const stage of ['AWSCURRENT', 'AWSPREVIOUS']) {
+            count('GetSecretValue');
+            try {
+              const out = await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: stage }));
+              result.bytes += out.SecretString?.length ?? 0;
+            } catch (e) {
+              // No AWSPREVIOUS yet: the old sweep read it all the same.
+              if ((e as { name?: string }).name !== 'ResourceNotFoundException') throw e;
+            }
+          }
+          result.checked++;
+        }),
+      ),
+    );
+  }
+  return result;
+}
