@@ -1,8 +1,12 @@
 /**
  * Refresh-or-rotate for one managed secret, shared by the sweep and on-demand `refresh`: where the
- * provider can refresh (TigerGraph 3.x in place; ICA password mode with a new token), the token is
- * refreshed and stored as a new AWSCURRENT version; everywhere else, and when a refresh is refused
- * as unsupported or the token is gone, a rotation through Secrets Manager replaces it.
+ * provider can refresh without taking the old token away (TigerGraph 3.x in place; 'new-token'), the
+ * token is refreshed and stored as a new AWSCURRENT version; everywhere else, and when a refresh is
+ * refused as unsupported or the token is gone, a rotation through Secrets Manager replaces it.
+ * A refresh that may retire the token it was given (ICA `tokens:refresh`) is never used here: apps
+ * would hold a dead token from the refresh until the new one is stored, for good if that write
+ * fails, and a secret holding the same JWT (tokens may collide) would lose its token too. Minting
+ * costs the same one call with the same credential, and takes nothing away.
  */
 import type { Deps } from '../deps.js';
 import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
@@ -32,7 +36,7 @@ export async function refreshOrRotate(
   if (held && typeof left === 'number' && left > 0) {
     const provider = await deps.providers.open(secret, `token secret ${managed.secretId}`);
     const { refresh } = await provider.capabilities();
-    if (refresh !== 'none') {
+    if (refresh === 'in-place' || refresh === 'new-token') {
       try {
         const issued = await provider.refresh(held, lifetimeSeconds !== undefined ? { lifetimeSeconds } : {});
         // In place, the token was issued earlier: keep that instant and record the refresh beside it.

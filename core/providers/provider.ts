@@ -5,7 +5,12 @@
  *
  * A provider declares what its API can do instead of the core assuming it:
  *   refresh  'none' (renewing means minting a new token), 'in-place' (same token, later expiry:
- *            TigerGraph 3.x) or 'new-token' (a new token from the old one: ICA `tokens:refresh`);
+ *            TigerGraph 3.x), 'new-token' (a new token from the old one, which keeps working until
+ *            its own expiry) or 'new-token-retiring' (a new token from the old one, which may stop
+ *            working at once: ICA `tokens:refresh`, where the docs leave it UNCONFIRMED). The core
+ *            renews a 'new-token-retiring' token by minting instead: such a refresh takes the token
+ *            away from every app that holds it before the new one is stored, so one failed write,
+ *            or another secret holding the same JWT, would be an outage;
  *   revoke   'by-token' (TigerGraph), 'by-id' (a provider id stored beside the token: Trifacta's
  *            tokenId) or 'none' (ICA: a replaced token stays valid until it expires);
  *   routineRevoke  'always', or 'long-lived-only' where routine revokes are costly (TigerGraph
@@ -18,7 +23,7 @@
 import type { Clock } from '../clock.js';
 import type { HttpTuning } from '../http/transport.js';
 
-export type RefreshCapability = 'none' | 'in-place' | 'new-token';
+export type RefreshCapability = 'none' | 'in-place' | 'new-token' | 'new-token-retiring';
 export type RevokeCapability = 'by-token' | 'by-id' | 'none';
 
 export interface ProviderCapabilities {

@@ -38,7 +38,7 @@ const PROVIDERS: ProviderCase[] = [
   { name: 'tigergraph 4.x', options: { version: 4 }, live: (s, t) => s.tg4.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: false, lifetimeSeconds: 30 * DAY, dueAfterSeconds: 28 * DAY },
   { name: 'trifacta', options: { provider: 'trifacta' }, live: (s, t) => s.trifacta.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
   { name: 'ica (API key)', options: { provider: 'ica' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
-  { name: 'ica (password)', options: { provider: 'ica', icaMode: 'password' }, live: (s, t) => s.ica.isLive(t), renewal: 'refresh', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
+  { name: 'ica (password)', options: { provider: 'ica', icaMode: 'password' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
 ];
 
 let stack: LocalStack;

@@ -68,7 +68,8 @@ export class MemoryProvider implements TokenProvider {
     if (this.failRefresh) throw this.failRefresh;
     if (!this.isLive(held.token)) throw new TokenNotFoundError('token unknown or expired');
     const expiresAt = this.now() + (options.lifetimeSeconds ?? this.options.lifetimeSeconds ?? 86400) * 1000;
-    if (this.capabilitiesValue.refresh === 'new-token') {
+    if (this.capabilitiesValue.refresh === 'new-token' || this.capabilitiesValue.refresh === 'new-token-retiring') {
+      if (this.capabilitiesValue.refresh === 'new-token-retiring') this.live.delete(held.token);
       const token = randomBytes(16).toString('hex');
       this.live.set(token, expiresAt);
       return { token, expiresAt: new Date(expiresAt), issuedAt: new Date(this.now()) };

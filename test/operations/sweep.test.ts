@@ -76,14 +76,23 @@ describe('sweep: which tokens are due', () => {
     expect(Math.abs(Date.parse(String(fx.valueAt(a.arn, 'AWSCURRENT')!.expiresAt)) - (fx.clock.now() + 10 * DAY * 1000))).toBeLessThan(5_000);
   });
 
-  it('rotates where the provider cannot refresh', async () => {
-    const provider = memory({ capabilities: { refresh: 'none' } });
+  it.each(['none', 'new-token-retiring'] as const)('rotates where the provider cannot refresh without taking the token away (refresh %s)', async (refresh) => {
+    const provider = memory({ capabilities: { refresh } });
     const a = await secretWith(provider, 60);
     fx.aws.resetRequestLog();
     const summary = await run([a.arn], provider);
     expect(summary).toMatchObject({ refreshed: 0, rotated: 1, failed: [] });
     expect(fx.aws.countCalls('RotateSecret')).toBe(1);
     expect(provider.calls.refresh).toBe(0);
+  });
+
+  it('refreshes where the provider hands out a new token and the old one keeps working (refresh new-token)', async () => {
+    const provider = memory({ capabilities: { refresh: 'new-token' } });
+    const a = await secretWith(provider, 60);
+    const summary = await run([a.arn], provider);
+    expect(summary).toMatchObject({ refreshed: 1, rotated: 0, failed: [] });
+    expect(fx.valueAt(a.arn, 'AWSCURRENT')!.token).not.toBe(a.token);
+    expect(provider.isLive(a.token)).toBe(true);
   });
 
   it.each([

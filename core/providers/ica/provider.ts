@@ -2,7 +2,8 @@
  * TokenProvider for ICA v2 JWTs on top of IcaClient.
  *
  * Capabilities follow the credential: an API key mints JWTs ICA will not refresh (refresh 'none');
- * username/password JWTs can be traded for new ones (refresh 'new-token'). ICA has no revoke
+ * username/password JWTs can be traded for new ones, and whether the JWT given up keeps working is
+ * UNCONFIRMED (refresh 'new-token-retiring': the core mints instead, see provider.ts). ICA has no revoke
  * ('none'; a replaced JWT lapses at its own `exp`), and its JWTs may carry no unique claim, so two
  * minted in the same second for the same user can be byte-identical ('tokensMayCollide').
  */
@@ -11,7 +12,7 @@ import type { HeldToken, IssuedToken, IssueRequest, ProviderCapabilities, Revoke
 import type { IcaClient } from './client.js';
 
 const API_KEY: ProviderCapabilities = { refresh: 'none', revoke: 'none', routineRevoke: 'always', tokensMayCollide: true };
-const PASSWORD: ProviderCapabilities = { refresh: 'new-token', revoke: 'none', routineRevoke: 'always', tokensMayCollide: true };
+const PASSWORD: ProviderCapabilities = { refresh: 'new-token-retiring', revoke: 'none', routineRevoke: 'always', tokensMayCollide: true };
 
 export const CANNOT_REVOKE = 'ica cannot revoke tokens: a replaced JWT stays valid until it expires';
 

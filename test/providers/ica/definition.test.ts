@@ -77,7 +77,7 @@ describe('the ica provider without a server', () => {
 
   it('password mode refreshes with a new token', async () => {
     const provider = createIcaProvider(common, PASSWORD);
-    expect(await provider.capabilities()).toEqual({ refresh: 'new-token', revoke: 'none', routineRevoke: 'always', tokensMayCollide: true });
+    expect(await provider.capabilities()).toEqual({ refresh: 'new-token-retiring', revoke: 'none', routineRevoke: 'always', tokensMayCollide: true });
   });
 
   it('a direct revoke fails clearly (the core never calls it)', async () => {

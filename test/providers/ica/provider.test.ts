@@ -19,7 +19,7 @@ describe('ica provider through the registry', () => {
   it('password mode: issue, refresh (new token, later expiry), verify; Accept on every call', async () => {
     const fake = await start();
     const provider = open(fake, { username: ALICE, password: USERS[ALICE] });
-    expect((await provider.capabilities()).refresh).toBe('new-token');
+    expect((await provider.capabilities()).refresh).toBe('new-token-retiring');
     const issued = await provider.issue({ purpose });
     fake.clock.advance(600);
     const next = await provider.refresh({ token: issued.token, fields: {}, expiresAt: issued.expiresAt }, {});
