@@ -479,9 +479,26 @@ export class TokenRotation extends Construct {
 
   // ---- Grants ------------------------------------------------------------------------------------
 
-  /** The rotation function: the four rotation steps on the token secrets, and tagging a failed rotation. */
+  /**
+   * The rotation function: the four rotation steps on the token secrets, and tagging a failed
+   * rotation. It reads the fleet's current tokens in batches (and lists it by tag with tag
+   * discovery) before revoking a token it minted but could not store, where tokens can collide.
+   */
   private grantRotateTokens(fn: lambda.IFunction): void {
     this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
+    // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
+    this.acknowledgeWildcard(
+      fn.role!,
+      'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the fleet read before revoking an unstored token that may be shared).',
+    );
+    if (this.discoverSecretsByTag) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+      this.acknowledgeWildcard(
+        fn.role!,
+        'secretsmanager:ListSecrets (discoverSecretsByTag) does not support resource-level permissions; it returns names and tags only, values stay behind GetSecretValue on the managed secrets.',
+      );
+    }
     // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one succeeds; that tag only.
     fn.addToRolePolicy(
       new iam.PolicyStatement({

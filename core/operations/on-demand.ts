@@ -10,11 +10,11 @@ import type { HeldToken, RevokeOutcome } from '../providers/provider.js';
 import { lifetimeSeconds, nonEmpty } from '../secrets/fields.js';
 import { heldToken, secretJson } from '../secrets/token-secret.js';
 import type { Settings } from '../settings.js';
-import { scanFleet, type FleetSource } from './fleet.js';
+import type { FleetSource } from './fleet.js';
 import { loadManaged, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotateNow, type RotationWait } from './rotate-now.js';
-import { FingerprintIndex, settle, type CurrentTokenIndex } from './settle.js';
+import { lazyFleetIndex, settle } from './settle.js';
 import { fleetStatus, statusOf, type FleetStatus, type TokenStatus } from './status.js';
 import { writeCurrent } from './write-current.js';
 
@@ -144,26 +144,4 @@ async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: D
   }
   const outcome = await provider.revoke(held);
   return { deleted: outcome === 'revoked', outcome };
-}
-
-/** A CurrentTokenIndex of the fleet, read only when a revoke first needs it. */
-export function lazyFleetIndex(fleet: FleetSource, deps: Deps): CurrentTokenIndex {
-  let built: Promise<FingerprintIndex> | undefined;
-  const build = async () => {
-    const index = new FingerprintIndex();
-    for await (const page of scanFleet(fleet, deps.store)) {
-      for (const entry of page) {
-        const token = secretJson(entry.value?.secretString)?.token;
-        if (typeof token === 'string' && entry.value) index.add(token, entry.value.arn);
-      }
-    }
-    return index;
-  };
-  return {
-    async heldElsewhere(token, secretArn) {
-      built ??= build();
-      // The fleet is indexed by ARN; callers pass the ARN of the secret they act for.
-      return (await built).heldElsewhere(token, secretArn);
-    },
-  };
 }

@@ -15,7 +15,8 @@ import type { Deps } from '../deps.js';
 import type { HeldToken, ProviderCapabilities, TokenProvider } from '../providers/provider.js';
 import type { Settings } from '../settings.js';
 import { AWSCURRENT, AWSPREVIOUS, isServiceError, SETTLED, versionWithStage } from '../secrets/store.js';
-import { heldToken } from '../secrets/token-secret.js';
+import { heldToken, secretJson } from '../secrets/token-secret.js';
+import { scanFleet, type FleetSource } from './fleet.js';
 import type { ManagedSecret } from './managed-secret.js';
 
 /** What happened to one replaced token. */
@@ -57,6 +58,41 @@ export class FingerprintIndex implements CurrentTokenIndex {
     if (holders === undefined) return false;
     return typeof holders === 'string' ? holders !== secretArn : holders.some((h) => h !== secretArn);
   }
+}
+
+/**
+ * A CurrentTokenIndex of the whole fleet, read (one scan, batched) only when a check first needs
+ * it: for callers that have not read the fleet themselves (on-demand `delete`, a sweep over a
+ * subset of it, createSecret's clean-up). Callers pass the ARN of the secret they act for.
+ */
+export function lazyFleetIndex(fleet: FleetSource, deps: Pick<Deps, 'store'>): CurrentTokenIndex {
+  let built: Promise<FingerprintIndex> | undefined;
+  const build = async () => {
+    const index = new FingerprintIndex();
+    for await (const page of scanFleet(fleet, deps.store)) {
+      for (const entry of page) {
+        const token = secretJson(entry.value?.secretString)?.token;
+        if (typeof token === 'string' && entry.value) index.add(token, entry.value.arn);
+      }
+    }
+    return index;
+  };
+  return {
+    async heldElsewhere(token, secretArn) {
+      built ??= build();
+      // The fleet is indexed by ARN; callers pass the ARN of the secret they act for.
+      return (await built).heldElsewhere(token, secretArn);
+    },
+  };
+}
+
+/** Held elsewhere by the first index's reckoning, or else by the second's (asked only when the first says no). */
+export function eitherIndex(first: CurrentTokenIndex, second: CurrentTokenIndex): CurrentTokenIndex {
+  return {
+    async heldElsewhere(token, secretArn) {
+      return (await first.heldElsewhere(token, secretArn)) || second.heldElsewhere(token, secretArn);
+    },
+  };
 }
 
 export interface SettleOptions {

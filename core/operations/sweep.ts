@@ -4,7 +4,9 @@
  *      refresh point, core/operations/managed-secret.ts) or a settle (replaced tokens to revoke
  *      after the grace period, core/operations/settle.ts), and index every current token by
  *      fingerprint, so no revoke touches a token another secret holds as current. A secret with
- *      nothing to do costs its share of a batched read and nothing else.
+ *      nothing to do costs its share of a batched read and nothing else. A sweep over a subset of
+ *      the fleet (`options.fleet`) also reads the whole fleet's current tokens, once, but only when
+ *      a revoke of a token that can collide is about to run and the subset holds no twin of it.
  *   2. act: for each due secret, with bounded concurrency, settle first, then refresh or rotate.
  *      A failing revoke never stands between a live token and its refresh: both are attempted and
  *      reported on their own.
@@ -17,7 +19,7 @@ import { settingsFor, type Settings } from '../settings.js';
 import { scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
-import { FingerprintIndex, isSettleDue, settle, type SettleReport, type TokenFate } from './settle.js';
+import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
   /** Secrets read. */
@@ -59,6 +61,13 @@ export interface SweepOptions {
   onSecret?: (report: SecretReport) => void;
   /** Called after each page of the check pass: secrets checked so far. */
   onProgress?: (checked: number) => void;
+  /**
+   * The whole fleet, when the sweep's source is a subset of it (a `secretIds` event, a Distributed
+   * Map batch): a token the sweep would revoke may be another secret's current token outside the
+   * subset. Read (once, lazily) only when a revoke of a token that can collide finds no holder in
+   * the sweep's own index.
+   */
+  fleet?: FleetSource;
 }
 
 interface Work {
@@ -90,7 +99,8 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
   };
 
   // ---- 1. check -------------------------------------------------------------------------------
-  const index = new FingerprintIndex();
+  const own = new FingerprintIndex();
+  const index: CurrentTokenIndex = options.fleet && options.fleet !== source ? eitherIndex(own, lazyFleetIndex(options.fleet, deps)) : own;
   const work: Work[] = [];
   const now = deps.clock.now();
   for await (const page of scanFleet(source, deps.store)) {
@@ -107,7 +117,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
         fail(entry.secretId, e);
         continue;
       }
-      if (managed.secret.token) index.add(managed.secret.token, managed.arn);
+      if (managed.secret.token) own.add(managed.secret.token, managed.arn);
       const settings = settingsFor(managed.secret, options.settings);
       const refreshDue = isRefreshDue(managed, settings, deps.clock);
       const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
@@ -148,7 +158,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
 }
 
 /** Settle, then refresh or rotate; each failure is recorded without stopping the other step. */
-async function act(item: Work, deps: Deps, index: FingerprintIndex): Promise<SecretReport> {
+async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<SecretReport> {
   const started = performance.now();
   const { managed, settings } = item;
   const report = emptyReport(managed.secretId);

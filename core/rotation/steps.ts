@@ -13,6 +13,8 @@ import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
 import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
 import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
+import type { FleetSource } from '../operations/fleet.js';
+import { lazyFleetIndex } from '../operations/settle.js';
 import { retiredVersionIds } from '../operations/write-current.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -26,6 +28,15 @@ export interface RotationRequest {
   clientRequestToken: string;
   step: RotationStep;
   rotationToken?: string;
+}
+
+export interface RotationStepOptions {
+  /**
+   * The managed secrets (the stack's ids, or the tag). createSecret's clean-up of a token it could
+   * not store reads their current tokens, when the provider's tokens can collide, so it never
+   * revokes one another secret holds as current. Without it that clean-up revokes unchecked.
+   */
+  fleet?: FleetSource;
 }
 
 export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'tested' | 'finished' | 'already-current';
@@ -42,16 +53,16 @@ export interface StepResult {
  * Runs one step. A step that fails throws, leaving AWSCURRENT untouched; the failure is also
  * recorded on the secret (recordRotationFailure) for on-demand `request` to report.
  */
-export async function runRotationStep(request: RotationRequest, deps: Deps): Promise<StepResult> {
+export async function runRotationStep(request: RotationRequest, deps: Deps, options: RotationStepOptions = {}): Promise<StepResult> {
   try {
-    return await runStep(request, deps);
+    return await runStep(request, deps, options);
   } catch (e) {
     await recordRotationFailure(request, e, deps);
     throw e;
   }
 }
 
-async function runStep(request: RotationRequest, deps: Deps): Promise<StepResult> {
+async function runStep(request: RotationRequest, deps: Deps, options: RotationStepOptions): Promise<StepResult> {
   const { secretId, clientRequestToken: versionId, step } = request;
   const description = await deps.store.describe(secretId);
   const stages = checkVersion(description, versionId);
@@ -64,7 +75,7 @@ async function runStep(request: RotationRequest, deps: Deps): Promise<StepResult
   }
   switch (step) {
     case 'createSecret':
-      return createSecret(request, description, deps);
+      return createSecret(request, description, deps, options);
     case 'setSecret':
       // Nothing to set at the provider: the token exists from the moment createSecret minted it.
       return { step, versionId, outcome: 'nothing-to-set' };
@@ -90,7 +101,7 @@ function checkVersion(description: SecretDescription, versionId: string): string
   return stages;
 }
 
-async function createSecret(request: RotationRequest, description: SecretDescription, deps: Deps): Promise<StepResult> {
+async function createSecret(request: RotationRequest, description: SecretDescription, deps: Deps, options: RotationStepOptions): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
   const arn = description.arn;
   const existing = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });
@@ -127,21 +138,35 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
       ...(request.rotationToken ? { rotationToken: request.rotationToken } : {}),
     });
   } catch (e) {
-    // The token was minted but not stored: revoke it so no orphan stays valid at the provider.
+    // The token was minted but not stored: revoke it so no orphan stays valid at the provider,
+    // unless it is (tokens minted in the same second can be identical) another secret's current
+    // token. A check that cannot be made leaves the orphan to expire rather than risk that secret.
     const capabilities = await provider.capabilities().catch(() => undefined);
+    const heldElsewhere =
+      capabilities && capabilities.revoke !== 'none' && capabilities.tokensMayCollide && options.fleet
+        ? await lazyFleetIndex(options.fleet, deps)
+            .heldElsewhere(issued.token, arn)
+            .catch(() => 'unknown' as const)
+        : false;
     const orphanRevoked =
-      capabilities && capabilities.revoke !== 'none'
+      capabilities && capabilities.revoke !== 'none' && heldElsewhere === false
         ? await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).then(
             () => true,
             () => false,
           )
         : false;
-    deps.log?.('pending value not stored; minted token revoked where the provider can', {
-      secretId: description.name,
-      versionId,
-      orphanRevoked,
-      ...(capabilities?.revoke === 'none' ? { orphanExpiresAt: issued.expiresAt?.toISOString() ?? null } : {}),
-    });
+    deps.log?.(
+      heldElsewhere === false
+        ? 'pending value not stored; minted token revoked where the provider can'
+        : 'pending value not stored; minted token not revoked: orphan held elsewhere (another secret holds it as current, or that could not be checked)',
+      {
+        secretId: description.name,
+        versionId,
+        orphanRevoked,
+        ...(heldElsewhere !== false ? { orphanHeldElsewhere: heldElsewhere } : {}),
+        ...(capabilities?.revoke === 'none' || heldElsewhere !== false ? { orphanExpiresAt: issued.expiresAt?.toISOString() ?? null } : {}),
+      },
+    );
     // A concurrent createSecret for the same version may have won the race: that is success.
     if (isServiceError(e, 'ResourceExistsException')) {
       const winner = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });

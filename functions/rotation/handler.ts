@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import { CredentialNotSetError, toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
 import { ROTATION_STEPS, runRotationStep, type RotationRequest, type StepResult } from '../../core/rotation/steps.js';
-import { coreDeps, createLogger, errorFields } from '../lib/runtime.js';
+import { coreDeps, createLogger, errorFields, fleetSource } from '../lib/runtime.js';
 
 const logger = createLogger('rotation');
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
@@ -37,7 +37,8 @@ async function rotate(event: unknown): Promise<StepResult> {
   // The RotationToken is an opaque id of the rotation, not a secret; it is still not logged.
   const base = { secretId: request.secretId, step: request.step, versionId: request.clientRequestToken };
   try {
-    const result = await runRotationStep(request, coreDeps({ log: (message, fields) => logger.warn(message, fields) }));
+    // The fleet: createSecret's clean-up checks that a token it could not store is no other secret's current one.
+    const result = await runRotationStep(request, coreDeps({ log: (message, fields) => logger.warn(message, fields) }), { fleet: fleetSource() });
     logger.info('rotation step done', { ...base, outcome: result.outcome, durationMs: Math.round(performance.now() - started) });
     return result;
   } catch (error) {

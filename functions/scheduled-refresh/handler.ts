@@ -52,6 +52,8 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
     remainingTimeMs: typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
     onSecret: (report) => (report.outcome === 'failed' ? logger.error('secret failed', { ...report }) : logger.info('secret done', { ...report })),
     onProgress: (checked) => logger.debug('sweep progress', { checked }),
+    // A subset of the fleet: a token it would revoke may be the current one of a secret outside it.
+    ...(ids ? { fleet: fleetSource() } : {}),
   });
 
   metrics.addMetric('TokensRefreshed', MetricUnit.Count, summary.refreshed);

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
-import { refreshPointSeconds } from '../../core/operations/managed-secret.js';
+import { loadManaged, managedFrom, refreshPointSeconds, type ManagedSecret } from '../../core/operations/managed-secret.js';
+import { FingerprintIndex, isSettleDue, settle } from '../../core/operations/settle.js';
 import { parseTokenSecret } from '../../core/secrets/token-secret.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../core/settings.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
@@ -260,6 +261,34 @@ describe('sweep: settling replaced tokens', () => {
     expect(Object.entries(fx.labels(s.arn)).find(([, l]) => l.includes('AWSCURRENT'))![1]).toContain('TGSETTLED');
   });
 
+  it('over a subset of the fleet (options.fleet), never revokes a token a secret outside the subset holds as current', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const s = await rotatedSecret(provider, 7200);
+    const other = await fx.createSecret('sweep/twin-outside', tokenJson(fx.clock, s.old, 20 * DAY));
+    const summary = await run([s.arn], provider, {}, { fleet: { kind: 'ids', ids: [s.arn, other.arn] } });
+    expect(provider.calls.revoke).toBe(0);
+    expect(provider.isLive(s.old)).toBe(true);
+    expect(summary).toMatchObject({ revoked: 0, failed: [] });
+  });
+
+  it('over a subset, reads the fleet once, and only when a revoke of a token that can collide is about to run', async () => {
+    const colliding = memory({ capabilities: { tokensMayCollide: true } });
+    const a = await rotatedSecret(colliding, 7200);
+    const b = await rotatedSecret(colliding, 7200);
+    const outside = await secretWith(colliding, 20 * DAY);
+    const fleet = { kind: 'ids', ids: [a.arn, b.arn, outside.arn] } as const;
+    fx.aws.resetRequestLog();
+    expect(await run([a.arn, b.arn], colliding, {}, { fleet })).toMatchObject({ revoked: 2, failed: [] });
+    // One read of the subset, one of the fleet for both revokes.
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(2);
+
+    const plain = memory();
+    const c = await rotatedSecret(plain, 7200);
+    fx.aws.resetRequestLog();
+    expect(await run([c.arn], plain, {}, { fleet: { kind: 'ids', ids: [c.arn, outside.arn] } })).toMatchObject({ revoked: 1, failed: [] });
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(1);
+  });
+
   it('a failing revoke keeps the token tracked, is reported, and does not stop the refresh of the current token', async () => {
     const provider = memory();
     const old = await provider.issue();
@@ -291,7 +320,9 @@ describe('sweep: settling replaced tokens', () => {
 
   it.each([
     [2 * DAY, 'expiring', 0],
-    [20 * DAY, 'revoked', 1],
+    [20 * DAY, 'expiring', 0],
+    [59 * DAY, 'expiring', 0],
+    [61 * DAY, 'revoked', 1],
   ] as const)('where routine revokes are costly, a replaced token with %i s left is %s', async (left, _fate, revokes) => {
     const provider = memory({ capabilities: { routineRevoke: 'long-lived-only' } });
     const s = await rotatedSecret(provider, 7200, { oldExpiresIn: left });
@@ -353,5 +384,338 @@ describe('sweep: many secrets', () => {
     expect(summary.checked).toBe(3);
     expect(summary.refreshed).toBe(2);
     expect(summary.skipped).toBe(1);
+  });
+});
+
+describe('sweep: the expiry metric after the sweep acted (issue 17)', () => {
+  it('counts a refreshed token at its new expiry, not the one it had before the refresh', async () => {
+    const provider = memory();
+    const far = await secretWith(provider, 20 * DAY);
+    const due = await secretWith(provider, 2 * DAY);
+    const summary = await run([far.arn, due.arn], provider);
+    expect(summary.refreshed).toBe(1);
+    // The refreshed token now lives 30 days: the soonest is a 20-day one, not the 2 days it had.
+    expect(summary.minSecondsToExpiry).toBeGreaterThan(20 * DAY - 60);
+    expect(summary.minSecondsToExpiry).toBeLessThanOrEqual(20 * DAY);
+  });
+
+  it('counts a token whose refresh failed at its real expiry, and a failed secret without a token does not pull it to 0', async () => {
+    const provider = memory();
+    const far = await secretWith(provider, 20 * DAY);
+    const failing = await secretWith(provider, 2 * DAY);
+    provider.failRefresh = new Error('server unavailable');
+    // No token yet, and its rotation cannot start: failed, with no expiry to report.
+    const { arn: empty } = await fx.createSecret('sweep/empty', tokenJson(fx.clock, undefined, 0));
+    fx.aws.setFaults({ failNext: { operation: 'RotateSecret', errorType: 'AccessDeniedException', count: 1 } });
+    const summary = await run([far.arn, failing.arn, empty], provider);
+    expect(summary.failed.map((f) => f.secretId).sort()).toEqual([failing.arn, empty].sort());
+    expect(summary.minSecondsToExpiry).toBeGreaterThan(2 * DAY - 60);
+    expect(summary.minSecondsToExpiry).toBeLessThanOrEqual(2 * DAY);
+  });
+
+  it('counts a secret left for the next run (skipped) at its current expiry', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, DAY);
+    const summary = await run([a.arn], provider, {}, { remainingTimeMs: () => 1_000, reserveMs: 10_000 });
+    expect(summary).toMatchObject({ skipped: 1, refreshed: 0 });
+    expect(summary.minSecondsToExpiry).toBeGreaterThan(DAY - 60);
+    expect(summary.minSecondsToExpiry).toBeLessThanOrEqual(DAY);
+  });
+});
+
+describe('sweep: AWSPREVIOUS when one run revokes and refreshes (issue 17)', () => {
+  /** Rotated two hours ago (past the grace period), its current token due for refresh. */
+  async function rotatedAndDue(provider: MemoryProvider) {
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/revoke-refresh', tokenJson(fx.clock, old.token, 20 * DAY));
+    const oldVersion = Object.keys(fx.labels(arn))[0]!;
+    fx.clock.advance(-7200);
+    const { token } = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, token, DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    return { arn, token, old: old.token, oldVersion };
+  }
+
+  it('in-place refresh: the revoked token loses its label, AWSPREVIOUS holds only the current token, the secret stays settled', async () => {
+    const provider = memory();
+    const s = await rotatedAndDue(provider);
+    const summary = await run([s.arn], provider);
+    expect(summary).toMatchObject({ revoked: 1, refreshed: 1, failed: [] });
+    expect(provider.isLive(s.old)).toBe(false);
+    expect(fx.labels(s.arn)[s.oldVersion] ?? []).not.toContain('AWSPREVIOUS');
+    expect(fx.valueAt(s.arn, 'AWSCURRENT')!.token).toBe(s.token);
+    const previous = fx.valueAt(s.arn, 'AWSPREVIOUS');
+    if (previous) expect(previous.token).toBe(s.token);
+    expect(Object.entries(fx.labels(s.arn)).find(([, l]) => l.includes('AWSCURRENT'))![1]).toContain('TGSETTLED');
+    // Nothing is left to do: the next sweep reads and stops.
+    fx.aws.resetRequestLog();
+    expect(await run([s.arn], provider)).toMatchObject({ revoked: 0, refreshed: 0, failed: [] });
+    expect(fx.aws.requestLog.map((e) => e.operation)).toEqual(['BatchGetSecretValue']);
+  });
+
+  it('refresh with a new token: the replaced token is AWSPREVIOUS and revoked after the next grace period; the revoked one stays unlabelled', async () => {
+    const provider = memory({ capabilities: { refresh: 'new-token' } });
+    const s = await rotatedAndDue(provider);
+    const summary = await run([s.arn], provider);
+    expect(summary).toMatchObject({ revoked: 1, refreshed: 1, failed: [] });
+    const current = fx.valueAt(s.arn, 'AWSCURRENT')!;
+    expect(current.token).not.toBe(s.token);
+    expect(current).not.toHaveProperty('retiredVersionIds');
+    expect(fx.valueAt(s.arn, 'AWSPREVIOUS')!.token).toBe(s.token);
+    expect(fx.labels(s.arn)[s.oldVersion] ?? []).not.toContain('AWSPREVIOUS');
+    fx.clock.advance(7200);
+    expect(await run([s.arn], provider)).toMatchObject({ revoked: 1, failed: [] });
+    expect(provider.isLive(s.token)).toBe(false);
+    expect(provider.isLive(String(current.token))).toBe(true);
+  });
+});
+
+describe('sweep: failures while removing AWSPREVIOUS (issue 17)', () => {
+  async function rotated(provider: MemoryProvider) {
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/label', tokenJson(fx.clock, old.token, 20 * DAY));
+    const oldVersion = Object.keys(fx.labels(arn))[0]!;
+    fx.clock.advance(-7200);
+    const { token } = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    return { arn, token, old: old.token, oldVersion };
+  }
+  const currentStages = (arn: string) => Object.entries(fx.labels(arn)).find(([, l]) => l.includes('AWSCURRENT'))![1];
+
+  it.each(['InternalServiceError', 'ThrottlingException', 'AccessDeniedException', 'InvalidParameterException'])(
+    'a %s leaves the secret unsettled and labelled, is reported, and the next sweep finishes the job',
+    async (errorType) => {
+      const provider = memory();
+      const s = await rotated(provider);
+      fx.aws.setFaults({ failNext: { operation: 'UpdateSecretVersionStage', errorType, count: 1 } });
+      const summary = await run([s.arn], provider);
+      expect(summary.failed).toEqual([{ secretId: s.arn, error: expect.stringMatching(/^revoke: /) }]);
+      expect(summary.revokeFailures).toBe(1);
+      expect(fx.labels(s.arn)[s.oldVersion]).toContain('AWSPREVIOUS');
+      expect(currentStages(s.arn)).not.toContain('TGSETTLED');
+      const again = await run([s.arn], provider);
+      expect(again.failed).toEqual([]);
+      expect(fx.labels(s.arn)[s.oldVersion] ?? []).not.toContain('AWSPREVIOUS');
+      expect(currentStages(s.arn)).toContain('TGSETTLED');
+      expect(provider.isLive(s.old)).toBe(false);
+    },
+  );
+
+  /** A store whose removal of AWSPREVIOUS happens, then answers `errorName` (a concurrent sweep got there first, or the answer was lost). */
+  function racingDeps(provider: MemoryProvider, errorName: string) {
+    const base = fx.deps(memoryOpener(provider));
+    const store = base.store;
+    const removeStage = store.removeStage.bind(store);
+    store.removeStage = async (secretId, stage, fromVersionId) => {
+      await removeStage(secretId, stage, fromVersionId);
+      if (stage === 'AWSPREVIOUS') throw Object.assign(new Error(`${errorName}: simulated`), { name: errorName });
+    };
+    return base;
+  }
+
+  it('a label already removed by a concurrent sweep (InvalidParameterException, label gone) is not a failure: the secret is settled', async () => {
+    const provider = memory();
+    const s = await rotated(provider);
+    const summary = await sweep({ kind: 'ids', ids: [s.arn] }, racingDeps(provider, 'InvalidParameterException'), { settings: DEFAULT_SETTINGS });
+    expect(summary).toMatchObject({ revoked: 1, revokeFailures: 0, failed: [] });
+    expect(currentStages(s.arn)).toContain('TGSETTLED');
+  });
+
+  it('any other error is reported even when the label did go (it is not looked up again)', async () => {
+    const provider = memory();
+    const s = await rotated(provider);
+    const summary = await sweep({ kind: 'ids', ids: [s.arn] }, racingDeps(provider, 'InternalServiceError'), { settings: DEFAULT_SETTINGS });
+    expect(summary.revokeFailures).toBe(1);
+    expect(summary.failed).toEqual([{ secretId: s.arn, error: 'revoke: InternalServiceError: simulated' }]);
+    expect(currentStages(s.arn)).not.toContain('TGSETTLED');
+  });
+});
+
+describe('settle, called directly: what it revokes, reports and labels (issue 17)', () => {
+  async function settleNow(provider: MemoryProvider, arn: string, index: FingerprintIndex = new FingerprintIndex(), managed?: ManagedSecret) {
+    const deps = fx.deps(memoryOpener(provider));
+    return settle(managed ?? (await loadManaged(arn, deps.store)), deps, { settings: DEFAULT_SETTINGS, index });
+  }
+  /** Current token `token` written `agoSeconds` ago over `old` (now AWSPREVIOUS); `oldJson` overrides the old version's JSON. */
+  async function replaced(provider: MemoryProvider, agoSeconds: number, oldJson?: Record<string, unknown>) {
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('settle/s', oldJson ?? tokenJson(fx.clock, old.token, 20 * DAY));
+    const previousVersion = Object.keys(fx.labels(arn))[0]!;
+    fx.clock.advance(-agoSeconds);
+    const { token } = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(agoSeconds);
+    return { arn, token, old: old.token, previousVersion };
+  }
+  const labelled = (arn: string, versionId: string, stage: string) => (fx.labels(arn)[versionId] ?? []).includes(stage);
+
+  it('within the grace period: not due, nothing read at the provider', async () => {
+    const provider = memory();
+    const s = await replaced(provider, 60);
+    expect(await settleNow(provider, s.arn)).toEqual({ state: 'not-due', fates: [] });
+    expect(provider.calls.revoke).toBe(0);
+  });
+
+  it('a version written since the read (a rotation finished meanwhile): not due, left for the next sweep', async () => {
+    const provider = memory();
+    const s = await replaced(provider, 7200);
+    const deps = fx.deps(memoryOpener(provider));
+    const stale = await loadManaged(s.arn, deps.store);
+    await fx.putVersion(s.arn, tokenJson(fx.clock, (await provider.issue()).token, 30 * DAY), ['AWSCURRENT']);
+    expect(await settleNow(provider, s.arn, undefined, stale)).toEqual({ state: 'not-due', fates: [] });
+    expect(provider.calls.revoke).toBe(0);
+    expect(provider.isLive(s.old)).toBe(true);
+  });
+
+  it('a secret never rotated settles with nothing to report', async () => {
+    const provider = memory();
+    const { arn } = await fx.createSecret('settle/fresh', tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY));
+    fx.clock.advance(7200);
+    expect(await settleNow(provider, arn)).toEqual({ state: 'settled', fates: [] });
+    expect(provider.calls.revoke).toBe(0);
+  });
+
+  it('the same token on AWSPREVIOUS and in retiredVersionIds is revoked once', async () => {
+    const provider = memory();
+    const twice = await provider.issue();
+    const { arn } = await fx.createSecret('settle/dup', tokenJson(fx.clock, twice.token, 20 * DAY));
+    const retired = Object.keys(fx.labels(arn))[0]!;
+    const previous = await fx.putVersion(arn, tokenJson(fx.clock, twice.token, 20 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 30 * DAY, { retiredVersionIds: [retired] }), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    expect(await settleNow(provider, arn)).toEqual({ state: 'settled', fates: [{ versionId: previous, fate: 'revoked' }] });
+    expect(provider.calls.revoke).toBe(1);
+  });
+
+  it.each([
+    ['already gone', 'already-gone', false],
+    ['expired, where the provider cannot revoke', 'expired', false],
+    ['held by no version value', 'no-token', false],
+    ['held by another secret as its current token', 'held-elsewhere', false],
+    ['expiring on its own, where the provider cannot revoke', 'expiring', true],
+  ] as const)('AWSPREVIOUS holding a token %s: fate %s, label kept: %s', async (_what, fate, kept) => {
+    const provider = memory({
+      capabilities: { ...(fate === 'expired' || fate === 'expiring' ? { revoke: 'none' as const } : {}), ...(fate === 'held-elsewhere' ? { tokensMayCollide: true } : {}) },
+    });
+    const oldJson =
+      fate === 'expired' ? tokenJson(fx.clock, 'e'.repeat(32), -60) : fate === 'no-token' ? tokenJson(fx.clock, undefined, 0) : undefined;
+    const s = await replaced(provider, 7200, oldJson);
+    if (fate === 'already-gone') await provider.revoke({ token: s.old, fields: {} });
+    const index = new FingerprintIndex();
+    if (fate === 'held-elsewhere') index.add(s.old, 'arn:aws:secretsmanager:us-east-1:000000000000:secret:twin');
+    expect(await settleNow(provider, s.arn, index)).toEqual({ state: 'settled', fates: [{ versionId: s.previousVersion, fate }] });
+    expect(labelled(s.arn, s.previousVersion, 'AWSPREVIOUS')).toBe(kept);
+    if (fate !== 'already-gone') expect(provider.calls.revoke).toBe(0);
+  });
+
+  it('a version listed as retired that no longer exists counts as holding no token', async () => {
+    const provider = memory();
+    const s = await replaced(provider, 7200);
+    const deps = fx.deps(memoryOpener(provider));
+    const managed = await loadManaged(s.arn, deps.store);
+    const gone = '00000000-0000-4000-8000-000000000000';
+    const listing = { ...managed, secret: { ...managed.secret, retiredVersionIds: [gone] } };
+    expect(await settleNow(provider, s.arn, undefined, listing)).toEqual({
+      state: 'settled',
+      fates: [
+        { versionId: s.previousVersion, fate: 'revoked' },
+        { versionId: gone, fate: 'no-token' },
+      ],
+    });
+  });
+
+  it('after an in-place refresh AWSPREVIOUS holds the current token: reported as such, never revoked', async () => {
+    const provider = memory();
+    const { token } = await provider.issue();
+    const { arn } = await fx.createSecret('settle/same', tokenJson(fx.clock, token, DAY));
+    const previousVersion = Object.keys(fx.labels(arn))[0]!;
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 20 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    expect(await settleNow(provider, arn)).toEqual({ state: 'settled', fates: [{ versionId: previousVersion, fate: 'same-as-current' }] });
+    expect(provider.calls.revoke).toBe(0);
+  });
+
+  it('a failing revoke: unsettled, its fate failed, the error handed back', async () => {
+    const provider = memory();
+    const s = await replaced(provider, 7200);
+    provider.failRevoke = new Error('proxy refused DELETE');
+    const report = await settleNow(provider, s.arn);
+    expect(report).toEqual({ state: 'unsettled', fates: [{ versionId: s.previousVersion, fate: 'failed' }], error: provider.failRevoke });
+    expect(labelled(s.arn, s.previousVersion, 'AWSPREVIOUS')).toBe(true);
+  });
+
+  it('where routine revokes are costly, an already expired replaced token is expired (label off), a short-lived one expiring (label kept)', async () => {
+    for (const [expiresIn, fate, kept] of [
+      [-60, 'expired', false],
+      [DAY, 'expiring', true],
+    ] as const) {
+      const provider = memory({ capabilities: { routineRevoke: 'long-lived-only' } });
+      const s = await replaced(provider, 7200, tokenJson(fx.clock, fate.padEnd(32, 'x'), expiresIn));
+      expect(await settleNow(provider, s.arn)).toEqual({ state: 'settled', fates: [{ versionId: s.previousVersion, fate }] });
+      expect(labelled(s.arn, s.previousVersion, 'AWSPREVIOUS')).toBe(kept);
+      expect(provider.calls.revoke).toBe(0);
+    }
+  });
+
+  it('a retired token dealt with does not take the label off an AWSPREVIOUS token still expiring', async () => {
+    const provider = memory({ capabilities: { revoke: 'none' } });
+    const { arn } = await fx.createSecret('settle/mixed', tokenJson(fx.clock, 'r'.repeat(32), -60));
+    const retired = Object.keys(fx.labels(arn))[0]!;
+    const previous = await fx.putVersion(arn, tokenJson(fx.clock, 'p'.repeat(32), 2 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, 'c'.repeat(32), 30 * DAY, { retiredVersionIds: [retired] }), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    expect(await settleNow(provider, arn)).toEqual({
+      state: 'settled',
+      fates: [
+        { versionId: previous, fate: 'expiring' },
+        { versionId: retired, fate: 'expired' },
+      ],
+    });
+    expect(labelled(arn, previous, 'AWSPREVIOUS')).toBe(true);
+  });
+});
+
+describe('isSettleDue: the grace period counts from the current version’s write (issue 17)', () => {
+  const NOW = Date.parse('2030-01-01T00:00:00.000Z');
+  const GRACE = 3600;
+  function managedWith(stages: string[], createdAgo?: number, issuedAgo?: number): ManagedSecret {
+    const json = { host: 'https://h.example.com', credentialSecretId: 'c', token: 't'.repeat(32), ...(issuedAgo !== undefined ? { issuedAt: new Date(NOW - issuedAgo * 1000).toISOString() } : {}) };
+    return managedFrom('arn:a', { versionId: 'v', secretString: JSON.stringify(json), stages, ...(createdAgo !== undefined ? { createdDate: new Date(NOW - createdAgo * 1000) } : {}) });
+  }
+  it.each([
+    ['settled', ['AWSCURRENT', 'TGSETTLED'], 10 * DAY, undefined, false],
+    ['written within the grace period', ['AWSCURRENT'], 60, undefined, false],
+    ['written within the grace period, its token issued long before (refreshed in place)', ['AWSCURRENT'], 60, 10 * DAY, false],
+    ['written exactly one grace period ago', ['AWSCURRENT'], GRACE, undefined, true],
+    ['written long ago', ['AWSCURRENT'], 2 * GRACE, undefined, true],
+    ['of unknown write time, issued within the grace period', ['AWSCURRENT'], undefined, 60, false],
+    ['of unknown write time, issued long ago', ['AWSCURRENT'], undefined, 2 * GRACE, true],
+    ['of unknown write and issue time', ['AWSCURRENT'], undefined, undefined, true],
+  ] as const)('a current version %s: due %s', (_what, stages, createdAgo, issuedAgo, due) => {
+    expect(isSettleDue(managedWith([...stages], createdAgo, issuedAgo), GRACE, NOW)).toBe(due);
+  });
+});
+
+describe('FingerprintIndex: which current tokens another secret holds (issue 17)', () => {
+  it('tells a token held by another secret from one held only by the asking secret, with one or many holders', async () => {
+    const index = new FingerprintIndex();
+    index.add('token-one', 'arn:A');
+    expect(await index.heldElsewhere('token-one', 'arn:A')).toBe(false);
+    expect(await index.heldElsewhere('token-one', 'arn:B')).toBe(true);
+    expect(await index.heldElsewhere('token-two', 'arn:A')).toBe(false);
+    index.add('token-one', 'arn:B');
+    for (const asking of ['arn:A', 'arn:B', 'arn:C']) expect(await index.heldElsewhere('token-one', asking)).toBe(true);
+    // The same secret added twice is still one holder.
+    index.add('token-two', 'arn:A');
+    index.add('token-two', 'arn:A');
+    expect(await index.heldElsewhere('token-two', 'arn:A')).toBe(false);
+    expect(await index.heldElsewhere('token-two', 'arn:B')).toBe(true);
+    index.add('token-one', 'arn:B');
+    index.add('token-one', 'arn:C');
+    for (const asking of ['arn:A', 'arn:B', 'arn:C', 'arn:D']) expect(await index.heldElsewhere('token-one', asking)).toBe(true);
   });
 });

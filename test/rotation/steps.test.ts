@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  BatchGetSecretValueCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   InternalServiceError,
@@ -17,6 +18,7 @@ import { SecretStore } from '../../core/secrets/store.js';
 import { RotationStateError, TokenNotFoundError, ValidationError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
+import type { HeldToken, IssueRequest } from '../../core/providers/provider.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tg-AbCdEf';
 const CURRENT = 'v-current';
@@ -151,6 +153,69 @@ describe('createSecret', () => {
     expect(provider.calls.issue).toBe(1);
     expect(provider.calls.revoke).toBe(1);
     expect(provider.live.size).toBe(0);
+  });
+
+  describe('when the provider\'s tokens may collide, the clean-up first checks the fleet', () => {
+    const OTHER = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:other-GhIjKl';
+    const minted = () => [...provider.live.keys()][0]!;
+    function failingPut() {
+      describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+      sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+      sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+      sm.on(PutSecretValueCommand).rejects(new InternalServiceError({ message: 'boom', $metadata: {} }));
+    }
+    /** The fleet's AWSCURRENT values: this secret (its own, older token) and OTHER holding `otherToken()`. */
+    function fleetHolding(otherToken: () => string) {
+      sm.on(BatchGetSecretValueCommand).callsFake(() => ({
+        SecretValues: [
+          { ARN, Name: 'tg', VersionId: CURRENT, VersionStages: ['AWSCURRENT'], SecretString: JSON.stringify(currentValue) },
+          { ARN: OTHER, Name: 'other', VersionId: 'v-other', VersionStages: ['AWSCURRENT'], SecretString: JSON.stringify({ ...currentValue, token: otherToken() }) },
+        ],
+      }));
+    }
+    function runWithFleet(log: Array<[string, Record<string, unknown>]> = []) {
+      return runRotationStep({ secretId: ARN, clientRequestToken: PENDING, step: 'createSecret' }, { ...deps(), log: (m, f) => log.push([m, f]) }, { fleet: { kind: 'ids', ids: [ARN, OTHER] } });
+    }
+
+    it('does not revoke a minted token another secret holds as current, and logs it', async () => {
+      provider = new MemoryProvider({ capabilities: { tokensMayCollide: true } });
+      failingPut();
+      fleetHolding(minted);
+      const log: Array<[string, Record<string, unknown>]> = [];
+      await expect(runWithFleet(log)).rejects.toThrow(/boom/);
+      expect(provider.calls.revoke).toBe(0);
+      expect(provider.isLive(minted())).toBe(true);
+      expect(sm.commandCalls(BatchGetSecretValueCommand)[0]!.args[0].input.SecretIdList).toEqual([ARN, OTHER]);
+      expect(log).toEqual([[expect.stringMatching(/orphan held elsewhere/), expect.objectContaining({ orphanRevoked: false, orphanHeldElsewhere: true })]]);
+    });
+
+    it('revokes it when no other secret holds it', async () => {
+      provider = new MemoryProvider({ capabilities: { tokensMayCollide: true } });
+      failingPut();
+      fleetHolding(() => 'another-token-entirely');
+      await expect(runWithFleet()).rejects.toThrow(/boom/);
+      expect(provider.calls.revoke).toBe(1);
+      expect(provider.live.size).toBe(0);
+      expect(sm.commandCalls(BatchGetSecretValueCommand)).toHaveLength(1);
+    });
+
+    it('leaves it to expire when the fleet cannot be read', async () => {
+      provider = new MemoryProvider({ capabilities: { tokensMayCollide: true } });
+      failingPut();
+      sm.on(BatchGetSecretValueCommand).rejects(new InternalServiceError({ message: 'batch down', $metadata: {} }));
+      const log: Array<[string, Record<string, unknown>]> = [];
+      await expect(runWithFleet(log)).rejects.toThrow(/boom/);
+      expect(provider.calls.revoke).toBe(0);
+      expect(log[0]![1]).toMatchObject({ orphanRevoked: false, orphanHeldElsewhere: 'unknown' });
+    });
+
+    it('reads no fleet for a provider whose tokens cannot collide', async () => {
+      failingPut();
+      fleetHolding(minted);
+      await expect(runWithFleet()).rejects.toThrow(/boom/);
+      expect(provider.calls.revoke).toBe(1);
+      expect(sm.commandCalls(BatchGetSecretValueCommand)).toHaveLength(0);
+    });
   });
 
   it('treats a concurrent winner (ResourceExistsException) as success and revokes its own token', async () => {
@@ -308,5 +373,137 @@ describe('failure record', () => {
     sm.on(TagResourceCommand).rejects(new InternalServiceError({ message: 'tagging down', $metadata: {} }));
     provider.failIssue = new Error('mint failed');
     await expect(run('createSecret')).rejects.toThrow('mint failed');
+  });
+});
+
+describe('step results and edges the other tests leave open (issue 17)', () => {
+  function createSecretWith(current: Record<string, unknown> = currentValue) {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' }).rejects(notFound());
+    sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(current) });
+  }
+
+  it('createSecret answers the new token’s exact expiry (now + the secret’s lifetimeSeconds), as stored', async () => {
+    createSecretWith();
+    sm.on(PutSecretValueCommand).resolves({ VersionId: PENDING });
+    const result = await run('createSecret');
+    const stored = JSON.parse(sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input.SecretString!);
+    expect(result).toEqual({ step: 'createSecret', versionId: PENDING, outcome: 'created', expiresAt: stored.expiresAt });
+    expect(Math.abs(Date.parse(stored.expiresAt) - (Date.now() + 3600_000))).toBeLessThan(5_000);
+  });
+
+  it('createSecret of a token that never expires answers expiresAt null', async () => {
+    provider = new (class extends MemoryProvider {
+      override async issue(request?: IssueRequest) {
+        return { ...(await super.issue(request)), expiresAt: null };
+      }
+    })();
+    createSecretWith();
+    sm.on(PutSecretValueCommand).resolves({ VersionId: PENDING });
+    expect(await run('createSecret')).toEqual({ step: 'createSecret', versionId: PENDING, outcome: 'created', expiresAt: null });
+    expect(JSON.parse(sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input.SecretString!).expiresAt).toBeNull();
+  });
+
+  it('createSecret, testSecret and finishSecret name their step in the result', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    const issued = await provider.issue();
+    const pending = { ...currentValue, token: issued.token, expiresAt: issued.expiresAt!.toISOString() };
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify(pending) });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    expect(await run('createSecret')).toEqual({ step: 'createSecret', versionId: PENDING, outcome: 'already-created', expiresAt: pending.expiresAt });
+    expect(await run('testSecret')).toEqual({ step: 'testSecret', versionId: PENDING, outcome: 'tested', expiresAt: pending.expiresAt });
+    expect(await run('finishSecret')).toEqual({ step: 'finishSecret', versionId: PENDING, outcome: 'finished' });
+    // No failure tag on the secret: nothing to clear.
+    expect(sm.commandCalls(UntagResourceCommand)).toHaveLength(0);
+  });
+
+  describe('a server that mints the current token again (same-second JWTs)', () => {
+    const start = Date.parse('2030-06-01T00:00:00.000Z');
+    it('mints once more a second later and stores the different token', async () => {
+      let now = start;
+      provider = new MemoryProvider({ deterministic: true, now: () => now });
+      const issue = provider.issue.bind(provider);
+      provider.issue = async (request) => {
+        const out = await issue(request);
+        now += 1_000; // the server's next second
+        return out;
+      };
+      createSecretWith({ ...currentValue, token: `same-${start / 1000}` });
+      sm.on(PutSecretValueCommand).resolves({ VersionId: PENDING });
+      expect((await run('createSecret')).outcome).toBe('created');
+      expect(provider.calls.issue).toBe(2);
+      expect(JSON.parse(sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input.SecretString!).token).toBe(`same-${start / 1000 + 1}`);
+    });
+
+    it('gives up after two more mints that all return the current token, storing nothing', async () => {
+      provider = new MemoryProvider({ deterministic: true, now: () => start });
+      createSecretWith({ ...currentValue, token: `same-${start / 1000}` });
+      await expect(run('createSecret')).rejects.toThrow(/minted the current token .* again/);
+      expect(provider.calls.issue).toBe(3);
+      expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('a minted token that could not be stored', () => {
+    it('is revoked with the provider fields it was minted with', async () => {
+      const revoked: HeldToken[] = [];
+      provider = new (class extends MemoryProvider {
+        override async issue(request?: IssueRequest) {
+          const out = await super.issue(request);
+          return { ...out, fields: { tokenId: `id-of-${out.token}` } };
+        }
+        override async revoke(held: HeldToken) {
+          revoked.push(held);
+          return super.revoke(held);
+        }
+      })();
+      createSecretWith();
+      sm.on(PutSecretValueCommand).rejects(new InternalServiceError({ message: 'boom', $metadata: {} }));
+      const logs: Array<[string, Record<string, unknown>]> = [];
+      const step = runRotationStep({ secretId: ARN, clientRequestToken: PENDING, step: 'createSecret' }, { ...deps(), log: (m: string, f: Record<string, unknown>) => logs.push([m, f]) });
+      await expect(step).rejects.toThrow(/boom/);
+      expect(revoked).toHaveLength(1);
+      const { token } = revoked[0]!;
+      expect(revoked[0]).toEqual({ token, fields: { tokenId: `id-of-${token}` }, expiresAt: expect.any(Date) });
+      expect(provider.isLive(token)).toBe(false);
+      expect(logs).toContainEqual([expect.any(String), expect.objectContaining({ orphanRevoked: true })]);
+    });
+
+    it('is left to expire where the provider cannot revoke, and the log says when it expires', async () => {
+      provider = new MemoryProvider({ capabilities: { revoke: 'none' } });
+      const logs: Array<[string, Record<string, unknown>]> = [];
+      createSecretWith();
+      sm.on(PutSecretValueCommand).rejects(new InternalServiceError({ message: 'boom', $metadata: {} }));
+      const step = runRotationStep({ secretId: ARN, clientRequestToken: PENDING, step: 'createSecret' }, { ...deps(), log: (m: string, f: Record<string, unknown>) => logs.push([m, f]) });
+      await expect(step).rejects.toThrow(/boom/);
+      expect(provider.calls.revoke).toBe(0);
+      const [minted] = [...provider.live.entries()];
+      expect(logs).toContainEqual([expect.any(String), expect.objectContaining({ orphanRevoked: false, orphanExpiresAt: new Date(minted![1]).toISOString() })]);
+    });
+
+    it('a concurrent createSecret that stored first (ResourceExistsException) is success, named as the createSecret step', async () => {
+      describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+      sm.on(GetSecretValueCommand, { VersionStage: 'AWSPENDING' })
+        .rejectsOnce(notFound())
+        .resolves({ VersionId: PENDING, SecretString: JSON.stringify({ ...currentValue, expiresAt: '2031-01-01T00:00:00.000Z' }) });
+      sm.on(GetSecretValueCommand, { VersionStage: 'AWSCURRENT' }).resolves({ VersionId: CURRENT, SecretString: JSON.stringify(currentValue) });
+      sm.on(PutSecretValueCommand).rejects(new ResourceExistsException({ message: 'exists', $metadata: {} }));
+      expect(await run('createSecret')).toEqual({ step: 'createSecret', versionId: PENDING, outcome: 'already-created', expiresAt: '2031-01-01T00:00:00.000Z' });
+    });
+
+    it('a ResourceExistsException with no pending value to be found is the put’s own error, not success', async () => {
+      createSecretWith();
+      sm.on(PutSecretValueCommand).rejects(new ResourceExistsException({ message: 'exists', $metadata: {} }));
+      await expect(run('createSecret')).rejects.toBeInstanceOf(ResourceExistsException);
+    });
+  });
+
+  it('the failure record fits a tag value (256 characters) however long the error', async () => {
+    createSecretWith();
+    provider.failIssue = new Error(`server said ${'no '.repeat(200)}`);
+    await expect(run('createSecret')).rejects.toThrow('server said');
+    const tag = sm.commandCalls(TagResourceCommand)[0]!.args[0].input.Tags![0]!;
+    expect(tag.Value!.length).toBeLessThanOrEqual(256);
+    expect(tag.Value).toMatch(new RegExp(`^${PENDING} createSecret Error: server said no no`));
   });
 });
