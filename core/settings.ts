@@ -29,10 +29,14 @@ export const settingsSchema = z.strictObject({
   revokeGraceSeconds: z._default(nonNegativeInt(), 3_600),
   /**
    * Where routine revokes are costly (TigerGraph 4.x block-lists), revoke a replaced token only if
-   * it would live longer than this; shorter ones expire on their own. Longer than the default
-   * refreshBeforeSeconds, so a token replaced because it neared its end is left to expire.
+   * it would live longer than this; shorter ones expire on their own (tracked until then). 60 days:
+   * longer than the default 4.x lifetime (30 days), so at the defaults nothing is block-listed
+   * routinely. A 4.x user's block list holds 20 tokens (GSQL.Token.DropLimit); scheduled rotations
+   * of 30-day tokens on a few connections sharing a user would fill it within weeks, and a full list
+   * either refuses or drops its oldest entry, bringing a revoked token back (UNCONFIRMED which).
+   * On-demand `delete` (an incident) revokes whatever this says.
    */
-  routineRevokeMinRemainingSeconds: z._default(nonNegativeInt(), 345_600),
+  routineRevokeMinRemainingSeconds: z._default(nonNegativeInt(), 5_184_000),
   concurrency: z._default(z.number().check(z.int(), z.minimum(CONCURRENCY_BOUNDS.min), z.maximum(CONCURRENCY_BOUNDS.max)), 10),
   /** The sweep's share of the write quota (PutSecretValue + UpdateSecretVersionStage), per second. */
   writesPerSecond: z._default(perSecond(SECRETS_MANAGER_WRITE_QUOTA), 40),

@@ -34,7 +34,7 @@ interface ProviderCase {
 
 const PROVIDERS: ProviderCase[] = [
   { name: 'tigergraph 3.x', options: { version: 3 }, live: (s, t) => s.tg3.isLive(t), renewal: 'refresh', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
-  // 4.x: a token replaced near its end (under 4 days left) is left to expire, not block-listed.
+  // 4.x: a token replaced near its end (under 60 days left) is left to expire, not block-listed.
   { name: 'tigergraph 4.x', options: { version: 4 }, live: (s, t) => s.tg4.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: false, lifetimeSeconds: 30 * DAY, dueAfterSeconds: 28 * DAY },
   { name: 'trifacta', options: { provider: 'trifacta' }, live: (s, t) => s.trifacta.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
   { name: 'ica (API key)', options: { provider: 'ica' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },

@@ -56,10 +56,12 @@ export class MemoryProvider implements TokenProvider {
     this.calls.issue++;
     this.issued.push(request);
     if (this.failIssue) throw this.failIssue;
-    const token = this.options.deterministic ? `same-${Math.floor(this.now() / 1000)}` : randomBytes(16).toString('hex');
-    const expiresAt = this.now() + (request.lifetimeSeconds ?? this.options.lifetimeSeconds ?? 86400) * 1000;
+    // One reading of the clock: two could straddle a millisecond and make the lifetime 1 ms off.
+    const now = this.now();
+    const token = this.options.deterministic ? `same-${Math.floor(now / 1000)}` : randomBytes(16).toString('hex');
+    const expiresAt = now + (request.lifetimeSeconds ?? this.options.lifetimeSeconds ?? 86400) * 1000;
     this.live.set(token, expiresAt);
-    return { token, expiresAt: new Date(expiresAt), issuedAt: new Date(this.now()) };
+    return { token, expiresAt: new Date(expiresAt), issuedAt: new Date(now) };
   }
   async refresh(held: HeldToken, options: { lifetimeSeconds?: number } = {}): Promise<IssuedToken> {
     this.calls.refresh++;
@@ -67,15 +69,16 @@ export class MemoryProvider implements TokenProvider {
     if (this.capabilitiesValue.refresh === 'none') throw new RefreshUnsupportedError('memory provider cannot refresh');
     if (this.failRefresh) throw this.failRefresh;
     if (!this.isLive(held.token)) throw new TokenNotFoundError('token unknown or expired');
-    const expiresAt = this.now() + (options.lifetimeSeconds ?? this.options.lifetimeSeconds ?? 86400) * 1000;
+    const now = this.now();
+    const expiresAt = now + (options.lifetimeSeconds ?? this.options.lifetimeSeconds ?? 86400) * 1000;
     if (this.capabilitiesValue.refresh === 'new-token' || this.capabilitiesValue.refresh === 'new-token-retiring') {
       if (this.capabilitiesValue.refresh === 'new-token-retiring') this.live.delete(held.token);
       const token = randomBytes(16).toString('hex');
       this.live.set(token, expiresAt);
-      return { token, expiresAt: new Date(expiresAt), issuedAt: new Date(this.now()) };
+      return { token, expiresAt: new Date(expiresAt), issuedAt: new Date(now) };
     }
     this.live.set(held.token, expiresAt);
-    return { token: held.token, expiresAt: new Date(expiresAt), issuedAt: new Date(this.now()) };
+    return { token: held.token, expiresAt: new Date(expiresAt), issuedAt: new Date(now) };
   }
   async revoke(held: HeldToken): Promise<RevokeOutcome> {
     this.calls.revoke++;

@@ -79,8 +79,22 @@ describe('scheduled refresh', () => {
     expect(stack.tg3.isLive(after.value.token)).toBe(true);
   });
 
-  it('revokes the previous token only after the grace period, and only once', async () => {
-    const arn = await stack.createTokenSecret(`it/sched/revoke-${++counter}`, { version: 4, fields: { lifetimeSeconds: 30 * DAY } });
+  it('leaves a replaced 30-day 4.x token to expire at the default settings (block lists are for long-lived tokens), tracked as AWSPREVIOUS', async () => {
+    const arn = await stack.createTokenSecret(`it/sched/expiring-${++counter}`, { version: 4, fields: { lifetimeSeconds: 30 * DAY } });
+    const first = await current(arn);
+    await invoke({ action: 'request', secretId: arn });
+    stack.clock.advance(3601);
+    const deletesBefore = stack.tg4.stats().delete;
+    expect(await sweep([arn])).toMatchObject({ revoked: 0, expiring: 1, failed: [] });
+    expect(stack.tg4.stats().delete).toBe(deletesBefore);
+    expect(stack.tg4.isLive(first.value.token)).toBe(true);
+    const previous = await stack.secretsManager.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSPREVIOUS' }));
+    expect(JSON.parse(previous.SecretString!).token).toBe(first.value.token);
+  });
+
+  it('revokes the previous long-lived token only after the grace period, and only once', async () => {
+    // 90 days: more than routineRevokeMinRemainingSeconds (60 days) left once replaced.
+    const arn = await stack.createTokenSecret(`it/sched/revoke-${++counter}`, { version: 4, fields: { lifetimeSeconds: 90 * DAY } });
     const first = await current(arn);
     await invoke({ action: 'request', secretId: arn });
     const second = await current(arn);

@@ -48,7 +48,7 @@ const SEED = (fixed: number) => (process.env.TG_FUZZ_SEED ? Number(process.env.T
 let stack: LocalStack;
 let ledger: Ledger;
 /** Tracked, healthy secrets the event properties aim at: [3.x, 4.x]. */
-let targets: string[] = [];
+const targets: string[] = [];
 let credentials: Record<3 | 4 | 'trifacta' | 'ica', string>;
 let counter = 0;
 

@@ -47,10 +47,20 @@ export async function startStack(options: LocalStackOptions = {}, env: Record<st
 }
 
 /** Writes the settings parameter and drops @middy/ssm's per-container cache so the next sweep reads it. */
+/** The routine-revoke threshold each stack runs with, so a Ledger checks the policy the sweep applies. */
+const routineRevokeThresholds = new WeakMap<LocalStack, number>();
+
 export async function putSettings(stack: LocalStack, settings: Parameters<LocalStack['putSettings']>[0]): Promise<void> {
   await stack.putSettings(settings);
+  routineRevokeThresholds.set(stack, settings.routineRevokeMinRemainingSeconds ?? DEFAULT_SETTINGS.routineRevokeMinRemainingSeconds);
   clearCache();
 }
+
+/**
+ * Settings that make 30-day TigerGraph 4.x tokens count as long-lived (routinely block-listed), for
+ * suites that exercise the block-list revoke itself; the product's default (60 days) leaves them to expire.
+ */
+export const BLOCK_LIST_REVOKES = { routineRevokeMinRemainingSeconds: 4 * 86_400 } as const;
 
 
 /**
@@ -285,7 +295,7 @@ export interface CheckResult {
 }
 
 export interface LedgerOptions {
-  /** The sweep's routine revoke policy threshold (settings); default the product's. */
+  /** The sweep's routine revoke policy threshold (settings); default what putSettings last gave this stack, else the product's. */
   routineRevokeMinRemainingSeconds?: number;
 }
 
@@ -313,7 +323,8 @@ export class Ledger {
     private readonly stack: LocalStack,
     options: LedgerOptions = {},
   ) {
-    this.routineRevokeMinRemainingSeconds = options.routineRevokeMinRemainingSeconds ?? DEFAULT_SETTINGS.routineRevokeMinRemainingSeconds;
+    this.routineRevokeMinRemainingSeconds =
+      options.routineRevokeMinRemainingSeconds ?? routineRevokeThresholds.get(stack) ?? DEFAULT_SETTINGS.routineRevokeMinRemainingSeconds;
   }
 
   track(arn: string, kind: Kind, mutable: string[] = []): void {

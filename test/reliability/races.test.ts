@@ -14,7 +14,7 @@ import { secretsManagerClient } from '../../functions/lib/runtime.js';
 import type { RotationEvent } from '../../local/aws/index.js';
 import type { FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
-import { DAY, Ledger, handedOut, invoke, putSettings, realInvoker, rotateSecret, startRotation, startStack, tokenOf, untypedReason, withStage } from './helpers.js';
+import { BLOCK_LIST_REVOKES, DAY, Ledger, handedOut, invoke, putSettings, realInvoker, rotateSecret, startRotation, startStack, tokenOf, untypedReason, withStage } from './helpers.js';
 
 let stack: LocalStack;
 let counter = 0;
@@ -23,7 +23,7 @@ const DUE = DAY + 3_700;
 
 beforeAll(async () => {
   stack = await startStack({}, { TG_HTTP_TIMEOUT_MS: '3000' });
-  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 4 });
+  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 4, ...BLOCK_LIST_REVOKES });
 });
 afterAll(async () => {
   await stack.close();
@@ -275,7 +275,7 @@ describe.each([3, 4] as const)('two rotations of one TigerGraph %s.x secret at o
       expect(tg(version).isLive(f.token)).toBe(false); // the previous token was revoked
       expect(results.reduce((n, r) => n + r.revoked, 0)).toBeGreaterThanOrEqual(1);
     } else {
-      // 4.x routine policy: a replaced token with at most routineRevokeMinRemainingSeconds (4 days)
+      // 4.x routine policy: a replaced token with at most routineRevokeMinRemainingSeconds (4 days here)
       // left is not block-listed; it expires on its own (the ledger counts it as left to expire).
       expect(tg(version).isLive(f.token)).toBe(true);
       expect(tg(version).stats().delete).toBe(deletes);

@@ -22,7 +22,7 @@ import type { FakeTrifactaFaults } from '../../local/fakes/trifacta/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import {
   AWS_MAX_ATTEMPTS,
-  DAY,
+  BLOCK_LIST_REVOKES, DAY,
   Ledger,
   credentialValues,
   fastSdkThrottleBackoff,
@@ -109,7 +109,7 @@ beforeAll(async () => {
   ledger = new Ledger(stack);
   // Tokens live 2 days; the refresh point is half a token's life: sweeps come every 2 h, so a
   // secret whose refresh keeps failing has 12 sweeps to succeed before its token would expire.
-  await putSettings(stack, { refreshBeforeSeconds: 1.5 * DAY, revokeGraceSeconds: 3600, concurrency: 1 });
+  await putSettings(stack, { refreshBeforeSeconds: 1.5 * DAY, revokeGraceSeconds: 3600, concurrency: 1, ...BLOCK_LIST_REVOKES });
   const create = async (name: string, kind: SecretKind, options: Parameters<LocalStack['createTokenSecret']>[1], i: number) => {
     const arn = await stack.createTokenSecret(name, { ...options, fields: { ...options.fields, team: `team-${i}`, labels: { env: 'soak', n: i } } });
     expect(stack.aws.lastRotationError(arn)).toBeUndefined();

@@ -22,7 +22,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { recentMints } from '../../core/providers/tigergraph/mints.js';
 import type { LocalStack } from '../../local/stack.js';
 import { ROTATION_LAMBDA_ARN } from '../../local/stack.js';
-import { DAY, Ledger, invoke, putSettings, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
+import { BLOCK_LIST_REVOKES, DAY, Ledger, invoke, putSettings, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
 
 /** Block-list entries per user: small, so a few revokes fill the list. */
 const CAPACITY = 4;
@@ -42,7 +42,7 @@ beforeAll(async () => {
     { tigergraph4: { users: USERS, quirks: { blockListCapacity: CAPACITY, blockListWhenFull: 'drop-oldest' } } },
     { TG_HTTP_TIMEOUT_MS: '2000' },
   );
-  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 4 });
+  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 4, ...BLOCK_LIST_REVOKES });
 });
 afterAll(async () => {
   await stack.close();

@@ -11,7 +11,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeTigerGraph, type FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
-import { DAY, invoke, putSettings, retiredOf, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
+import { BLOCK_LIST_REVOKES, DAY, invoke, putSettings, retiredOf, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
 
 let stack: LocalStack;
 let counter = 0;
@@ -40,7 +40,7 @@ let wrongNameCert: Pem;
 
 beforeAll(async () => {
   stack = await startStack({}, { TG_HTTP_MAX_ATTEMPTS: '2' });
-  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 2 });
+  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 3600, concurrency: 2, ...BLOCK_LIST_REVOKES });
   [loopbackCert, otherCa, wrongNameCert] = await Promise.all([
     certificate([{ type: 7, ip: '127.0.0.1' }]),
     certificate([{ type: 7, ip: '127.0.0.1' }]),
@@ -147,7 +147,7 @@ describe.each([3, 4] as const)('HTTPS with a private CA (TigerGraph %s.x)', (ver
   it('caCertificate carries a full rotation, an on-demand request, a sweep and a revoke end to end', async () => {
     const fake = await httpsFake(version);
     expect(fake.url.startsWith('https://127.0.0.1:')).toBe(true);
-    // 30-day tokens: replaced ones have more than routineRevokeMinRemainingSeconds (4 days) left,
+    // 30-day tokens: replaced ones have more than routineRevokeMinRemainingSeconds (4 days here) left,
     // so the sweep revokes them on 4.x too (shorter-lived 4.x leftovers are left to expire).
     const { arn } = await secretFor(fake, version, { allowInsecureHttp: false, caCertificate: loopbackCert.cert, lifetimeSeconds: 30 * DAY });
     expect(stack.aws.lastRotationError(arn)).toBeUndefined();
