@@ -26,7 +26,7 @@ describe('infra/bundling.ts', () => {
     expect(options.banner).toEqual({ js: LAMBDA_BUNDLING.banner });
   });
 
-  it('builds byte-for-byte what NodejsFunction builds from the same settings', { timeout: 60_000 }, async () => {
+  it('builds byte-for-byte what NodejsFunction builds from the same settings', { timeout: 180_000 }, async () => {
     const [{ App, Stack }, lambda, { NodejsFunction, OutputFormat }] = await Promise.all([
       import('aws-cdk-lib'),
       import('aws-cdk-lib/aws-lambda'),

@@ -1,8 +1,15 @@
 /** Every sample event runs through `npm run invoke`: valid ones succeed, invalid ones fail clearly. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
 import { runNpm, WHOLE_TOKEN } from './run-npm.js';
+
+// Each case starts `npm run invoke` (npm, tsx, a local stack): two at a time, so on a busy
+// two-core runner none waits on twenty others; the timeout covers the wait in the queue.
+const oneAtATime = pLimit(2);
+const invokeNpm = (args: string[]) => oneAtATime(() => runNpm(args));
+const QUEUED_TIMEOUT_MS = 240_000;
 
 const folders = ['rotation', 'scheduled-refresh', 'on-demand'] as const;
 const valid = folders.flatMap((fn) => readdirSync(join('events', fn)).map((f) => [fn, join('events', fn, f)] as const));
@@ -38,8 +45,8 @@ describe('sample events', () => {
     expect(readdirSync('events/invalid').sort()).toEqual(Object.keys(invalid).sort());
   });
 
-  it.concurrent.each(valid)('%s %s succeeds through npm run invoke', async (fn, file) => {
-    const { code, stdout, stderr } = await runNpm(['invoke', '--', fn, file]);
+  it.concurrent.each(valid)('%s %s succeeds through npm run invoke', { timeout: QUEUED_TIMEOUT_MS }, async (fn, file) => {
+    const { code, stdout, stderr } = await invokeNpm(['invoke', '--', fn, file]);
     expect(stderr).not.toMatch(/Error:/);
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as Record<string, unknown>;
@@ -48,8 +55,8 @@ describe('sample events', () => {
     expect(stdout).not.toMatch(WHOLE_TOKEN);
   });
 
-  it.concurrent.each(Object.entries(invalid))('%s fails with a ValidationError naming the field', async (file, { fn, field }) => {
-    const { code, stdout, stderr } = await runNpm(['invoke', '--', fn, join('events/invalid', file)]);
+  it.concurrent.each(Object.entries(invalid))('%s fails with a ValidationError naming the field', { timeout: QUEUED_TIMEOUT_MS }, async (file, { fn, field }) => {
+    const { code, stdout, stderr } = await invokeNpm(['invoke', '--', fn, join('events/invalid', file)]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/ValidationError: /);

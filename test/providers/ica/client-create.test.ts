@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadCredentialError, HttpError, ValidationError } from '../../../core/errors.js';
 import { ICA_ACCEPT } from '../../../core/providers/ica/index.js';
-import { ALICE, API_KEY, claims, clientFor, expectClean, KEY, MULTI, MULTI_PASSWORD, PASSWORD, rejection, SSO, USERS, useFakeIca } from './helpers.js';
+import { ALICE, API_KEY, claims, clientFor, expectClean, KEY, MULTI_PASSWORD, PASSWORD, rejection, SSO, USERS, useFakeIca } from './helpers.js';
 
 const start = useFakeIca();
 
