@@ -4,8 +4,9 @@
  * version makes Secrets Manager move AWSPREVIOUS onto the version that was current, which would
  * silently take the label off an older, not yet revoked token. This module keeps every unrevoked
  * token tracked:
- *   - the same token written again: AWSPREVIOUS goes back to the version it was on, and a settled
- *     current stays settled (SETTLED moves along);
+ *   - the same token written again: AWSPREVIOUS goes back to the version it was on while a replaced
+ *     token waits for its settle, and a settled current stays settled (SETTLED moves along, and
+ *     AWSPREVIOUS, which then marks nothing to revoke, is left where the write put it);
  *   - a new token: the old one is now AWSPREVIOUS, and an older unrevoked one is listed in the new
  *     value's `retiredVersionIds` (as the rotation does), so the sweep still revokes it.
  * It writes only over the version it read (compare-and-swap on AWSCURRENT) and never during a
@@ -83,8 +84,11 @@ export async function writeCurrent(managed: ManagedSecret, deps: Deps, nextValue
   }
   // On success STAGED stays on the new current version: it marks nothing there, and the next
   // staged write moves it (PutSecretValue takes a label from whichever version has it).
-  if (sameToken && previousId && previousId !== currentId) {
-    // The service moved AWSPREVIOUS onto the old current version, which holds the same token.
+  if (sameToken && !wasSettled && previousId && previousId !== currentId) {
+    // The service moved AWSPREVIOUS onto the old current version, which holds the same token: put
+    // it back on the replaced token the settle still has to revoke. On a settled current there is
+    // none (the settle took the label off what it revoked; an in-place refresher's leftovers are
+    // revoked or expired), so the move would be a third write per refresh for nothing.
     await store.moveStage(id, AWSPREVIOUS, previousId, currentId);
   }
   return versionId;

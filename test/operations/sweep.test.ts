@@ -69,6 +69,29 @@ describe('sweep: which tokens are due', () => {
     expect(current).toContain('TGSETTLED');
   });
 
+  it('an in-place refresh of a settled secret costs two writes (the AWSPREVIOUS label, marking nothing to revoke, is not moved back)', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, 2 * DAY);
+    fx.aws.resetRequestLog();
+    expect(await run([a.arn], provider)).toMatchObject({ refreshed: 1, failed: [] });
+    expect(fx.aws.countCalls('PutSecretValue') + fx.aws.countCalls('UpdateSecretVersionStage')).toBe(2);
+  });
+
+  it('an in-place refresh within the grace period keeps AWSPREVIOUS on the replaced token, which the settle still revokes', async () => {
+    const provider = memory();
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/grace-refresh', tokenJson(fx.clock, old.token, 20 * DAY));
+    const { token } = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 2 * DAY), ['AWSCURRENT']);
+    expect(await run([arn], provider, { revokeGraceSeconds: 3600 })).toMatchObject({ refreshed: 1, revoked: 0, failed: [] });
+    expect(fx.valueAt(arn, 'AWSCURRENT')!.token).toBe(token);
+    expect(fx.valueAt(arn, 'AWSPREVIOUS')!.token).toBe(old.token);
+    fx.clock.advance(3601);
+    expect(await run([arn], provider, { revokeGraceSeconds: 3600 })).toMatchObject({ revoked: 1, failed: [] });
+    expect(provider.isLive(old.token)).toBe(false);
+    expect(provider.isLive(token)).toBe(true);
+  });
+
   it('refreshes with the secret’s own lifetimeSeconds when it sets one', async () => {
     const provider = memory();
     const a = await secretWith(provider, 2 * DAY, { extra: { lifetimeSeconds: 10 * DAY } });
