@@ -13,7 +13,7 @@ import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
 import { heldToken, withToken } from '../secrets/token-secret.js';
 import { secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
-import { writeCurrent } from './write-current.js';
+import { RotationPendingError, writeCurrent } from './write-current.js';
 
 export interface Refreshed {
   method: 'refresh';
@@ -46,8 +46,16 @@ export async function refreshOrRotate(
           inPlace && secret.issuedAt ? { ...issued, issuedAt: new Date(secret.issuedAt) } : issued,
           { tokenFields: definition.tokenFields, extra: { refreshedAt: inPlace ? issued.issuedAt.toISOString() : undefined } },
         );
-        const versionId = await writeCurrent(managed, deps, next, 'refreshing');
-        return { method: 'refresh', versionId, expiresAt: issued.expiresAt?.toISOString() ?? null };
+        try {
+          const versionId = await writeCurrent(managed, deps, next, 'refreshing');
+          return { method: 'refresh', versionId, expiresAt: issued.expiresAt?.toISOString() ?? null };
+        } catch (e) {
+          // A rotation left AWSPENDING behind (failed, awaiting a retry): an in-place refresh
+          // changed nothing at the server but the expiry, so hand over to the rotation, which
+          // re-drives the failed version (rotate-now.ts) or says one is running.
+          if (!(e instanceof RotationPendingError && inPlace)) throw e;
+          return rotateNow(managed.secretId, deps, options.wait);
+        }
       } catch (e) {
         if (!(e instanceof RefreshUnsupportedError) && !(e instanceof TokenNotFoundError)) throw e;
         // Refused as unsupported, or the token is gone: fall through to a rotation.

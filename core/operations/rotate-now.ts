@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { RotationStateError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
-import { AWSCURRENT, isServiceError } from '../secrets/store.js';
+import { AWSCURRENT, AWSPENDING, isServiceError } from '../secrets/store.js';
 import { recordedExpiry } from '../secrets/token-secret.js';
 
 export interface RotationWait {
@@ -32,14 +32,22 @@ export class RotationFailedError extends RotationStateError {}
 
 export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWait): Promise<RotationStarted> {
   let versionId: string;
+  let staleFailure: string | undefined;
   try {
     versionId = await deps.store.rotate(secretId);
   } catch (e) {
     const message = (e as Error).message ?? '';
-    if (isServiceError(e, 'InvalidRequestException') && /previous rotation isn't complete|rotation.*in progress/i.test(message)) {
-      throw new RotationStateError(`A rotation of ${secretId} is already in progress; try again when it has finished`);
-    }
-    throw e;
+    if (!(isServiceError(e, 'InvalidRequestException') && /previous rotation isn't complete|rotation.*in progress/i.test(message))) throw e;
+    // A rotation that failed leaves AWSPENDING on its version, and Secrets Manager refuses a new
+    // one until that one completes. When the rotation function recorded the failure of that very
+    // version, run it again (RotateSecret with its ClientRequestToken, as Secrets Manager's own
+    // retry does): a step that failed for a passing reason then completes, and one that can never
+    // pass (its token expired) abandons the version, so the next sweep starts afresh.
+    const failed = await failedPendingVersion(secretId, deps);
+    if (!failed) throw new RotationStateError(`A rotation of ${secretId} is already in progress; try again when it has finished`);
+    // The old record names this version too: only a different one reports the retry's outcome.
+    staleFailure = failed.record;
+    versionId = await deps.store.rotate(secretId, failed.versionId);
   }
   const started = performance.now();
   for (let look = 0; ; look++) {
@@ -50,7 +58,7 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
       return { method: 'rotate', versionId, state: 'finished', ...(expiresAt !== undefined ? { expiresAt } : {}) };
     }
     const failure = description.tags[ROTATION_ERROR_TAG];
-    if (failure?.startsWith(`${versionId} `)) {
+    if (failure?.startsWith(`${versionId} `) && failure !== staleFailure) {
       throw new RotationFailedError(`The rotation of ${secretId} (version ${versionId}) failed: ${failure.slice(versionId.length + 1)}`);
     }
     if (!wait || performance.now() - started >= wait.timeoutMs) return { method: 'rotate', versionId, state: 'pending' };
@@ -58,4 +66,12 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
     const delay = Math.min(wait.pollMs ?? 500, 25 * 2 ** look);
     await sleep(Math.min(delay, Math.max(0, wait.timeoutMs - (performance.now() - started))));
   }
+}
+
+/** The AWSPENDING version (not AWSCURRENT) whose rotation the rotation function recorded as failed, if any. */
+async function failedPendingVersion(secretId: string, deps: Deps): Promise<{ versionId: string; record: string } | undefined> {
+  const description = await deps.store.describe(secretId);
+  const pending = Object.entries(description.versions).find(([, stages]) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT))?.[0];
+  const record = description.tags[ROTATION_ERROR_TAG];
+  return pending && record?.startsWith(`${pending} `) ? { versionId: pending, record } : undefined;
 }

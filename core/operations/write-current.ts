@@ -25,8 +25,11 @@ export function concurrentChange(secretId: string, doing: string): RotationState
   );
 }
 
-export function rotationInProgress(secretId: string, doing: string): RotationStateError {
-  return new RotationStateError(`A rotation of ${secretId} is in progress; ${doing} waits until it has finished (try again shortly)`);
+/** AWSPENDING sits on another version: a rotation is running, or failed and awaits a retry. */
+export class RotationPendingError extends RotationStateError {}
+
+export function rotationInProgress(secretId: string, doing: string): RotationPendingError {
+  return new RotationPendingError(`A rotation of ${secretId} is in progress; ${doing} waits until it has finished (try again shortly)`);
 }
 
 /**

@@ -239,7 +239,11 @@ async function finishSecret(request: RotationRequest, description: SecretDescrip
  */
 async function recordRotationFailure(request: RotationRequest, error: unknown, deps: Deps): Promise<void> {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const value = `${request.clientRequestToken} ${request.step} ${message}`.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, ' ').replace(/\s+/g, ' ').slice(0, 256);
+  // The wall-clock instant ends the record, so a retry of the same version that fails the same way
+  // is still a new record (rotate-now.ts tells a re-driven rotation's outcome from the old one).
+  const at = ` at ${new Date().toISOString()}`;
+  const reason = `${request.clientRequestToken} ${request.step} ${message}`.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, ' ').replace(/\s+/g, ' ');
+  const value = reason.slice(0, 256 - at.length) + at;
   await deps.store.tag(request.secretId, { [ROTATION_ERROR_TAG]: value }).catch(() => undefined);
 }
 

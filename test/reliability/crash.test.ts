@@ -15,7 +15,7 @@ import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager
 import type { RotationEvent } from '../../local/aws/index.js';
 import type { FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
-import { AWS_MAX_ATTEMPTS, Ledger, handedOut, invoke, realInvoker, rotateSecret, startStack, sweepSettled, tokenOf, untypedReason, withStage } from './helpers.js';
+import { AWS_MAX_ATTEMPTS, DAY, Ledger, handedOut, invoke, realInvoker, rotateSecret, startStack, sweepSettled, tokenOf, untypedReason, withStage } from './helpers.js';
 
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
@@ -234,6 +234,24 @@ describe.each([3, 4] as const)('TigerGraph %s.x', (version) => {
     const summary = await sweepSettled(stack, { secretIds: [f.arn] });
     expect(summary).toMatchObject({ rotated: 1, failed: [] });
     f.ledger.check('after recovery', { requireNoPending: true });
+  });
+
+  it('a rotation that failed on a passing fault is run again by the next sweep that finds its token due, which completes it', async () => {
+    const f = await fixture(version, { lifetimeSeconds: 7 * DAY });
+    tg(version).setFaults({ dropRate: 1, ops: ['echo'] });
+    const { VersionId } = await rotateSecret(stack, f.arn);
+    expect(stack.aws.lastRotationError(f.arn)?.step).toBe('testSecret');
+    expect(f.ledger.danglingPending(f.arn)).toBe(VersionId);
+    tg(version).setFaults({});
+    // Nobody retries it here (AWS would, in its own time): the sweep that finds the token due
+    // (7-day tokens, 1 day left; the pending one too) re-drives the failed version instead of
+    // reporting "a rotation is in progress" until the token expires. 3.x first refreshes in place.
+    stack.clock.advance(6 * DAY);
+    const summary = await sweepSettled(stack, { secretIds: [f.arn] });
+    expect(summary).toMatchObject({ rotated: 1, failed: [] });
+    expect(withStage(f.ledger.snapshot(f.arn), 'AWSCURRENT')[0]!.versionId).toBe(VersionId);
+    expect(f.ledger.danglingPending(f.arn)).toBeUndefined();
+    f.ledger.check('after the re-driven rotation', { requireNoPending: true });
   });
 
   it('TigerGraph down for the whole rotation, then back: AWSCURRENT keeps working throughout and the retry completes', async () => {

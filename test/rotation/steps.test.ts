@@ -365,6 +365,8 @@ describe('failure record', () => {
     expect(tag.Key).toBe('tg-token-rotation:last-rotation-error');
     expect(tag.Value).toMatch(new RegExp(`^${PENDING} createSecret Error: server said no HTTP 500 try later`));
     expect(tag.Value).toMatch(/^[\p{L}\p{N}\s_.:/=+\-@]{0,256}$/u);
+    // Ends with the instant, so the same failure again is a new record.
+    expect(tag.Value).toMatch(/ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
   it('a failure to tag never hides the step’s own error', async () => {
     describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
@@ -479,6 +481,19 @@ describe('step results and edges the other tests leave open (issue 17)', () => {
       expect(provider.calls.revoke).toBe(0);
       const [minted] = [...provider.live.entries()];
       expect(logs).toContainEqual([expect.any(String), expect.objectContaining({ orphanRevoked: false, orphanExpiresAt: new Date(minted![1]).toISOString() })]);
+    });
+
+    it('is left alone, and the put’s error reported, when the provider cannot say what it can do', async () => {
+      provider.capabilities = async () => {
+        throw new Error('capabilities unknown');
+      };
+      createSecretWith();
+      sm.on(PutSecretValueCommand).rejects(new InternalServiceError({ message: 'boom', $metadata: {} }));
+      const logs: Array<[string, Record<string, unknown>]> = [];
+      const step = runRotationStep({ secretId: ARN, clientRequestToken: PENDING, step: 'createSecret' }, { ...deps(), log: (m: string, f: Record<string, unknown>) => logs.push([m, f]) });
+      await expect(step).rejects.toThrow(/boom/);
+      expect(provider.calls.revoke).toBe(0);
+      expect(logs).toContainEqual([expect.any(String), expect.objectContaining({ orphanRevoked: false })]);
     });
 
     it('a concurrent createSecret that stored first (ResourceExistsException) is success, named as the createSecret step', async () => {
