@@ -49,8 +49,8 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: {
-        // tsconfig.json covers everything but scripts/, which gets a default project.
-        projectService: { allowDefaultProject: ['scripts/*.ts'] },
+        // tsconfig.json covers every linted TypeScript file (scripts/ included).
+        projectService: true,
         tsconfigRootDir: import.meta.dirname,
       },
     },

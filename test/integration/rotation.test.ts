@@ -81,6 +81,10 @@ describe.each([3, 4] as const)('TigerGraph %s.x', (version) => {
     stack.aws.setRotationInvoker(undefined); // RotateSecret only creates the AWSPENDING placeholder
     try {
       const { VersionId } = await rotate(arn);
+      // A 4.x JWT minted in the same second as the current one is byte-identical, and createSecret
+      // then mints once more a second later (core/rotation/steps.ts): a second mint that depends on
+      // timing, not on the replay. Move the servers' clock on so the first mint already differs.
+      stack.clock.advance(1);
       const minted = tg(version).minted;
       for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
         await rotationHandler({ SecretId: arn, ClientRequestToken: VersionId!, Step }, lambdaContext('rotation'));

@@ -59,6 +59,9 @@ async function deployed(deps: Deps, settings = A): Promise<string> {
   await createSettings(arn, settings, deps, OPTIONS);
   const { rotateNow } = await import('../../core/operations/rotate-now.js');
   await rotateNow(arn, deps, OPTIONS.wait);
+  // rotateNow answers once the new version is AWSCURRENT; finishSecret removes AWSPENDING just
+  // after, and a RotateSecret in between is refused as "previous rotation isn't complete".
+  await fx.aws.rotationsSettled(arn);
   return arn;
 }
 

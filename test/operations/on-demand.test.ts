@@ -241,3 +241,35 @@ describe('fleet status', () => {
     expect(second.nextToken).toBeUndefined();
   });
 });
+
+describe('delete: an AWS error of the wrong type surfaces (issue 17)', () => {
+  it.each(['ThrottlingException', 'AccessDeniedException', 'DecryptionFailure'])(
+    'a read of the version that fails with %s fails with that error, not as "not a version", and revokes nothing',
+    async (errorType) => {
+      const provider = memory();
+      const s = await rotatedSecret(provider);
+      const deps = fx.deps(memoryOpener(provider));
+      const get = deps.store.get.bind(deps.store);
+      deps.store.get = async (secretId, selector) => {
+        if (selector?.versionId) throw Object.assign(new Error(`${errorType}: injected`), { name: errorType });
+        return get(secretId, selector);
+      };
+      const error = await performOnDemand(parseOnDemandEvent({ action: 'delete', secretId: s.arn, versionId: s.previousVersion }), deps, ctx()).catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(ValidationError);
+      expect((error as Error).name).toBe(errorType);
+      expect(provider.calls.revoke).toBe(0);
+      expect(provider.isLive(s.old)).toBe(true);
+    },
+  );
+});
+
+describe('delete: the fleet index copes with secrets it cannot use (issue 17)', () => {
+  it('a fleet holding a secret without a token and an id that does not exist still lets a revoke through', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const s = await rotatedSecret(provider);
+    const { arn: empty } = await fx.createSecret('od/no-token', tokenJson(fx.clock, undefined, 0));
+    const fleet = ctx([empty, 'od/never-created', s.arn]);
+    expect(await perform({ action: 'delete', secretId: s.arn, versionId: s.previousVersion }, provider, fleet)).toEqual({ deleted: true, outcome: 'revoked' });
+    expect(provider.isLive(s.old)).toBe(false);
+  });
+});

@@ -88,3 +88,11 @@ describe('writes take a slot from the write budget', () => {
     expect(writes.currentRate).toBeLessThan(1000);
   });
 });
+
+describe('reads of a version and a stage: only a stage that is not there is "absent" (issue 17)', () => {
+  it.each([...OTHER_ERRORS, 'InvalidRequestException'])('tryGet of a version and a stage surfaces %s that does not name the stage', async (errorType) => {
+    const { arn, versionId } = await fx.createSecret('store/err-vs', { a: 1 });
+    fx.aws.setFaults({ failNext: { operation: 'GetSecretValue', errorType, count: 1 } });
+    await expect(fx.store().tryGet(arn, { versionId, stage: 'AWSPENDING' })).rejects.toMatchObject({ name: errorType });
+  });
+});

@@ -99,3 +99,15 @@ describe('writing and reading token fields', () => {
     expect(heldToken(JSON.stringify({ token: '' }))).toBeUndefined();
   });
 });
+
+describe('timestamps (issue 17)', () => {
+  it.each(['2026-12-22T10:00:00.000Z', '2026-12-22T10:00:00+02:00', '2026-12-22T10:00:00-05:30'])('accepts %s: an instant with its time zone', (at) => {
+    expect(parseTokenSecret(JSON.stringify({ ...base, token: 't', expiresAt: at, issuedAt: at })).expiresAt).toBe(at);
+  });
+
+  it.each(['2026-12-22T10:00:00', '2026-12-22T10:00:00.000', '2026-12-22 10:00', '2026-12-22'])('refuses %s: no time zone, so no single instant', (at) => {
+    for (const field of ['expiresAt', 'issuedAt']) {
+      expect(errorOf(() => parseTokenSecret(JSON.stringify({ ...base, token: 't', [field]: at }))).field).toBe(field);
+    }
+  });
+});

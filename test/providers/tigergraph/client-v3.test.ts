@@ -178,3 +178,15 @@ describe('TigerGraph 3.x client against the fake', () => {
     expect(fake.isLive(ok.token)).toBe(true);
   });
 });
+
+
+describe('a short credential the server quotes is redacted by value (issue 17)', () => {
+  it('3.x: a wrong secret too short for the token-like patterns is still not in the message', async () => {
+    const wrong = 'tiny-wrong-7';
+    const fake = await start({ version: 3, quirks: { wrongSecret: { message: 'The secret {secret} does not exist.' } } });
+    const e = await rejection(new TigerGraphClient(connFor(fake), { secret: wrong }, FAST).requestToken());
+    expect(e).toBeInstanceOf(BadCredentialError);
+    expect(e.message).not.toContain(wrong);
+    expect(e.message).toContain('The secret [redacted] does not exist');
+  });
+});

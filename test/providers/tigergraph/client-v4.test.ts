@@ -1,3 +1,5 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundError } from '../../../core/errors.js';
 import { decodeJwtClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
@@ -171,5 +173,69 @@ describe('4.x check endpoint missing', () => {
     expect(d).toBeInstanceOf(HttpError);
     expect(d.message).toMatch(/tigergraphVersion/);
     expect(fake.stats()).toMatchObject({ check: 2, delete: 1 });
+  });
+});
+
+describe('4.x token check sends the GSQL login (issue 17)', () => {
+  /**
+   * A gate in front of the fake that refuses POST /gsql/v1/tokens/check unless it carries the GSQL
+   * login `expected`, as a server requiring a login there would (the fake's own check needs none).
+   */
+  async function loginGate(target: string, expected: string) {
+    const gate = { url: '', refused: 0, close: async () => {} };
+    const server = createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/gsql/v1/tokens/check' && req.headers.authorization !== expected) {
+        gate.refused++;
+        req.resume();
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: true, message: 'You are not authorized to use this operation.' }));
+        return;
+      }
+      const upstream = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    gate.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    gate.close = () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    return gate;
+  }
+
+  const basicOf = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  it.each([
+    ['a secret', { secret: SECRET }, basicOf('__GSQL__secret', SECRET)],
+    ['username/password', { username: 'alice', password: USERS.alice }, basicOf('alice', USERS.alice)],
+  ] as const)('with %s: the check answers "live", so a revoke needs no REST++ proof', async (_kind, credentials, login) => {
+    const fake = await start({ version: 4 });
+    const gate = await loginGate(fake.url, login);
+    try {
+      const client = new TigerGraphClient(connFor({ url: gate.url, version: 4 }), credentials, FAST);
+      const { token } = await client.requestToken();
+      expect(await client.checkTokenAtGsql(token)).toBe(true);
+      await client.deleteToken(token);
+      expect(fake.isLive(token)).toBe(false);
+      expect(gate.refused).toBe(0);
+      expect(fake.stats()).toMatchObject({ check: 2, echo: 0, delete: 1 });
+    } finally {
+      await gate.close();
+    }
+  });
+});
+
+
+describe('a short credential the server quotes is redacted by value (issue 17)', () => {
+  it('4.x: a wrong secret too short for the token-like patterns is still not in the message', async () => {
+    const wrong = 'tiny-wrong-7';
+    const fake = await start({ version: 4, quirks: { wrongSecret: { message: 'The secret {secret} is not valid.' } } });
+    const e = await rejection(new TigerGraphClient(connFor(fake), { secret: wrong }, FAST).requestToken());
+    expect(e).toBeInstanceOf(BadCredentialError);
+    expect(e.message).not.toContain(wrong);
+    expect(e.message).toContain('The secret [redacted] is not valid');
   });
 });
