@@ -492,13 +492,7 @@ export class TokenRotation extends Construct {
       fn.role!,
       'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the fleet read before revoking an unstored token that may be shared).',
     );
-    if (this.discoverSecretsByTag) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
-      this.acknowledgeWildcard(
-        fn.role!,
-        'secretsmanager:ListSecrets (discoverSecretsByTag) does not support resource-level permissions; it returns names and tags only, values stay behind GetSecretValue on the managed secrets.',
-      );
-    }
+    this.grantDiscoverSecrets(fn);
     // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one succeeds; that tag only.
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -534,14 +528,17 @@ export class TokenRotation extends Construct {
     this.grantReadCredentials(fn);
     this.grantTokenKey(fn);
     this.grantReadSettings(fn);
-    if (this.discoverSecretsByTag) {
-      // Finding the managed secrets by tag: ListSecrets has no resource-level permissions.
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
-      this.acknowledgeWildcard(
-        fn.role!,
-        'secretsmanager:ListSecrets (discoverSecretsByTag) does not support resource-level permissions; it returns names and tags only, values stay behind GetSecretValue on the managed secrets.',
-      );
-    }
+    this.grantDiscoverSecrets(fn);
+  }
+
+  /** With discoverSecretsByTag: finding the managed secrets by tag (ListSecrets, which has no resource-level permissions). */
+  private grantDiscoverSecrets(fn: lambda.IFunction): void {
+    if (!this.discoverSecretsByTag) return;
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+    this.acknowledgeWildcard(
+      fn.role!,
+      'secretsmanager:ListSecrets (discoverSecretsByTag) does not support resource-level permissions; it returns names and tags only, values stay behind GetSecretValue on the managed secrets.',
+    );
   }
 
   /** The connection-settings function: write the initial JSON, merge changes, rotate when they make the token useless. */
@@ -691,13 +688,7 @@ export class TokenRotation extends Construct {
       this.props.scheduledRefreshMemoryMB ?? DEPLOYMENT_DEFAULTS.scheduledRefreshMemoryMB,
     );
     this.grantReadSettings(fn);
-    if (this.discoverSecretsByTag) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
-      this.acknowledgeWildcard(
-        fn.role!,
-        'secretsmanager:ListSecrets (discoverSecretsByTag) does not support resource-level permissions; it returns names and tags only, and this function reads no value.',
-      );
-    }
+    this.grantDiscoverSecrets(fn);
     return fn;
   }
 
