@@ -132,8 +132,8 @@ const LIFETIME_SECONDS = 30 * DAY;
  * period later (the first version held no token, so its AWSPREVIOUS label is dropped and TGSETTLED
  * goes onto the current version). A sweep then sees from the batched read alone that nothing is due.
  */
-async function settledSecret(s: LocalStack, name: string, version: 3 | 4): Promise<string> {
-  const arn = await s.createTokenSecret(name, { version, fields: { lifetimeSeconds: LIFETIME_SECONDS } });
+async function settledSecret(s: LocalStack, name: string, version: 3 | 4, lifetimeSeconds = LIFETIME_SECONDS): Promise<string> {
+  const arn = await s.createTokenSecret(name, { version, fields: { lifetimeSeconds } });
   s.clock.advance(DEFAULT_SETTINGS.revokeGraceSeconds + 60);
   await sweepOne(arn);
   const stages = s.aws.inspectSecret(arn)?.versions.find((v) => v.stages.includes('AWSCURRENT'))?.stages ?? [];
@@ -153,7 +153,7 @@ const credentialExtra = (r: Omit<ScenarioResult, 'aboveMinimum'>, counted: numbe
 
 const settleScenario = (version: 3 | 4): Scenario => ({
   id: `settle-${version}x`,
-  operation: `settle, TigerGraph ${version}.x (scheduled sweep of one secret rotated more than revokeGraceSeconds ago and not settled; token not due)`,
+  operation: `settle, TigerGraph ${version}.x (scheduled sweep of one secret rotated more than revokeGraceSeconds ago and not settled; token not due${version === 4 ? '; 90-day tokens, so the replaced one has more than routineRevokeMinRemainingSeconds left and is block-listed' : ''})`,
   minimum: { secretsManager: 6, ssm: 1, tigergraph: 2 },
   why:
     'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (the read pass: 1/20 of a call per secret in a fleet), then fleet-plan.ts\'s settle: DescribeSecret (which version holds AWSPREVIOUS, and AWSCURRENT unchanged since the read), ' +
@@ -171,7 +171,8 @@ const settleScenario = (version: 3 | 4): Scenario => ({
     return out;
   },
   prepare: async (s) => {
-    const arn = await settledSecret(s, `bench/calls/settle-${version}x`, version);
+    // 4.x block-lists only replaced tokens with more than routineRevokeMinRemainingSeconds (60 days) left.
+    const arn = await settledSecret(s, `bench/calls/settle-${version}x`, version, version === 4 ? 90 * DAY : LIFETIME_SECONDS);
     await rotateOnce(s, arn); // AWSPREVIOUS now holds a live token, TGSETTLED is off the new current version
     s.clock.advance(DEFAULT_SETTINGS.revokeGraceSeconds + 60);
     return { arn };
