@@ -52,16 +52,18 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
   const started = performance.now();
   for (let look = 0; ; look++) {
     const description = await deps.store.describe(secretId);
-    if ((description.versions[versionId] ?? []).includes(AWSCURRENT)) {
-      const stored = await deps.store.tryGet(secretId, { versionId });
-      const expiresAt = recordedExpiry(stored?.secretString);
-      return { method: 'rotate', versionId, state: 'finished', ...(expiresAt !== undefined ? { expiresAt } : {}) };
-    }
+    const stages = description.versions[versionId] ?? [];
+    const waitLeft = wait !== undefined && performance.now() - started < wait.timeoutMs;
+    // finishSecret moves AWSCURRENT, then takes AWSPENDING off: while a wait allows, report the
+    // rotation finished once that is done too, so a request right after this one is not told
+    // "a rotation is in progress" by a rotation that has in effect finished.
+    const current = stages.includes(AWSCURRENT);
+    if (current && !(stages.includes(AWSPENDING) && waitLeft)) return finished(secretId, versionId, deps);
     const failure = description.tags[ROTATION_ERROR_TAG];
-    if (failure?.startsWith(`${versionId} `) && failure !== staleFailure) {
+    if (!current && failure?.startsWith(`${versionId} `) && failure !== staleFailure) {
       throw new RotationFailedError(`The rotation of ${secretId} (version ${versionId}) failed: ${failure.slice(versionId.length + 1)}`);
     }
-    if (!wait || performance.now() - started >= wait.timeoutMs) return { method: 'rotate', versionId, state: 'pending' };
+    if (!wait || performance.now() - started >= wait.timeoutMs) return current ? finished(secretId, versionId, deps) : { method: 'rotate', versionId, state: 'pending' };
     // Most rotations take a few seconds: look early, then back off to pollMs.
     const delay = Math.min(wait.pollMs ?? 500, 25 * 2 ** look);
     await sleep(Math.min(delay, Math.max(0, wait.timeoutMs - (performance.now() - started))));
@@ -74,4 +76,10 @@ async function failedPendingVersion(secretId: string, deps: Deps): Promise<{ ver
   const pending = Object.entries(description.versions).find(([, stages]) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT))?.[0];
   const record = description.tags[ROTATION_ERROR_TAG];
   return pending && record?.startsWith(`${pending} `) ? { versionId: pending, record } : undefined;
+}
+
+async function finished(secretId: string, versionId: string, deps: Deps): Promise<RotationStarted> {
+  const stored = await deps.store.tryGet(secretId, { versionId });
+  const expiresAt = recordedExpiry(stored?.secretString);
+  return { method: 'rotate', versionId, state: 'finished', ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
