@@ -742,3 +742,96 @@ describe('FingerprintIndex: which current tokens another secret holds (issue 17)
     for (const asking of ['arn:A', 'arn:B', 'arn:C', 'arn:D']) expect(await index.heldElsewhere('token-one', asking)).toBe(true);
   });
 });
+
+describe('sweep: what it reports per secret and as it goes', () => {
+  type Report = Parameters<NonNullable<Parameters<typeof sweep>[2]['onSecret']>>[0];
+  function reported(ids: string[], provider: MemoryProvider, extra: Parameters<typeof run>[3] = {}) {
+    const reports: Report[] = [];
+    return run(ids, provider, {}, { ...extra, onSecret: (r) => reports.push(r) }).then((summary) => ({ summary, reports }));
+  }
+
+  it('a refreshed secret: ok, refresh, its new expiry; a quiet one is not reported', async () => {
+    const provider = memory();
+    const quiet = await secretWith(provider, 20 * DAY);
+    const due = await secretWith(provider, 2 * DAY);
+    const { reports } = await reported([quiet.arn, due.arn], provider);
+    expect(reports).toEqual([
+      { secretId: due.arn, outcome: 'ok', action: 'refresh', settle: 'none', fates: [], secondsLeft: expect.any(Number), durationMs: expect.any(Number) },
+    ]);
+    expect(reports[0]!.secondsLeft).toBeGreaterThan(30 * DAY - 60);
+    expect(reports[0]!.secondsLeft).toBeLessThanOrEqual(30 * DAY);
+  });
+
+  it('a rotation started: rotate, and the expiry of the token apps still hold', async () => {
+    const provider = memory({ capabilities: { refresh: 'none' } });
+    const a = await secretWith(provider, 2 * DAY);
+    const { summary, reports } = await reported([a.arn], provider);
+    expect(reports).toMatchObject([{ secretId: a.arn, outcome: 'ok', action: 'rotate', settle: 'none' }]);
+    expect(reports[0]!.secondsLeft).toBeGreaterThan(2 * DAY - 60);
+    expect(reports[0]!.secondsLeft).toBeLessThanOrEqual(2 * DAY);
+    expect(summary.minSecondsToExpiry).toBe(reports[0]!.secondsLeft);
+  });
+
+  it('a settle: its state and each replaced token’s fate', async () => {
+    const provider = memory();
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/report-settle', tokenJson(fx.clock, old.token, 20 * DAY));
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    const { reports } = await reported([arn], provider);
+    expect(reports).toMatchObject([{ secretId: arn, outcome: 'ok', action: 'none', settle: 'settled', fates: ['revoked'] }]);
+  });
+
+  it('a revoke and a refresh that both fail: one failure naming both, and the first error’s name', async () => {
+    const provider = memory();
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/report-both', tokenJson(fx.clock, old.token, 20 * DAY));
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    provider.failRevoke = Object.assign(new Error('proxy refused DELETE'), { name: 'ProxyError' });
+    provider.failRefresh = new TypeError('server unavailable');
+    const { summary, reports } = await reported([arn], provider);
+    const error = 'revoke: proxy refused DELETE; refresh: server unavailable';
+    expect(summary.failed).toEqual([{ secretId: arn, error }]);
+    expect(summary).toMatchObject({ revokeFailures: 1, refreshed: 0, rotated: 0 });
+    expect(reports).toMatchObject([{ secretId: arn, outcome: 'failed', action: 'none', settle: 'unsettled', fates: ['failed'], error, errorName: 'ProxyError' }]);
+  });
+
+  it('a secret that cannot be read or parsed: failed, with the error and its name', async () => {
+    const provider = memory();
+    const bad = await fx.createSecret('sweep/report-bad', { host: 'not a url', credentialSecretId: 'c' });
+    const { reports } = await reported([bad.arn, 'sweep/report-never-created'], provider);
+    const byId = Object.fromEntries(reports.map((r) => [r.secretId, r]));
+    expect(byId[bad.arn]).toMatchObject({ outcome: 'failed', action: 'none', errorName: 'ValidationError', error: expect.stringMatching(/host/) });
+    expect(byId['sweep/report-never-created']).toMatchObject({
+      outcome: 'failed',
+      errorName: 'ResourceNotFoundException',
+      error: expect.stringMatching(/^ResourceNotFoundException: ./),
+    });
+  });
+
+  it('a secret left for the next run: skipped', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, DAY);
+    const { reports } = await reported([a.arn], provider, { remainingTimeMs: () => 1_000, reserveMs: 10_000 });
+    expect(reports).toEqual([{ secretId: a.arn, outcome: 'skipped', action: 'none', settle: 'none', fates: [], secondsLeft: null, durationMs: 0 }]);
+  });
+
+  it('keeps 15 s in reserve unless told otherwise', async () => {
+    const provider = memory();
+    const a = await secretWith(provider, DAY);
+    expect(await run([a.arn], provider, {}, { remainingTimeMs: () => 14_999 })).toMatchObject({ skipped: 1, refreshed: 0 });
+    expect(await run([a.arn], provider, {}, { remainingTimeMs: () => 15_000 })).toMatchObject({ skipped: 0, refreshed: 1 });
+  });
+
+  it('reports progress after each page read: secrets checked so far', async () => {
+    const provider = memory();
+    const arns: string[] = [];
+    for (let i = 0; i < 45; i++) arns.push((await secretWith(provider, 20 * DAY)).arn);
+    const progress: number[] = [];
+    await run(arns, provider, {}, { onProgress: (n) => progress.push(n) });
+    expect(progress).toEqual([20, 40, 45]);
+  });
+});
