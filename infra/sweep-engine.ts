@@ -152,6 +152,7 @@ export function sweepDefinition(refs: SweepDefinitionRefs): Record<string, unkno
           BatchInput: {
             'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
             'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
+            'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
           },
         },
         // The plan's, so that concurrency times each worker's share is the settings' budget.

@@ -17,6 +17,8 @@ import { BATCH_GET_LIMIT, WRITES_PER_ROTATION } from '../secrets/store.js';
 /** Secrets Manager's read quotas the sweep lives under (per account and Region). */
 export const SECRETS_MANAGER_BATCH_GET_QUOTA = 100;
 export const SECRETS_MANAGER_LIST_QUOTA = 100;
+/** The share of the read quotas a sweep takes unless told otherwise (the rest for everyone else). */
+export const DEFAULT_READ_SHARE = 0.8;
 /** ListSecrets returns at most this many secrets a call. */
 export const LIST_PAGE_SIZE = 100;
 
@@ -59,7 +61,7 @@ export interface FleetPlan {
 }
 
 export function planSweep(input: FleetPlanInput): FleetPlan {
-  const readShare = input.readShare ?? 0.8;
+  const readShare = input.readShare ?? DEFAULT_READ_SHARE;
   const n = input.secrets;
   const refreshes = n * input.refreshFraction;
   const rotations = n * input.rotateFraction;
@@ -120,7 +122,7 @@ export function planMap(input: MapPlanInput): MapPlan {
   const perWorker = {
     writesPerSecond: input.writesPerSecond / maxConcurrency,
     rotationsPerSecond: input.rotationsPerSecond / maxConcurrency,
-    batchGetPerSecond: (SECRETS_MANAGER_BATCH_GET_QUOTA * (input.readShare ?? 0.8)) / maxConcurrency,
+    batchGetPerSecond: (SECRETS_MANAGER_BATCH_GET_QUOTA * (input.readShare ?? DEFAULT_READ_SHARE)) / maxConcurrency,
   };
   const share = batchSize / Math.max(1, input.secrets);
   const batchSeconds = Math.max(

@@ -1,7 +1,7 @@
 /**
  * A shared rate budget for Secrets Manager calls that have an account-wide quota: writes
- * (PutSecretValue, UpdateSecret, UpdateSecretVersionStage together: 50/s per account and Region)
- * and RotateSecret (50/s). Every such call of a sweep takes a slot first, so a sweep of thousands
+ * (PutSecretValue, UpdateSecret, UpdateSecretVersionStage together: 50/s per account and Region),
+ * RotateSecret (50/s) and BatchGetSecretValue (100/s). Every such call of a sweep takes a slot first, so a sweep of thousands
  * of secrets stays under the quota instead of being throttled, and a throttling answer (another
  * writer in the account) halves the rate for a while: additive increase, multiplicative decrease.
  *
@@ -91,4 +91,6 @@ export class RateBudget {
 export interface StoreBudgets {
   writes?: RateBudget;
   rotations?: RateBudget;
+  /** BatchGetSecretValue (100/s per account and Region), which a Distributed Map's workers share. */
+  batchReads?: RateBudget;
 }

@@ -146,8 +146,9 @@ export class SecretStore {
     const byArnOrName = new Map<string, string>();
     let nextToken: string | undefined;
     do {
-      const out = await this.client.send(
-        new BatchGetSecretValueCommand({ SecretIdList: [...secretIds], ...(nextToken ? { NextToken: nextToken } : {}) }),
+      const token = nextToken;
+      const out = await this.budgeted(this.budgets.batchReads, () =>
+        this.client.send(new BatchGetSecretValueCommand({ SecretIdList: [...secretIds], ...(token ? { NextToken: token } : {}) })),
       );
       for (const id of secretIds) byArnOrName.set(id, id);
       for (const v of out.SecretValues ?? []) {

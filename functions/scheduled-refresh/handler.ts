@@ -2,7 +2,7 @@
  * EventBridge schedule: keeps every managed token from expiring (core/operations/sweep.ts).
  * Event: any scheduled event (the fleet from the environment: the stack's ids, or the managed tag),
  * `{"secretIds": [...]}`, or a batch of a Step Functions Distributed Map
- * (`{"Items": [{"secretId": ...}], "BatchInput": {"writesPerSecond", "rotationsPerSecond"}}`: the
+ * (`{"Items": [{"secretId": ...}], "BatchInput": {"writesPerSecond", "rotationsPerSecond", "batchGetPerSecond"}}`: the
  * same sweep on a batch of ids, with this worker's share of the budgets). Thin: parse, sweep
  * under the write budgets, log, publish the summary metrics.
  */
@@ -13,6 +13,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import * as z from 'zod/mini';
 import { toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
+import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA } from '../../core/operations/fleet-plan.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { RateBudget } from '../../core/secrets/budget.js';
 import { coreDeps, createLogger, fleetSource } from '../lib/runtime.js';
@@ -27,7 +28,7 @@ const eventSchema = z.looseObject({
   secretIds: z.optional(secretIdList()),
   // A Distributed Map batch: one item per line of the fleet list.
   Items: z.optional(z.array(z.looseObject({ secretId: z.string().check(z.minLength(1)) })).check(z.minLength(1))),
-  BatchInput: z.optional(z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()) })),
+  BatchInput: z.optional(z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()), batchGetPerSecond: z.optional(positive()) })),
 });
 
 export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry'>;
@@ -42,6 +43,8 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   const budgets = {
     writes: new RateBudget({ ratePerSecond: share?.writesPerSecond ?? settings.writesPerSecond }),
     rotations: new RateBudget({ ratePerSecond: share?.rotationsPerSecond ?? settings.rotationsPerSecond }),
+    // Reads: a map worker its share of BatchGetSecretValue's quota; one sweep alone the default share of it.
+    batchReads: new RateBudget({ ratePerSecond: share?.batchGetPerSecond ?? SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE }),
   };
   const ids = parsed.data.secretIds ?? parsed.data.Items?.map((item) => item.secretId);
   const source = ids ? { kind: 'ids' as const, ids } : fleetSource();
@@ -64,7 +67,7 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   metrics.addMetric('Failures', MetricUnit.Count, summary.failed.length);
   metrics.addMetric('SecretsChecked', MetricUnit.Count, summary.checked);
   metrics.addMetric('SecretsSkipped', MetricUnit.Count, summary.skipped);
-  metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles);
+  metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles + budgets.batchReads.throttles);
   metrics.addMetric('SweepDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   if (minSecondsToExpiry !== null) metrics.addMetric('MinSecondsToExpiry', MetricUnit.Seconds, minSecondsToExpiry);
   logger.info('sweep finished', { ...summary, failed: summary.failed.length, minSecondsToExpiry });

@@ -128,7 +128,11 @@ describe('Distributed Map engine: the state machine', () => {
     });
     expect(map.ItemBatcher).toEqual({
       MaxItemsPerBatchPath: '$.plan.batchSize',
-      BatchInput: { 'writesPerSecond.$': '$.plan.perWorker.writesPerSecond', 'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond' },
+      BatchInput: {
+        'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
+        'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
+        'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
+      },
     });
     expect(map.MaxConcurrencyPath).toBe('$.plan.maxConcurrency');
     expect(map.MaxConcurrency).toBeUndefined();

@@ -107,9 +107,9 @@ describe('Distributed Map sweep, run locally', () => {
     stack.aws.resetRequestLog();
 
     // The ItemBatcher: consecutive items, plan.batchSize a batch, with the plan's BatchInput.
-    const batches: Array<{ Items: Array<{ secretId: string }>; BatchInput: { writesPerSecond: number; rotationsPerSecond: number } }> = [];
+    const batches: Array<{ Items: Array<{ secretId: string }>; BatchInput: { writesPerSecond: number; rotationsPerSecond: number; batchGetPerSecond: number } }> = [];
     for (let i = 0; i < items.length; i += plan.batchSize) {
-      batches.push({ Items: items.slice(i, i + plan.batchSize), BatchInput: { writesPerSecond: plan.perWorker.writesPerSecond, rotationsPerSecond: plan.perWorker.rotationsPerSecond } });
+      batches.push({ Items: items.slice(i, i + plan.batchSize), BatchInput: { ...plan.perWorker } });
     }
     expect(batches).toHaveLength(plan.batches);
     // MaxConcurrency: at most plan.maxConcurrency workers at once.
@@ -169,8 +169,10 @@ describe('Distributed Map sweep, run locally', () => {
     // Per batch: each worker's budgets were its share (not the whole budget), and it kept to them.
     const budgets = [...grants.entries()];
     expect(budgets.length).toBeGreaterThan(0);
+    // Reads too: each worker's BatchGetSecretValue calls took slots of its share of the read quota.
+    expect(budgets.some(([b, times]) => b.currentRate === plan.perWorker.batchGetPerSecond && times.length > 0)).toBe(true);
     for (const [budget, times] of budgets) {
-      expect([plan.perWorker.writesPerSecond, plan.perWorker.rotationsPerSecond]).toContain(budget.currentRate);
+      expect([plan.perWorker.writesPerSecond, plan.perWorker.rotationsPerSecond, plan.perWorker.batchGetPerSecond]).toContain(budget.currentRate);
       if (times.length < 2) continue;
       const seconds = (times.at(-1)! - times[0]!) / 1000;
       // A token bucket holding one call: n calls take at least (n - 1) / rate seconds.

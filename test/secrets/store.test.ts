@@ -89,6 +89,23 @@ describe('writes take a slot from the write budget', () => {
   });
 });
 
+describe('batched reads take a slot from the read budget', () => {
+  it('every BatchGetSecretValue call of the store waits for the budget, and a throttle halves the rate', async () => {
+    const a = await fx.createSecret('store/read-budget-a', { a: 1 });
+    const b = await fx.createSecret('store/read-budget-b', { b: 1 });
+    const batchReads = new RateBudget({ ratePerSecond: 1000 });
+    const store = fx.store({ batchReads });
+    const first = await store.batchGet([a.arn, b.arn]);
+    expect(first.values.map((v) => v.arn).sort()).toEqual([a.arn, b.arn].sort());
+    await store.batchGet([a.arn]);
+    expect(batchReads.granted).toBe(2);
+    fx.aws.setFaults({ failNext: { operation: 'BatchGetSecretValue', errorType: 'ThrottlingException', count: 1 } });
+    await store.batchGet([b.arn]);
+    expect(batchReads.throttles).toBe(1);
+    expect(batchReads.currentRate).toBeLessThan(1000);
+  });
+});
+
 describe('reads of a version and a stage: only a stage that is not there is "absent" (issue 17)', () => {
   it.each([...OTHER_ERRORS, 'InvalidRequestException'])('tryGet of a version and a stage surfaces %s that does not name the stage', async (errorType) => {
     const { arn, versionId } = await fx.createSecret('store/err-vs', { a: 1 });
