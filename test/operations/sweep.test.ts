@@ -760,6 +760,8 @@ describe('sweep: what it reports per secret and as it goes', () => {
     ]);
     expect(reports[0]!.secondsLeft).toBeGreaterThan(30 * DAY - 60);
     expect(reports[0]!.secondsLeft).toBeLessThanOrEqual(30 * DAY);
+    expect(reports[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(reports[0]!.durationMs).toBeLessThan(60_000);
   });
 
   it('a rotation started: rotate, and the expiry of the token apps still hold', async () => {
@@ -779,8 +781,22 @@ describe('sweep: what it reports per secret and as it goes', () => {
     fx.clock.advance(-7200);
     await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY), ['AWSCURRENT']);
     fx.clock.advance(7200);
-    const { reports } = await reported([arn], provider);
+    const { summary, reports } = await reported([arn], provider);
     expect(reports).toMatchObject([{ secretId: arn, outcome: 'ok', action: 'none', settle: 'settled', fates: ['revoked'] }]);
+    expect(summary).toMatchObject({ revoked: 1, expiring: 0, revokeFailures: 0 });
+  });
+
+  it('a replaced token found already gone counts as revoked', async () => {
+    const provider = memory();
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/report-gone', tokenJson(fx.clock, old.token, 20 * DAY));
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    await provider.revoke({ token: old.token, fields: {} });
+    const { summary, reports } = await reported([arn], provider);
+    expect(reports).toMatchObject([{ settle: 'settled', fates: ['already-gone'] }]);
+    expect(summary).toMatchObject({ revoked: 1, expiring: 0 });
   });
 
   it('a revoke and a refresh that both fail: one failure naming both, and the first error’s name', async () => {
@@ -808,7 +824,7 @@ describe('sweep: what it reports per secret and as it goes', () => {
     expect(byId['sweep/report-never-created']).toMatchObject({
       outcome: 'failed',
       errorName: 'ResourceNotFoundException',
-      error: expect.stringMatching(/^ResourceNotFoundException: ./),
+      error: "ResourceNotFoundException: Secrets Manager can't find the specified secret.",
     });
   });
 
@@ -833,5 +849,36 @@ describe('sweep: what it reports per secret and as it goes', () => {
     const progress: number[] = [];
     await run(arns, provider, {}, { onProgress: (n) => progress.push(n) });
     expect(progress).toEqual([20, 40, 45]);
+  });
+});
+
+describe('sweep: the whole fleet is read only for a sweep over a subset of it', () => {
+  /** Rotated two hours ago by a provider whose tokens may collide: its settle asks who else holds the replaced token. */
+  async function rotatedColliding(provider: MemoryProvider) {
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/fleet', tokenJson(fx.clock, old.token, 20 * DAY));
+    fx.clock.advance(-7200);
+    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 30 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    return { arn, old: old.token };
+  }
+
+  it('without options.fleet: the revoke goes through on the sweep’s own reading, in one read', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const s = await rotatedColliding(provider);
+    fx.aws.resetRequestLog();
+    expect(await run([s.arn], provider)).toMatchObject({ revoked: 1, failed: [] });
+    expect(provider.isLive(s.old)).toBe(false);
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(1);
+  });
+
+  it('with options.fleet the very source being swept: not read a second time', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const s = await rotatedColliding(provider);
+    const source = { kind: 'ids', ids: [s.arn] } as const;
+    fx.aws.resetRequestLog();
+    const summary = await sweep(source, fx.deps(memoryOpener(provider)), { settings: DEFAULT_SETTINGS, fleet: source });
+    expect(summary).toMatchObject({ revoked: 1, failed: [] });
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(1);
   });
 });
