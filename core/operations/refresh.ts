@@ -53,7 +53,14 @@ export async function refreshOrRotate(
           // A rotation left AWSPENDING behind (failed, awaiting a retry): an in-place refresh
           // changed nothing at the server but the expiry, so hand over to the rotation, which
           // re-drives the failed version (rotate-now.ts) or says one is running.
-          if (!(e instanceof RotationPendingError && inPlace)) throw e;
+          if (!inPlace) {
+            // A new token that could not be stored must not stay live and untracked: revoke it
+            // where the provider can (as createSecret does with a token it could not store).
+            const { revoke } = await provider.capabilities();
+            if (revoke !== 'none') await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
+            throw e;
+          }
+          if (!(e instanceof RotationPendingError)) throw e;
           return rotateNow(managed.secretId, deps, options.wait);
         }
       } catch (e) {

@@ -212,6 +212,10 @@ describe('refreshOrRotate: a rotation left pending', () => {
     expect(fx.aws.countCalls('RotateSecret')).toBe(0);
     expect(holderOf(s.arn, 'AWSCURRENT')).toBe(s.versionId);
     expect(holderOf(s.arn, 'AWSPENDING')).toBe(s.pending);
+    // The new token it could not store is revoked, not left live and untracked.
+    expect(provider.calls.refresh).toBe(1);
+    expect(provider.calls.revoke).toBe(1);
+    expect([...provider.live.keys()].filter((t) => provider.isLive(t))).toEqual([fx.valueAt(s.arn, 'AWSCURRENT')!.token]);
   });
 
   it('a current version written since the read is not handed to a rotation: RotationStateError', async () => {
