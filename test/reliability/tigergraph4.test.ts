@@ -64,6 +64,9 @@ async function collidingSecrets(n: number, lifetimeSeconds = 30 * DAY): Promise<
   for (let i = 0; i < n; i++) {
     arns.push(await stack.createTokenSecret(`tg4/collide/${++counter}`, { version: 4, credentials: as('alice'), rotate: false, fields: { lifetimeSeconds } }));
   }
+  // A second of its own: colliding sets made by different tests must not share their token too,
+  // or (the collision guard reads the whole fleet) one test's secrets would hold another's token.
+  stack.clock.advance(2);
   const second = Math.ceil(stack.clock.now() / 1000) * 1000 + 100;
   vi.spyOn(stack.clock, 'now').mockReturnValue(second);
   vi.spyOn(Math, 'random').mockReturnValue(0.5);
