@@ -35,8 +35,8 @@ export async function refreshOrRotate(
   const held = heldToken(current.secretString, definition.tokenFields);
   if (held && typeof left === 'number' && left > 0) {
     const provider = await deps.providers.open(secret, `token secret ${managed.secretId}`);
-    const { refresh } = await provider.capabilities();
-    if (refresh === 'in-place' || refresh === 'new-token') {
+    const capabilities = await provider.capabilities();
+    if (capabilities.refresh === 'in-place' || capabilities.refresh === 'new-token') {
       try {
         const issued = await provider.refresh(held, lifetimeSeconds !== undefined ? { lifetimeSeconds } : {});
         // In place, the token was issued earlier: keep that instant and record the refresh beside it.
@@ -50,16 +50,15 @@ export async function refreshOrRotate(
           const versionId = await writeCurrent(managed, deps, next, 'refreshing');
           return { method: 'refresh', versionId, expiresAt: issued.expiresAt?.toISOString() ?? null };
         } catch (e) {
-          // A rotation left AWSPENDING behind (failed, awaiting a retry): an in-place refresh
-          // changed nothing at the server but the expiry, so hand over to the rotation, which
-          // re-drives the failed version (rotate-now.ts) or says one is running.
           if (!inPlace) {
             // A new token that could not be stored must not stay live and untracked: revoke it
             // where the provider can (as createSecret does with a token it could not store).
-            const { revoke } = await provider.capabilities();
-            if (revoke !== 'none') await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
+            if (capabilities.revoke !== 'none') await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
             throw e;
           }
+          // A rotation left AWSPENDING behind (failed, awaiting a retry): an in-place refresh
+          // changed nothing at the server but the expiry, so hand over to the rotation, which
+          // re-drives the failed version (rotate-now.ts) or says one is running.
           if (!(e instanceof RotationPendingError)) throw e;
           return rotateNow(managed.secretId, deps, options.wait);
         }

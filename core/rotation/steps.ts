@@ -142,14 +142,15 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
     // unless it is (tokens minted in the same second can be identical) another secret's current
     // token. A check that cannot be made leaves the orphan to expire rather than risk that secret.
     const capabilities = await provider.capabilities().catch(() => undefined);
+    const revocable = capabilities !== undefined && capabilities.revoke !== 'none';
     const heldElsewhere =
-      capabilities && capabilities.revoke !== 'none' && capabilities.tokensMayCollide && options.fleet
+      revocable && capabilities.tokensMayCollide && options.fleet
         ? await lazyFleetIndex(options.fleet, deps)
             .heldElsewhere(issued.token, arn)
             .catch(() => 'unknown' as const)
         : false;
     const orphanRevoked =
-      capabilities && capabilities.revoke !== 'none' && heldElsewhere === false
+      revocable && heldElsewhere === false
         ? await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).then(
             () => true,
             () => false,
