@@ -1,15 +1,21 @@
 /**
- * The scheduled sweep, in two passes over the fleet (core/operations/fleet.ts):
- *   1. check: read every managed secret in batches; note which are due for a refresh (their
- *      refresh point, core/operations/managed-secret.ts) or a settle (replaced tokens to revoke
- *      after the grace period, core/operations/settle.ts), and index every current token by
- *      fingerprint, so no revoke touches a token another secret holds as current. A secret with
- *      nothing to do costs its share of a batched read and nothing else. A sweep over a subset of
- *      the fleet (`options.fleet`) also reads the whole fleet's current tokens, once, but only when
- *      a revoke of a token that can collide is about to run and the subset holds no twin of it.
- *   2. act: for each due secret, with bounded concurrency, settle first, then refresh or rotate.
- *      A failing revoke never stands between a live token and its refresh: both are attempted and
- *      reported on their own.
+ * The scheduled sweep: one pass over the fleet (core/operations/fleet.ts), read in batches, acting
+ * as it reads:
+ *   - check: every managed secret is read in batches; it is due for a refresh (its refresh point,
+ *     core/operations/managed-secret.ts) or a settle (replaced tokens to revoke after the grace
+ *     period, core/operations/settle.ts), or it costs its share of a batched read and nothing else.
+ *     Every current token is indexed by fingerprint, so no revoke touches a token another secret
+ *     holds as current.
+ *   - act: a secret due only for a refresh is refreshed (or rotated) while the read goes on, with
+ *     bounded concurrency; the read waits while `concurrency` secrets wait for a slot, so memory
+ *     holds a few dozen secrets however large the fleet (issue 15: 10,000 due secrets held at once
+ *     were most of the sweep's peak memory). A secret due for a settle waits until the whole fleet
+ *     is read: only then does the index know every holder of the token it would revoke. It is
+ *     settled first, then refreshed. A sweep over a subset of the fleet (`options.fleet`) also
+ *     reads the whole fleet's current tokens, once, but only when a revoke of a token that can
+ *     collide is about to run and the subset holds no twin of it.
+ *   A failing revoke never stands between a live token and its refresh: both are attempted and
+ *   reported on their own.
  * One secret's failure never stops the others; work that would outlive the invocation is left for
  * the next run and counted as skipped. Writes and rotations share the store's rate budgets.
  */
@@ -98,10 +104,44 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
     options.onSecret?.(report);
   };
 
-  // ---- 1. check -------------------------------------------------------------------------------
+  const limit = pLimit(options.settings.concurrency);
+  const reserveMs = options.reserveMs ?? 15_000;
+  const run = async (item: Work) => {
+    const { managed } = item;
+    if (options.remainingTimeMs && options.remainingTimeMs() < reserveMs) {
+      summary.skipped++;
+      noteExpiry(secondsLeft(managed.secret, deps.clock));
+      options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
+      return;
+    }
+    const report = await act(item, deps, index);
+    for (const fate of report.fates) {
+      if (fate === 'revoked' || fate === 'already-gone') summary.revoked++;
+      if (fate === 'expiring') summary.expiring++;
+    }
+    if (report.settle === 'unsettled') summary.revokeFailures++;
+    if (report.action === 'refresh') summary.refreshed++;
+    if (report.action === 'rotate') summary.rotated++;
+    if (report.outcome === 'failed') summary.failed.push({ secretId: managed.secretId, error: report.error ?? 'unknown error' });
+    noteExpiry(report.secondsLeft);
+    options.onSecret?.(report);
+  };
+  const acting = new Set<Promise<void>>();
+  const start = (item: Work) => {
+    // act() records every failure of its own; this catches what is left (a throwing onSecret), so
+    // no promise is rejected with nobody listening while the read goes on.
+    const done: Promise<void> = limit(() => run(item))
+      .catch((e: unknown) => {
+        summary.failed.push({ secretId: item.managed.secretId, error: e instanceof Error ? e.message : String(e) });
+      })
+      .finally(() => acting.delete(done));
+    acting.add(done);
+  };
+
   const own = new FingerprintIndex();
   const index: CurrentTokenIndex = options.fleet && options.fleet !== source ? eitherIndex(own, lazyFleetIndex(options.fleet, deps)) : own;
-  const work: Work[] = [];
+  /** Secrets due for a settle: acted on once the index holds the whole fleet. */
+  const settleLater: Work[] = [];
   const now = deps.clock.now();
   for await (const page of scanFleet(source, deps.store)) {
     for (const entry of page) {
@@ -121,39 +161,17 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
       const settings = settingsFor(managed.secret, options.settings);
       const refreshDue = isRefreshDue(managed, settings, deps.clock);
       const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
-      if (refreshDue || settleDue) work.push({ managed, settings, refreshDue, settleDue });
+      if (settleDue) settleLater.push({ managed, settings, refreshDue, settleDue });
+      else if (refreshDue) start({ managed, settings, refreshDue, settleDue });
       else noteExpiry(secondsLeft(managed.secret, deps.clock));
     }
     options.onProgress?.(summary.checked);
+    // Read on only while fewer than `concurrency` secrets wait for a slot: the read is cheap and
+    // the acting is paced by the write budget, so reading ahead would only hold secrets in memory.
+    while (limit.pendingCount >= options.settings.concurrency) await Promise.race(acting);
   }
-
-  // ---- 2. act ---------------------------------------------------------------------------------
-  const limit = pLimit(options.settings.concurrency);
-  const reserveMs = options.reserveMs ?? 15_000;
-  await Promise.all(
-    work.map((item) =>
-      limit(async () => {
-        const { managed } = item;
-        if (options.remainingTimeMs && options.remainingTimeMs() < reserveMs) {
-          summary.skipped++;
-          noteExpiry(secondsLeft(managed.secret, deps.clock));
-          options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
-          return;
-        }
-        const report = await act(item, deps, index);
-        for (const fate of report.fates) {
-          if (fate === 'revoked' || fate === 'already-gone') summary.revoked++;
-          if (fate === 'expiring') summary.expiring++;
-        }
-        if (report.settle === 'unsettled') summary.revokeFailures++;
-        if (report.action === 'refresh') summary.refreshed++;
-        if (report.action === 'rotate') summary.rotated++;
-        if (report.outcome === 'failed') summary.failed.push({ secretId: managed.secretId, error: report.error ?? 'unknown error' });
-        noteExpiry(report.secondsLeft);
-        options.onSecret?.(report);
-      }),
-    ),
-  );
+  for (const item of settleLater) start(item);
+  await Promise.all(acting);
   return summary;
 }
 

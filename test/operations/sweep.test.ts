@@ -398,6 +398,60 @@ describe('sweep: many secrets', () => {
     expect(peak).toBe(3);
   });
 
+  it('acts while it reads: secrets read but not yet acted on never exceed one batch plus twice the concurrency (issue 15: memory stays flat)', async () => {
+    const provider = memory();
+    const arns: string[] = [];
+    for (let i = 0; i < 100; i++) arns.push((await secretWith(provider, DAY)).arn);
+    const deps = fx.deps(memoryOpener(provider));
+    let read = 0;
+    let refreshed = 0;
+    let peakWaiting = 0;
+    let readWhenFirstRefreshed: number | undefined;
+    const batchGet = deps.store.batchGet.bind(deps.store);
+    deps.store.batchGet = async (ids) => {
+      const result = await batchGet(ids);
+      read += result.values.length;
+      peakWaiting = Math.max(peakWaiting, read - refreshed);
+      return result;
+    };
+    const refresh = provider.refresh.bind(provider);
+    provider.refresh = async (held, options) => {
+      readWhenFirstRefreshed ??= read;
+      const result = await refresh(held, options);
+      refreshed++;
+      return result;
+    };
+    const summary = await sweep({ kind: 'ids', ids: arns }, deps, { settings: { ...DEFAULT_SETTINGS, concurrency: 2 } });
+    expect(summary).toMatchObject({ checked: 100, refreshed: 100, failed: [] });
+    expect(readWhenFirstRefreshed).toBeLessThanOrEqual(20);
+    expect(peakWaiting).toBeLessThanOrEqual(20 + 2 * 2);
+  });
+
+  it('a secret due for a settle waits until the whole fleet is read: a twin of its replaced token in a later batch keeps the token alive', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const old = await provider.issue();
+    const { arn } = await fx.createSecret('sweep/settle-first', tokenJson(fx.clock, old.token, 20 * DAY));
+    fx.clock.advance(-7200);
+    const { token } = await provider.issue();
+    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY), ['AWSCURRENT']);
+    fx.clock.advance(7200);
+    const quiet: string[] = [];
+    for (let i = 0; i < 45; i++) quiet.push((await secretWith(provider, 20 * DAY)).arn);
+    const twin = await fx.createSecret('sweep/settle-twin', tokenJson(fx.clock, old.token, 20 * DAY));
+    // The later batches come slowly, so a settle started on the first batch would be done before the twin is read.
+    const deps = fx.deps(memoryOpener(provider));
+    const batchGet = deps.store.batchGet.bind(deps.store);
+    let batches = 0;
+    deps.store.batchGet = async (ids) => {
+      if (batches++ > 0) await new Promise((r) => setTimeout(r, 300));
+      return batchGet(ids);
+    };
+    const summary = await sweep({ kind: 'ids', ids: [arn, ...quiet, twin.arn] }, deps, { settings: DEFAULT_SETTINGS });
+    expect(summary).toMatchObject({ checked: 47, revoked: 0, failed: [] });
+    expect(provider.calls.revoke).toBe(0);
+    expect(provider.isLive(old.token)).toBe(true);
+  });
+
   it('leaves work it cannot finish in time for the next run, counted as skipped', async () => {
     const provider = memory();
     const arns: string[] = [];
