@@ -58,7 +58,7 @@ function runSection(name: SectionName, options: BenchOptions): Promise<SectionRe
     case 'calls':
       return runCalls(ctx);
     case 'sweep':
-      return runSweep({ ...ctx, ...(options.sweepSizes ? { sizes: options.sweepSizes } : {}), ...(options.budgetScale ? { budgetScale: options.budgetScale } : {}) });
+      return runSweep({ ...ctx, ...(options.sweepSizes ? { sizes: options.sweepSizes } : {}), ...(options.budgetScale ? { budgetScale: options.budgetScale } : {}), ...(options.memorySizes ? { memorySizes: options.memorySizes } : {}) });
     case 'rotation':
       return runRotation(ctx);
   }

@@ -14,6 +14,8 @@ export const DEPLOYMENT_DEFAULTS = {
   minSecondsToExpiryAlarmThreshold: Duration.days(1),
   /** Memory of the scheduled refresh (CPU-bound in the AWS SDK: bench/RESULTS.md). */
   scheduledRefreshMemoryMB: 1024,
+  /** Memory of every other function. */
+  functionMemoryMB: 256,
   logRetentionDays: 30,
   logLevel: 'INFO',
 } as const;

@@ -16,12 +16,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV, METRICS_NAMESPACE, PRODUCT, serviceName, type FunctionName } from '../core/names.js';
 import { cdkBundlingProps, LAMBDA_BUNDLING, prebuiltBundleDir } from './bundling.js';
+import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 
 export interface FunctionSpec {
   readonly name: FunctionName;
   readonly description: string;
   readonly timeout: Duration;
-  /** @default 256 */
+  /** @default 256 (DEPLOYMENT_DEFAULTS.functionMemoryMB) */
   readonly memorySize?: number;
 }
 
@@ -67,7 +68,7 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
     ...functionCode(spec.name, env.projectRoot),
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
-    memorySize: spec.memorySize ?? 256,
+    memorySize: spec.memorySize ?? DEPLOYMENT_DEFAULTS.functionMemoryMB,
     timeout: spec.timeout,
     role,
     logGroup,

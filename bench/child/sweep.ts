@@ -41,6 +41,11 @@ export interface SweepChildReport {
   heapUsedMB: number;
   /** Heap still in use after a full GC at the end (needs --expose-gc): what the handler retains. */
   heapAfterGcMB?: number;
+  /**
+   * Sampled every 50 ms during the handler call: the sample with the highest RSS, split into the V8
+   * heap committed (its young generation) and the rest (Node's own, code, buffers, the allocator).
+   */
+  atPeak: { rssMB: number; heapTotalMB: number; newSpaceMB: number; heapUsedMB: number; nonHeapMB: number };
   /** CPU this process used during the handler call (user + system), ms. */
   handleCpuMs: number;
   /** The same, over the whole process (Node start, import, handler). */
@@ -72,10 +77,19 @@ const out: SweepChildReport = {
   newSpaceMB: 0,
   externalMB: 0,
   heapUsedMB: 0,
+  atPeak: { rssMB: 0, heapTotalMB: 0, newSpaceMB: 0, heapUsedMB: 0, nonHeapMB: 0 },
   handleCpuMs: 0,
   processCpuMs: 0,
 };
 const mb = (bytes: number) => Math.round(bytes / 1048576);
+const newSpaceBytes = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+let peakRss = 0;
+const sampleMemory = () => {
+  const m = process.memoryUsage();
+  if (m.rss <= peakRss) return;
+  peakRss = m.rss;
+  out.atPeak = { rssMB: mb(m.rss), heapTotalMB: mb(m.heapTotal), newSpaceMB: mb(newSpaceBytes()), heapUsedMB: mb(m.heapUsed), nonHeapMB: mb(m.rss - m.heapTotal) };
+};
 try {
   const event = JSON.parse(eventArg.startsWith('@') ? readFileSync(eventArg.slice(1), 'utf8') : eventArg) as unknown;
   const t0 = performance.now();
@@ -83,10 +97,13 @@ try {
   const t1 = performance.now();
   out.importMs = t1 - t0;
   out.rssAfterImportMB = mb(process.memoryUsage().rss);
+  const sampler = setInterval(sampleMemory, 50);
   const cpu0 = process.cpuUsage();
   const result = await mod.handler(event, lambdaContext(functionName ?? 'scheduled-refresh', Number(timeoutArg ?? 300_000)));
   out.handleMs = performance.now() - t1;
   const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  sampleMemory();
   out.handleCpuMs = (cpu.user + cpu.system) / 1000;
   for (const [key, value] of Object.entries((result ?? {}) as Record<string, unknown>)) {
     if (typeof value === 'number') out.summary[key] = value;
@@ -105,7 +122,7 @@ const memory = process.memoryUsage();
 out.heapUsedMB = mb(memory.heapUsed);
 out.heapTotalMB = mb(memory.heapTotal);
 out.externalMB = mb(memory.external);
-out.newSpaceMB = mb(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0);
+out.newSpaceMB = mb(newSpaceBytes());
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc) {
   gc();

@@ -1,5 +1,5 @@
 /**
- * The environment a child "Lambda" process gets: what the Lambda runtime sets, the variables
+ * The environment a child "Lambda" process gets, and the node flags (lambdaRuntimeNodeArgs): what the Lambda runtime sets, the variables
  * infra/construct.ts gives each function (including NODE_OPTIONS=--enable-source-maps), and the
  * local endpoint (AWS_ENDPOINT_URL, as CONTRACT.md's "default endpoint resolution"). Nothing is
  * inherited from the bench process except PATH, so every child starts from the same state.
@@ -8,7 +8,7 @@
  * without which a deployed function refuses the plain-HTTP fake servers on 127.0.0.1.
  */
 import { ENV } from '../../core/names.js';
-
+import { DEPLOYMENT_DEFAULTS } from '../../infra/defaults.js';
 
 export interface LambdaEnvOptions {
   functionName: string;
@@ -21,6 +21,25 @@ export interface LambdaEnvOptions {
   memoryMB?: number;
 }
 
+/** The memory the construct gives a function by default (infra/defaults.ts). */
+export function deployedMemoryMB(functionName: string): number {
+  return functionName === 'scheduled-refresh' ? DEPLOYMENT_DEFAULTS.scheduledRefreshMemoryMB : DEPLOYMENT_DEFAULTS.functionMemoryMB;
+}
+
+/**
+ * The flags the Lambda Node.js runtime starts node with, for a function of `memoryMB`: its
+ * bootstrap (/var/runtime/bootstrap in the public runtime images, aws/aws-lambda-base-images)
+ * gives V8 a tenth of the memory as new space (half of it the semi-space limit) and the rest as
+ * old space, and exposes gc(). They are on the command line, so they win over the same flags in
+ * NODE_OPTIONS. Without them a child on this 24 GB machine would get V8's defaults for the
+ * machine's memory (a 16 MB semi-space, a 4 GB heap limit): a different heap from the deployed
+ * function's, and so a different peak RSS (bench/RESULTS.md 4.3).
+ */
+export function lambdaRuntimeNodeArgs(memoryMB: number): string[] {
+  const newSpaceMB = Math.floor(memoryMB / 10);
+  return ['--expose-gc', '--max-http-header-size=81920', `--max-semi-space-size=${Math.floor(newSpaceMB / 2)}`, `--max-old-space-size=${memoryMB - newSpaceMB}`];
+}
+
 export function lambdaEnv(options: LambdaEnvOptions): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -30,7 +49,7 @@ export function lambdaEnv(options: LambdaEnvOptions): NodeJS.ProcessEnv {
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_LAMBDA_FUNCTION_NAME: options.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMB ?? (options.functionName === 'scheduled-refresh' ? 1024 : 256)),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMB ?? deployedMemoryMB(options.functionName)),
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',

@@ -26,9 +26,14 @@ export interface BenchOptions {
   budgetScale?: number;
   /** Cold-start processes per target override. */
   coldRuns?: number;
+  /**
+   * Memory sizes (MB) to run the largest due sweep at once more each, with the heap the Lambda
+   * runtime gives that memory, e.g. `--memory-sizes 256,512` (default: only the deployed 1,024).
+   */
+  memorySizes?: number[];
 }
 
-export const USAGE = `usage: npm run bench -- [--smoke] [--only <${SECTIONS.join('|')}>[,...]] [--sizes n,n,...] [--budget-scale n] [--cold-runs n] [--results file] [--work-dir dir]`;
+export const USAGE = `usage: npm run bench -- [--smoke] [--only <${SECTIONS.join('|')}>[,...]] [--sizes n,n,...] [--budget-scale n] [--memory-sizes n,n,...] [--cold-runs n] [--results file] [--work-dir dir]`;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -81,6 +86,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         options.budgetScale = n;
         break;
       }
+      case '--memory-sizes':
+        options.memorySizes = positiveInts('--memory-sizes', value());
+        break;
       case '--cold-runs': {
         const [n] = positiveInts('--cold-runs', value());
         options.coldRuns = n;

@@ -19,7 +19,7 @@ import type { ColdStartReport } from '../child/cold-start.js';
 import { buildAllBundles, buildChildScripts, FUNCTION_NAMES, type BundleName, type Bundles } from '../lib/bundles.js';
 import { runChild } from '../lib/child.js';
 import { findProfile, summarizeCpuProfile, type CpuShare } from '../lib/cpu-profile.js';
-import { lambdaEnv } from '../lib/lambda-env.js';
+import { deployedMemoryMB, lambdaEnv, lambdaRuntimeNodeArgs } from '../lib/lambda-env.js';
 import { goal, type Goal, type SectionResult } from '../lib/results.js';
 import { median, ratio, round, summarize, type Summary } from '../lib/stats.js';
 import type { Table } from '../lib/table.js';
@@ -319,7 +319,8 @@ export async function runColdStart(ctx: {
     const once = async (t: Target, run: number, record: boolean, options: { importOnly?: boolean; sourceMaps?: boolean; nodeArgs?: string[] } = {}) => {
       const res = await runChild<ColdStartReport>(scripts['cold-start'], {
         env: { ...lambdaEnv({ functionName: t.name, endpoint: stack.aws.url, enableSourceMaps: options.sourceMaps !== false }), ...t.env },
-        nodeArgs: options.nodeArgs ?? [],
+        // As the Lambda runtime starts the function (its heap flags for the deployed memory).
+        nodeArgs: [...lambdaRuntimeNodeArgs(deployedMemoryMB(t.name)), ...(options.nodeArgs ?? [])],
         args: [bundles[t.name].file, t.eventFor(run), t.name, ...(options.importOnly ? ['--import-only'] : [])],
         timeoutMs: 60_000,
       });

@@ -35,7 +35,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
-import { planSweep, type FleetPlanInput } from '../../core/operations/fleet-plan.js';
+import { DEFAULT_READ_SHARE, planSweep, SECRETS_MANAGER_BATCH_GET_QUOTA, type FleetPlanInput } from '../../core/operations/fleet-plan.js';
 import { SETTLED } from '../../core/secrets/store.js';
 import { withToken } from '../../core/secrets/token-secret.js';
 import { CONCURRENCY_BOUNDS, DEFAULT_SETTINGS } from '../../core/settings.js';
@@ -46,7 +46,7 @@ import type { SweepChildReport } from '../child/sweep.js';
 import { buildAllBundles, buildChildScripts, type Bundles } from '../lib/bundles.js';
 import { runChild } from '../lib/child.js';
 import { findProfile, summarizeCpuProfile, type CpuBreakdown } from '../lib/cpu-profile.js';
-import { lambdaEnv } from '../lib/lambda-env.js';
+import { deployedMemoryMB, lambdaEnv, lambdaRuntimeNodeArgs } from '../lib/lambda-env.js';
 import { goal, type Goal, type SectionResult } from '../lib/results.js';
 import { median, percentile, ratio, round } from '../lib/stats.js';
 import type { Table } from '../lib/table.js';
@@ -87,13 +87,19 @@ const TO_DUE_SECONDS = LIFETIME_SECONDS - DEFAULT_SETTINGS.refreshBeforeSeconds 
 /** infra/construct.ts: the scheduled-refresh function's timeout. */
 const LAMBDA_TIMEOUT_MS = 5 * 60_000;
 /** The Lambda runtime's bootstrap is commonly reported to start node with --expose-gc; it lets the child measure retained heap. */
-const CHILD_NODE_ARGS = ['--expose-gc'];
+/**
+ * Every child of this section starts as the scheduled-refresh function is deployed, with the heap
+ * the Lambda runtime gives its memory (the baselines too, so their memory compares like with like).
+ */
+const CHILD_MEMORY_MB = deployedMemoryMB('scheduled-refresh');
 const SETUP_CONCURRENCY = 16;
+/** Lambda allots one vCPU per 1,769 MB of memory (AWS Lambda docs, "Configuring function memory"). */
+const LAMBDA_MB_PER_VCPU = 1769;
 /** Length of the write-ceiling probe. */
 const WRITE_PROBE_SECONDS = 15;
 const WRITE_OPERATIONS = ['PutSecretValue', 'UpdateSecret', 'UpdateSecretVersionStage'];
 
-export type RunId = 'not-due' | 'old-design' | 'batched-read' | 'due' | 'due-aws-defaults' | 'write-ceiling' | 'not-due-profile' | 'due-profile';
+export type RunId = 'not-due' | 'old-design' | 'batched-read' | 'due' | 'due-aws-defaults' | 'write-ceiling' | 'not-due-profile' | 'due-profile' | 'due-memory';
 
 export interface SweepRun {
   id: RunId;
@@ -141,7 +147,11 @@ export interface SweepRun {
   cpuShare: number;
   /** CPU this process (the endpoint and the fake TigerGraph) used meanwhile / the child's wall. */
   endpointCpuShare: number;
+  /** The function's memory setting the child ran as (the Lambda runtime's heap flags for it). */
+  memoryMB: number;
   maxRssMB: number;
+  /** The sampled moment of highest RSS: the V8 heap committed, its young generation, the heap in use, and the RSS outside the heap. */
+  atPeak: SweepChildReport['atPeak'];
   /** Where the RSS goes: the process after import, the V8 heap committed at the end (its young generation), and the heap still in use after a full GC. */
   rssAfterImportMB: number;
   heapTotalMB: number;
@@ -236,6 +246,8 @@ interface ChildRunSpec {
   budget?: { writesPerSecond: number; rotationsPerSecond: number };
   /** The settings' concurrency (secrets acted on at once); default the default setting. */
   concurrency?: number;
+  /** The function's memory setting (default as deployed): the Lambda runtime's heap flags follow it. */
+  memoryMB?: number;
   nodeArgs?: string[];
 }
 
@@ -287,8 +299,8 @@ async function runInChild(stack: LocalStack, script: string, workDir: string, sp
   try {
     const res = await runChild<SweepChildReport>(script, {
       stdoutFile: logFile,
-      env: { ...lambdaEnv({ functionName: spec.functionName, endpoint: stack.aws.url }), BENCH_CLOCK_OFFSET_MS: String(stack.clock.now() - Date.now()) },
-      nodeArgs: [...CHILD_NODE_ARGS, ...(spec.nodeArgs ?? [])],
+      env: { ...lambdaEnv({ functionName: spec.functionName, endpoint: stack.aws.url, memoryMB: spec.memoryMB ?? CHILD_MEMORY_MB }), BENCH_CLOCK_OFFSET_MS: String(stack.clock.now() - Date.now()) },
+      nodeArgs: [...lambdaRuntimeNodeArgs(spec.memoryMB ?? CHILD_MEMORY_MB), ...(spec.nodeArgs ?? [])],
       args: [spec.bundle, `@${eventFile}`, String(LAMBDA_TIMEOUT_MS), spec.functionName],
       timeoutMs: LAMBDA_TIMEOUT_MS + 60_000,
     });
@@ -352,7 +364,9 @@ async function runInChild(stack: LocalStack, script: string, workDir: string, sp
       cpuMsPerSecret: ratio(report.handleCpuMs, spec.secrets, 3),
       cpuShare: ratio(report.handleCpuMs, report.handleMs),
       endpointCpuShare: ratio((cpu.user + cpu.system) / 1000, report.handleMs + report.importMs),
+      memoryMB: spec.memoryMB ?? CHILD_MEMORY_MB,
       maxRssMB: round(report.maxRssKB / 1024, 1),
+      atPeak: report.atPeak,
       rssAfterImportMB: report.rssAfterImportMB,
       heapTotalMB: report.heapTotalMB,
       newSpaceMB: report.newSpaceMB,
@@ -375,6 +389,8 @@ export async function runSweep(ctx: {
   smoke: boolean;
   sizes?: number[];
   budgetScale?: number;
+  /** Memory settings to run the largest due sweep at once more each (bench --memory-sizes). */
+  memorySizes?: number[];
   log: (m: string) => void;
 }): Promise<SectionResult<SweepData>> {
   const sizes = [...(ctx.sizes ?? (ctx.smoke ? [20] : [1_000, 10_000]))].sort((a, b) => a - b);
@@ -486,6 +502,13 @@ export async function runSweep(ctx: {
         stack.clock.advance(TO_DUE_SECONDS);
         await profiled(dueSpec(size, 'due-profile'), 'due');
       }
+      // The same due sweep as the function would run it at other memory settings (its heap follows).
+      if (size === sizes.at(-1)) {
+        for (const memoryMB of ctx.memorySizes ?? []) {
+          stack.clock.advance(TO_DUE_SECONDS);
+          await run({ ...dueSpec(size, 'due-memory'), memoryMB });
+        }
+      }
 
       // Minimums from fleet-plan.ts's per-secret costs.
       const planFor = (input: Partial<FleetPlanInput>) => {
@@ -504,7 +527,8 @@ export async function runSweep(ctx: {
         },
         dueCalls: {
           measured: due.smCallsPerSecret,
-          minimum: round(planFor({ refreshFraction: 1 }), 3),
+          // fleet-plan's per-secret calls, plus the shared credential secret read once per sweep (cached).
+          minimum: round(planFor({ refreshFraction: 1 }) + 1 / size, 3),
           byOperation: Object.fromEntries(Object.entries(due.smCalls).map(([op, n]) => [op, round(n / size, 3)])),
           writesPerRefresh: ratio(refreshedWrites, Math.max(1, due.refreshed), 2),
         },
@@ -558,19 +582,15 @@ export async function runSweep(ctx: {
     const plan = runPlan(sizeResults.at(-1)?.dueCalls?.writesPerRefresh ?? 2);
     goals.push(...plan.goals);
     findings.push(...plan.findings);
-    const readRate = runs.filter((r) => r.id === 'not-due' && r.batchGetPerSecond !== undefined).at(-1);
-    const mapPlan = plan.data.scenarios[0]?.plan;
-    if (readRate && mapPlan) {
-      findings.push(
-        `Reads are not paced: fleet-plan.ts gives each of the map's ${mapPlan.maxConcurrency} workers ${round(mapPlan.perWorker.batchGetPerSecond, 1)} BatchGetSecretValue/s (80 % of the 100/s quota, split), ` +
-          `but the handler builds budgets for writes and rotations only, and the read pass (core/operations/fleet.ts) calls as fast as answers come: ${readRate.batchGetPerSecond}/s from one process here (${readRate.secrets} secrets, local endpoint). ` +
-          `${mapPlan.maxConcurrency} workers would need ${round(100 / mapPlan.maxConcurrency, 1)}/s each or less to stay under the quota; beyond it the SDK retries ThrottlingException (standard mode) and a read that still fails fails the worker's batch. A read budget (BatchInput.batchGetPerSecond) would make the plan's check true.`,
-      );
+    // Reads are paced by a budget (core/secrets/budget.ts): one sweep alone gets DEFAULT_READ_SHARE of the quota.
+    const readBudget = SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE;
+    for (const r of runs.filter((x) => x.id === 'not-due' && x.batchGetPerSecond !== undefined && x.batchGetPerSecond > readBudget * 1.05)) {
+      findings.push(`${r.id} at ${r.secrets}: BatchGetSecretValue at ${r.batchGetPerSecond}/s, over the read budget of ${readBudget}/s (${DEFAULT_READ_SHARE * 100} % of the ${SECRETS_MANAGER_BATCH_GET_QUOTA}/s quota).`);
     }
 
     // ---- findings ---------------------------------------------------------------------------
     for (const r of runs) {
-      const expectRefresh = r.id === 'due' || r.id === 'due-aws-defaults' || r.id === 'due-profile';
+      const expectRefresh = r.id === 'due' || r.id === 'due-aws-defaults' || r.id === 'due-profile' || r.id === 'due-memory';
       if (r.failed || r.skipped || (expectRefresh && r.refreshed !== r.secrets) || (!expectRefresh && r.refreshed + r.rotated + r.revoked > 0) || r.checked !== r.secrets) {
         findings.push(
           `${r.id} at ${r.secrets}: checked ${r.checked}, refreshed ${r.refreshed}, rotated ${r.rotated}, revoked ${r.revoked}, skipped ${r.skipped}, failed ${r.failed} (${r.throttleFailures} from throttling)${r.firstError ? `: ${r.firstError}` : ''}`,
@@ -590,9 +610,8 @@ export async function runSweep(ctx: {
       if (s.dueCalls && s.dueCalls.measured > s.dueCalls.minimum) {
         const excess = round(s.dueCalls.measured - s.dueCalls.minimum, 3);
         findings.push(
-          `${s.secrets} due secrets: ${s.dueCalls.measured} SM calls per secret, ${excess} over fleet-plan's ${s.dueCalls.minimum} (1/20 BatchGetSecretValue + 1 DescribeSecret + 2 writes): ` +
-            `${s.dueCalls.writesPerRefresh} writes per refresh. The third is core/operations/write-current.ts moving AWSPREVIOUS back onto the version that held it after an in-place refresh of a secret that already had one (the steady state after the first refresh; bench calls section, refresh-3x-again). ` +
-            `On a TGSETTLED current version nothing older is left to revoke, so the move could be skipped there; otherwise WRITES_PER_REFRESH in fleet-plan.ts should be 3.`,
+          `${s.secrets} due secrets: ${s.dueCalls.measured} SM calls per secret, ${excess} over the minimum ${s.dueCalls.minimum} (fleet-plan's 1/20 BatchGetSecretValue + 1 DescribeSecret + 2 writes, and the credential read once per sweep): ` +
+            `${s.dueCalls.writesPerRefresh} writes per refresh; by operation: ${Object.entries(s.dueCalls.byOperation).map(([op, n]) => `${op} ${n}`).join(', ')}.`,
         );
       }
       if (s.notDueCpu.ratioToBatchedRead > MAX_NOT_DUE_CPU_RATIO) {
@@ -616,7 +635,8 @@ export async function runSweep(ctx: {
       if (r.id === 'due' && r.secrets === goalSize && r.maxRssMB >= MAX_RSS_MB) {
         findings.push(
           `due at ${r.secrets}: peak RSS ${r.maxRssMB} MB (goal < ${MAX_RSS_MB} MB): ${r.rssAfterImportMB} MB once the bundle is imported; at the end the V8 heap had ${r.heapTotalMB} MB committed ` +
-            `(young generation ${r.newSpaceMB} MB) of which ${r.heapAfterGcMB} MB was still in use after a full GC. The sweep retains little; the peak is garbage V8 had no reason to collect yet and its young-generation sizing.`,
+            `(young generation ${r.newSpaceMB} MB) of which ${r.heapAfterGcMB} MB was still in use after a full GC; at the peak ${r.atPeak.heapTotalMB} MB committed (young ${r.atPeak.newSpaceMB} MB), ${r.atPeak.heapUsedMB} MB in use, ${r.atPeak.nonHeapMB} MB outside the heap. ` +
+            `The sweep retains little; the young generation is what the Lambda runtime allows V8 at ${r.memoryMB} MB (${lambdaRuntimeNodeArgs(r.memoryMB).find((f) => f.startsWith('--max-semi'))}).`,
         );
       }
     }
@@ -642,7 +662,7 @@ export async function runSweep(ctx: {
       ]),
       notes: [
         'Not due: a scheduled sweep with tag discovery (ListSecrets, 100 a page) reading every secret with BatchGetSecretValue (20 a call); minimum 1/20 + 1/100. Old design: the same fleet read as the sweep read it before batching (ListSecrets, then GetSecretValue AWSCURRENT and AWSPREVIOUS per secret), bare SDK, measured in this run.',
-        'Due: one Distributed Map worker given the fleet\'s ids (no ListSecrets); every secret refreshed in place. Minimum (fleet-plan.ts): 1/20 BatchGetSecretValue + 1 DescribeSecret + 2 writes. One GetSecretValue per sweep reads the shared credential secret (cached).',
+        'Due: one Distributed Map worker given the fleet\'s ids (no ListSecrets); every secret refreshed in place. Minimum: fleet-plan.ts\'s 1/20 BatchGetSecretValue + 1 DescribeSecret + 2 writes, plus one GetSecretValue per sweep for the shared credential secret (cached), 1/n per secret.',
       ],
     };
     const cpuTable: Table = {
@@ -667,10 +687,11 @@ export async function runSweep(ctx: {
     };
     const runTable: Table = {
       title: `Sweep runs: bundled scheduled-refresh in a child process, quotas on (ThrottlingException beyond them), fake TigerGraph 3.x +${LATENCY_MS} ms per call`,
-      columns: ['run', 'secrets', 'budget writes/s', 'concurrency', 'quotas', 'wall ms', 'ms per secret acted (median / p90)', 'refreshed', 'failed (throttling)', 'SM calls', 'throttled answers', 'writes/s', 'x budget', 'BatchGet/s', 'CPU ms', 'CPU/wall', 'endpoint CPU/wall', 'endpoint loop delay ms (mean / p99)', 'peak RSS MB', 'RSS after import MB', 'heap committed MB (young)', 'heap after GC MB'],
+      columns: ['run', 'secrets', 'memory MB', 'budget writes/s', 'concurrency', 'quotas', 'wall ms', 'ms per secret acted (median / p90)', 'refreshed', 'failed (throttling)', 'SM calls', 'throttled answers', 'writes/s', 'x budget', 'BatchGet/s', 'CPU ms', 'CPU/wall', 'endpoint CPU/wall', 'endpoint loop delay ms (mean / p99)', 'peak RSS MB', 'RSS after import MB', 'heap committed MB (young)', 'heap after GC MB'],
       rows: runs.map((r) => [
         r.id,
         r.secrets,
+        r.memoryMB,
         r.budget?.writesPerSecond ?? '-',
         r.budget || r.id === 'write-ceiling' ? r.concurrency : '-',
         r.quotas,
@@ -729,7 +750,34 @@ export async function runSweep(ctx: {
         `At AWS's default budget (40 writes/s) the ${goalSize.toLocaleString('en-US')}-secret due run would write for ${round((goalSize * (sizeResults.at(-1)?.dueCalls?.writesPerRefresh ?? 3)) / DEFAULT_SETTINGS.writesPerSecond, 0)} s (fleet-plan.ts: ${round((goalSize * 2) / DEFAULT_SETTINGS.writesPerSecond, 0)} s at 2 writes per refresh), longer than the function's ${LAMBDA_TIMEOUT_MS / 60_000}-minute timeout: one invocation refreshes what fits and counts the rest as skipped for the next sweep. --sizes ${goalSize} --budget-scale 1 runs it so.`,
       ],
     };
-    const tables: Table[] = [callsTable, cpuTable, writeTable, runTable];
+    // The due sweep at the goal size, as deployed and at each --memory-sizes setting.
+    const memoryRuns = runs.filter((r) => (r.id === 'due' || r.id === 'due-memory') && r.secrets === goalSize).sort((a, b) => a.memoryMB - b.memoryMB);
+    const defaultRefreshesPerSecond = DEFAULT_SETTINGS.writesPerSecond / (sizeResults.at(-1)?.dueCalls?.writesPerRefresh ?? 2);
+    const memoryTable: Table = {
+      title: `Sweep: peak RSS of the ${goalSize.toLocaleString('en-US')}-secret due sweep by the function's memory setting (the Lambda runtime sizes V8's heap from it)`,
+      columns: ['memory MB', 'runtime flags', 'peak RSS MB', 'at peak: heap committed (young) MB', 'heap in use MB', 'outside the heap MB', 'heap after GC MB', 'CPU ms/secret', 'Lambda vCPU', 'CPU headroom at the default budget', `peak RSS < ${MAX_RSS_MB} MB`],
+      rows: memoryRuns.map((r) => {
+        const vcpu = r.memoryMB / LAMBDA_MB_PER_VCPU;
+        return [
+          r.memoryMB,
+          lambdaRuntimeNodeArgs(r.memoryMB).filter((f) => f.includes('space-size')).join(' '),
+          r.maxRssMB,
+          `${r.atPeak.heapTotalMB} (${r.atPeak.newSpaceMB})`,
+          r.atPeak.heapUsedMB,
+          r.atPeak.nonHeapMB,
+          r.heapAfterGcMB,
+          r.cpuMsPerSecret,
+          round(vcpu, 2),
+          `${round((vcpu * 1000) / (r.cpuMsPerSecret * defaultRefreshesPerSecond), 1)}x`,
+          r.maxRssMB < MAX_RSS_MB ? 'yes' : 'no',
+        ];
+      }),
+      notes: [
+        `Runtime flags: what the Lambda Node.js runtime's bootstrap passes node for that memory (a tenth of it new space, half of that the semi-space limit; bench/lib/lambda-env.ts). They are on node's command line, so NODE_OPTIONS cannot lower them. "at peak": the sample (every 50 ms) with the highest RSS. "heap after GC": in use after a full GC at the end: what the sweep keeps.`,
+        `CPU headroom: the Lambda's vCPU share (memory / ${LAMBDA_MB_PER_VCPU} MB) / the CPU the default budget's ${round(defaultRefreshesPerSecond, 1)} refreshes/s need at this run's CPU per secret (on this machine's cores; a Lambda core may be slower). Below about 1.5x a due backlog is bound by CPU rather than by the write budget.`,
+      ],
+    };
+    const tables: Table[] = [callsTable, cpuTable, writeTable, ...(memoryRuns.length > 1 ? [memoryTable] : []), runTable];
     const profileRows = (['not-due', 'due'] as const).filter((k) => profiles[k]);
     if (profileRows.length) {
       const top = 10;

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, SECTIONS, UsageError } from '../../bench/lib/options.js';
 import type { BenchResults } from '../../bench/lib/results.js';
 import { median, percentile, summarize } from '../../bench/lib/stats.js';
+import { deployedMemoryMB, lambdaEnv, lambdaRuntimeNodeArgs } from '../../bench/lib/lambda-env.js';
 import { categorize } from '../../bench/lib/cpu-profile.js';
 import { FUNCTION_NAMES, packageOf } from '../../bench/lib/bundles.js';
 import type { BundleSizeData } from '../../bench/sections/bundle-size.js';
@@ -35,7 +36,7 @@ describe('npm run bench -- --smoke', () => {
 
   it('runs every section and writes results.json', { timeout: 90_000 }, () => {
     // What `npm run bench` runs (tsx bench/run.ts), on this Node 22, with results kept out of bench/.
-    run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--smoke', '--results', resultsPath, '--work-dir', path.join(scratch, 'work')], {
+    run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--smoke', '--memory-sizes', '256', '--results', resultsPath, '--work-dir', path.join(scratch, 'work')], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: 85_000,
@@ -51,7 +52,7 @@ describe('npm run bench -- --smoke', () => {
     expect(Array.isArray(results.source.uncommitted)).toBe(true);
     expect(finitePositive(results.durationMs)).toBe(true);
     // The table goes to stdout, progress to stderr.
-    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep: Secrets Manager calls per secret', 'Sweep: CPU of the sweep process', 'Sweep: due secrets under the write budget', 'Plan for 1,000,000 secrets', 'Full rotation', 'Goals']) {
+    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep: Secrets Manager calls per secret', 'Sweep: CPU of the sweep process', 'Sweep: due secrets under the write budget', 'Sweep: peak RSS of the', 'Plan for 1,000,000 secrets', 'Full rotation', 'Goals']) {
       expect(String(run.stdout)).toContain(`### ${title}`);
     }
     expect(String(run.stdout)).not.toContain('[bench]');
@@ -123,7 +124,11 @@ describe('npm run bench -- --smoke', () => {
 
   it('sweep: calls, CPU and write rate per fleet size, against baselines measured in the same run', () => {
     const data = results.results.sweep as SweepData;
-    expect(data.runs.map((r) => r.id)).toEqual(['not-due', 'old-design', 'batched-read', 'not-due-profile', 'due', 'due-aws-defaults', 'write-ceiling', 'due-profile']);
+    expect(data.runs.map((r) => r.id)).toEqual(['not-due', 'old-design', 'batched-read', 'not-due-profile', 'due', 'due-aws-defaults', 'write-ceiling', 'due-profile', 'due-memory']);
+    // Each child ran as the function does at its memory setting: as deployed, and once more at --memory-sizes 256.
+    expect(data.runs.filter((r) => r.id !== 'due-memory').every((r) => r.memoryMB === 1024)).toBe(true);
+    expect(data.runs.find((r) => r.id === 'due-memory')).toMatchObject({ memoryMB: 256, refreshed: 20 });
+    for (const r of data.runs) expect(finitePositive(r.atPeak.rssMB) && r.atPeak.rssMB <= r.maxRssMB + 1, r.id).toBe(true);
     for (const r of data.runs) {
       expect(r.failed + r.skipped, `${r.id}: ${r.firstError}`).toBe(0);
       expect(r.checked, r.id).toBe(r.secrets);
@@ -145,9 +150,10 @@ describe('npm run bench -- --smoke', () => {
     expect(oldDesign?.smCalls.GetSecretValue).toBe(2 * (oldDesign?.secrets ?? 0));
     const [size] = data.sizes;
     expect(size?.secrets).toBe(20);
-    // fleet-plan.ts: ceil(n/20) BatchGetSecretValue + ceil(n/100) ListSecrets; a refresh 1 DescribeSecret + 2 writes.
+    // fleet-plan.ts: ceil(n/20) BatchGetSecretValue + ceil(n/100) ListSecrets; a refresh 1 DescribeSecret + 2 writes;
+    // a due sweep also reads the shared credential secret once.
     expect(size?.notDueCalls.minimum).toBeCloseTo((1 + 1) / 20, 3);
-    expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 20 * 3) / 20, 3);
+    expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 20 * 3 + 1) / 20, 3);
     expect(size?.dueCalls?.writesPerRefresh).toBeGreaterThanOrEqual(2);
     for (const n of [size?.notDueCpu.ratioToBatchedRead, size?.notDueCpu.ratioToOldDesign, size?.dueCpu?.ratioToSdkCalls, size?.writeRate?.ratioToBudget, size?.writeRate?.ceiling]) {
       expect(finitePositive(n)).toBe(true);
@@ -182,6 +188,8 @@ describe('bench command line', () => {
     expect(parseArgs(['--only=calls', '--smoke'])).toMatchObject({ sections: ['calls'], smoke: true });
     expect(parseArgs(['--sizes', '100,1000']).sweepSizes).toEqual([100, 1000]);
     expect(parseArgs(['--budget-scale', '1']).budgetScale).toBe(1);
+    expect(parseArgs(['--memory-sizes', '256,512']).memorySizes).toEqual([256, 512]);
+    expect(() => parseArgs(['--memory-sizes', '0'])).toThrow(/positive integers/);
     expect(() => parseArgs(['--budget-scale', '0'])).toThrow(/positive integers/);
     expect(parseArgs(['--results', 'x.json']).resultsPath).toBe(path.resolve('x.json'));
     expect(() => parseArgs(['--only', 'nope'])).toThrow(UsageError);
@@ -208,6 +216,17 @@ describe('the 1,000,000-secret plan (pure arithmetic, core/operations/fleet-plan
 });
 
 describe('bench helpers', () => {
+  it('starts a child as the Lambda runtime starts the function: heap flags from its deployed memory, on the command line', () => {
+    // The runtime's bootstrap: new space a tenth of the memory (half of it the semi-space), the rest old space.
+    expect(lambdaRuntimeNodeArgs(1024)).toEqual(['--expose-gc', '--max-http-header-size=81920', '--max-semi-space-size=51', '--max-old-space-size=922']);
+    expect(lambdaRuntimeNodeArgs(256)).toContain('--max-semi-space-size=12');
+    expect(deployedMemoryMB('scheduled-refresh')).toBe(1024);
+    expect(deployedMemoryMB('rotation')).toBe(256);
+    expect(lambdaEnv({ functionName: 'scheduled-refresh', endpoint: 'http://127.0.0.1:1' }).AWS_LAMBDA_FUNCTION_MEMORY_SIZE).toBe('1024');
+    // The same flags in NODE_OPTIONS would lose to the runtime's: none is set there.
+    expect(lambdaEnv({ functionName: 'scheduled-refresh', endpoint: 'http://127.0.0.1:1' }).NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
   it('median, nearest-rank p90 and summaries', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
