@@ -9,15 +9,21 @@
  *                           (the revoke check once the grace period has passed), 10 secrets at a time;
  *   {"mode": "batched"}     the current design's read pass with nothing on top: ListSecrets by the
  *                           managed tag, then BatchGetSecretValue 20 ids a call, one call at a time;
- *   {"mode": "write-probe", "ids": [...], "seconds": n, "concurrency": n}
- *                           the write ceiling of the endpoint as it is (fleet size, machine load):
- *                           for `seconds`, `concurrency` workers each repeat a refresh's Secrets
- *                           Manager calls on their own share of `ids` (DescribeSecret, a 20 ms
- *                           pause for the provider call, PutSecretValue of the value read as
- *                           TGSTAGED, UpdateSecretVersionStage moving AWSCURRENT onto it), unpaced.
+ *   {"mode": "write-probe", "ids": [...], "seconds": n, "concurrency": n, "provider"?: {url, secret}}
+ *                           the write ceiling of the endpoint as it is (fleet size, machine load),
+ *                           and the bare cost of a refresh's calls: for `seconds`, `concurrency`
+ *                           workers each repeat a refresh's calls on their own share of `ids`
+ *                           (DescribeSecret; the provider call; PutSecretValue of the value read as
+ *                           TGSTAGED; UpdateSecretVersionStage moving AWSCURRENT onto it), unpaced.
+ *                           The provider call: with `provider` (a TigerGraph 3.x REST++ URL and its
+ *                           secret) one POST /requesttoken over node:http with a keep-alive agent and
+ *                           its JSON answer parsed, as a refresh's PUT is (a mint rather than a
+ *                           refresh, so the probe needs no live token of its own; the same request
+ *                           and answer shapes); without it a 20 ms pause.
  *
  * Returns counts only: no value leaves the function.
  */
+import * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetSecretValueCommand,
@@ -41,6 +47,8 @@ export interface FleetReadEvent {
   /** write-probe: the secrets to write (each worker its own share) and for how long. */
   ids?: string[];
   seconds?: number;
+  /** write-probe: make the provider call bare (TigerGraph 3.x REST++ base URL and secret) instead of pausing. */
+  provider?: { url: string; secret: string };
 }
 
 export interface FleetReadResult {
@@ -49,8 +57,33 @@ export interface FleetReadResult {
   calls: Record<string, number>;
   /** Bytes of SecretString read (to show the values were really fetched). */
   bytes: number;
-  /** write-probe: refresh-like write cycles completed. */
+  /** write-probe: refresh-like write cycles completed, and provider calls that did not answer REST-0000. */
   refreshes?: number;
+  providerErrors?: number;
+}
+
+const agent = new http.Agent({ keepAlive: true });
+
+/** One bare TigerGraph 3.x token call: POST /requesttoken, JSON in and out; true when it answered a token. */
+function providerCall(provider: { url: string; secret: string }): Promise<boolean> {
+  const body = JSON.stringify({ secret: provider.secret, lifetime: 2_592_000 });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${provider.url}/requesttoken`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: boolean; token?: string };
+          resolve(answer.error === false && typeof answer.token === 'string');
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 async function* listManaged(count: (op: string) => void): AsyncGenerator<SecretListEntry[]> {
@@ -73,7 +106,7 @@ async function* listManaged(count: (op: string) => void): AsyncGenerator<SecretL
 }
 
 /** One worker of the write probe: a refresh's Secrets Manager calls, again and again, on its own ids. */
-async function probeWorker(ids: string[], deadline: number, count: (op: string) => void): Promise<number> {
+async function probeWorker(ids: string[], deadline: number, count: (op: string) => void, provider: FleetReadEvent['provider'], result: FleetReadResult): Promise<number> {
   const values = new Map<string, string>();
   for (const id of ids) {
     count('GetSecretValue');
@@ -86,7 +119,11 @@ async function probeWorker(ids: string[], deadline: number, count: (op: string) 
     count('DescribeSecret');
     const described = await client.send(new DescribeSecretCommand({ SecretId: id }));
     const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages?.includes('AWSCURRENT'))?.[0];
-    await sleep(20);
+    if (provider) {
+      if (!(await providerCall(provider))) result.providerErrors = (result.providerErrors ?? 0) + 1;
+    } else {
+      await sleep(20);
+    }
     count('PutSecretValue');
     const put = await client.send(new PutSecretValueCommand({ SecretId: id, SecretString: values.get(id), VersionStages: ['TGSTAGED'] }));
     count('UpdateSecretVersionStage');
@@ -108,7 +145,7 @@ export async function handler(event: FleetReadEvent): Promise<FleetReadResult> {
     const workers = Math.max(1, Math.min(event.concurrency ?? 10, ids.length));
     const deadline = performance.now() + (event.seconds ?? 10) * 1000;
     const shares = Array.from({ length: workers }, (_, w) => ids.filter((_, i) => i % workers === w));
-    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count)));
+    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count, event.provider, result)));
     result.checked = ids.length;
     result.refreshes = done.reduce((a, b) => a + b, 0);
     return result;

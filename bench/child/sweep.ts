@@ -85,9 +85,11 @@ const mb = (bytes: number) => Math.round(bytes / 1048576);
 const newSpaceBytes = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 let peakRss = 0;
 const sampleMemory = () => {
+  // rss() alone is cheap; the full breakdown (which walks the heap's spaces) only at a new peak.
+  const rss = process.memoryUsage.rss();
+  if (rss <= peakRss) return;
   const m = process.memoryUsage();
-  if (m.rss <= peakRss) return;
-  peakRss = m.rss;
+  peakRss = Math.max(rss, m.rss);
   out.atPeak = { rssMB: mb(m.rss), heapTotalMB: mb(m.heapTotal), newSpaceMB: mb(newSpaceBytes()), heapUsedMB: mb(m.heapUsed), nonHeapMB: mb(m.rss - m.heapTotal) };
 };
 try {

@@ -125,6 +125,9 @@ export interface SweepRun {
   failed: number;
   /** Failures whose error was throttling (ThrottlingException / Rate exceeded). */
   throttleFailures: number;
+  /** write-ceiling: refresh cycles the bare-SDK probe completed (each its Secrets Manager calls and a bare provider call), and provider calls that failed. */
+  probeCycles?: number;
+  probeProviderErrors?: number;
   firstError?: string;
   /** ThrottlingException answers the budgets saw (the function's Throttles metric). */
   budgetThrottles?: number;
@@ -169,8 +172,12 @@ export interface SizeResult {
   dueCalls?: { measured: number; minimum: number; byOperation: Record<string, number>; writesPerRefresh: number };
   /** Sweep CPU ms per not-due secret, and / the bare-SDK batched read, and / the old design's reads. */
   notDueCpu: { msPerSecret: number; batchedReadMsPerSecret: number; oldDesignMsPerSecret: number; ratioToBatchedRead: number; ratioToOldDesign: number };
-  /** Sweep CPU ms per due secret (the due run / secrets), and / (its SM calls x the SDK's CPU per call). */
-  dueCpu?: { msPerSecret: number; sdkMsPerCall: number; ratioToSdkCalls: number };
+  /**
+   * Sweep CPU ms per due secret (the due run / secrets); / (its SM calls x the SDK's CPU per call);
+   * and / the same calls made bare: the write probe's CPU per refresh cycle (DescribeSecret, the
+   * provider call, PutSecretValue, UpdateSecretVersionStage) plus the batched read's CPU per secret.
+   */
+  dueCpu?: { msPerSecret: number; sdkMsPerCall: number; ratioToSdkCalls: number; bareMsPerSecret: number; ratioToBareCalls: number };
   /** Writes per second: the due run, its budget, and what the endpoint served a bare-SDK client at that fleet size (write-ceiling probe). */
   writeRate?: { achieved: number; budget: number; ceiling: number; ratioToBudget: number; ratioToCeiling: number };
 }
@@ -348,6 +355,7 @@ async function runInChild(stack: LocalStack, script: string, workDir: string, sp
       revoked: s.revoked ?? 0,
       skipped: s.skipped ?? 0,
       failed: s.failed ?? 0,
+      ...(s.refreshes !== undefined ? { probeCycles: s.refreshes, probeProviderErrors: s.providerErrors ?? 0 } : {}),
       throttleFailures,
       ...(report.firstError ? { firstError: report.firstError } : {}),
       ...(log.metrics.Throttles !== undefined ? { budgetThrottles: log.metrics.Throttles } : {}),
@@ -492,7 +500,14 @@ export async function runSweep(ctx: {
         id: 'write-ceiling',
         bundle: fleetBundle,
         functionName: 'baseline-fleet',
-        event: { mode: 'write-probe', ids: fleet.extra, seconds: ctx.smoke ? 1 : WRITE_PROBE_SECONDS, concurrency: scaledConcurrency },
+        event: {
+          mode: 'write-probe',
+          ids: fleet.extra,
+          seconds: ctx.smoke ? 1 : WRITE_PROBE_SECONDS,
+          concurrency: scaledConcurrency,
+          // A refresh's provider call made bare, so the probe's CPU per cycle is a refresh's calls at their bare cost.
+          provider: { url: stack.tg3.url, secret: stack.tigergraphSecret },
+        },
         secrets: fleet.extra.length,
         fleetSize: size,
         quotas: { label: 'off', options: false },
@@ -516,6 +531,8 @@ export async function runSweep(ctx: {
         return Object.values(p.calls).reduce((a, b) => a + b, 0) / size;
       };
       const sdkMsPerCall = oldDesign.cpuMs / Math.max(1, oldDesign.smCallsTotal);
+      // A due secret's calls made bare: one probe cycle, plus its share of the batched read.
+      const bareMsPerDueSecret = ceiling.cpuMs / Math.max(1, ceiling.probeCycles ?? 0) + batched.cpuMsPerSecret;
       const refreshedWrites = WRITE_OPERATIONS.reduce((a, op) => a + (due.smCalls[op] ?? 0), 0);
       sizeResults.push({
         secrets: size,
@@ -539,7 +556,13 @@ export async function runSweep(ctx: {
           ratioToBatchedRead: ratio(notDue.cpuMsPerSecret, batched.cpuMsPerSecret),
           ratioToOldDesign: ratio(notDue.cpuMsPerSecret, oldDesign.cpuMsPerSecret),
         },
-        dueCpu: { msPerSecret: due.cpuMsPerSecret, sdkMsPerCall: round(sdkMsPerCall, 3), ratioToSdkCalls: ratio(due.cpuMsPerSecret, due.smCallsPerSecret * sdkMsPerCall) },
+        dueCpu: {
+          msPerSecret: due.cpuMsPerSecret,
+          sdkMsPerCall: round(sdkMsPerCall, 3),
+          ratioToSdkCalls: ratio(due.cpuMsPerSecret, due.smCallsPerSecret * sdkMsPerCall),
+          bareMsPerSecret: round(bareMsPerDueSecret, 3),
+          ratioToBareCalls: ratio(due.cpuMsPerSecret, bareMsPerDueSecret),
+        },
         writeRate: {
           achieved: due.writes?.perSecond ?? Number.NaN,
           budget: scaledBudget.writesPerSecond,
@@ -568,7 +591,7 @@ export async function runSweep(ctx: {
       goals.push(goal('sweep', `${s.secrets} not-due secrets: SM calls per secret (old design ${s.notDueCalls.oldDesign})`, s.notDueCalls.measured, '<=', MAX_CALLS_PER_NOT_DUE, 'calls'));
       if (s.dueCalls) goals.push(goal('sweep', `${s.secrets} due secrets: SM calls per secret (fleet-plan minimum)`, s.dueCalls.measured, '<=', s.dueCalls.minimum, 'calls'));
       goals.push(goal('sweep', `${s.secrets} not-due secrets: CPU per secret / bare-SDK batched read`, s.notDueCpu.ratioToBatchedRead, '<=', MAX_NOT_DUE_CPU_RATIO, 'x'));
-      if (s.dueCpu) goals.push(goal('sweep', `${s.secrets} due secrets: CPU per secret / (its SM calls x bare-SDK CPU per call)`, s.dueCpu.ratioToSdkCalls, '<=', MAX_DUE_CPU_RATIO, 'x'));
+      if (s.dueCpu) goals.push(goal('sweep', `${s.secrets} due secrets: CPU per secret / the same calls made bare (SM calls and the provider call)`, s.dueCpu.ratioToBareCalls, '<=', MAX_DUE_CPU_RATIO, 'x'));
     }
     const dueRuns = runs.filter((r) => r.id === 'due' || r.id === 'due-aws-defaults');
     for (const r of dueRuns) {
@@ -617,8 +640,8 @@ export async function runSweep(ctx: {
       if (s.notDueCpu.ratioToBatchedRead > MAX_NOT_DUE_CPU_RATIO) {
         findings.push(`${s.secrets} not-due secrets: ${s.notDueCpu.msPerSecret} ms CPU per secret, ${s.notDueCpu.ratioToBatchedRead}x the bare-SDK batched read (${s.notDueCpu.batchedReadMsPerSecret} ms); goal <= ${MAX_NOT_DUE_CPU_RATIO}x.`);
       }
-      if (s.dueCpu && s.dueCpu.ratioToSdkCalls > MAX_DUE_CPU_RATIO) {
-        findings.push(`${s.secrets} due secrets: ${s.dueCpu.msPerSecret} ms CPU per secret, ${s.dueCpu.ratioToSdkCalls}x its ${s.dueCalls?.measured} SM calls at the bare SDK's ${s.dueCpu.sdkMsPerCall} ms per call; goal <= ${MAX_DUE_CPU_RATIO}x.`);
+      if (s.dueCpu && s.dueCpu.ratioToBareCalls > MAX_DUE_CPU_RATIO) {
+        findings.push(`${s.secrets} due secrets: ${s.dueCpu.msPerSecret} ms CPU per secret, ${s.dueCpu.ratioToBareCalls}x the same calls made bare (${s.dueCpu.bareMsPerSecret} ms: the write probe's cycle and the batched read's share); goal <= ${MAX_DUE_CPU_RATIO}x.`);
       }
     }
     for (const r of dueRuns) {
@@ -667,7 +690,7 @@ export async function runSweep(ctx: {
     };
     const cpuTable: Table = {
       title: 'Sweep: CPU of the sweep process per secret (process.cpuUsage over the handler call; the endpoint runs in another process), ms, against bare-SDK baselines measured in the same run',
-      columns: ['secrets', 'not due ms/secret', 'batched read (SDK) ms/secret', 'x batched read', 'old design ms/secret', 'x old design', 'due ms/secret', 'SDK ms/call', 'x SDK calls', 'goals <= 2x'],
+      columns: ['secrets', 'not due ms/secret', 'batched read (SDK) ms/secret', 'x batched read', 'old design ms/secret', 'x old design', 'due ms/secret', 'SDK ms/call', 'x SDK calls', 'same calls bare ms/secret', 'x same calls bare', 'goals <= 2x'],
       rows: sizeResults.map((s) => [
         s.secrets,
         s.notDueCpu.msPerSecret,
@@ -678,10 +701,12 @@ export async function runSweep(ctx: {
         s.dueCpu?.msPerSecret ?? '-',
         s.dueCpu?.sdkMsPerCall ?? '-',
         s.dueCpu?.ratioToSdkCalls ?? '-',
-        s.notDueCpu.ratioToBatchedRead <= MAX_NOT_DUE_CPU_RATIO && (s.dueCpu?.ratioToSdkCalls ?? 0) <= MAX_DUE_CPU_RATIO ? 'met' : 'MISSED',
+        s.dueCpu?.bareMsPerSecret ?? '-',
+        s.dueCpu?.ratioToBareCalls ?? '-',
+        s.notDueCpu.ratioToBatchedRead <= MAX_NOT_DUE_CPU_RATIO && (s.dueCpu?.ratioToBareCalls ?? 0) <= MAX_DUE_CPU_RATIO ? 'met' : 'MISSED',
       ]),
       notes: [
-        `x batched read: the not-due sweep / ListSecrets + BatchGetSecretValue of the same fleet with the bare SDK (bench/baseline/fleet-sdk.ts, bundled like the functions). SDK ms/call: the old-design baseline's CPU / its calls. x SDK calls: due ms/secret / (due SM calls per secret x SDK ms/call); it also pays the TigerGraph call and a log line per secret.`,
+        `x batched read: the not-due sweep / ListSecrets + BatchGetSecretValue of the same fleet with the bare SDK (bench/baseline/fleet-sdk.ts, bundled like the functions). SDK ms/call: the old-design baseline's CPU / its calls. x SDK calls: due ms/secret / (due SM calls per secret x SDK ms/call), which leaves out the TigerGraph call every refresh makes. Same calls bare (the goal): a due secret's calls made with the bare SDK and a bare node:http request, the write-ceiling probe's CPU per cycle (DescribeSecret, the provider call, PutSecretValue, UpdateSecretVersionStage; unpaced, ${scaledConcurrency} in flight) plus the batched read's CPU per secret; x same calls bare: due ms/secret / that. The sweep also parses and validates, logs a line per secret and paces its calls.`,
         'CPU figures are on this machine\'s cores (2 shared vCPUs); the ratios are what compare across machines. A 1,024 MB Lambda (the construct\'s default for this function) gets about 0.58 vCPU.',
       ],
     };

@@ -137,8 +137,14 @@ describe('npm run bench -- --smoke', () => {
         expect(r.refreshed, r.id).toBe(r.secrets);
         expect(r.tigergraphCalls).toBeGreaterThanOrEqual(r.secrets);
         expect(r.writes && finitePositive(r.writes.perSecond) && finitePositive(r.writes.ratioToBudget)).toBe(true);
+      } else if (r.id === 'write-ceiling') {
+        // The probe acts on nothing through the product; each of its cycles makes one bare provider call, which answers a token.
+        expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
+        expect(r.probeCycles).toBeGreaterThan(0);
+        expect(r.tigergraphCalls).toBe(r.probeCycles);
+        expect(r.probeProviderErrors).toBe(0);
       } else {
-        // The baselines and the write probe act on nothing; the probe writes without a provider call.
+        // The read baselines act on nothing and never call the provider.
         expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
         expect(r.tigergraphCalls, r.id).toBe(0);
       }
@@ -155,7 +161,7 @@ describe('npm run bench -- --smoke', () => {
     expect(size?.notDueCalls.minimum).toBeCloseTo((1 + 1) / 20, 3);
     expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 20 * 3 + 1) / 20, 3);
     expect(size?.dueCalls?.writesPerRefresh).toBeGreaterThanOrEqual(2);
-    for (const n of [size?.notDueCpu.ratioToBatchedRead, size?.notDueCpu.ratioToOldDesign, size?.dueCpu?.ratioToSdkCalls, size?.writeRate?.ratioToBudget, size?.writeRate?.ceiling]) {
+    for (const n of [size?.notDueCpu.ratioToBatchedRead, size?.notDueCpu.ratioToOldDesign, size?.dueCpu?.ratioToSdkCalls, size?.dueCpu?.bareMsPerSecret, size?.dueCpu?.ratioToBareCalls, size?.writeRate?.ratioToBudget, size?.writeRate?.ceiling]) {
       expect(finitePositive(n)).toBe(true);
     }
     expect(data.profiles['not-due']?.cpu.byCaller.length).toBeGreaterThan(0);
