@@ -9,7 +9,7 @@
  *                           (the revoke check once the grace period has passed), 10 secrets at a time;
  *   {"mode": "batched"}     the current design's read pass with nothing on top: ListSecrets by the
  *                           managed tag, then BatchGetSecretValue 20 ids a call, one call at a time;
- *   {"mode": "write-probe", "ids": [...], "seconds": n, "concurrency": n, "provider"?: {url, secret}}
+ *   {"mode": "write-probe", "ids": [...], "seconds": n, "concurrency": n, "provider"?: {url, secret}, "cyclesPerSecond"?: n}
  *                           the write ceiling of the endpoint as it is (fleet size, machine load),
  *                           and the bare cost of a refresh's calls: for `seconds`, `concurrency`
  *                           workers each repeat a refresh's calls on their own share of `ids`
@@ -19,7 +19,11 @@
  *                           secret) one POST /requesttoken over node:http with a keep-alive agent and
  *                           its JSON answer parsed, as a refresh's PUT is (a mint rather than a
  *                           refresh, so the probe needs no live token of its own; the same request
- *                           and answer shapes); without it a 20 ms pause.
+ *                           and answer shapes); without it a 20 ms pause. With `cyclesPerSecond`
+ *                           the workers start cycles at that rate, as the sweep's write budget
+ *                           paces its refreshes: the bare cost of a refresh's calls at the sweep's
+ *                           pace (a process woken for each call costs more per call than one kept
+ *                           busy).
  *
  * Returns counts only: no value leaves the function.
  */
@@ -49,6 +53,8 @@ export interface FleetReadEvent {
   seconds?: number;
   /** write-probe: make the provider call bare (TigerGraph 3.x REST++ base URL and secret) instead of pausing. */
   provider?: { url: string; secret: string };
+  /** write-probe: start cycles at this rate across all workers (default: unpaced). */
+  cyclesPerSecond?: number;
 }
 
 export interface FleetReadResult {
@@ -106,7 +112,19 @@ async function* listManaged(count: (op: string) => void): AsyncGenerator<SecretL
 }
 
 /** One worker of the write probe: a refresh's Secrets Manager calls, again and again, on its own ids. */
-async function probeWorker(ids: string[], deadline: number, count: (op: string) => void, provider: FleetReadEvent['provider'], result: FleetReadResult): Promise<number> {
+/** Hands out start times `1000 / rate` ms apart to every worker (none when unpaced). */
+function pacer(rate: number | undefined): () => Promise<void> {
+  let next = performance.now();
+  return async () => {
+    if (!rate) return;
+    const now = performance.now();
+    const at = Math.max(next, now);
+    next = at + 1000 / rate;
+    if (at > now) await sleep(at - now);
+  };
+}
+
+async function probeWorker(ids: string[], deadline: number, count: (op: string) => void, provider: FleetReadEvent['provider'], result: FleetReadResult, paced: () => Promise<void>): Promise<number> {
   const values = new Map<string, string>();
   for (const id of ids) {
     count('GetSecretValue');
@@ -115,6 +133,8 @@ async function probeWorker(ids: string[], deadline: number, count: (op: string) 
   }
   let refreshes = 0;
   for (let k = 0; performance.now() < deadline; k++) {
+    await paced();
+    if (performance.now() >= deadline) break;
     const id = ids[k % ids.length] as string;
     count('DescribeSecret');
     const described = await client.send(new DescribeSecretCommand({ SecretId: id }));
@@ -145,7 +165,8 @@ export async function handler(event: FleetReadEvent): Promise<FleetReadResult> {
     const workers = Math.max(1, Math.min(event.concurrency ?? 10, ids.length));
     const deadline = performance.now() + (event.seconds ?? 10) * 1000;
     const shares = Array.from({ length: workers }, (_, w) => ids.filter((_, i) => i % workers === w));
-    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count, event.provider, result)));
+    const paced = pacer(event.cyclesPerSecond);
+    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count, event.provider, result, paced)));
     result.checked = ids.length;
     result.refreshes = done.reduce((a, b) => a + b, 0);
     return result;

@@ -124,7 +124,7 @@ describe('npm run bench -- --smoke', () => {
 
   it('sweep: calls, CPU and write rate per fleet size, against baselines measured in the same run', () => {
     const data = results.results.sweep as SweepData;
-    expect(data.runs.map((r) => r.id)).toEqual(['not-due', 'old-design', 'batched-read', 'not-due-profile', 'due', 'due-aws-defaults', 'write-ceiling', 'due-profile', 'due-memory']);
+    expect(data.runs.map((r) => r.id)).toEqual(['not-due', 'old-design', 'batched-read', 'not-due-profile', 'due', 'due-aws-defaults', 'write-ceiling', 'bare-paced', 'due-profile', 'due-memory']);
     // Each child ran as the function does at its memory setting: as deployed, and once more at --memory-sizes 256.
     expect(data.runs.filter((r) => r.id !== 'due-memory').every((r) => r.memoryMB === 1024)).toBe(true);
     expect(data.runs.find((r) => r.id === 'due-memory')).toMatchObject({ memoryMB: 256, refreshed: 20 });
@@ -137,12 +137,14 @@ describe('npm run bench -- --smoke', () => {
         expect(r.refreshed, r.id).toBe(r.secrets);
         expect(r.tigergraphCalls).toBeGreaterThanOrEqual(r.secrets);
         expect(r.writes && finitePositive(r.writes.perSecond) && finitePositive(r.writes.ratioToBudget)).toBe(true);
-      } else if (r.id === 'write-ceiling') {
-        // The probe acts on nothing through the product; each of its cycles makes one bare provider call, which answers a token.
+      } else if (r.id === 'write-ceiling' || r.id === 'bare-paced') {
+        // The probes act on nothing through the product; each of their cycles makes one bare provider call, which answers a token.
         expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
         expect(r.probeCycles).toBeGreaterThan(0);
         expect(r.tigergraphCalls).toBe(r.probeCycles);
         expect(r.probeProviderErrors).toBe(0);
+        // Paced at the due run's write budget (120/s at the default scale of 3, 2 writes a cycle) for the smoke's 1 s.
+        if (r.id === 'bare-paced') expect(r.probeCycles).toBeLessThanOrEqual(61);
       } else {
         // The read baselines act on nothing and never call the provider.
         expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
