@@ -66,6 +66,12 @@ export interface FleetReadResult {
   /** write-probe: refresh-like write cycles completed, and provider calls that did not answer REST-0000. */
   refreshes?: number;
   providerErrors?: number;
+  /**
+   * write-probe: cycles completed and this process's CPU (ms) over the last two thirds of the run,
+   * once the SDK's code is compiled and the connections are open: the steady cost per cycle.
+   */
+  steadyCycles?: number;
+  steadyCpuMs?: number;
 }
 
 const agent = new http.Agent({ keepAlive: true });
@@ -124,7 +130,15 @@ function pacer(rate: number | undefined): () => Promise<void> {
   };
 }
 
-async function probeWorker(ids: string[], deadline: number, count: (op: string) => void, provider: FleetReadEvent['provider'], result: FleetReadResult, paced: () => Promise<void>): Promise<number> {
+async function probeWorker(
+  ids: string[],
+  deadline: number,
+  count: (op: string) => void,
+  provider: FleetReadEvent['provider'],
+  result: FleetReadResult,
+  paced: () => Promise<void>,
+  cycles: { done: number },
+): Promise<number> {
   const values = new Map<string, string>();
   for (const id of ids) {
     count('GetSecretValue');
@@ -151,6 +165,7 @@ async function probeWorker(ids: string[], deadline: number, count: (op: string) 
       new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'AWSCURRENT', MoveToVersionId: put.VersionId, ...(current ? { RemoveFromVersionId: current } : {}) }),
     );
     refreshes++;
+    cycles.done++;
   }
   return refreshes;
 }
@@ -166,7 +181,17 @@ export async function handler(event: FleetReadEvent): Promise<FleetReadResult> {
     const deadline = performance.now() + (event.seconds ?? 10) * 1000;
     const shares = Array.from({ length: workers }, (_, w) => ids.filter((_, i) => i % workers === w));
     const paced = pacer(event.cyclesPerSecond);
-    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count, event.provider, result, paced)));
+    const cycles = { done: 0 };
+    const seconds = event.seconds ?? 10;
+    let warm: { cycles: number; cpu: NodeJS.CpuUsage } | undefined;
+    const warmTimer = setTimeout(() => (warm = { cycles: cycles.done, cpu: process.cpuUsage() }), (seconds * 1000) / 3);
+    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count, event.provider, result, paced, cycles)));
+    clearTimeout(warmTimer);
+    if (warm) {
+      const cpu = process.cpuUsage(warm.cpu);
+      result.steadyCycles = cycles.done - warm.cycles;
+      result.steadyCpuMs = Math.round((cpu.user + cpu.system) / 1000);
+    }
     result.checked = ids.length;
     result.refreshes = done.reduce((a, b) => a + b, 0);
     return result;

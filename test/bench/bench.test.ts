@@ -145,6 +145,7 @@ describe('npm run bench -- --smoke', () => {
         expect(r.probeProviderErrors).toBe(0);
         // Paced at the due run's write budget (120/s at the default scale of 3, 2 writes a cycle) for the smoke's 1 s.
         if (r.id === 'bare-paced') expect(r.probeCycles).toBeLessThanOrEqual(61);
+        expect(finitePositive(r.probeSteadyMsPerCycle), r.id).toBe(true);
       } else {
         // The read baselines act on nothing and never call the provider.
         expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
