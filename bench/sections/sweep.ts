@@ -470,6 +470,29 @@ export async function runSweep(ctx: {
       concurrency: scaledConcurrency,
     });
 
+    /**
+     * The bare-SDK write probe on the untagged secrets: each cycle a refresh's calls, the provider
+     * call made bare too, so its CPU per cycle is a refresh's calls at their bare cost; unpaced
+     * (quotas off: what the endpoint serves) or started at `cyclesPerSecond` (the due run's quotas).
+     */
+    const probeSpec = (fleetSize: number, id: 'write-ceiling' | 'bare-paced', cyclesPerSecond?: number): ChildRunSpec => ({
+      id,
+      bundle: fleetBundle,
+      functionName: 'baseline-fleet',
+      event: {
+        mode: 'write-probe',
+        ids: fleet.extra,
+        seconds: ctx.smoke ? 1 : WRITE_PROBE_SECONDS,
+        concurrency: scaledConcurrency,
+        provider: { url: stack.tg3.url, secret: stack.tigergraphSecret },
+        ...(cyclesPerSecond ? { cyclesPerSecond } : {}),
+      },
+      secrets: fleet.extra.length,
+      fleetSize,
+      quotas: cyclesPerSecond ? scaledQuotas : { label: 'off', options: false },
+      concurrency: scaledConcurrency,
+    });
+
     for (const [i, size] of sizes.entries()) {
       const t0 = performance.now();
       const from = fleet.arns.length;
@@ -499,41 +522,9 @@ export async function runSweep(ctx: {
         });
       }
       // What the endpoint serves as it is now (this fleet size, this machine's load), unpaced.
-      const ceiling = await run({
-        id: 'write-ceiling',
-        bundle: fleetBundle,
-        functionName: 'baseline-fleet',
-        event: {
-          mode: 'write-probe',
-          ids: fleet.extra,
-          seconds: ctx.smoke ? 1 : WRITE_PROBE_SECONDS,
-          concurrency: scaledConcurrency,
-          // A refresh's provider call made bare, so the probe's CPU per cycle is a refresh's calls at their bare cost.
-          provider: { url: stack.tg3.url, secret: stack.tigergraphSecret },
-        },
-        secrets: fleet.extra.length,
-        fleetSize: size,
-        quotas: { label: 'off', options: false },
-        concurrency: scaledConcurrency,
-      });
+      const ceiling = await run(probeSpec(size, 'write-ceiling'));
       // A refresh's calls made bare at the due run's pace (its write budget, 2 writes a cycle): the floor of a due secret's CPU.
-      const barePaced = await run({
-        id: 'bare-paced',
-        bundle: fleetBundle,
-        functionName: 'baseline-fleet',
-        event: {
-          mode: 'write-probe',
-          ids: fleet.extra,
-          seconds: ctx.smoke ? 1 : WRITE_PROBE_SECONDS,
-          concurrency: scaledConcurrency,
-          provider: { url: stack.tg3.url, secret: stack.tigergraphSecret },
-          cyclesPerSecond: scaledBudget.writesPerSecond / 2,
-        },
-        secrets: fleet.extra.length,
-        fleetSize: size,
-        quotas: scaledQuotas,
-        concurrency: scaledConcurrency,
-      });
+      const barePaced = await run(probeSpec(size, 'bare-paced', scaledBudget.writesPerSecond / 2));
       if (size === profileSize) {
         stack.clock.advance(TO_DUE_SECONDS);
         await profiled(dueSpec(size, 'due-profile'), 'due');

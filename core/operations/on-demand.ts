@@ -92,6 +92,8 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
       const result = await refreshOrRotate(managed, deps, {
         ...(event.lifetimeSeconds !== undefined ? { lifetimeSeconds: event.lifetimeSeconds } : {}),
         wait: ctx.wait,
+        // Read only if a new token that could not be stored may be another secret's current one.
+        index: lazyFleetIndex(ctx.fleet, deps),
       });
       return { expiresAt: result.expiresAt ?? null, method: result.method, state: result.method === 'refresh' ? 'finished' : result.state };
     }

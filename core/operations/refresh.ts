@@ -13,6 +13,7 @@ import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
 import { heldToken, withToken } from '../secrets/token-secret.js';
 import { secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
+import type { CurrentTokenIndex } from './settle.js';
 import { RotationPendingError, writeCurrent } from './write-current.js';
 
 export interface Refreshed {
@@ -26,7 +27,12 @@ export type RefreshResult = Refreshed | RotationStarted;
 export async function refreshOrRotate(
   managed: ManagedSecret,
   deps: Deps,
-  options: { lifetimeSeconds?: number; wait?: RotationWait } = {},
+  options: {
+    lifetimeSeconds?: number;
+    wait?: RotationWait;
+    /** Every secret's current token: a new token that could not be stored is revoked only if no other secret holds it. */
+    index?: CurrentTokenIndex;
+  } = {},
 ): Promise<RefreshResult> {
   const { secret, current } = managed;
   const definition = deps.providers.definition(secret);
@@ -52,8 +58,13 @@ export async function refreshOrRotate(
         } catch (e) {
           if (!inPlace) {
             // A new token that could not be stored must not stay live and untracked: revoke it
-            // where the provider can (as createSecret does with a token it could not store).
-            if (capabilities.revoke !== 'none') await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
+            // where the provider can (as createSecret does with a token it could not store),
+            // unless another secret may hold the very same token (tokens minted in the same second
+            // can be identical): a check that cannot be made leaves it to expire rather than risk
+            // that secret's token.
+            if (capabilities.revoke !== 'none' && !(await mayBeHeldElsewhere(issued.token, managed.arn, capabilities.tokensMayCollide, options.index))) {
+              await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
+            }
             throw e;
           }
           // A rotation left AWSPENDING behind (failed, awaiting a retry): an in-place refresh
@@ -69,4 +80,11 @@ export async function refreshOrRotate(
     }
   }
   return rotateNow(managed.secretId, deps, options.wait);
+}
+
+/** True unless the token cannot collide, or the index says no other secret holds it (an index that cannot answer: true). */
+async function mayBeHeldElsewhere(token: string, arn: string, tokensMayCollide: boolean, index: CurrentTokenIndex | undefined): Promise<boolean> {
+  if (!tokensMayCollide) return false;
+  if (!index) return true;
+  return index.heldElsewhere(token, arn).catch(() => true);
 }

@@ -200,7 +200,7 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
   }
   if (item.refreshDue) {
     try {
-      const result = await refreshOrRotate(managed, deps);
+      const result = await refreshOrRotate(managed, deps, { index });
       report.action = result.method;
       if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
     } catch (e) {

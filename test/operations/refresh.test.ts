@@ -218,6 +218,24 @@ describe('refreshOrRotate: a rotation left pending', () => {
     expect([...provider.live.keys()].filter((t) => provider.isLive(t))).toEqual([fx.valueAt(s.arn, 'AWSCURRENT')!.token]);
   });
 
+  it('a new token that could not be stored and may be another secret\'s current token is left to expire, not revoked', async () => {
+    const heldBy = (answer: boolean | Error) => ({ heldElsewhere: async () => (answer instanceof Error ? Promise.reject(answer) : answer) });
+    const cases: Array<{ index?: ReturnType<typeof heldBy>; revoked: number }> = [
+      { index: heldBy(true), revoked: 0 }, // another secret holds it
+      { index: heldBy(new Error('fleet read failed')), revoked: 0 }, // cannot tell: left to expire
+      { revoked: 0 }, // no index to ask: left to expire
+      { index: heldBy(false), revoked: 1 }, // nobody else holds it: revoked
+    ];
+    for (const c of cases) {
+      const provider = memory({ capabilities: { refresh: 'new-token', tokensMayCollide: true } });
+      const deps = fx.deps(opener(provider));
+      const s = await failedRotation(provider, deps);
+      await expect(refresh(s.arn, deps, c.index ? { index: c.index } : {})).rejects.toBeInstanceOf(RotationPendingError);
+      expect(provider.calls.revoke, JSON.stringify(c)).toBe(c.revoked);
+      await fx.aws.rotationsSettled();
+    }
+  });
+
   it('a current version written since the read is not handed to a rotation: RotationStateError', async () => {
     const provider = memory();
     const deps = fx.deps(opener(provider));
