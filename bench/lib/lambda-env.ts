@@ -28,7 +28,8 @@ export function deployedMemoryMB(functionName: string): number {
 
 /**
  * The flags the Lambda Node.js runtime starts node with, for a function of `memoryMB`: its
- * bootstrap (/var/runtime/bootstrap in the public runtime images, aws/aws-lambda-base-images)
+ * bootstrap (/var/runtime/bootstrap in the public Node.js 14 and 18 runtime images,
+ * aws/aws-lambda-base-images; Node.js 22's is assumed to be the same, not verified)
  * gives V8 a tenth of the memory as new space (half of it the semi-space limit) and the rest as
  * old space, and exposes gc(). They are on the command line, so they win over the same flags in
  * NODE_OPTIONS. Without them a child on this 24 GB machine would get V8's defaults for the
