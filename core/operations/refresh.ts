@@ -13,7 +13,7 @@ import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
 import { heldToken, withToken } from '../secrets/token-secret.js';
 import { secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
-import type { CurrentTokenIndex } from './settle.js';
+import { mayBeHeldElsewhere, type CurrentTokenIndex } from './settle.js';
 import { RotationPendingError, writeCurrent } from './write-current.js';
 
 export interface Refreshed {
@@ -62,8 +62,10 @@ export async function refreshOrRotate(
             // unless another secret may hold the very same token (tokens minted in the same second
             // can be identical): a check that cannot be made leaves it to expire rather than risk
             // that secret's token.
-            if (capabilities.revoke !== 'none' && !(await mayBeHeldElsewhere(issued.token, managed.arn, capabilities.tokensMayCollide, options.index))) {
-              await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
+            if (capabilities.revoke !== 'none') {
+              // Without an index to ask, a token that can collide counts as possibly held.
+              const heldElsewhere = options.index ? await mayBeHeldElsewhere(issued.token, managed.arn, capabilities.tokensMayCollide, options.index) : capabilities.tokensMayCollide;
+              if (heldElsewhere === false) await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
             }
             throw e;
           }
@@ -80,11 +82,4 @@ export async function refreshOrRotate(
     }
   }
   return rotateNow(managed.secretId, deps, options.wait);
-}
-
-/** True unless the token cannot collide, or the index says no other secret holds it (an index that cannot answer: true). */
-async function mayBeHeldElsewhere(token: string, arn: string, tokensMayCollide: boolean, index: CurrentTokenIndex | undefined): Promise<boolean> {
-  if (!tokensMayCollide) return false;
-  if (!index) return true;
-  return index.heldElsewhere(token, arn).catch(() => true);
 }

@@ -86,6 +86,16 @@ export function lazyFleetIndex(fleet: FleetSource, deps: Pick<Deps, 'store'>): C
   };
 }
 
+/**
+ * Whether another secret may hold `token` (one minted but not stored, about to be revoked) as its
+ * current token: never where the provider's tokens cannot collide; otherwise the index's answer,
+ * or 'unknown' when it cannot give one (the caller then leaves the token to expire).
+ */
+export async function mayBeHeldElsewhere(token: string, secretArn: string, tokensMayCollide: boolean, index: CurrentTokenIndex): Promise<boolean | 'unknown'> {
+  if (!tokensMayCollide) return false;
+  return index.heldElsewhere(token, secretArn).catch(() => 'unknown' as const);
+}
+
 /** Held elsewhere by the first index's reckoning, or else by the second's (asked only when the first says no). */
 export function eitherIndex(first: CurrentTokenIndex, second: CurrentTokenIndex): CurrentTokenIndex {
   return {

@@ -14,7 +14,7 @@ import { ROTATION_ERROR_TAG } from '../names.js';
 import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
 import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
 import type { FleetSource } from '../operations/fleet.js';
-import { lazyFleetIndex } from '../operations/settle.js';
+import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
 import { retiredVersionIds } from '../operations/write-current.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -143,12 +143,7 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
     // token. A check that cannot be made leaves the orphan to expire rather than risk that secret.
     const capabilities = await provider.capabilities().catch(() => undefined);
     const revocable = capabilities !== undefined && capabilities.revoke !== 'none';
-    const heldElsewhere =
-      revocable && capabilities.tokensMayCollide && options.fleet
-        ? await lazyFleetIndex(options.fleet, deps)
-            .heldElsewhere(issued.token, arn)
-            .catch(() => 'unknown' as const)
-        : false;
+    const heldElsewhere = revocable && options.fleet ? await mayBeHeldElsewhere(issued.token, arn, capabilities.tokensMayCollide, lazyFleetIndex(options.fleet, deps)) : false;
     const orphanRevoked =
       revocable && heldElsewhere === false
         ? await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).then(
