@@ -117,7 +117,6 @@ async function* listManaged(count: (op: string) => void): AsyncGenerator<SecretL
   } while (nextToken);
 }
 
-/** One worker of the write probe: a refresh's Secrets Manager calls, again and again, on its own ids. */
 /** Hands out start times `1000 / rate` ms apart to every worker (none when unpaced). */
 function pacer(rate: number | undefined): () => Promise<void> {
   let next = performance.now();
@@ -130,22 +129,24 @@ function pacer(rate: number | undefined): () => Promise<void> {
   };
 }
 
-async function probeWorker(
-  ids: string[],
-  deadline: number,
-  count: (op: string) => void,
-  provider: FleetReadEvent['provider'],
-  result: FleetReadResult,
-  paced: () => Promise<void>,
-  cycles: { done: number },
-): Promise<number> {
+/** What the probe's workers share: when to stop, the pace, the provider, and the result they count into. */
+interface ProbeRun {
+  deadline: number;
+  paced: () => Promise<void>;
+  provider: FleetReadEvent['provider'];
+  count: (op: string) => void;
+  result: FleetReadResult & { refreshes: number };
+}
+
+/** One worker of the write probe: a refresh's calls, again and again, on its own ids. */
+async function probeWorker(ids: string[], probe: ProbeRun): Promise<void> {
+  const { deadline, paced, provider, count, result } = probe;
   const values = new Map<string, string>();
   for (const id of ids) {
     count('GetSecretValue');
     const out = await client.send(new GetSecretValueCommand({ SecretId: id }));
     values.set(id, out.SecretString ?? '{}');
   }
-  let refreshes = 0;
   for (let k = 0; performance.now() < deadline; k++) {
     await paced();
     if (performance.now() >= deadline) break;
@@ -164,10 +165,8 @@ async function probeWorker(
     await client.send(
       new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'AWSCURRENT', MoveToVersionId: put.VersionId, ...(current ? { RemoveFromVersionId: current } : {}) }),
     );
-    refreshes++;
-    cycles.done++;
+    result.refreshes++;
   }
-  return refreshes;
 }
 
 export async function handler(event: FleetReadEvent): Promise<FleetReadResult> {
@@ -178,23 +177,20 @@ export async function handler(event: FleetReadEvent): Promise<FleetReadResult> {
   if (event.mode === 'write-probe') {
     const ids = event.ids ?? [];
     const workers = Math.max(1, Math.min(event.concurrency ?? 10, ids.length));
-    const deadline = performance.now() + (event.seconds ?? 10) * 1000;
-    const shares = Array.from({ length: workers }, (_, w) => ids.filter((_, i) => i % workers === w));
-    const paced = pacer(event.cyclesPerSecond);
-    const cycles = { done: 0 };
     const seconds = event.seconds ?? 10;
+    const shares = Array.from({ length: workers }, (_, w) => ids.filter((_, i) => i % workers === w));
+    const probe: ProbeRun = { deadline: performance.now() + seconds * 1000, paced: pacer(event.cyclesPerSecond), provider: event.provider, count, result: Object.assign(result, { refreshes: 0 }) };
     let warm: { cycles: number; cpu: NodeJS.CpuUsage } | undefined;
-    const warmTimer = setTimeout(() => (warm = { cycles: cycles.done, cpu: process.cpuUsage() }), (seconds * 1000) / 3);
-    const done = await Promise.all(shares.map((share) => probeWorker(share, deadline, count, event.provider, result, paced, cycles)));
+    const warmTimer = setTimeout(() => (warm = { cycles: probe.result.refreshes, cpu: process.cpuUsage() }), (seconds * 1000) / 3);
+    await Promise.all(shares.map((share) => probeWorker(share, probe)));
     clearTimeout(warmTimer);
     if (warm) {
       const cpu = process.cpuUsage(warm.cpu);
-      result.steadyCycles = cycles.done - warm.cycles;
-      result.steadyCpuMs = Math.round((cpu.user + cpu.system) / 1000);
+      probe.result.steadyCycles = probe.result.refreshes - warm.cycles;
+      probe.result.steadyCpuMs = Math.round((cpu.user + cpu.system) / 1000);
     }
-    result.checked = ids.length;
-    result.refreshes = done.reduce((a, b) => a + b, 0);
-    return result;
+    probe.result.checked = ids.length;
+    return probe.result;
   }
   const limit = pLimit(event.concurrency ?? 10);
   for await (const page of listManaged(count)) {

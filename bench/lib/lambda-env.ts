@@ -1,8 +1,9 @@
 /**
- * The environment a child "Lambda" process gets, and the node flags (lambdaRuntimeNodeArgs): what the Lambda runtime sets, the variables
- * infra/construct.ts gives each function (including NODE_OPTIONS=--enable-source-maps), and the
- * local endpoint (AWS_ENDPOINT_URL, as CONTRACT.md's "default endpoint resolution"). Nothing is
- * inherited from the bench process except PATH, so every child starts from the same state.
+ * The environment a child "Lambda" process gets, and its node flags (lambdaRuntimeNodeArgs): what
+ * the Lambda runtime sets, the variables infra/construct.ts gives each function (including
+ * NODE_OPTIONS=--enable-source-maps), and the local endpoint (AWS_ENDPOINT_URL, as CONTRACT.md's
+ * "default endpoint resolution"). Nothing is inherited from the bench process except PATH, so every
+ * child starts from the same state.
  *
  * One variable the construct never sets: TG_TOKEN_ROTATION_LOCAL=true (core/names.ts ENV.LOCAL_RUN),
  * without which a deployed function refuses the plain-HTTP fake servers on 127.0.0.1.

@@ -86,7 +86,6 @@ const LIFETIME_SECONDS = 30 * DAY;
 const TO_DUE_SECONDS = LIFETIME_SECONDS - DEFAULT_SETTINGS.refreshBeforeSeconds + DAY / 2;
 /** infra/construct.ts: the scheduled-refresh function's timeout. */
 const LAMBDA_TIMEOUT_MS = 5 * 60_000;
-/** The Lambda runtime's bootstrap is commonly reported to start node with --expose-gc; it lets the child measure retained heap. */
 /**
  * Every child of this section starts as the scheduled-refresh function is deployed, with the heap
  * the Lambda runtime gives its memory (the baselines too, so their memory compares like with like).
@@ -125,7 +124,7 @@ export interface SweepRun {
   failed: number;
   /** Failures whose error was throttling (ThrottlingException / Rate exceeded). */
   throttleFailures: number;
-  /** write-ceiling: refresh cycles the bare-SDK probe completed (each its Secrets Manager calls and a bare provider call), and provider calls that failed. */
+  /** The write probes (write-ceiling, bare-paced): refresh cycles completed (each its Secrets Manager calls and a bare provider call), and provider calls that failed. */
   probeCycles?: number;
   probeProviderErrors?: number;
   /** The probe's CPU per cycle over the last two thirds of its run (compiled, connected): its steady cost, ms. */
@@ -176,8 +175,9 @@ export interface SizeResult {
   notDueCpu: { msPerSecret: number; batchedReadMsPerSecret: number; oldDesignMsPerSecret: number; ratioToBatchedRead: number; ratioToOldDesign: number };
   /**
    * Sweep CPU ms per due secret (the due run / secrets); / (its SM calls x the SDK's CPU per call);
-   * and / the same calls made bare: the write probe's CPU per refresh cycle (DescribeSecret, the
-   * provider call, PutSecretValue, UpdateSecretVersionStage) plus the batched read's CPU per secret.
+   * and / the same calls made bare at the same pace: the bare-paced probe's steady CPU per refresh
+   * cycle (DescribeSecret, the provider call, PutSecretValue, UpdateSecretVersionStage) plus the
+   * batched read's CPU per secret.
    */
   dueCpu?: { msPerSecret: number; sdkMsPerCall: number; ratioToSdkCalls: number; bareMsPerSecret: number; ratioToBareCalls: number };
   /** Writes per second: the due run, its budget, and what the endpoint served a bare-SDK client at that fleet size (write-ceiling probe). */
@@ -305,11 +305,12 @@ async function runInChild(stack: LocalStack, script: string, workDir: string, sp
   const cpu0 = process.cpuUsage();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const memoryMB = spec.memoryMB ?? CHILD_MEMORY_MB;
   try {
     const res = await runChild<SweepChildReport>(script, {
       stdoutFile: logFile,
-      env: { ...lambdaEnv({ functionName: spec.functionName, endpoint: stack.aws.url, memoryMB: spec.memoryMB ?? CHILD_MEMORY_MB }), BENCH_CLOCK_OFFSET_MS: String(stack.clock.now() - Date.now()) },
-      nodeArgs: [...lambdaRuntimeNodeArgs(spec.memoryMB ?? CHILD_MEMORY_MB), ...(spec.nodeArgs ?? [])],
+      env: { ...lambdaEnv({ functionName: spec.functionName, endpoint: stack.aws.url, memoryMB }), BENCH_CLOCK_OFFSET_MS: String(stack.clock.now() - Date.now()) },
+      nodeArgs: [...lambdaRuntimeNodeArgs(memoryMB), ...(spec.nodeArgs ?? [])],
       args: [spec.bundle, `@${eventFile}`, String(LAMBDA_TIMEOUT_MS), spec.functionName],
       timeoutMs: LAMBDA_TIMEOUT_MS + 60_000,
     });
@@ -375,7 +376,7 @@ async function runInChild(stack: LocalStack, script: string, workDir: string, sp
       cpuMsPerSecret: ratio(report.handleCpuMs, spec.secrets, 3),
       cpuShare: ratio(report.handleCpuMs, report.handleMs),
       endpointCpuShare: ratio((cpu.user + cpu.system) / 1000, report.handleMs + report.importMs),
-      memoryMB: spec.memoryMB ?? CHILD_MEMORY_MB,
+      memoryMB,
       maxRssMB: round(report.maxRssKB / 1024, 1),
       atPeak: report.atPeak,
       rssAfterImportMB: report.rssAfterImportMB,
@@ -654,7 +655,7 @@ export async function runSweep(ctx: {
         findings.push(`${s.secrets} not-due secrets: ${s.notDueCpu.msPerSecret} ms CPU per secret, ${s.notDueCpu.ratioToBatchedRead}x the bare-SDK batched read (${s.notDueCpu.batchedReadMsPerSecret} ms); goal <= ${MAX_NOT_DUE_CPU_RATIO}x.`);
       }
       if (s.dueCpu && s.dueCpu.ratioToBareCalls > MAX_DUE_CPU_RATIO) {
-        findings.push(`${s.secrets} due secrets: ${s.dueCpu.msPerSecret} ms CPU per secret, ${s.dueCpu.ratioToBareCalls}x the same calls made bare (${s.dueCpu.bareMsPerSecret} ms: the write probe's cycle and the batched read's share); goal <= ${MAX_DUE_CPU_RATIO}x.`);
+        findings.push(`${s.secrets} due secrets: ${s.dueCpu.msPerSecret} ms CPU per secret, ${s.dueCpu.ratioToBareCalls}x the same calls made bare (${s.dueCpu.bareMsPerSecret} ms: the bare-paced probe's steady cycle and the batched read's share); goal <= ${MAX_DUE_CPU_RATIO}x.`);
       }
     }
     for (const r of dueRuns) {
