@@ -85,25 +85,24 @@ function importsOf(file: string): string[] {
 function reaches(file: string, targets: ReadonlySet<string>, scope: readonly string[] | undefined, seen = new Set<string>()): boolean {
   if (seen.has(file)) return false;
   seen.add(file);
-  const inScope = (f: string) => scope === undefined || scope.some((dir) => path.relative(ROOT, f).split(path.sep).join('/').startsWith(dir));
+  const inScope = (f: string) => scope === undefined || scope.some((dir) => projectPath(f).startsWith(dir));
   return importsOf(file).some((f) => targets.has(f) || (inScope(f) && reaches(f, targets, scope, seen)));
 }
 
-function listTests(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listTests(full));
-    else if (entry.name.endsWith('.test.ts')) out.push(full);
-  }
-  return out;
+/** Every file under `dir`, as an absolute path. */
+function listAll(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listAll(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
+
+/** A path relative to the project root, with forward slashes (as configs and globs write them). */
+const projectPath = (file: string) => path.relative(ROOT, file).split(path.sep).join('/');
 
 /** The test files (relative to the project root) whose imports reach any of `modules`. */
 export function relatedTests(modules: readonly string[], options: { withIntegration?: boolean } = {}): string[] {
   const targets = new Set(modules.map((m) => path.resolve(ROOT, m)));
-  return listTests(path.join(ROOT, 'test'))
-    .map((f) => path.relative(ROOT, f).split(path.sep).join('/'))
+  return listAll(path.join(ROOT, 'test'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map(projectPath)
     .filter((f) => !matches(f, NOT_IN_SANDBOX))
     .filter((f) => reaches(path.join(ROOT, f), targets, options.withIntegration === true ? undefined : UNIT_SCOPE))
     .sort();
@@ -111,14 +110,10 @@ export function relatedTests(modules: readonly string[], options: { withIntegrat
 
 /** The files a `mutate` glob list names (only the simple `dir/**\/*.ts`, `dir/*\/name.ts` and plain-path forms this config uses). */
 function expandMutate(patterns: readonly string[]): string[] {
-  const all = listAll(path.join(ROOT, 'core')).map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
+  const all = listAll(path.join(ROOT, 'core')).map(projectPath);
   const res = patterns.filter((p) => !p.startsWith('!')).map(globToRegExp);
   const not = patterns.filter((p) => p.startsWith('!')).map((p) => globToRegExp(p.slice(1)));
   return all.filter((f) => res.some((r) => r.test(f)) && !not.some((r) => r.test(f))).sort();
-}
-
-function listAll(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listAll(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 function globToRegExp(glob: string): RegExp {
