@@ -23,6 +23,27 @@ function memory(options: ConstructorParameters<typeof MemoryProvider>[0] = {}): 
   return new MemoryProvider({ now: () => fx.clock.now(), lifetimeSeconds: 30 * DAY, ...options });
 }
 
+/**
+ * A secret rotated `agoSeconds` ago (default two hours: past the default grace period): the first
+ * version, now AWSPREVIOUS, holds `old` (expiring in `oldExpiresIn`, default 20 days; `oldJson`
+ * replaces its JSON), the second, AWSCURRENT, holds `token` (expiring in `expiresIn`, default 30
+ * days; `retired` lists older versions in its retiredVersionIds).
+ */
+async function rotatedSecret(
+  provider: MemoryProvider,
+  options: { name?: string; agoSeconds?: number; expiresIn?: number; oldExpiresIn?: number; oldJson?: Record<string, unknown>; retired?: string[] } = {},
+) {
+  const old = await provider.issue();
+  const { arn } = await fx.createSecret(options.name ?? 'sweep/rot', options.oldJson ?? tokenJson(fx.clock, old.token, options.oldExpiresIn ?? 20 * DAY));
+  const oldVersion = Object.keys(fx.labels(arn))[0]!;
+  const ago = options.agoSeconds ?? 7200;
+  fx.clock.advance(-ago);
+  const { token } = await provider.issue();
+  await fx.putVersion(arn, tokenJson(fx.clock, token, options.expiresIn ?? 30 * DAY, options.retired ? { retiredVersionIds: options.retired } : {}), ['AWSCURRENT']);
+  fx.clock.advance(ago);
+  return { arn, token, old: old.token, oldVersion };
+}
+
 /** A managed secret whose current token expires in `expiresIn` s; settled (nothing to revoke) unless said otherwise. */
 async function secretWith(provider: MemoryProvider, expiresIn: number, options: { settled?: boolean; extra?: Record<string, unknown> } = {}) {
   const { token } = await provider.issue();
@@ -203,20 +224,9 @@ describe('sweep: the refresh point follows the token’s own lifetime, with a st
 });
 
 describe('sweep: settling replaced tokens', () => {
-  /** A secret just rotated: current `token`, AWSPREVIOUS `old`, current written `agoSeconds` ago. */
-  async function rotatedSecret(provider: MemoryProvider, agoSeconds: number, options: { oldExpiresIn?: number; retired?: string[] } = {}) {
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/rot', tokenJson(fx.clock, old.token, options.oldExpiresIn ?? 20 * DAY));
-    fx.clock.advance(-agoSeconds);
-    const { token } = await provider.issue();
-    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY, options.retired ? { retiredVersionIds: options.retired } : {}), ['AWSCURRENT']);
-    fx.clock.advance(agoSeconds);
-    return { arn, token, old: old.token };
-  }
-
   it('does not revoke within the grace period', async () => {
     const provider = memory();
-    const s = await rotatedSecret(provider, 60);
+    const s = await rotatedSecret(provider, { agoSeconds: 60 });
     const summary = await run([s.arn], provider, { revokeGraceSeconds: 3600 });
     expect(summary.revoked).toBe(0);
     expect(provider.isLive(s.old)).toBe(true);
@@ -225,7 +235,7 @@ describe('sweep: settling replaced tokens', () => {
 
   it('after the grace period revokes AWSPREVIOUS, removes the label and marks the current version settled; the next sweep does nothing', async () => {
     const provider = memory();
-    const s = await rotatedSecret(provider, 7200);
+    const s = await rotatedSecret(provider);
     const summary = await run([s.arn], provider, { revokeGraceSeconds: 3600 });
     expect(summary.revoked).toBe(1);
     expect(provider.isLive(s.old)).toBe(false);
@@ -273,7 +283,7 @@ describe('sweep: settling replaced tokens', () => {
 
   it('never revokes a token another managed secret holds as current (identical tokens minted in the same second)', async () => {
     const provider = memory({ capabilities: { tokensMayCollide: true } });
-    const s = await rotatedSecret(provider, 7200);
+    const s = await rotatedSecret(provider);
     // Another secret was given the very same token string as s's replaced one.
     const other = await fx.createSecret('sweep/twin', tokenJson(fx.clock, s.old, 20 * DAY));
     const summary = await run([s.arn, other.arn], provider);
@@ -286,7 +296,7 @@ describe('sweep: settling replaced tokens', () => {
 
   it('over a subset of the fleet (options.fleet), never revokes a token a secret outside the subset holds as current', async () => {
     const provider = memory({ capabilities: { tokensMayCollide: true } });
-    const s = await rotatedSecret(provider, 7200);
+    const s = await rotatedSecret(provider);
     const other = await fx.createSecret('sweep/twin-outside', tokenJson(fx.clock, s.old, 20 * DAY));
     const summary = await run([s.arn], provider, {}, { fleet: { kind: 'ids', ids: [s.arn, other.arn] } });
     expect(provider.calls.revoke).toBe(0);
@@ -296,8 +306,8 @@ describe('sweep: settling replaced tokens', () => {
 
   it('over a subset, reads the fleet once, and only when a revoke of a token that can collide is about to run', async () => {
     const colliding = memory({ capabilities: { tokensMayCollide: true } });
-    const a = await rotatedSecret(colliding, 7200);
-    const b = await rotatedSecret(colliding, 7200);
+    const a = await rotatedSecret(colliding);
+    const b = await rotatedSecret(colliding);
     const outside = await secretWith(colliding, 20 * DAY);
     const fleet = { kind: 'ids', ids: [a.arn, b.arn, outside.arn] } as const;
     fx.aws.resetRequestLog();
@@ -306,7 +316,7 @@ describe('sweep: settling replaced tokens', () => {
     expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(2);
 
     const plain = memory();
-    const c = await rotatedSecret(plain, 7200);
+    const c = await rotatedSecret(plain);
     fx.aws.resetRequestLog();
     expect(await run([c.arn], plain, {}, { fleet: { kind: 'ids', ids: [c.arn, outside.arn] } })).toMatchObject({ revoked: 1, failed: [] });
     expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(1);
@@ -314,27 +324,22 @@ describe('sweep: settling replaced tokens', () => {
 
   it('a failing revoke keeps the token tracked, is reported, and does not stop the refresh of the current token', async () => {
     const provider = memory();
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/failing', tokenJson(fx.clock, old.token, 20 * DAY));
-    fx.clock.advance(-7200);
-    const { token } = await provider.issue();
-    await fx.putVersion(arn, tokenJson(fx.clock, token, DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
+    const { arn, old } = await rotatedSecret(provider, { name: 'sweep/failing', expiresIn: DAY });
     provider.failRevoke = new Error('proxy refused DELETE');
     const summary = await run([arn], provider);
     expect(summary.revokeFailures).toBe(1);
     expect(summary.refreshed).toBe(1);
     expect(summary.failed).toEqual([{ secretId: arn, error: 'revoke: proxy refused DELETE' }]);
-    expect(provider.isLive(old.token)).toBe(true);
+    expect(provider.isLive(old)).toBe(true);
     expect(Object.values(fx.labels(arn)).flat()).toContain('AWSPREVIOUS');
     expect(Object.values(fx.labels(arn)).flat()).not.toContain('TGSETTLED');
     // The previous token is still tracked after the refresh wrote a new version.
-    expect(fx.valueAt(arn, 'AWSPREVIOUS')!.token).toBe(old.token);
+    expect(fx.valueAt(arn, 'AWSPREVIOUS')!.token).toBe(old);
   });
 
   it('reports a token the provider cannot revoke as expiring, not revoked, and settles', async () => {
     const provider = memory({ capabilities: { revoke: 'none', refresh: 'new-token' } });
-    const s = await rotatedSecret(provider, 7200);
+    const s = await rotatedSecret(provider);
     const summary = await run([s.arn], provider);
     expect(summary).toMatchObject({ revoked: 0, expiring: 1, failed: [] });
     expect(provider.calls.revoke).toBe(0);
@@ -348,7 +353,7 @@ describe('sweep: settling replaced tokens', () => {
     [61 * DAY, 'revoked', 1],
   ] as const)('where routine revokes are costly, a replaced token with %i s left is %s', async (left, _fate, revokes) => {
     const provider = memory({ capabilities: { routineRevoke: 'long-lived-only' } });
-    const s = await rotatedSecret(provider, 7200, { oldExpiresIn: left });
+    const s = await rotatedSecret(provider, { oldExpiresIn: left });
     await run([s.arn], provider);
     expect(provider.calls.revoke).toBe(revokes);
   });
@@ -429,15 +434,10 @@ describe('sweep: many secrets', () => {
 
   it('a secret due for a settle waits until the whole fleet is read: a twin of its replaced token in a later batch keeps the token alive', async () => {
     const provider = memory({ capabilities: { tokensMayCollide: true } });
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/settle-first', tokenJson(fx.clock, old.token, 20 * DAY));
-    fx.clock.advance(-7200);
-    const { token } = await provider.issue();
-    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
+    const { arn, old } = await rotatedSecret(provider, { name: 'sweep/settle-first' });
     const quiet: string[] = [];
     for (let i = 0; i < 45; i++) quiet.push((await secretWith(provider, 20 * DAY)).arn);
-    const twin = await fx.createSecret('sweep/settle-twin', tokenJson(fx.clock, old.token, 20 * DAY));
+    const twin = await fx.createSecret('sweep/settle-twin', tokenJson(fx.clock, old, 20 * DAY));
     // The later batches come slowly, so a settle started on the first batch would be done before the twin is read.
     const deps = fx.deps(memoryOpener(provider));
     const batchGet = deps.store.batchGet.bind(deps.store);
@@ -449,7 +449,7 @@ describe('sweep: many secrets', () => {
     const summary = await sweep({ kind: 'ids', ids: [arn, ...quiet, twin.arn] }, deps, { settings: DEFAULT_SETTINGS });
     expect(summary).toMatchObject({ checked: 47, revoked: 0, failed: [] });
     expect(provider.calls.revoke).toBe(0);
-    expect(provider.isLive(old.token)).toBe(true);
+    expect(provider.isLive(old)).toBe(true);
   });
 
   it('leaves work it cannot finish in time for the next run, counted as skipped', async () => {
@@ -502,16 +502,7 @@ describe('sweep: the expiry metric after the sweep acted (issue 17)', () => {
 
 describe('sweep: AWSPREVIOUS when one run revokes and refreshes (issue 17)', () => {
   /** Rotated two hours ago (past the grace period), its current token due for refresh. */
-  async function rotatedAndDue(provider: MemoryProvider) {
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/revoke-refresh', tokenJson(fx.clock, old.token, 20 * DAY));
-    const oldVersion = Object.keys(fx.labels(arn))[0]!;
-    fx.clock.advance(-7200);
-    const { token } = await provider.issue();
-    await fx.putVersion(arn, tokenJson(fx.clock, token, DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
-    return { arn, token, old: old.token, oldVersion };
-  }
+  const rotatedAndDue = (provider: MemoryProvider) => rotatedSecret(provider, { name: 'sweep/revoke-refresh', expiresIn: DAY });
 
   it('in-place refresh: the revoked token loses its label, AWSPREVIOUS holds only the current token, the secret stays settled', async () => {
     const provider = memory();
@@ -548,16 +539,7 @@ describe('sweep: AWSPREVIOUS when one run revokes and refreshes (issue 17)', () 
 });
 
 describe('sweep: failures while removing AWSPREVIOUS (issue 17)', () => {
-  async function rotated(provider: MemoryProvider) {
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/label', tokenJson(fx.clock, old.token, 20 * DAY));
-    const oldVersion = Object.keys(fx.labels(arn))[0]!;
-    fx.clock.advance(-7200);
-    const { token } = await provider.issue();
-    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
-    return { arn, token, old: old.token, oldVersion };
-  }
+  const rotated = (provider: MemoryProvider) => rotatedSecret(provider, { name: 'sweep/label' });
   const currentStages = (arn: string) => Object.entries(fx.labels(arn)).find(([, l]) => l.includes('AWSCURRENT'))![1];
 
   it.each(['InternalServiceError', 'ThrottlingException', 'AccessDeniedException', 'InvalidParameterException'])(
@@ -615,16 +597,8 @@ describe('settle, called directly: what it revokes, reports and labels (issue 17
     return settle(managed ?? (await loadManaged(arn, deps.store)), deps, { settings: DEFAULT_SETTINGS, index });
   }
   /** Current token `token` written `agoSeconds` ago over `old` (now AWSPREVIOUS); `oldJson` overrides the old version's JSON. */
-  async function replaced(provider: MemoryProvider, agoSeconds: number, oldJson?: Record<string, unknown>) {
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('settle/s', oldJson ?? tokenJson(fx.clock, old.token, 20 * DAY));
-    const previousVersion = Object.keys(fx.labels(arn))[0]!;
-    fx.clock.advance(-agoSeconds);
-    const { token } = await provider.issue();
-    await fx.putVersion(arn, tokenJson(fx.clock, token, 30 * DAY), ['AWSCURRENT']);
-    fx.clock.advance(agoSeconds);
-    return { arn, token, old: old.token, previousVersion };
-  }
+  const replaced = (provider: MemoryProvider, agoSeconds: number, oldJson?: Record<string, unknown>) =>
+    rotatedSecret(provider, { name: 'settle/s', agoSeconds, ...(oldJson ? { oldJson } : {}) });
   const labelled = (arn: string, versionId: string, stage: string) => (fx.labels(arn)[versionId] ?? []).includes(stage);
 
   it('within the grace period: not due, nothing read at the provider', async () => {
@@ -682,8 +656,8 @@ describe('settle, called directly: what it revokes, reports and labels (issue 17
     if (fate === 'already-gone') await provider.revoke({ token: s.old, fields: {} });
     const index = new FingerprintIndex();
     if (fate === 'held-elsewhere') index.add(s.old, 'arn:aws:secretsmanager:us-east-1:000000000000:secret:twin');
-    expect(await settleNow(provider, s.arn, index)).toEqual({ state: 'settled', fates: [{ versionId: s.previousVersion, fate }] });
-    expect(labelled(s.arn, s.previousVersion, 'AWSPREVIOUS')).toBe(kept);
+    expect(await settleNow(provider, s.arn, index)).toEqual({ state: 'settled', fates: [{ versionId: s.oldVersion, fate }] });
+    expect(labelled(s.arn, s.oldVersion, 'AWSPREVIOUS')).toBe(kept);
     if (fate !== 'already-gone') expect(provider.calls.revoke).toBe(0);
   });
 
@@ -697,7 +671,7 @@ describe('settle, called directly: what it revokes, reports and labels (issue 17
     expect(await settleNow(provider, s.arn, undefined, listing)).toEqual({
       state: 'settled',
       fates: [
-        { versionId: s.previousVersion, fate: 'revoked' },
+        { versionId: s.oldVersion, fate: 'revoked' },
         { versionId: gone, fate: 'no-token' },
       ],
     });
@@ -720,8 +694,8 @@ describe('settle, called directly: what it revokes, reports and labels (issue 17
     const s = await replaced(provider, 7200);
     provider.failRevoke = new Error('proxy refused DELETE');
     const report = await settleNow(provider, s.arn);
-    expect(report).toEqual({ state: 'unsettled', fates: [{ versionId: s.previousVersion, fate: 'failed' }], error: provider.failRevoke });
-    expect(labelled(s.arn, s.previousVersion, 'AWSPREVIOUS')).toBe(true);
+    expect(report).toEqual({ state: 'unsettled', fates: [{ versionId: s.oldVersion, fate: 'failed' }], error: provider.failRevoke });
+    expect(labelled(s.arn, s.oldVersion, 'AWSPREVIOUS')).toBe(true);
   });
 
   it('where routine revokes are costly, an already expired replaced token is expired (label off), a short-lived one expiring (label kept)', async () => {
@@ -731,8 +705,8 @@ describe('settle, called directly: what it revokes, reports and labels (issue 17
     ] as const) {
       const provider = memory({ capabilities: { routineRevoke: 'long-lived-only' } });
       const s = await replaced(provider, 7200, tokenJson(fx.clock, fate.padEnd(32, 'x'), expiresIn));
-      expect(await settleNow(provider, s.arn)).toEqual({ state: 'settled', fates: [{ versionId: s.previousVersion, fate }] });
-      expect(labelled(s.arn, s.previousVersion, 'AWSPREVIOUS')).toBe(kept);
+      expect(await settleNow(provider, s.arn)).toEqual({ state: 'settled', fates: [{ versionId: s.oldVersion, fate }] });
+      expect(labelled(s.arn, s.oldVersion, 'AWSPREVIOUS')).toBe(kept);
       expect(provider.calls.revoke).toBe(0);
     }
   });
@@ -830,11 +804,7 @@ describe('sweep: what it reports per secret and as it goes', () => {
 
   it('a settle: its state and each replaced token’s fate', async () => {
     const provider = memory();
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/report-settle', tokenJson(fx.clock, old.token, 20 * DAY));
-    fx.clock.advance(-7200);
-    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
+    const { arn } = await rotatedSecret(provider, { name: 'sweep/report-settle', expiresIn: 20 * DAY });
     const { summary, reports } = await reported([arn], provider);
     expect(reports).toMatchObject([{ secretId: arn, outcome: 'ok', action: 'none', settle: 'settled', fates: ['revoked'] }]);
     expect(summary).toMatchObject({ revoked: 1, expiring: 0, revokeFailures: 0 });
@@ -842,12 +812,8 @@ describe('sweep: what it reports per secret and as it goes', () => {
 
   it('a replaced token found already gone counts as revoked', async () => {
     const provider = memory();
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/report-gone', tokenJson(fx.clock, old.token, 20 * DAY));
-    fx.clock.advance(-7200);
-    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
-    await provider.revoke({ token: old.token, fields: {} });
+    const { arn, old } = await rotatedSecret(provider, { name: 'sweep/report-gone', expiresIn: 20 * DAY });
+    await provider.revoke({ token: old, fields: {} });
     const { summary, reports } = await reported([arn], provider);
     expect(reports).toMatchObject([{ settle: 'settled', fates: ['already-gone'] }]);
     expect(summary).toMatchObject({ revoked: 1, expiring: 0 });
@@ -855,11 +821,7 @@ describe('sweep: what it reports per secret and as it goes', () => {
 
   it('a revoke and a refresh that both fail: one failure naming both, and the first error’s name', async () => {
     const provider = memory();
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/report-both', tokenJson(fx.clock, old.token, 20 * DAY));
-    fx.clock.advance(-7200);
-    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
+    const { arn } = await rotatedSecret(provider, { name: 'sweep/report-both', expiresIn: DAY });
     provider.failRevoke = Object.assign(new Error('proxy refused DELETE'), { name: 'ProxyError' });
     provider.failRefresh = new TypeError('server unavailable');
     const { summary, reports } = await reported([arn], provider);
@@ -908,14 +870,7 @@ describe('sweep: what it reports per secret and as it goes', () => {
 
 describe('sweep: the whole fleet is read only for a sweep over a subset of it', () => {
   /** Rotated two hours ago by a provider whose tokens may collide: its settle asks who else holds the replaced token. */
-  async function rotatedColliding(provider: MemoryProvider) {
-    const old = await provider.issue();
-    const { arn } = await fx.createSecret('sweep/fleet', tokenJson(fx.clock, old.token, 20 * DAY));
-    fx.clock.advance(-7200);
-    await fx.putVersion(arn, tokenJson(fx.clock, (await provider.issue()).token, 30 * DAY), ['AWSCURRENT']);
-    fx.clock.advance(7200);
-    return { arn, old: old.token };
-  }
+  const rotatedColliding = (provider: MemoryProvider) => rotatedSecret(provider, { name: 'sweep/fleet' });
 
   it('without options.fleet: the revoke goes through on the sweep’s own reading, in one read', async () => {
     const provider = memory({ capabilities: { tokensMayCollide: true } });
