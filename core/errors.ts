@@ -14,6 +14,8 @@ export type TokenErrorCode =
   | 'TRANSPORT_ERROR'
   | 'VALIDATION'
   | 'CONFIG'
+  | 'BINDING'
+  | 'NOT_OWNED'
   | 'ROTATION_STATE';
 
 export abstract class TokenError extends Error {
@@ -108,6 +110,19 @@ export class TransportError extends TokenError {
 /** The deployment or secret configuration cannot work as given (e.g. http:// without allowInsecureHttp). */
 export class ConfigError extends TokenError {
   readonly code = 'CONFIG' as const;
+}
+
+/**
+ * A credential would go somewhere its deployment did not bind it to: another host, or a token
+ * secret the deployment did not pair it with (core/providers/binding.ts). Nothing was sent.
+ */
+export class CredentialBindingError extends TokenError {
+  readonly code = 'BINDING' as const;
+}
+
+/** A secret this deployment does not own (not one of its token secrets): nothing was done to it. */
+export class NotOwnedError extends TokenError {
+  readonly code = 'NOT_OWNED' as const;
 }
 
 /** The secret's versions or staging labels are not in a state the requested step can act on. */

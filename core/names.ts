@@ -51,6 +51,15 @@ export const ENV = {
   MANAGED_SECRET_IDS: 'TG_MANAGED_SECRET_IDS',
   /** "tag": find managed secrets by tag (ListSecrets on *), including ones outside the stack. */
   FLEET_DISCOVERY: 'TG_FLEET_DISCOVERY',
+  /** `arn:<partition>:secretsmanager:<region>:<account>:secret:`: the deployment's own secrets are under it. */
+  SECRET_ARN_PREFIX: 'TG_SECRET_ARN_PREFIX',
+  /**
+   * With tag discovery: the name prefix of the secrets the deployment owns (`<secretNamePrefix>/`),
+   * under SECRET_ARN_PREFIX. A tagged secret outside it is refused.
+   */
+  OWNED_SECRET_NAME_PREFIX: 'TG_OWNED_SECRET_NAME_PREFIX',
+  /** JSON: each credential secret's bound origins and token secrets (core/providers/binding.ts). Always set by the construct. */
+  CREDENTIAL_BINDINGS: 'TG_CREDENTIAL_BINDINGS',
   /** HTTP tuning of the providers' calls. */
   HTTP_TIMEOUT_MS: 'TG_HTTP_TIMEOUT_MS',
   HTTP_MAX_ATTEMPTS: 'TG_HTTP_MAX_ATTEMPTS',

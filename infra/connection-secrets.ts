@@ -12,6 +12,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MANAGED_TAG, PRODUCT } from '../core/names.js';
+import { credentialSecretName, tokenSecretName } from './bindings.js';
 import { credentialDescription, credentialPlaceholder, providerLabel, type ProviderName } from './providers.js';
 
 export interface ConnectionSecretsProps {
@@ -38,7 +39,7 @@ export function createConnectionSecrets(parent: Construct, props: ConnectionSecr
   const credentialSecret =
     props.credentialSecret ??
     new secretsmanager.Secret(scope, 'Credentials', {
-      secretName: `${props.secretNamePrefix}/${props.name}/credentials`,
+      secretName: credentialSecretName(props.secretNamePrefix, props.name),
       description: credentialDescription(props.provider, props.name, PRODUCT),
       encryptionKey: props.key,
       // A placeholder for the operator to replace; CloudFormation never rewrites it unless this template value changes.
@@ -53,7 +54,7 @@ export function createConnectionSecrets(parent: Construct, props: ConnectionSecr
   }
 
   const tokenSecret = new secretsmanager.Secret(scope, 'Token', {
-    secretName: `${props.secretNamePrefix}/${props.name}/token`,
+    secretName: tokenSecretName(props.secretNamePrefix, props.name),
     description: `${providerLabel(props.provider)} token for ${props.name} (${props.host}), rotated by ${PRODUCT}`,
     encryptionKey: props.key,
   });

@@ -35,6 +35,8 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG, METRICS_NAMESPACE, PRODUCT, ROTATION_ERROR_TAG, serviceName, type FunctionName } from '../core/names.js';
 import { DEFAULT_SETTINGS } from '../core/settings.js';
+import type { CredentialBinding } from '../core/providers/binding.js';
+import { connectionBindings, SECRET_ARN_PREFIX } from './bindings.js';
 import { createConnectionSecrets, type ConnectionSecrets } from './connection-secrets.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { createFunction, type FunctionEnvironment } from './functions.js';
@@ -269,12 +271,12 @@ export class TokenRotation extends Construct {
     this.grantManageTokens(this.onDemandFunction);
     this.grantApplySettings(this.connectionSettingsFunction);
     if (this.sweepEngine === 'distributed-map') this.fleetListFunction = this.createFleetListFunction();
-    const invokePermission = this.allowSecretsManagerToInvokeRotation();
+    const invokePermissions = this.allowSecretsManagerToInvokeRotation();
 
     // Per connection: settings, write fence, rotation
     this.connections = this.applySettings();
     this.fenceWritePaths();
-    this.scheduleRotations(invokePermission);
+    this.scheduleRotations(invokePermissions);
 
     // Schedule and failure queues
     this.onDemandFailureQueue = createFailureQueue(this, 'OnDemandFailureQueue', this.key);
@@ -408,7 +410,7 @@ export class TokenRotation extends Construct {
    * resource has written the initial JSON and the permissions are in place (the first rotation
    * starts when the schedule is created).
    */
-  private scheduleRotations(invokePermission: lambda.CfnPermission): void {
+  private scheduleRotations(invokePermissions: readonly lambda.CfnPermission[]): void {
     // An imported reference to the same function: RotationSchedule then adds none of its own grants
     // (GetRandomPassword on *, an invoke permission without SourceAccount, a key-policy grant);
     // the exact permissions are the grant* methods here.
@@ -422,7 +424,7 @@ export class TokenRotation extends Construct {
         rotationLambda: rotationFunctionRef,
         automaticallyAfter: conn.rotationInterval ?? DEPLOYMENT_DEFAULTS.rotationInterval,
       });
-      rotation.node.addDependency(invokePermission, this.rotationFunction.role!, managed.settings);
+      rotation.node.addDependency(...invokePermissions, this.rotationFunction.role!, managed.settings);
     });
   }
 
@@ -467,7 +469,7 @@ export class TokenRotation extends Construct {
     return {
       projectRoot: this.props.projectRoot ?? REPO_ROOT,
       settingsParameterName: this.props.settingsParameterName ?? DEFAULT_SETTINGS_PARAMETER,
-      fleet: this.discoverSecretsByTag ? { [ENV.FLEET_DISCOVERY]: 'tag' } : { [ENV.MANAGED_SECRET_IDS]: Fn.join(',', this.tokenSecretArns) },
+      deployment: this.deploymentVariables(),
       logRetention: this.props.logRetention ?? (DEPLOYMENT_DEFAULTS.logRetentionDays as logs.RetentionDays),
       logLevel: this.props.logLevel ?? DEPLOYMENT_DEFAULTS.logLevel,
       tracing: this.props.tracing ?? false,
@@ -475,6 +477,33 @@ export class TokenRotation extends Construct {
       ...(this.props.vpcSubnets ? { vpcSubnets: this.props.vpcSubnets } : {}),
       ...(this.securityGroup ? { securityGroup: this.securityGroup } : {}),
     };
+  }
+
+  /**
+   * What the deployment decided, for every function: the secrets it owns (its ids, or with tag
+   * discovery its name prefix) and where each credential may be sent (infra/bindings.ts). Only a
+   * deploy changes a function's environment.
+   */
+  private deploymentVariables(): Record<string, string> {
+    const fleet: Record<string, string> = this.discoverSecretsByTag
+      ? { [ENV.FLEET_DISCOVERY]: 'tag', [ENV.OWNED_SECRET_NAME_PREFIX]: `${this.secretNamePrefix}/` }
+      : { [ENV.MANAGED_SECRET_IDS]: Fn.join(',', this.tokenSecretArns) };
+    return {
+      ...fleet,
+      [ENV.SECRET_ARN_PREFIX]: SECRET_ARN_PREFIX,
+      [ENV.CREDENTIAL_BINDINGS]: Stack.of(this).toJsonString(this.bindings),
+    };
+  }
+
+  /** The credential bindings (infra/bindings.ts): one per credential secret. */
+  private get bindings(): CredentialBinding[] {
+    return connectionBindings(
+      this.secretNamePrefix,
+      this.secrets.map(({ conn, credentialSecret, credentialSecretCreated }) => ({
+        ...conn,
+        ...(credentialSecretCreated ? {} : { credentialSecret: { secretFullArn: secretArnForPolicy(credentialSecret) } }),
+      })),
+    );
   }
 
   // ---- Grants ------------------------------------------------------------------------------------
@@ -511,13 +540,7 @@ export class TokenRotation extends Construct {
    * with the credential, and read the settings parameter.
    */
   private grantManageTokens(fn: lambda.IFunction): void {
-    this.grantTokenAccess(fn, [
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-      'secretsmanager:PutSecretValue',
-      'secretsmanager:RotateSecret',
-      'secretsmanager:UpdateSecretVersionStage',
-    ]);
+    this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
     // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
     this.acknowledgeWildcard(
@@ -543,13 +566,7 @@ export class TokenRotation extends Construct {
 
   /** The connection-settings function: write the initial JSON, merge changes, rotate when they make the token useless. */
   private grantApplySettings(fn: lambda.IFunction): void {
-    this.grantTokenAccess(fn, [
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-      'secretsmanager:PutSecretValue',
-      'secretsmanager:RotateSecret',
-      'secretsmanager:UpdateSecretVersionStage',
-    ]);
+    this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
     this.grantInvokeRotation(fn);
     this.grantReadCredentials(fn);
     this.grantTokenKey(fn);
@@ -559,14 +576,37 @@ export class TokenRotation extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: this.tokenSecretArns }));
   }
 
-  /** RotateSecret on a Lambda-rotated secret needs the caller to be allowed to invoke that function. */
+  /**
+   * RotateSecret on the token secrets, only with this construct's rotation function: the secret's
+   * rotation must name it (`secretsmanager:resource/AllowRotationLambdaArn`), and a request that
+   * names a function must name it too (`secretsmanager:RotationLambdaARN`; the functions' requests
+   * name none). RotateSecret on a Lambda-rotated secret needs the caller to be allowed to invoke
+   * that function.
+   */
   private grantInvokeRotation(fn: lambda.IFunction): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.rotationFunction.functionArn] }));
+    const rotationFunction = this.rotationFunction.functionArn;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:RotateSecret'],
+        resources: this.tokenSecretArns,
+        conditions: {
+          StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': rotationFunction },
+          StringEqualsIfExists: { 'secretsmanager:RotationLambdaARN': rotationFunction },
+        },
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [rotationFunction] }));
   }
 
-  /** GetSecretValue on the credential secrets, and Decrypt on an imported one's own key for that secret only. */
+  /**
+   * GetSecretValue on the credential secrets, DescribeSecret to resolve a credential a token secret
+   * names by name or partial ARN to the ARN its binding names (core/providers/open.ts), and Decrypt
+   * on an imported one's own key for that secret only.
+   */
   private grantReadCredentials(fn: lambda.IFunction): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: this.secrets.map((c) => secretArnForPolicy(c.credentialSecret)) }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: this.secrets.map((c) => secretArnForPolicy(c.credentialSecret)) }),
+    );
     for (const c of this.secrets) {
       if (!c.credentialSecretKey) continue;
       fn.addToRolePolicy(
@@ -599,14 +639,25 @@ export class TokenRotation extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: [this.settingsParameter.parameterArn] }));
   }
 
-  /** Secrets Manager may invoke the rotation function, only on behalf of this account (confused deputy). */
-  private allowSecretsManagerToInvokeRotation(): lambda.CfnPermission {
-    return new lambda.CfnPermission(this, 'RotationInvokePermission', {
-      action: 'lambda:InvokeFunction',
-      functionName: this.rotationFunction.functionArn,
-      principal: 'secretsmanager.amazonaws.com',
-      sourceAccount: Stack.of(this).account,
-    });
+  /**
+   * Secrets Manager may invoke the rotation function only for this deployment's secrets, on behalf
+   * of this account (confused deputy): one permission per token secret with its ARN as SourceArn,
+   * or with tag discovery one for every secret under the owned name prefix (Lambda matches
+   * SourceArn with ArnLike). A secret elsewhere whose rotation names the function is not invoked
+   * for; the function also refuses it (core/operations/fleet.ts assertOwned).
+   */
+  private allowSecretsManagerToInvokeRotation(): lambda.CfnPermission[] {
+    const permission = (scope: Construct, sourceArn: string) =>
+      new lambda.CfnPermission(scope, 'RotationInvokePermission', {
+        action: 'lambda:InvokeFunction',
+        functionName: this.rotationFunction.functionArn,
+        principal: 'secretsmanager.amazonaws.com',
+        sourceAccount: Stack.of(this).account,
+        sourceArn,
+      });
+    if (this.discoverSecretsByTag) return [permission(this, `${SECRET_ARN_PREFIX}${this.secretNamePrefix}/*`)];
+    // In the connection's scope (connection-secrets.ts), whose id is the connection's unique name.
+    return this.secrets.map(({ tokenSecret }) => permission(tokenSecret.node.scope as Construct, secretArnForPolicy(tokenSecret)));
   }
 
   /**

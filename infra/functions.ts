@@ -29,8 +29,12 @@ export interface FunctionSpec {
 export interface FunctionEnvironment {
   readonly projectRoot: string;
   readonly settingsParameterName: string;
-  /** Variables every function gets: the fleet (ENV.MANAGED_SECRET_IDS or ENV.FLEET_DISCOVERY). */
-  readonly fleet: Readonly<Record<string, string>>;
+  /**
+   * Variables every function gets, what the deployment decided: the fleet it owns
+   * (ENV.MANAGED_SECRET_IDS, or ENV.FLEET_DISCOVERY with ENV.OWNED_SECRET_NAME_PREFIX) and where
+   * each credential may go (ENV.CREDENTIAL_BINDINGS under ENV.SECRET_ARN_PREFIX).
+   */
+  readonly deployment: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly logLevel: string;
   readonly tracing: boolean;
@@ -111,10 +115,10 @@ function functionCode(name: FunctionName, projectRoot: string): Pick<NodejsFunct
 }
 
 /** The environment of function `name`. Never ENV.LOCAL_RUN. */
-export function functionEnvironment(name: FunctionName, env: Pick<FunctionEnvironment, 'settingsParameterName' | 'fleet' | 'logLevel'>): Record<string, string> {
+export function functionEnvironment(name: FunctionName, env: Pick<FunctionEnvironment, 'settingsParameterName' | 'deployment' | 'logLevel'>): Record<string, string> {
   const variables: Record<string, string> = {
     [ENV.SETTINGS_PARAMETER]: env.settingsParameterName,
-    ...env.fleet,
+    ...env.deployment,
     POWERTOOLS_SERVICE_NAME: serviceName(name),
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     LOG_LEVEL: env.logLevel,

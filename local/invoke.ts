@@ -59,6 +59,11 @@ async function run(): Promise<void> {
   const external = Boolean(process.env.AWS_ENDPOINT_URL ?? process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER);
   let close: () => Promise<void> = async () => undefined;
 
+  if (external && !process.env.TG_CREDENTIAL_BINDINGS) {
+    throw new UsageError(
+      'TG_CREDENTIAL_BINDINGS is not set: against another endpoint, set it to what the deploy bound (npm run serve:local prints it as credentialBindings), and TG_TOKEN_ROTATION_LOCAL=true for its http:// fakes',
+    );
+  }
   if (!external) {
     const { startLocalStack, createDemoSecrets } = await import('./stack.js');
     const stack = await startLocalStack();

@@ -1,8 +1,8 @@
 /**
  * `npm run serve:local`: the local Secrets Manager/SSM endpoint and the fake TigerGraph 3.x and
  * 4.x, Trifacta and ICA servers as long-running servers, for the AWS CLI or your own code. The
- * first stdout line is one JSON object (docs/CONTRACT.md: the original keys, plus `trifacta` and
- * `ica`); everything else goes to stderr. RotateSecret runs this project's rotation handler in
+ * first stdout line is one JSON object (docs/CONTRACT.md: the original keys, plus `trifacta`, `ica`
+ * and `credentialBindings`); everything else goes to stderr. RotateSecret runs this project's rotation handler in
  * process, whatever RotationLambdaARN names. Demo token secrets are created and rotated at start:
  * demo/tigergraph3, demo/tigergraph4, demo/trifacta and demo/ica.
  *
@@ -19,6 +19,7 @@ function option(name: string): string | undefined {
 
 async function serve(): Promise<void> {
   const { startLocalStack, createDemoSecrets } = await import('./stack.js');
+  const { ENV } = await import('../core/names.js');
   const port = Number(option('--port') ?? process.env.TG_LOCAL_AWS_PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected a port number 0-65535`);
   const stack = await startLocalStack({ awsPort: port });
@@ -34,6 +35,9 @@ async function serve(): Promise<void> {
       tigergraphSecret: stack.tigergraphSecret,
       trifacta: stack.trifacta.url,
       ica: stack.ica.url,
+      // What a deploy writes into the functions' environment (ENV.CREDENTIAL_BINDINGS): a handler run
+      // in another process against this endpoint (`npm run invoke`) needs it to use the demo credentials.
+      credentialBindings: process.env[ENV.CREDENTIAL_BINDINGS],
     })}\n`,
   );
   const url = stack.aws.url;
@@ -41,6 +45,7 @@ async function serve(): Promise<void> {
     [
       `Local endpoints are up. Try (any credentials work):`,
       `  export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+      `  export ${ENV.CREDENTIAL_BINDINGS}='${process.env[ENV.CREDENTIAL_BINDINGS] ?? '[]'}' ${ENV.LOCAL_RUN}=true`,
       `  aws secretsmanager describe-secret --secret-id demo/tigergraph3`,
       `  aws secretsmanager rotate-secret --secret-id demo/tigergraph4 --rotation-lambda-arn arn:aws:lambda:us-east-1:000000000000:function:rotation`,
       `  npm run invoke -- on-demand events/on-demand/status.json`,

@@ -12,6 +12,7 @@ import { clearCache } from '@middy/util';
 import { OffsetClock, setClock } from '../core/clock.js';
 import { closeAllAgents } from '../core/http/transport.js';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG } from '../core/names.js';
+import { connectionOrigins, parseBindings, renderBindings } from '../core/providers/binding.js';
 import type { Settings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
@@ -74,10 +75,32 @@ export interface LocalStack {
   icaUser: { username: string; password: string };
   secretsManager: SecretsManagerClient;
   ssm: SSMClient;
-  /** Creates a credential secret and a managed token secret; returns the token secret's ARN. */
+  /**
+   * Creates a credential secret and a managed token secret, and binds the credential to that token
+   * secret and its origins as a deploy would (bindCredential); returns the token secret's ARN.
+   */
   createTokenSecret(name: string, options: TokenSecretOptions): Promise<string>;
   putSettings(settings: Partial<Settings>): Promise<void>;
+  /**
+   * What a deploy does for a connection: lets the credential with this full ARN be used by these
+   * token secrets and sent to the origins of `fields` (a token secret's provider, host and
+   * provider fields), in this process's ENV.CREDENTIAL_BINDINGS. Merged with earlier bindings.
+   */
+  bindCredential(binding: LocalBinding): void;
   close(): Promise<void>;
+}
+
+export interface LocalBinding {
+  credential: string;
+  tokenSecrets: string[];
+  fields: Readonly<Record<string, unknown>> & { host: string };
+}
+
+/** Adds a binding to this process's ENV.CREDENTIAL_BINDINGS (see LocalStack.bindCredential). */
+export function bindCredential(binding: LocalBinding): void {
+  const current = parseBindings(process.env[ENV.CREDENTIAL_BINDINGS] ?? '[]', ENV.CREDENTIAL_BINDINGS);
+  const origins = connectionOrigins(binding.fields, { allowInsecureHttp: true });
+  process.env[ENV.CREDENTIAL_BINDINGS] = renderBindings([...current, { credential: binding.credential, origins, tokenSecrets: binding.tokenSecrets }]);
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -108,6 +131,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (options.setProcessEnv !== false) {
     // This process is explicitly a local run: the fakes speak plain HTTP on 127.0.0.1.
     process.env[ENV.LOCAL_RUN] = 'true';
+    // This process is also the deploy: createTokenSecret binds each credential it creates (bindCredential).
+    process.env[ENV.CREDENTIAL_BINDINGS] = renderBindings([]);
     process.env.AWS_ENDPOINT_URL = aws.url;
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
@@ -120,7 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ssm = new SSMClient(clientConfig);
 
   /** The token secret's fields and the credential a fake accepts, per provider. */
-  const connection = (o: TokenSecretOptions): { fields: Record<string, unknown>; credentials: Record<string, string> } => {
+  const connection = (o: TokenSecretOptions): { fields: Record<string, unknown> & { host: string }; credentials: Record<string, string> } => {
     switch (o.provider ?? 'tigergraph') {
       case 'trifacta':
         return { fields: { provider: 'trifacta', host: trifacta.url }, credentials: { ...trifactaUser } };
@@ -159,18 +184,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const credential = await secretsManager.send(
         new CreateSecretCommand({ Name: `${name}/credentials`, SecretString: JSON.stringify(secretOptions.credentials ?? credentials) }),
       );
+      const tokenFields = { ...fields, credentialSecretId: credential.ARN, allowInsecureHttp: true, ...secretOptions.fields, host: String(secretOptions.fields?.host ?? fields.host) };
       const token = await secretsManager.send(
         new CreateSecretCommand({
           Name: name,
-          SecretString: JSON.stringify({
-            ...fields,
-            credentialSecretId: credential.ARN,
-            allowInsecureHttp: true,
-            ...secretOptions.fields,
-          }),
+          SecretString: JSON.stringify(tokenFields),
           Tags: secretOptions.managed === false ? [] : [{ Key: MANAGED_TAG, Value: 'true' }],
         }),
       );
+      try {
+        bindCredential({ credential: credential.ARN as string, tokenSecrets: [token.ARN as string], fields: tokenFields });
+      } catch {
+        // Fields a deploy would refuse (tests of bad input): nothing to bind; the functions refuse
+        // the same fields when they open the provider, and say which.
+      }
       if (secretOptions.rotate !== false) {
         await secretsManager.send(
           new RotateSecretCommand({
@@ -184,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       return token.ARN as string;
     },
+    bindCredential,
     async putSettings(settings) {
       await ssm.send(
         new PutParameterCommand({ Name: DEFAULT_SETTINGS_PARAMETER, Type: 'String', Overwrite: true, Value: JSON.stringify(settings) }),

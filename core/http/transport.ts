@@ -14,8 +14,9 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TransportError } from '../errors.js';
+import { CredentialBindingError, type TransportError } from '../errors.js';
 import { malformedError, transportError } from './failures.js';
+import { originOf, withinOrigins, type Origin } from './origins.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -47,6 +48,12 @@ export interface HttpTuning {
   maxDelayMs?: number;
   /** Called after every HTTP attempt, for logging and metrics. Must not throw. */
   onRequest?(info: HttpRequestInfo): void;
+  /**
+   * The only origins a call may go to (core/http/origins.ts), set from the credential's binding
+   * (core/providers/open.ts): a URL outside them is refused before any connection is made.
+   * Undefined: no restriction (clients built outside the functions, e.g. in tests).
+   */
+  allowedOrigins?: readonly Origin[];
 }
 
 export interface HttpSettings {
@@ -58,6 +65,7 @@ export interface HttpSettings {
   maxDelayMs: number;
   caCertificate?: string | undefined;
   onRequest?: ((info: HttpRequestInfo) => void) | undefined;
+  allowedOrigins?: readonly Origin[] | undefined;
 }
 
 /** `HttpTuning` with its defaults filled in, for a service. */
@@ -70,6 +78,7 @@ export function httpSettings(service: string, tuning: HttpTuning = {}, caCertifi
     maxDelayMs: tuning.maxDelayMs ?? 5_000,
     caCertificate,
     onRequest: tuning.onRequest,
+    allowedOrigins: tuning.allowedOrigins,
   };
 }
 
@@ -155,6 +164,12 @@ export class HttpTransport {
 
   /** Sends `call`, retrying transport faults and 5xx. Resolves with the last HTTP answer; rejects with TransportError. */
   async send(call: HttpCall): Promise<HttpResult> {
+    const allowed = this.settings.allowedOrigins;
+    if (allowed && !withinOrigins(allowed, call.url)) {
+      throw new CredentialBindingError(
+        `${this.settings.service} ${call.op}: ${originOf(call.url)} is not an origin this credential is bound to (${allowed.join(', ')}); nothing was sent`,
+      );
+    }
     const max = call.retry === 'never' ? 1 : Math.max(1, Math.floor(this.settings.maxAttempts));
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();

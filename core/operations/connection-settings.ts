@@ -187,7 +187,7 @@ async function revokeTracked(
   }
   if (held.length === 0) return;
   try {
-    const provider = await deps.providers.open(managed.secret, `token secret ${managed.secretId} (${why})`);
+    const provider = await deps.providers.open(managed.secret, { arn: managed.arn, what: `token secret ${managed.secretId} (${why})` });
     if ((await provider.capabilities()).revoke === 'none') {
       result.messages.push(`${definition.name} cannot revoke tokens: ${held.length} token(s) of the ${why} expire on their own`);
       return;

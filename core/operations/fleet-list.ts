@@ -11,7 +11,7 @@
 import { MANAGED_TAG } from '../names.js';
 import type { Settings } from '../settings.js';
 import type { SecretStore } from '../secrets/store.js';
-import type { FleetSource } from './fleet.js';
+import { ownsSecret, type FleetSource } from './fleet.js';
 import { planMap, type MapPlan } from './fleet-plan.js';
 
 /** Ids per map batch (worker invocation) unless configured: planMap's default. */
@@ -42,6 +42,8 @@ export function fleetLine(secretId: string): string {
 export interface ListFleetOptions {
   /** Called after each page with the secrets listed so far. */
   onProgress?: (count: number) => void;
+  /** Called with each tagged secret left out because the deployment does not own it (fleet.ts ownsSecret). */
+  onForeign?: (arn: string) => void;
 }
 
 /**
@@ -67,6 +69,10 @@ export async function listFleet(
   }
   for await (const page of store.listTagged(MANAGED_TAG, 'true')) {
     for (const secret of page) {
+      if (!ownsSecret(source, secret.arn)) {
+        options.onForeign?.(secret.arn);
+        continue;
+      }
       await sink.write(fleetLine(secret.arn));
       count++;
     }

@@ -4,11 +4,36 @@
  * call). A secret that needs nothing costs 1/20 + 1/100 of a call. Pages are streamed, so memory
  * stays flat however large the fleet is.
  */
+import { NotOwnedError } from '../errors.js';
 import { MANAGED_TAG } from '../names.js';
 import { BATCH_GET_LIMIT, type BatchError, type BatchValue, type ListedSecret, type SecretStore } from '../secrets/store.js';
 
-/** Where the fleet comes from: the managed tag (needs ListSecrets), or a list of ids (the stack's). */
-export type FleetSource = { kind: 'tag' } | { kind: 'ids'; ids: readonly string[] };
+/**
+ * Where the fleet comes from: the managed tag (needs ListSecrets), or a list of ids (the stack's).
+ * It is also what the deployment owns (`ownsSecret`): the functions act on no other secret.
+ */
+export type FleetSource = { kind: 'tag'; ownedArnPrefix?: string } | { kind: 'ids'; ids: readonly string[] };
+
+/**
+ * Whether the secret with this full ARN is one the deployment owns: one of its ids, or with tag
+ * discovery an ARN under the owned prefix (`arn:...:secret:<secretNamePrefix>/`: the stack's
+ * account, region and name prefix). Without a prefix (local runs), every tagged secret.
+ */
+export function ownsSecret(fleet: FleetSource, arn: string): boolean {
+  if (fleet.kind === 'ids') return fleet.ids.includes(arn);
+  return fleet.ownedArnPrefix === undefined || arn.startsWith(fleet.ownedArnPrefix);
+}
+
+/** Throws a NotOwnedError unless the deployment owns the secret with this full ARN. */
+export function assertOwned(fleet: FleetSource, arn: string): void {
+  if (!ownsSecret(fleet, arn)) throw new NotOwnedError(notOwnedMessage(fleet, arn));
+}
+
+function notOwnedMessage(fleet: FleetSource, arn: string): string {
+  return fleet.kind === 'ids'
+    ? `secret ${arn} is not one of this deployment's token secrets: the functions act only on the secrets their deployment names`
+    : `secret ${arn} is outside this deployment's secrets (${fleet.ownedArnPrefix ?? ''}*): the functions act only on tagged secrets in its account, region and name prefix`;
+}
 
 export interface FleetEntry {
   /** The id the secret was found by: its ARN when listed, as given otherwise. */
@@ -26,7 +51,11 @@ export async function* scanFleet(source: FleetSource, store: SecretStore): Async
     for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) yield read(ids.slice(i, i + BATCH_GET_LIMIT), store);
     return;
   }
-  for await (const page of store.listTagged(MANAGED_TAG, 'true')) {
+  for await (const listed of store.listTagged(MANAGED_TAG, 'true')) {
+    // A tagged secret outside the owned prefix is reported, never read.
+    const foreign = listed.filter((s) => !ownsSecret(source, s.arn));
+    if (foreign.length > 0) yield foreign.map((s) => ({ secretId: s.arn, error: { secretId: s.arn, errorCode: 'NotOwnedError', message: notOwnedMessage(source, s.arn) } }));
+    const page = listed.filter((s) => ownsSecret(source, s.arn));
     for (let i = 0; i < page.length; i += BATCH_GET_LIMIT) {
       const chunk = page.slice(i, i + BATCH_GET_LIMIT);
       const entries = await read(

@@ -10,7 +10,7 @@ import type { HeldToken, RevokeOutcome } from '../providers/provider.js';
 import { lifetimeSeconds, nonEmpty } from '../secrets/fields.js';
 import { heldToken, secretJson } from '../secrets/token-secret.js';
 import type { Settings } from '../settings.js';
-import type { FleetSource } from './fleet.js';
+import { assertOwned, type FleetSource } from './fleet.js';
 import { loadManaged, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotateNow, type RotationWait } from './rotate-now.js';
@@ -63,7 +63,7 @@ export function parseOnDemandEvent(event: unknown): OnDemandEvent {
 
 export interface OnDemandContext {
   settings: Settings;
-  /** The managed secrets (the stack's ids, or the tag): fleet status, and the revoke guard for tokens that can collide. */
+  /** The managed secrets (the stack's ids, or the tag): the only secrets acted on, fleet status, and the revoke guard for tokens that can collide. */
   fleet: FleetSource;
   /** How long `request` and a rotating `refresh` wait for the rotation's outcome. */
   wait: RotationWait;
@@ -74,6 +74,8 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
     return fleetStatus(ctx.fleet, deps, { settings: ctx.settings, ...(event.limit ? { limit: event.limit } : {}), ...(event.nextToken ? { nextToken: event.nextToken } : {}) });
   }
   const managed = await loadManaged(event.secretId, deps.store);
+  // The secret may be named by name or partial ARN: ownership is checked on the ARN it resolved to.
+  assertOwned(ctx.fleet, managed.arn);
   switch (event.action) {
     case 'status':
       return statusOf(managed, deps.providers.definition(managed.secret), deps.clock);
@@ -132,7 +134,7 @@ async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: D
     }
     held = heldToken(managed.current.secretString, definition.tokenFields) ?? held;
   }
-  const provider = await deps.providers.open(managed.secret, `token secret ${managed.secretId}`);
+  const provider = await deps.providers.open(managed.secret, { arn: managed.arn, what: `token secret ${managed.secretId}` });
   const capabilities = await provider.capabilities();
   if (capabilities.revoke === 'none') {
     return { deleted: false, outcome: 'not-revocable', message: `${definition.name} cannot revoke tokens: the token stays valid until it expires${held.expiresAt ? ` (${held.expiresAt.toISOString()})` : ''}` };

@@ -40,7 +40,7 @@ export async function refreshOrRotate(
   const left = secondsLeft(secret, deps.clock);
   const held = heldToken(current.secretString, definition.tokenFields);
   if (held && typeof left === 'number' && left > 0) {
-    const provider = await deps.providers.open(secret, `token secret ${managed.secretId}`);
+    const provider = await deps.providers.open(secret, { arn: managed.arn, what: `token secret ${managed.secretId}` });
     const capabilities = await provider.capabilities();
     if (capabilities.refresh === 'in-place' || capabilities.refresh === 'new-token') {
       try {

@@ -136,7 +136,7 @@ export async function settle(managed: ManagedSecret, deps: Deps, options: Settle
   let provider: TokenProvider | undefined;
   let capabilities: ProviderCapabilities | undefined;
   const open = async () => {
-    provider ??= await deps.providers.open(managed.secret, `token secret ${id}`);
+    provider ??= await deps.providers.open(managed.secret, { arn: managed.arn, what: `token secret ${id}` });
     capabilities ??= await provider.capabilities();
     return { provider, capabilities };
   };

@@ -22,7 +22,7 @@
 import pLimit from 'p-limit';
 import type { Deps } from '../deps.js';
 import { settingsFor, type Settings } from '../settings.js';
-import { scanFleet, type FleetSource } from './fleet.js';
+import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
 import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
@@ -69,9 +69,10 @@ export interface SweepOptions {
   onProgress?: (checked: number) => void;
   /**
    * The whole fleet, when the sweep's source is a subset of it (a `secretIds` event, a Distributed
-   * Map batch): a token the sweep would revoke may be another secret's current token outside the
-   * subset. Read (once, lazily) only when a revoke of a token that can collide finds no holder in
-   * the sweep's own index.
+   * Map batch): a secret of the subset outside it is refused (the deployment does not own it), and
+   * a token the sweep would revoke may be another secret's current token outside the subset. Read
+   * (once, lazily) only when a revoke of a token that can collide finds no holder in the sweep's
+   * own index.
    */
   fleet?: FleetSource;
 }
@@ -152,6 +153,8 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
       }
       let managed: ManagedSecret;
       try {
+        // A subset named by an event (`secretIds`, a map batch) holds only secrets the deployment owns.
+        assertOwned(options.fleet ?? source, entry.value.arn);
         managed = managedFrom(entry.value.arn, entry.value);
       } catch (e) {
         fail(entry.secretId, e);

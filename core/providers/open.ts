@@ -8,12 +8,19 @@
  * server refuses a credential, the cache entry is dropped and the credential secret read again
  * once: if an operator has changed it meanwhile, the call is retried with the new value at once
  * rather than failing until the cache expires.
+ *
+ * Before a credential's value is read, the token secret is checked against the deployment's
+ * credential bindings (binding.ts): the credential, resolved to its full ARN (a secret may name it
+ * by name, partial ARN or full ARN), must be bound to this token secret and to every origin the
+ * provider would call. The credential is then read by that ARN, and the transport is handed the
+ * bound origins, so no request leaves for anywhere else.
  */
 import type { Clock } from '../clock.js';
-import { BadCredentialError, CredentialNotSetError, ValidationError } from '../errors.js';
+import { BadCredentialError, CredentialBindingError, CredentialNotSetError, ValidationError } from '../errors.js';
 import type { HttpTuning } from '../http/transport.js';
 import { isServiceError, type SecretStore } from '../secrets/store.js';
 import { parseJsonSecret, type TokenSecret } from '../secrets/token-secret.js';
+import { checkBinding, refersTo, type BindingPolicy } from './binding.js';
 import type { ProviderContext, ProviderDefinition, TokenProvider } from './provider.js';
 import { providerDefinition } from './registry.js';
 
@@ -26,10 +33,13 @@ interface CachedCredential {
 }
 
 const credentialCache = new Map<string, CachedCredential>();
+/** Credential ids (names, partial ARNs) resolved to full ARNs, for as long as credentials are cached. */
+const resolvedArns = new Map<string, { arn: Promise<string>; expiresAt: number }>();
 
 /** Forget cached credentials (tests; a process that wants to re-read them at once). */
 export function clearCredentialCache(): void {
   credentialCache.clear();
+  resolvedArns.clear();
 }
 
 export interface ProvidersOptions {
@@ -38,6 +48,8 @@ export interface ProvidersOptions {
   http?: HttpTuning;
   /** Honour a secret's `allowInsecureHttp` (explicitly local processes only). Default false. */
   allowInsecureHttp?: boolean;
+  /** Where the deployment lets each credential go (binding.ts); checked before any credential is read. */
+  binding: BindingPolicy;
   /** Where definitions come from. Default: the registry (tests substitute their own). */
   definitions?: (name: string) => ProviderDefinition<unknown, unknown>;
 }
@@ -46,8 +58,19 @@ export interface ProvidersOptions {
 export interface ProviderOpener {
   /** The definition of the secret's provider (its fields are checked when the provider is opened). */
   definition(secret: TokenSecret): ProviderDefinition<unknown, unknown>;
-  /** Checks the provider's fields, reads the credential secret and opens the provider; `what` names the secret in messages. */
-  open(secret: TokenSecret, what?: string): Promise<TokenProvider>;
+  /**
+   * Checks the provider's fields and the credential binding, reads the credential secret and opens
+   * the provider for the token secret `holder` (its full ARN; `what` names it in messages).
+   */
+  open(secret: TokenSecret, holder: SecretHolder): Promise<TokenProvider>;
+}
+
+/** The token secret a provider is opened for. */
+export interface SecretHolder {
+  /** The token secret's full ARN: the credential must be bound to it. */
+  arn: string;
+  /** Names the token secret in messages, e.g. "token secret tg/prod/token". */
+  what: string;
 }
 
 /** Opens providers for token secrets; one per invocation, shared by everything the invocation does. */
@@ -60,17 +83,19 @@ export class Providers implements ProviderOpener {
   }
 
   /**
-   * Checks the provider's token secret fields (before any call), then reads the credential secret
-   * and opens the provider. `what` names the secret in messages.
+   * Checks the provider's token secret fields and the credential binding (before any call and
+   * before the credential is read), then reads the credential secret and opens the provider.
    */
-  async open(secret: TokenSecret, what = `token secret`): Promise<TokenProvider> {
+  async open(secret: TokenSecret, holder: SecretHolder): Promise<TokenProvider> {
+    const { what } = holder;
     const definition = this.definition(secret);
     const local = this.options.allowInsecureHttp === true;
     // Deployed functions never speak plain HTTP, whatever a token secret says.
     const checked = { ...secret, allowInsecureHttp: local && secret.allowInsecureHttp === true };
     const config = definition.parseConfig(checked, what);
-    const context: ProviderContext = { clock: this.options.clock, allowInsecureHttp: local, ...(this.options.http ? { http: this.options.http } : {}) };
-    const id = secret.credentialSecretId;
+    const id = await this.resolveCredential(secret.credentialSecretId, what);
+    const allowedOrigins = checkBinding(this.options.binding, { tokenSecretArn: holder.arn, credentialArn: id, origins: definition.origins(config), what });
+    const context: ProviderContext = { clock: this.options.clock, allowInsecureHttp: local, http: { ...this.options.http, allowedOrigins } };
     const openWith = async (fresh: boolean): Promise<{ provider: TokenProvider; raw: string | undefined }> => {
       const raw = await this.credential(id, fresh);
       const json = parseJsonSecret(raw, `${definition.name}: credential secret ${id}`);
@@ -84,6 +109,34 @@ export class Providers implements ProviderOpener {
       const again = await openWith(true);
       return again.raw !== first.raw ? again.provider : undefined;
     });
+  }
+
+  /**
+   * The credential's full ARN. An id that is a bound ARN already is taken as it is (ARNs are
+   * unique); a name or partial ARN is resolved by Secrets Manager itself (DescribeSecret), which
+   * is the secret a read by that id would return.
+   */
+  private resolveCredential(id: string, what: string): Promise<string> {
+    const { bindings, secretArnPrefix } = this.options.binding;
+    if (bindings.some((b) => refersTo(b.credential, id, secretArnPrefix))) return Promise.resolve(id);
+    const now = Date.now();
+    const hit = resolvedArns.get(id);
+    if (hit && hit.expiresAt > now) return hit.arn;
+    const arn = this.options.store.describe(id).then(
+      (d) => d.arn,
+      (e: unknown) => {
+        if (isServiceError(e, 'ResourceNotFoundException')) {
+          throw new ValidationError(`credentialSecretId: the credential secret ${id} of ${what} was not found`, 'credentialSecretId');
+        }
+        if (isServiceError(e, 'AccessDeniedException')) {
+          throw new CredentialBindingError(`${what}: its credential secret ${id} is not one this deployment may use (access denied when resolving it)`);
+        }
+        throw e;
+      },
+    );
+    resolvedArns.set(id, { arn, expiresAt: now + CREDENTIAL_TTL_MS });
+    arn.catch(() => resolvedArns.delete(id));
+    return arn;
   }
 
   private credential(id: string, fresh: boolean): Promise<string | undefined> {

@@ -21,6 +21,7 @@
  * and the fields it writes into the token secret beside `token`/`expiresAt`/`issuedAt`.
  */
 import type { Clock } from '../clock.js';
+import type { Origin } from '../http/origins.js';
 import type { HttpTuning } from '../http/transport.js';
 
 export type RefreshCapability = 'none' | 'in-place' | 'new-token' | 'new-token-retiring';
@@ -118,6 +119,13 @@ export interface ProviderDefinition<Config = unknown, Credentials = unknown> {
   parseConfig(secret: CommonSecretFields & Record<string, unknown>, what: string): Config;
   /** Validates the credential secret's JSON. Throws a ValidationError naming the provider and what was expected. */
   parseCredentials(raw: unknown, what: string): Credentials;
+  /**
+   * Every origin (scheme, host, port and path prefix: core/http/origins.ts) the provider may call
+   * for this config, credential-bearing or not. The deployment binds the credential to these
+   * (core/providers/binding.ts) and the transport refuses any other URL. Throws a ConfigError for
+   * an unusable host.
+   */
+  origins(config: Config): Origin[];
   open(config: Config, credentials: Credentials, context: ProviderContext): TokenProvider;
   /** Forgets what the provider caches per container (detected versions, learned units). */
   resetCaches?(): void;

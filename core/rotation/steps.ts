@@ -13,7 +13,7 @@ import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
 import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
 import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
-import type { FleetSource } from '../operations/fleet.js';
+import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
 import { retiredVersionIds } from '../operations/write-current.js';
 
@@ -32,9 +32,10 @@ export interface RotationRequest {
 
 export interface RotationStepOptions {
   /**
-   * The managed secrets (the stack's ids, or the tag). createSecret's clean-up of a token it could
+   * The managed secrets (the stack's ids, or the tag): a step for any other secret is refused
+   * (NotOwnedError) before anything is read or written. createSecret's clean-up of a token it could
    * not store reads their current tokens, when the provider's tokens can collide, so it never
-   * revokes one another secret holds as current. Without it that clean-up revokes unchecked.
+   * revokes one another secret holds as current. Without it neither check is made (tests).
    */
   fleet?: FleetSource;
 }
@@ -54,17 +55,20 @@ export interface StepResult {
  * recorded on the secret (recordRotationFailure) for on-demand `request` to report.
  */
 export async function runRotationStep(request: RotationRequest, deps: Deps, options: RotationStepOptions = {}): Promise<StepResult> {
+  const description = await deps.store.describe(request.secretId);
+  // Secrets Manager invokes the function for any secret whose rotation names it: act only on the
+  // deployment's own, and record nothing on another's.
+  if (options.fleet) assertOwned(options.fleet, description.arn);
   try {
-    return await runStep(request, deps, options);
+    return await runStep(request, description, deps, options);
   } catch (e) {
     await recordRotationFailure(request, e, deps);
     throw e;
   }
 }
 
-async function runStep(request: RotationRequest, deps: Deps, options: RotationStepOptions): Promise<StepResult> {
-  const { secretId, clientRequestToken: versionId, step } = request;
-  const description = await deps.store.describe(secretId);
+async function runStep(request: RotationRequest, description: SecretDescription, deps: Deps, options: RotationStepOptions): Promise<StepResult> {
+  const { clientRequestToken: versionId, step } = request;
   const stages = checkVersion(description, versionId);
   if (stages.includes(AWSCURRENT)) {
     // A retried finishSecret may find the move done but AWSPENDING still attached to this version:
@@ -111,7 +115,7 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   const current = await deps.store.get(arn, { stage: AWSCURRENT });
   const secret = parseTokenSecret(current.secretString, `token secret ${description.name} (AWSCURRENT)`);
   const definition = deps.providers.definition(secret);
-  const provider = await deps.providers.open(secret, `token secret ${description.name}`);
+  const provider = await deps.providers.open(secret, { arn: description.arn, what: `token secret ${description.name}` });
   const lifetimeSeconds = secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
   const issueRequest = { ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}), purpose: { secretName: description.name, versionId } };
   let issued = await provider.issue(issueRequest);
@@ -199,7 +203,7 @@ async function pendingValue(versionId: string, description: SecretDescription, d
 async function testSecret(request: RotationRequest, description: SecretDescription, deps: Deps): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
   const pending = await pendingValue(versionId, description, deps);
-  const provider = await deps.providers.open(pending.secret, `token secret ${description.name}`);
+  const provider = await deps.providers.open(pending.secret, { arn: description.arn, what: `token secret ${description.name}` });
   if (!(await provider.verify(pending.held))) {
     throw new TokenNotFoundError(
       `The ${provider.name} server refused the pending token of secret ${description.name} on an authenticated call; ` +

@@ -55,7 +55,10 @@ async function run(event: unknown, context: ContextWithSettings): Promise<FleetL
   logger.info('listing the fleet', { bucket, key, source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}) });
 
   const { count } = await uploadLines(s3Client(), { bucket, key }, (sink) =>
-    listFleet(source, store, sink, { onProgress: (listed) => logger.debug('fleet listed so far', { listed }) }),
+    listFleet(source, store, sink, {
+      onProgress: (listed) => logger.debug('fleet listed so far', { listed }),
+      onForeign: (arn) => logger.warn('a tagged secret outside this deployment is left out', { secretId: arn }),
+    }),
   );
 
   const plan = planFleetMap({ count, batchSize, settings: context.settings, tagDiscovery: source.kind === 'tag' });

@@ -8,10 +8,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { currentClock } from '../../core/clock.js';
 import type { Deps, LogFn } from '../../core/deps.js';
-import { ValidationError } from '../../core/errors.js';
+import { ConfigError, ValidationError } from '../../core/errors.js';
 import type { HttpTuning } from '../../core/http/transport.js';
 import { ENV, serviceName, type FunctionName } from '../../core/names.js';
 import type { FleetSource } from '../../core/operations/fleet.js';
+import { parseBindings, type BindingPolicy } from '../../core/providers/binding.js';
 import { Providers } from '../../core/providers/open.js';
 import type { StoreBudgets } from '../../core/secrets/budget.js';
 import { SecretStore } from '../../core/secrets/store.js';
@@ -39,6 +40,7 @@ export function coreDeps(options: { budgets?: StoreBudgets; log?: LogFn } = {}):
     store,
     clock,
     ...(http ? { http } : {}),
+    binding: bindingPolicy(),
     // Deployed functions never speak plain HTTP: only an explicitly local process honours allowInsecureHttp.
     allowInsecureHttp: process.env[ENV.LOCAL_RUN] === 'true',
   });
@@ -46,13 +48,38 @@ export function coreDeps(options: { budgets?: StoreBudgets; log?: LogFn } = {}):
 }
 
 /**
- * The managed secrets: the stack's token secret ARNs the construct passes in the environment, or
- * (FLEET_DISCOVERY=tag, or no ids given, as in local runs) every secret with the managed tag.
+ * The managed secrets, which are also the only secrets the functions act on: the stack's token
+ * secret ARNs the construct passes in the environment, or (FLEET_DISCOVERY=tag, or no ids given,
+ * as in local runs) every secret with the managed tag under the owned ARN prefix.
  */
 export function fleetSource(): FleetSource {
   const ids = (process.env[ENV.MANAGED_SECRET_IDS] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (process.env[ENV.FLEET_DISCOVERY] === 'tag' || ids.length === 0) return { kind: 'tag' };
+  if (process.env[ENV.FLEET_DISCOVERY] === 'tag' || ids.length === 0) {
+    const names = process.env[ENV.OWNED_SECRET_NAME_PREFIX];
+    if (names === undefined) return { kind: 'tag' };
+    const arns = process.env[ENV.SECRET_ARN_PREFIX];
+    if (!arns) throw new ConfigError(`${ENV.OWNED_SECRET_NAME_PREFIX} is set without ${ENV.SECRET_ARN_PREFIX}: the construct sets both`);
+    return { kind: 'tag', ownedArnPrefix: `${arns}${names}` };
+  }
   return { kind: 'ids', ids };
+}
+
+/**
+ * Where each credential may go (core/providers/binding.ts), from the environment the deploy
+ * wrote. Missing is an error, not "anything goes": a function the construct did not configure
+ * sends no credential anywhere. Credentials no binding names are allowed with tag discovery only.
+ */
+export function bindingPolicy(): BindingPolicy {
+  const raw = process.env[ENV.CREDENTIAL_BINDINGS];
+  if (raw === undefined || raw.trim() === '') {
+    throw new ConfigError(`${ENV.CREDENTIAL_BINDINGS} is not set: the functions send credentials only where their deployment binds them (the CDK construct sets it)`);
+  }
+  const secretArnPrefix = process.env[ENV.SECRET_ARN_PREFIX];
+  return {
+    bindings: parseBindings(raw, ENV.CREDENTIAL_BINDINGS),
+    ...(secretArnPrefix ? { secretArnPrefix } : {}),
+    unboundCredentials: fleetSource().kind === 'tag' ? 'allow' : 'refuse',
+  };
 }
 
 /**

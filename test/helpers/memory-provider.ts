@@ -102,6 +102,7 @@ export const memoryDefinition: ProviderDefinition<unknown, unknown> = {
   tokenFields: [],
   parseConfig: (secret) => secret,
   parseCredentials: (raw) => raw,
+  origins: () => [],
   open: () => {
     throw new Error('memoryOpener opens the test provider directly');
   },

@@ -55,6 +55,11 @@ beforeAll(() => {
   };
 }, SYNTH_TIMEOUT_MS);
 
+/** ENV.SECRET_ARN_PREFIX as CloudFormation resolves it: this partition, region and account. */
+const SECRET_ARN_PREFIX_IN_TEMPLATE = {
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:']],
+};
+
 const logsStatement = (logGroup: unknown) => ({
   Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
   Effect: 'Allow',
@@ -81,7 +86,8 @@ describe('structure', () => {
         'RotationOnDemandLogs18E91B28',
         'RotationOnDemandRoleBA9E3193',
         'RotationOnDemandFunctionA34F59A7',
-        'RotationRotationInvokePermission84525414',
+        // One per token secret since the rotation function may be invoked only for them (issue 21); a permission holds no state.
+        'RotationanalyticsRotationInvokePermission64E5333B',
         'RotationScheduleDeadLetterQueueEB5E2BA3',
         'RotationOnDemandFailureQueue5442974E',
         'RotationSchedulerRoleCD4590ED',
@@ -240,6 +246,9 @@ describe('functions', () => {
             SETTINGS_PARAMETER_NAME: '/tg-token-rotation/config',
             // The fleet: the stack's token secrets, comma-separated.
             TG_MANAGED_SECRET_IDS: { 'Fn::Join': [',', ref.tokens] },
+            // Where each credential may go (checked in the bindings test below).
+            TG_SECRET_ARN_PREFIX: SECRET_ARN_PREFIX_IN_TEMPLATE,
+            TG_CREDENTIAL_BINDINGS: Match.anyValue(),
             POWERTOOLS_SERVICE_NAME: `tg-token-rotation-${name}`,
             POWERTOOLS_METRICS_NAMESPACE: 'TgTokenRotation',
             LOG_LEVEL: 'INFO',
@@ -249,6 +258,23 @@ describe('functions', () => {
         VpcConfig: Match.absent(),
       });
     }
+  });
+
+  it("binds each credential to its connection's origins and token secret, the same for every function", () => {
+    const values = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment.Variables.TG_CREDENTIAL_BINDINGS as string);
+    expect(new Set(values).size).toBe(1);
+    // Created credential secrets are named, so the bindings are known at synth, with no token in them.
+    expect(JSON.parse(values[0]!)).toEqual([
+      {
+        credential: 'tg-token-rotation/analytics/credentials',
+        // TigerGraph Cloud, version 4, ports 443: REST++ under /restpp and GSQL on one origin.
+        origins: ['https://analytics.i.tgcloud.io:443'],
+        tokenSecrets: ['tg-token-rotation/analytics/token'],
+      },
+      { credential: 'tg-token-rotation/wrangling/credentials', origins: ['https://trifacta.example.com:443'], tokenSecrets: ['tg-token-rotation/wrangling/token'] },
+      // ICA's REST base path is part of the origin.
+      { credential: 'tg-token-rotation/genomics/credentials', origins: ['https://ica.illumina.com:443/ica/rest'], tokenSecrets: ['tg-token-rotation/genomics/token'] },
+    ]);
   });
 
   it('never sets the local-run variable: deployed functions never speak plain HTTP', () => {
@@ -282,8 +308,21 @@ describe('least privilege', () => {
     { Action: 'kms:Decrypt', Condition: ref.viaSecretsManager([...ref.tokens, ...ref.credentials]), Effect: 'Allow', Resource: ref.key },
     { Action: 'kms:GenerateDataKey', Condition: ref.viaSecretsManager(ref.tokens), Effect: 'Allow', Resource: ref.key },
   ];
-  const readCredentials = () => ({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref.credentials });
-  const invokeRotation = () => ({ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: ref.rotationFn });
+  // DescribeSecret resolves a credential named by name or partial ARN to the ARN its binding names.
+  const readCredentials = () => ({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Effect: 'Allow', Resource: ref.credentials });
+  // RotateSecret only with the stack's rotation function, configured on the secret and named (if at all) in the request.
+  const invokeRotation = () => [
+    {
+      Action: 'secretsmanager:RotateSecret',
+      Condition: {
+        StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': ref.rotationFn },
+        StringEqualsIfExists: { 'secretsmanager:RotationLambdaARN': ref.rotationFn },
+      },
+      Effect: 'Allow',
+      Resource: ref.tokens,
+    },
+    { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: ref.rotationFn },
+  ];
 
   it('rotation function: the rotation steps on its token secrets, batch reads of them, its error tag only, read the credentials, the key for those secrets, its logs', () => {
     expect(roleStatements(stack, template, r.rotationFunction.role!)).toEqual([
@@ -314,20 +353,13 @@ describe('least privilege', () => {
   /** What scheduled-refresh and on-demand share. */
   const tokenOperationStatements = () => [
     {
-      Action: [
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-        'secretsmanager:PutSecretValue',
-        'secretsmanager:RotateSecret',
-        'secretsmanager:UpdateSecretVersionStage',
-      ],
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
       Effect: 'Allow',
       Resource: ref.tokens,
     },
     // The sweep reads in batches; BatchGetSecretValue has no resource-level permissions and returns only what GetSecretValue above allows.
     { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
-    // RotateSecret needs it too: the caller must be allowed to invoke the rotation function.
-    invokeRotation(),
+    ...invokeRotation(),
     readCredentials(),
     ...keyStatements(),
     { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
@@ -353,17 +385,11 @@ describe('least privilege', () => {
     expect(roleStatements(stack, template, r.connectionSettingsFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.connectionSettingsFunction.logGroup.logGroupArn)),
       {
-        Action: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:RotateSecret',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
         Effect: 'Allow',
         Resource: ref.tokens,
       },
-      invokeRotation(),
+      ...invokeRotation(),
       readCredentials(),
       ...keyStatements(),
     ]);
@@ -405,17 +431,20 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets Secrets Manager invoke the rotation function only from this account (one permission, nothing else)', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
-    template.hasResourceProperties(
-      'AWS::Lambda::Permission',
-      Match.objectEquals({
-        Action: 'lambda:InvokeFunction',
-        FunctionName: ref.rotationFn,
-        Principal: 'secretsmanager.amazonaws.com',
-        SourceAccount: { Ref: 'AWS::AccountId' },
-      }),
-    );
+  it('lets Secrets Manager invoke the rotation function only for the token secrets, from this account (one permission per secret, nothing else)', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', ref.tokens.length);
+    for (const token of ref.tokens) {
+      template.hasResourceProperties(
+        'AWS::Lambda::Permission',
+        Match.objectEquals({
+          Action: 'lambda:InvokeFunction',
+          FunctionName: ref.rotationFn,
+          Principal: 'secretsmanager.amazonaws.com',
+          SourceAccount: { Ref: 'AWS::AccountId' },
+          SourceArn: token,
+        }),
+      );
+    }
   });
 });
 

@@ -131,10 +131,36 @@ describe('VPC with IPv6, created alarm topic, imported credential secret and key
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
       expect(vars[ENV.FLEET_DISCOVERY]).toBe('tag');
+      // Only the secrets under the stack's name prefix, in its account and region, are acted on.
+      expect(vars[ENV.OWNED_SECRET_NAME_PREFIX]).toBe('tg-token-rotation/');
       expect(vars[ENV.MANAGED_SECRET_IDS]).toBeUndefined();
       expect(vars[ENV.LOCAL_RUN]).toBeUndefined();
     }
     template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: { Input: Match.absent() } });
+  });
+
+  it('lets Secrets Manager invoke the rotation function only for secrets under the name prefix (tag discovery: one permission, ArnLike)', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:tg-token-rotation/*']],
+      },
+    });
+  });
+
+  it('binds the imported credential by its complete ARN and the created ones by name, each to its own origins', () => {
+    const values = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment.Variables[ENV.CREDENTIAL_BINDINGS] as unknown);
+    expect(new Set(values.map((v) => JSON.stringify(v))).size).toBe(1);
+    const bindings = JSON.parse(values[0] as string) as unknown;
+    expect(bindings).toEqual([
+      // 3.x with an explicit REST++ port: REST++ on 9443 at the root, GSQL on the host's port.
+      { credential: IMPORTED, origins: ['https://tg.example.com:9443', 'https://tg.example.com:8443'], tokenSecrets: ['tg-token-rotation/prod/token'] },
+      // "auto": both versions' origins (3.x REST++ on 9000; GSQL and 4.x REST++ on 14240).
+      { credential: 'tg-token-rotation/dev/credentials', origins: ['https://dev.example.com:9000', 'https://dev.example.com:14240'], tokenSecrets: ['tg-token-rotation/dev/token'] },
+      { credential: 'tg-token-rotation/lab/credentials', origins: ['https://ica.example.com:8444/ica/rest'], tokenSecrets: ['tg-token-rotation/lab/token'] },
+    ]);
   });
 
   it('uses the imported credential secret by its complete ARN, decrypts it with its own key for that secret only, and creates none for it', () => {
@@ -148,7 +174,7 @@ describe('VPC with IPv6, created alarm topic, imported credential secret and key
     const tokens = r.connections.map((c) => resolve(stack, c.tokenSecret.secretArn));
     for (const fn of fns()) {
       const statements = roleStatements(stack, template, fn.role!);
-      expect(statements).toContainEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: [IMPORTED, ...created] });
+      expect(statements).toContainEqual({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Effect: 'Allow', Resource: [IMPORTED, ...created] });
       expect(statements).toContainEqual({ Action: 'kms:Decrypt', Condition: viaSecretsManager([IMPORTED]), Effect: 'Allow', Resource: IMPORTED_KEY });
       // The stack's key: the token secrets and the credential secrets it encrypts, not the imported one.
       expect(statements).toContainEqual({

@@ -24,7 +24,7 @@ describe('npm run serve:local', () => {
         });
       });
       const info = JSON.parse(firstLine) as Record<string, string>;
-      expect(Object.keys(info).sort()).toEqual(['ica', 'secretsManager', 'ssm', 'tigergraph3', 'tigergraph4', 'tigergraphSecret', 'trifacta']);
+      expect(Object.keys(info).sort()).toEqual(['credentialBindings', 'ica', 'secretsManager', 'ssm', 'tigergraph3', 'tigergraph4', 'tigergraphSecret', 'trifacta']);
       for (const key of ['secretsManager', 'ssm', 'tigergraph3', 'tigergraph4', 'trifacta', 'ica']) expect(info[key]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
       const config = { endpoint: info.secretsManager, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
@@ -50,7 +50,14 @@ describe('npm run serve:local', () => {
       // present (the settings cache's refresh timer once kept the process alive for minutes).
       await ssm.send(new PutParameterCommand({ Name: '/tg-token-rotation/config', Type: 'String', Overwrite: true, Value: '{"concurrency": 2}' }));
       const invoked = await runNpm(['invoke', '--', 'scheduled-refresh', 'events/scheduled-refresh/scheduler-secret-ids.json'], {
-        env: { AWS_ENDPOINT_URL: info.secretsManager, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' },
+        env: {
+          AWS_ENDPOINT_URL: info.secretsManager,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'x',
+          AWS_SECRET_ACCESS_KEY: 'y',
+          TG_CREDENTIAL_BINDINGS: info.credentialBindings,
+          TG_TOKEN_ROTATION_LOCAL: 'true',
+        },
         timeoutMs: 40_000,
       });
       expect(invoked.code).toBe(0);

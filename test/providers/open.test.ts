@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { BadCredentialError, CredentialNotSetError, ValidationError } from '../../core/errors.js';
+import type { BindingPolicy } from '../../core/providers/binding.js';
 import { clearCredentialCache, Providers } from '../../core/providers/open.js';
 import type { ProviderDefinition, TokenProvider } from '../../core/providers/provider.js';
 import { providerDefinition } from '../../core/providers/registry.js';
@@ -24,6 +25,7 @@ function definitionAccepting(accepted: string, seen: string[]): ProviderDefiniti
     tokenFields: [],
     parseConfig: (secret) => secret,
     parseCredentials: (raw) => raw as { password: string },
+    origins: () => ['https://h.example.com:443'],
     open: (_config, credentials): TokenProvider => {
       const inner = new MemoryProvider();
       const check = () => {
@@ -49,23 +51,26 @@ async function secretWithCredential(password: string) {
 }
 
 beforeEach(() => clearCredentialCache());
+/** These tests are about opening, not binding: every credential is allowed (binding.test.ts covers the binding). */
+const UNBOUND_ALLOWED: BindingPolicy = { bindings: [], unboundCredentials: 'allow' };
+const HOLDER = { arn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:open/token-AbCdEf', what: 'token secret open/token' };
 const purpose = { secretName: 's', versionId: 'v' };
 
 describe('opening a provider', () => {
   it('reads a credential secret once for every secret that shares it', async () => {
     const seen: string[] = [];
     const { secret } = await secretWithCredential('right');
-    const providers = new Providers({ store: fx.store(), clock: fx.clock, definitions: () => definitionAccepting('right', seen) as never });
-    await providers.open(secret);
-    await providers.open(secret);
+    const providers = new Providers({ store: fx.store(), clock: fx.clock, binding: UNBOUND_ALLOWED, definitions: () => definitionAccepting('right', seen) as never });
+    await providers.open(secret, HOLDER);
+    await providers.open(secret, HOLDER);
     expect(fx.aws.countCalls('GetSecretValue')).toBe(1);
   });
 
   it('re-reads a refused credential once and retries with the operator’s fix', async () => {
     const seen: string[] = [];
     const { secret, credentialArn } = await secretWithCredential('old');
-    const providers = new Providers({ store: fx.store(), clock: fx.clock, definitions: () => definitionAccepting('new', seen) as never });
-    const provider = await providers.open(secret); // cached: "old"
+    const providers = new Providers({ store: fx.store(), clock: fx.clock, binding: UNBOUND_ALLOWED, definitions: () => definitionAccepting('new', seen) as never });
+    const provider = await providers.open(secret, HOLDER); // cached: "old"
     await fx.client.send(new PutSecretValueCommand({ SecretId: credentialArn, SecretString: JSON.stringify({ password: 'new' }) }));
     await expect(provider.issue({ purpose })).resolves.toMatchObject({ token: expect.any(String) });
     expect(seen).toEqual(['old', 'new']);
@@ -74,8 +79,8 @@ describe('opening a provider', () => {
   it('surfaces the refusal when the credential has not changed (one re-read, no loop)', async () => {
     const seen: string[] = [];
     const { secret } = await secretWithCredential('wrong');
-    const providers = new Providers({ store: fx.store(), clock: fx.clock, definitions: () => definitionAccepting('right', seen) as never });
-    const provider = await providers.open(secret);
+    const providers = new Providers({ store: fx.store(), clock: fx.clock, binding: UNBOUND_ALLOWED, definitions: () => definitionAccepting('right', seen) as never });
+    const provider = await providers.open(secret, HOLDER);
     fx.aws.resetRequestLog();
     await expect(provider.issue({ purpose })).rejects.toBeInstanceOf(BadCredentialError);
     expect(seen).toEqual(['wrong']);
@@ -85,7 +90,7 @@ describe('opening a provider', () => {
   it('names a credential secret still holding the deployment’s empty placeholder', async () => {
     const { arn: credentialArn } = await fx.createSecret('open/placeholder', { secret: '' }, { managed: false });
     const secret = parseTokenSecret(JSON.stringify({ host: 'https://tg.example.com', credentialSecretId: credentialArn }));
-    const error = await new Providers({ store: fx.store(), clock: fx.clock }).open(secret).catch((e: unknown) => e);
+    const error = await new Providers({ store: fx.store(), clock: fx.clock, binding: UNBOUND_ALLOWED }).open(secret, HOLDER).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialNotSetError);
     expect((error as Error).message).toMatch(/has not been filled in yet; set it to \{"secret":/);
   });
@@ -93,7 +98,7 @@ describe('opening a provider', () => {
   it('checks the provider’s own fields before reading anything', async () => {
     const secret = parseTokenSecret(JSON.stringify({ host: 'https://tg.example.com', credentialSecretId: 'never-read', restppPort: 70000 }));
     fx.aws.resetRequestLog();
-    const error = await new Providers({ store: fx.store(), clock: fx.clock }).open(secret).catch((e: unknown) => e);
+    const error = await new Providers({ store: fx.store(), clock: fx.clock, binding: UNBOUND_ALLOWED }).open(secret, HOLDER).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toMatch(/^tigergraph: .*restppPort/);
     expect(fx.aws.countCalls()).toBe(0);
@@ -109,7 +114,7 @@ describe('opening a provider', () => {
   ])('honours allowInsecureHttp only in an explicitly local process (local: %s)', async (local, refusal) => {
     const { arn: credentialArn } = await fx.createSecret('open/tg', { secret: 's3cr3t-value' }, { managed: false });
     const secret = parseTokenSecret(JSON.stringify({ host: 'http://127.0.0.1:9', credentialSecretId: credentialArn, allowInsecureHttp: true, tigergraphVersion: '3' }));
-    const opening = new Providers({ store: fx.store(), clock: fx.clock, allowInsecureHttp: local }).open(secret);
+    const opening = new Providers({ store: fx.store(), clock: fx.clock, allowInsecureHttp: local, binding: UNBOUND_ALLOWED }).open(secret, HOLDER);
     if (refusal) await expect(opening).rejects.toThrow(refusal);
     else await expect(opening).resolves.toMatchObject({ name: 'tigergraph' });
   });

@@ -18,7 +18,7 @@ import { sweep } from '../../core/operations/sweep.js';
 import { Providers } from '../../core/providers/open.js';
 import { SecretStore } from '../../core/secrets/store.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
-import { secretsManagerClient } from '../../functions/lib/runtime.js';
+import { bindingPolicy, secretsManagerClient } from '../../functions/lib/runtime.js';
 import type { LocalStack } from '../../local/stack.js';
 import { ROTATION_LAMBDA_ARN } from '../../local/stack.js';
 import {
@@ -513,7 +513,7 @@ describe('token secret JSON', () => {
           const summary = r.value as { failed: Array<{ error: string }> };
           for (const f of summary.failed) expect(unreadableSweepMessage(f.error), f.error).toBeUndefined();
           // The same sweep through the core, where each failure's error name is visible.
-          await sweep({ kind: 'ids', ids: [arn] }, { store, providers: new Providers({ store, clock: stack.clock, allowInsecureHttp: true }), clock: stack.clock }, {
+          await sweep({ kind: 'ids', ids: [arn] }, { store, providers: new Providers({ store, clock: stack.clock, allowInsecureHttp: true, binding: bindingPolicy() }), clock: stack.clock }, {
             settings: DEFAULT_SETTINGS,
             onSecret: (report) => {
               if (report.outcome === 'failed') expect(TYPED_ERRORS.has(report.errorName ?? '') || /Exception$/.test(report.errorName ?? ''), `${report.errorName}: ${report.error}`).toBe(true);

@@ -8,9 +8,10 @@
  */
 import * as z from 'zod/mini';
 import { toValidationError, ValidationError } from '../../errors.js';
+import { originOf } from '../../http/origins.js';
 import { nonEmpty } from '../../secrets/fields.js';
 import type { ProviderDefinition, TokenProvider } from '../provider.js';
-import { IcaClient } from './client.js';
+import { icaBase, IcaClient } from './client.js';
 import { IcaProvider } from './provider.js';
 import type { IcaClientOptions, IcaConfig, IcaCredentials } from './types.js';
 
@@ -51,6 +52,9 @@ export const ica: ProviderDefinition<IcaConfig, IcaCredentials> = {
     };
   },
   parseCredentials: parseIcaCredentials,
+  origins(config) {
+    return [originOf(icaBase(config))];
+  },
   open(config, credentials, context) {
     return createIcaProvider(config, credentials, { clock: context.clock, ...context.http });
   },

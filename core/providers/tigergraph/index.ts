@@ -7,11 +7,13 @@
  */
 import * as z from 'zod/mini';
 import { toValidationError } from '../../errors.js';
+import { originOf } from '../../http/origins.js';
 import { nonEmpty, port } from '../../secrets/fields.js';
 import type { ProviderDefinition, TokenProvider } from '../provider.js';
 import { clearLifetimeUnitCache, TigerGraphClient } from './client.js';
 import { TigerGraphProvider } from './provider.js';
 import { clearVersionCache } from './version.js';
+import { resolveBases } from './urls.js';
 import type { TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials } from './types.js';
 
 export function createTigerGraphProvider(
@@ -74,6 +76,11 @@ export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredenti
     }
     const data = parsed.data as { secret?: string; username?: string; password?: string };
     return typeof data.secret === 'string' ? { secret: data.secret } : { username: data.username as string, password: data.password as string };
+  },
+  origins(config) {
+    // REST++ and GSQL of the version given, or of both while "auto" has not told them apart.
+    const versions = config.tigergraphVersion === 'auto' ? (['3', '4'] as const) : [config.tigergraphVersion];
+    return [...new Set(versions.flatMap((v) => Object.values(resolveBases(config, v)).map(originOf)))];
   },
   open(config, credentials, context) {
     return createTigerGraphProvider(config, credentials, { clock: context.clock, ...context.http });

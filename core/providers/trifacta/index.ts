@@ -8,9 +8,10 @@
  */
 import * as z from 'zod/mini';
 import { toValidationError, ValidationError } from '../../errors.js';
+import { originOf } from '../../http/origins.js';
 import { nonEmpty } from '../../secrets/fields.js';
 import type { ProviderDefinition, TokenProvider } from '../provider.js';
-import { TrifactaClient } from './client.js';
+import { parseTrifactaHost, TrifactaClient } from './client.js';
 import { DEFAULT_LIFETIME_SECONDS, TrifactaProvider } from './provider.js';
 import type { TrifactaClientOptions, TrifactaConfig, TrifactaCredentials } from './types.js';
 
@@ -41,6 +42,9 @@ export const trifacta: ProviderDefinition<TrifactaConfig, TrifactaCredentials> =
       throw new ValidationError(`${base.message}; expected ${CREDENTIAL_SHAPE}`, base.field);
     }
     return { username: parsed.data.username, password: parsed.data.password };
+  },
+  origins(config) {
+    return [originOf(parseTrifactaHost(config).origin)];
   },
   open(config, credentials, context) {
     return createTrifactaProvider(config, credentials, { clock: context.clock, ...context.http });

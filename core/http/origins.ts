@@ -1,0 +1,49 @@
+/**
+ * Origins: where a credential or a token may be sent. An origin here is a scheme, a host, an
+ * explicit port and an optional path prefix (`https://tg.example.com:14240/restpp`), written in
+ * one normal form so that two spellings of the same place compare equal (`https://H:443/` and
+ * `https://h` are the same origin). The deployment binds each credential to the origins of its
+ * connections (core/providers/binding.ts); the transport refuses any URL outside them.
+ *
+ * A path prefix matches whole segments: `/restpp` covers `/restpp/echo`, not `/restppx`.
+ */
+
+/** The normal form of an origin: `scheme://host:port` plus a path prefix without a trailing slash. */
+export type Origin = string;
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'https:': 443, 'http:': 80 };
+
+/** The parts of an origin, from a URL or an origin string; throws for anything but http(s). */
+function partsOf(value: string): { scheme: string; host: string; port: number; path: string } {
+  const url = new URL(value);
+  const defaultPort = DEFAULT_PORTS[url.protocol];
+  if (defaultPort === undefined) throw new TypeError(`expected an http:// or https:// URL, got ${url.protocol}//`);
+  // URL lower-cases the host, drops the default port and resolves dot segments.
+  const path = url.pathname.replace(/\/+$/, '');
+  return { scheme: url.protocol, host: url.hostname, port: url.port ? Number(url.port) : defaultPort, path };
+}
+
+/** `url`'s origin with its port always written, and its path as a prefix (no query or fragment). */
+export function originOf(url: string): Origin {
+  const { scheme, host, port, path } = partsOf(url);
+  return `${scheme}//${host}:${port}${path}`;
+}
+
+/** Whether `url` lies within `origin`: same scheme, host and port, and a path under its prefix. */
+export function originCovers(origin: Origin, url: string): boolean {
+  let bound: ReturnType<typeof partsOf>;
+  let target: ReturnType<typeof partsOf>;
+  try {
+    bound = partsOf(origin);
+    target = partsOf(url);
+  } catch {
+    return false;
+  }
+  if (bound.scheme !== target.scheme || bound.host !== target.host || bound.port !== target.port) return false;
+  return bound.path === '' || target.path === bound.path || target.path.startsWith(`${bound.path}/`);
+}
+
+/** Whether any of `origins` covers `url`. */
+export function withinOrigins(origins: readonly Origin[], url: string): boolean {
+  return origins.some((origin) => originCovers(origin, url));
+}
