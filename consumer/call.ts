@@ -1,7 +1,9 @@
 /**
  * withToken: runs one request with the current token and, when the provider refuses the token,
  * re-reads AWSCURRENT once and retries once. A second refusal throws TokenRefusedError. It never
- * loops (at most two attempts and one re-read per call) and never logs.
+ * loops (at most two attempts and one re-read per call) and never logs. When the source does not
+ * re-read (its refusal back-off: it hands the refused token back), there is nothing new to retry
+ * with, so TokenRefusedError is thrown after the one attempt.
  *
  *   const rows = await withToken(source, (info) =>
  *     fetch(`${info.baseUrl}/query/${graph}/q`, { headers: { Authorization: `Bearer ${info.token}` } }));
@@ -74,18 +76,23 @@ export async function withToken<T>(source: TokenSource, fn: (info: TokenInfo) =>
 
   if (options.rereadDelayMs) await new Promise((resolve) => setTimeout(resolve, options.rereadDelayMs));
   const second = await source.refresh(first);
+  if (second === first) throw refusedError(source, first, first, firstOutcome, true);
   const secondOutcome = await attempt(fn, second);
   if (!(await refused(secondOutcome, second))) return settle(secondOutcome);
   discard(secondOutcome);
+  throw refusedError(source, first, second, secondOutcome, false);
+}
 
-  const status = statusOf(secondOutcome);
-  throw new TokenRefusedError({
+function refusedError(source: TokenSource, first: TokenInfo, last: TokenInfo, outcome: Outcome<unknown>, backedOff: boolean): TokenRefusedError {
+  const status = statusOf(outcome);
+  return new TokenRefusedError({
     secretId: source.secretId,
-    provider: second.provider,
-    versionId: second.versionId,
-    sameVersion: second.versionId === first.versionId,
-    baseUrl: second.baseUrl,
+    provider: last.provider,
+    versionId: last.versionId,
+    sameVersion: last.versionId === first.versionId,
+    baseUrl: last.baseUrl,
+    backedOff,
     ...(status !== undefined ? { status } : {}),
-    ...(second.graph ? { graph: second.graph } : {}),
+    ...(last.graph ? { graph: last.graph } : {}),
   });
 }

@@ -6,7 +6,7 @@
 import { ROTATION_ERROR_TAG } from '../core/names.js';
 import type { ProviderName } from './types.js';
 
-export type ConsumerErrorCode = 'TOKEN_NOT_READY' | 'SECRET_READ' | 'SECRET_INVALID' | 'TOKEN_REFUSED';
+export type ConsumerErrorCode = 'TOKEN_NOT_READY' | 'SECRET_READ' | 'SECRET_INVALID' | 'TOKEN_REFUSED' | 'REDIRECT_REFUSED';
 
 export abstract class ConsumerError extends Error {
   abstract readonly code: ConsumerErrorCode;
@@ -103,6 +103,11 @@ export interface TokenRefusedDetails {
   versionId: string;
   /** Whether the re-read returned the version that was refused the first time. */
   sameVersion: boolean;
+  /**
+   * True when there was no re-read and no second attempt: a re-read moments before (after an
+   * earlier refusal) had found this version still current, and the source backs off.
+   */
+  backedOff?: boolean;
   /** HTTP status of the second refusal, when known. */
   status?: number;
   baseUrl: string;
@@ -120,26 +125,73 @@ const PROVIDER_HINTS: Record<ProviderName, (d: TokenRefusedDetails) => string> =
 };
 
 /**
- * The provider refused the token, AWSCURRENT was re-read, and the retry was refused too. Not
- * retried further: another attempt now would only repeat the same two calls.
+ * The provider refused the token, AWSCURRENT was re-read, and the retry was refused too (or, during
+ * the source's refusal back-off, the version a recent re-read confirmed was refused again). Not
+ * retried further: another attempt now would only repeat the same calls.
  */
 export class TokenRefusedError extends ConsumerError {
   readonly code = 'TOKEN_REFUSED' as const;
   readonly provider: ProviderName;
   readonly versionId: string;
   readonly sameVersion: boolean;
+  readonly backedOff: boolean;
   readonly status: number | undefined;
   constructor(details: TokenRefusedDetails) {
+    const status = details.status !== undefined ? `, HTTP ${details.status}` : '';
     super(
-      `${details.provider} refused the token of secret ${details.secretId} twice, the second time right after re-reading AWSCURRENT ` +
-        `(version ${details.versionId}${details.sameVersion ? ', unchanged: no rotation has replaced the refused token yet' : ', a newer version'}` +
-        `${details.status !== undefined ? `, HTTP ${details.status}` : ''}). ` +
+      (details.backedOff
+        ? `${details.provider} refused the token of secret ${details.secretId} (version ${details.versionId}${status}), which a re-read of AWSCURRENT ` +
+          'after an earlier refusal moments ago found still current: not re-read again until the back-off ends (refusalBackoffMs). '
+        : `${details.provider} refused the token of secret ${details.secretId} twice, the second time right after re-reading AWSCURRENT ` +
+          `(version ${details.versionId}${details.sameVersion ? ', unchanged: no rotation has replaced the refused token yet' : ', a newer version'}${status}). `) +
         `Check ${PROVIDER_HINTS[details.provider](details)}. Is the rotation failing? ${WHY_ROTATION_FAILED}.`,
       details.secretId,
     );
     this.provider = details.provider;
     this.versionId = details.versionId;
     this.sameVersion = details.sameVersion;
+    this.backedOff = details.backedOff === true;
     this.status = details.status;
+  }
+}
+
+export interface RedirectRefusedDetails {
+  secretId: string;
+  /** The base URL every authenticated request must stay under. */
+  baseUrl: string;
+  /** The redirect answer's HTTP status (301, 302, 303, 307 or 308). */
+  status: number;
+  /** Where it pointed: origin and path only (a query string may carry anything). */
+  location: string;
+  /** 'elsewhere': the target is not under baseUrl; 'too-many': the redirects under it did not end. */
+  reason: 'elsewhere' | 'too-many';
+}
+
+/**
+ * tokenFetch did not follow a redirect, so the token was not sent on: the target is not under the
+ * base URL (another host, port, scheme or path), or the redirects under it went on too long.
+ */
+export class RedirectRefusedError extends ConsumerError {
+  readonly code = 'REDIRECT_REFUSED' as const;
+  readonly baseUrl: string;
+  /** HTTP status of the redirect not followed (named so that no refusal check reads it as the call's status). */
+  readonly redirectStatus: number;
+  readonly location: string;
+  readonly reason: RedirectRefusedDetails['reason'];
+  constructor(details: RedirectRefusedDetails) {
+    super(
+      details.reason === 'elsewhere'
+        ? `tokenFetch: HTTP ${details.status} redirected a call on secret ${details.secretId} to ${details.location}, which is not under ${details.baseUrl}; ` +
+            'not followed, so the token was not sent there. Check that the secret\'s host (and ports or paths) name the server that answers, ' +
+            'or call that URL yourself without the token if it needs none'
+        : `tokenFetch: a call on secret ${details.secretId} was still redirected (HTTP ${details.status}, to ${details.location}) after the most redirects it follows; ` +
+            'not followed further. Check the server\'s redirect rules under ' +
+            details.baseUrl,
+      details.secretId,
+    );
+    this.baseUrl = details.baseUrl;
+    this.redirectStatus = details.status;
+    this.location = details.location;
+    this.reason = details.reason;
   }
 }

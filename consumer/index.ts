@@ -9,13 +9,14 @@
  * - createTokenSource: AWSCURRENT through GetSecretValue, cached until shortly before expiry and
  *   never longer than maxAgeMs; one read in flight for concurrent callers; failures not cached.
  * - withToken: any client library; re-reads once and retries once when the token is refused.
- * - tokenFetch: fetch with the base URL, the Bearer header and the same retry rule.
+ * - tokenFetch: fetch with the base URL, the Bearer header and the same retry rule; it follows
+ *   redirects only under the base URL, so the token never leaves it.
  * - isAuthRefusal / isAuthRefusalError: the providers' refusal answers.
  * The middy middleware is a separate entry: consumer/middy.ts.
  */
 export { createTokenSource, DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_BEFORE_MS } from './source.js';
 export { withToken, type WithTokenOptions } from './call.js';
-export { tokenFetch, assertReplayableBody, type FetchLike, type TokenFetch, type TokenFetchOptions } from './fetch.js';
+export { tokenFetch, assertReplayableBody, MAX_REDIRECTS, type FetchLike, type TokenFetch, type TokenFetchOptions } from './fetch.js';
 export { isAuthRefusal, isAuthRefusalError } from './refusal.js';
 export { baseUrlFor, type ConnectionFields } from './base-url.js';
 export { tokenInfoFromSecret } from './secret.js';
@@ -25,7 +26,9 @@ export {
   SecretReadError,
   TokenNotReadyError,
   TokenRefusedError,
+  RedirectRefusedError,
   type ConsumerErrorCode,
+  type RedirectRefusedDetails,
   type TokenRefusedDetails,
 } from './errors.js';
 export type { ProviderName, SecretsClient, TokenInfo, TokenSource, TokenSourceOptions, TokenSourceStats } from './types.js';

@@ -4,6 +4,10 @@
  *   - Concurrent callers share one read in flight.
  *   - A failed read is not cached: the next get() reads again.
  *   - refresh(stale) after a refusal: N callers refused with the same token cause one read.
+ *   - Back-off: once a re-read after a refusal has found the refused version still AWSCURRENT,
+ *     refusals of that version do not read again for refusalBackoffMs (plus jitter): a caller
+ *     looping on a refused token costs at most one GetSecretValue per period, not one per call.
+ *     A newer version (from any read) is never held back, and the first refusal always re-reads.
  * It never logs, and its errors never hold a token (consumer/errors.ts).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -19,6 +23,14 @@ export const DEFAULT_REFRESH_BEFORE_MS = 60_000;
  * is late, or failing): one read per second at most, instead of one per call.
  */
 export const MIN_REUSE_MS = 1_000;
+/** Default TokenSourceOptions.refusalBackoffMs: how long a version confirmed current after a refusal is not re-read on another refusal. */
+export const DEFAULT_REFUSAL_BACKOFF_MS = 5_000;
+/**
+ * Each back-off lasts refusalBackoffMs times 1 to 1 + this, at random, so that processes refused
+ * together (one revoked token, a fleet of containers) do not re-read in step. Only upwards: the
+ * option stays a floor between two re-reads.
+ */
+export const REFUSAL_BACKOFF_JITTER = 0.2;
 
 let sharedClient: SecretsManagerClient | undefined;
 
@@ -49,6 +61,7 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   if (typeof secretId !== 'string' || !secretId) throw new TypeError('secretId: expected the token secret name or ARN');
   const maxAgeMs = nonNegative(options.maxAgeMs, DEFAULT_MAX_AGE_MS, 'maxAgeMs');
   const refreshBeforeMs = nonNegative(options.refreshBeforeMs, DEFAULT_REFRESH_BEFORE_MS, 'refreshBeforeMs');
+  const refusalBackoffMs = nonNegative(options.refusalBackoffMs, DEFAULT_REFUSAL_BACKOFF_MS, 'refusalBackoffMs');
   const now = options.now ?? Date.now;
   const allowInsecureHttp = options.allowInsecureHttp ?? process.env[ENV.LOCAL_RUN] === 'true';
   const client = (): SecretsClient => options.client ?? defaultClient();
@@ -58,7 +71,22 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   let started = 0;
   /** Which read produced a TokenInfo this source handed out. */
   const readOf = new WeakMap<TokenInfo, number>();
-  const stats: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0 };
+  const stats: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0, rereadsSkipped: 0 };
+  /** The version a re-read after a refusal found still current, and until when its refusals are not re-read. */
+  let backoff: { versionId: string; until: number } | undefined;
+
+  function backingOff(stale: TokenInfo): boolean {
+    if (!backoff || stale.versionId !== backoff.versionId) return false;
+    return now() < backoff.until;
+  }
+
+  /** After a re-read for a refusal of `stale`: back off if nothing newer was found, else stop backing off. */
+  function noteReread(stale: TokenInfo, found: TokenInfo): void {
+    backoff =
+      refusalBackoffMs > 0 && found.versionId === stale.versionId
+        ? { versionId: found.versionId, until: now() + refusalBackoffMs * (1 + Math.random() * REFUSAL_BACKOFF_JITTER) }
+        : undefined;
+  }
 
   function validUntil(info: TokenInfo, fetchedAt: number): number {
     const byAge = fetchedAt + maxAgeMs;
@@ -113,10 +141,23 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
           if (inFlight && inFlight.seq > staleSeq) return inFlight.promise;
           if (cached && cached.seq > staleSeq) return Promise.resolve(cached.info);
         }
+        // Refused again, and a re-read moments ago found this same version current: the caller gets
+        // `stale` back, which tells withToken there is nothing new to retry with.
+        if (backingOff(stale)) {
+          stats.rereadsSkipped++;
+          return Promise.resolve(stale);
+        }
         // The refused token must not be handed out again while the re-read is on its way.
         if (cached?.info === stale) cached = undefined;
       }
-      return inFlight ? inFlight.promise : startRead(true);
+      const read = inFlight ? inFlight.promise : startRead(true);
+      if (stale !== undefined) {
+        read.then(
+          (found) => noteReread(stale, found),
+          () => undefined,
+        );
+      }
+      return read;
     },
     stats: () => ({ ...stats }),
   };

@@ -57,6 +57,15 @@ export interface TokenSourceOptions {
   maxAgeMs?: number;
   /** Read again this long before the token's expiresAt. Default 60 000 (1 minute). */
   refreshBeforeMs?: number;
+  /**
+   * After a refusal, AWSCURRENT is re-read at once; when that read finds the refused version still
+   * current (no rotation has replaced it), further refusals of that version are not re-read for
+   * this long (times 1 to 1.2, at random): refresh(stale) then returns `stale` itself. So a caller
+   * looping on a refused token makes at most one GetSecretValue per period, and a rotation is
+   * picked up within one period. A newer version, from any read, is never held back. Default
+   * 5 000; 0 re-reads on every refusal.
+   */
+  refusalBackoffMs?: number;
   /** Milliseconds since the epoch. Default Date.now (tests pass a fake clock). */
   now?: () => number;
   /**
@@ -74,6 +83,8 @@ export interface TokenSourceStats {
   failedReads: number;
   /** Reads started by refresh() (after a refusal, or by the app), a subset of `reads`. */
   refreshes: number;
+  /** refresh(stale) calls answered without a read because of the refusal back-off (refusalBackoffMs). */
+  rereadsSkipped: number;
 }
 
 export interface TokenSource {
@@ -83,7 +94,9 @@ export interface TokenSource {
   /**
    * Reads AWSCURRENT again now (a read already in flight is shared). With `stale`, the token that
    * was just refused: when another caller has already re-read since `stale` was handed out, that
-   * newer value is returned without a new read, so N callers refused at once cause one read.
+   * newer value is returned without a new read, so N callers refused at once cause one read; and
+   * during the refusal back-off (TokenSourceOptions.refusalBackoffMs) `stale` itself is returned,
+   * unread, which withToken takes as "nothing new to retry with".
    */
   refresh(stale?: TokenInfo): Promise<TokenInfo>;
   stats(): TokenSourceStats;

@@ -3,11 +3,13 @@
  * outcome), refresh, delete (revoke a token at the provider) and status (one secret, or the whole
  * fleet). No result ever holds a token value.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { Deps } from '../deps.js';
 import { toValidationError, ValidationError } from '../errors.js';
 import type { HeldToken, RevokeOutcome } from '../providers/provider.js';
 import { lifetimeSeconds, nonEmpty } from '../secrets/fields.js';
+import { AWSPREVIOUS } from '../secrets/store.js';
 import { heldToken, secretJson } from '../secrets/token-secret.js';
 import type { Settings } from '../settings.js';
 import { assertOwned, type FleetSource } from './fleet.js';
@@ -20,15 +22,28 @@ import { writeCurrent } from './write-current.js';
 
 export const ON_DEMAND_ACTIONS = ['request', 'refresh', 'delete', 'status'] as const;
 
+/** A SHA-256 digest in hex, as `sha256sum` and `openssl dgst -sha256` print it. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const TOKEN_SHA256_EXPECTED = 'expected the SHA-256 of the token as 64 lower-case hex characters (printf %s "$TOKEN" | sha256sum)';
+const RAW_TOKEN_REFUSED =
+  'a raw token is not accepted (the event would keep it in logs and failure queues): ' +
+  'name the token by versionId (the secret version that holds it) or by tokenSha256 (its SHA-256, 64 lower-case hex characters)';
+
 export const onDemandEventSchema = z
   .strictObject({
     action: z.enum(ON_DEMAND_ACTIONS),
     secretId: z.optional(nonEmpty()),
     lifetimeSeconds: z.optional(lifetimeSeconds()),
-    /** delete: the version whose token to revoke (preferred: the event then carries no token). */
+    /** delete: the version whose token to revoke. */
     versionId: z.optional(nonEmpty()),
-    /** delete: the token itself (kept for compatibility; prefer versionId). */
-    token: z.optional(nonEmpty()),
+    /** delete: the SHA-256 of the token to revoke, which a version of the secret holds. */
+    tokenSha256: z.optional(z.string().check(z.regex(SHA256_HEX, TOKEN_SHA256_EXPECTED))),
+    /**
+     * Refused whatever its value: an event is kept where a token must not be (a failed async
+     * invoke parks it in the failure queue for 14 days), so `delete` names a token by versionId or
+     * tokenSha256 only. Listed here so the refusal names those fields instead of "unexpected field".
+     */
+    token: z.optional(z.custom<never>(() => false, { message: RAW_TOKEN_REFUSED })),
     force: z.optional(z.boolean()),
     /** fleet status: continue after a previous page. */
     nextToken: z.optional(nonEmpty()),
@@ -40,8 +55,8 @@ export const onDemandEventSchema = z
       if (event.action !== 'status' && event.secretId === undefined) {
         ctx.addIssue({ code: 'custom', path: ['secretId'], message: `expected a non-empty string (required for "${event.action}")` });
       }
-      if (event.versionId !== undefined && event.token !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['token'], message: 'expected either versionId or token, not both' });
+      if (event.versionId !== undefined && event.tokenSha256 !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tokenSha256'], message: 'expected either versionId or tokenSha256, not both' });
       }
     }),
   );
@@ -104,10 +119,10 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
   }
 }
 
-/** Revokes the token of `versionId`, or `token`, or (neither given) every replaced token not revoked yet. */
+/** Revokes the token of `versionId` or `tokenSha256`, or (neither given) every replaced token not revoked yet. */
 async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
   const index = lazyFleetIndex(ctx.fleet, deps);
-  if (event.versionId === undefined && event.token === undefined) {
+  if (event.versionId === undefined && event.tokenSha256 === undefined) {
     const report = await settle(managed, deps, { settings: ctx.settings, force: true, index });
     if (report.error !== undefined) throw report.error;
     const fates = report.fates.map((f) => f.fate);
@@ -117,14 +132,10 @@ async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: D
     return { deleted: false, outcome: 'nothing-to-delete', message: 'no replaced token is waiting to be revoked' };
   }
   const definition = deps.providers.definition(managed.secret);
-  let held: HeldToken | undefined = event.token !== undefined ? { token: event.token, fields: {} } : undefined;
-  if (event.versionId !== undefined) {
-    const version = await deps.store.tryGet(managed.secretId, { versionId: event.versionId });
-    if (!version) throw new ValidationError(`versionId: ${event.versionId} is not a version of ${managed.secretId} (or it holds no value)`, 'versionId');
-    held = heldToken(version.secretString, definition.tokenFields);
-    if (!held) throw new ValidationError(`versionId: version ${event.versionId} of ${managed.secretId} holds no token`, 'versionId');
-  }
-  if (!held) throw new ValidationError('versionId: expected the version whose token to delete', 'versionId');
+  let held =
+    event.versionId !== undefined
+      ? await tokenOfVersion(managed, event.versionId, deps, definition.tokenFields)
+      : await tokenWithDigest(managed, event.tokenSha256 as string, deps, definition.tokenFields);
   if (held.token === managed.secret.token) {
     if (event.force !== true) {
       throw new ValidationError(
@@ -148,4 +159,41 @@ async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: D
   }
   const outcome = await provider.revoke(held);
   return { deleted: outcome === 'revoked', outcome };
+}
+
+async function tokenOfVersion(managed: ManagedSecret, versionId: string, deps: Deps, tokenFields: readonly string[]): Promise<HeldToken> {
+  const version = await deps.store.tryGet(managed.secretId, { versionId });
+  if (!version) throw new ValidationError(`versionId: ${versionId} is not a version of ${managed.secretId} (or it holds no value)`, 'versionId');
+  const held = heldToken(version.secretString, tokenFields);
+  if (!held) throw new ValidationError(`versionId: version ${versionId} of ${managed.secretId} holds no token`, 'versionId');
+  return held;
+}
+
+/**
+ * The token whose SHA-256 is `digestHex`, among those the secret still tracks: AWSCURRENT's,
+ * AWSPREVIOUS's and the retired versions' (`retiredVersionIds`). Digests are compared in constant
+ * time. A token no such version holds is an error: nothing here could revoke it.
+ */
+async function tokenWithDigest(managed: ManagedSecret, digestHex: string, deps: Deps, tokenFields: readonly string[]): Promise<HeldToken> {
+  const wanted = Buffer.from(digestHex, 'hex');
+  const matches = (held: HeldToken | undefined): held is HeldToken =>
+    held !== undefined && timingSafeEqual(createHash('sha256').update(held.token).digest(), wanted);
+
+  const current = heldToken(managed.current.secretString, tokenFields);
+  if (matches(current)) return current;
+  const previous = await deps.store.tryGet(managed.secretId, { stage: AWSPREVIOUS });
+  const previousHeld = heldToken(previous?.secretString, tokenFields);
+  if (matches(previousHeld)) return previousHeld;
+  const checked = new Set([managed.current.versionId, previous?.versionId]);
+  for (const versionId of managed.secret.retiredVersionIds ?? []) {
+    if (checked.has(versionId)) continue;
+    checked.add(versionId);
+    const retired = heldToken((await deps.store.tryGet(managed.secretId, { versionId }))?.secretString, tokenFields);
+    if (matches(retired)) return retired;
+  }
+  throw new ValidationError(
+    `tokenSha256: no version of ${managed.secretId} that tracks a token (AWSCURRENT, AWSPREVIOUS, the retired versions) holds a token with this SHA-256; ` +
+      'check that the digest is of the token alone (printf %s, not echo, which adds a newline), or name the version by versionId',
+    'tokenSha256',
+  );
 }

@@ -35,5 +35,6 @@ async function run(event: unknown, context: ContextWithSettings): Promise<OnDema
   }
 }
 
-// Never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: a `delete` event may carry a token.
+// Never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: `delete` refuses a raw `token`,
+// but an event that carries one has still arrived with it, and must not be copied into the logs.
 export const handler = middy(run).use(injectLambdaContext(logger, { logEvent: false })).use(settingsMiddleware());

@@ -14,7 +14,7 @@ import {
   type FetchLike,
   type ProviderName,
 } from '../../consumer/index.js';
-import { allText, FakeSecrets, secretJson, TOKEN } from './helpers.js';
+import { allText, FakeSecrets, fakeNow, secretJson, TOKEN } from './helpers.js';
 
 const SECRET_ID = 'app/token';
 const NEW_TOKEN = 'tok-NEW-VALUE-1111111111111111111111';
@@ -169,6 +169,26 @@ describe('withToken', () => {
     expect(await attemptWith(200)).toEqual({ outcome: 200, attempts: 2, reads: 2 });
   });
 
+  it('during the refusal back-off a refused call is sent once, not re-read, not retried: TokenRefusedError (backedOff)', async () => {
+    const clock = fakeNow();
+    const client = new FakeSecrets(secretJson());
+    const source = createTokenSource({ secretId: SECRET_ID, client, now: clock.now });
+    let attempts = 0;
+    const refuse = async () => {
+      attempts++;
+      return refusal10016(401);
+    };
+    const first = await withToken(source, refuse).catch((e: unknown) => e);
+    expect(first).toMatchObject({ code: 'TOKEN_REFUSED', sameVersion: true, backedOff: false });
+    expect([attempts, client.calls]).toEqual([2, 2]);
+    const again = await withToken(source, refuse).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(TokenRefusedError);
+    expect(again).toMatchObject({ code: 'TOKEN_REFUSED', sameVersion: true, backedOff: true, status: 401, versionId: 'v1' });
+    expect((again as Error).message).toMatch(/not re-read again until the back-off ends \(refusalBackoffMs\)/);
+    expect(allText(again)).not.toContain(TOKEN);
+    expect([attempts, client.calls]).toEqual([3, 2]);
+  });
+
   it('concurrent refused calls share one re-read', async () => {
     const { client, source } = rotatingSource();
     await source.get();
@@ -198,10 +218,12 @@ describe('tokenFetch', () => {
     await tg('/echo', { headers: { 'x-trace': '1' } });
     await tg('query/g/q?x=1');
     await tg('https://tg.example.com:14240/restpp/endpoints');
+    await tg('//tg.example.com:14240/restpp/version');
     expect(calls.map((c) => c.url)).toEqual([
       'https://tg.example.com:14240/restpp/echo',
       'https://tg.example.com:14240/restpp/query/g/q?x=1',
       'https://tg.example.com:14240/restpp/endpoints',
+      'https://tg.example.com:14240/restpp/version',
     ]);
     expect(calls[0]!.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
     expect(calls[0]!.headers.get('x-trace')).toBe('1');

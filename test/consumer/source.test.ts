@@ -11,13 +11,13 @@ import {
   TokenNotReadyError,
   type TokenInfo,
 } from '../../consumer/index.js';
-import { MIN_REUSE_MS } from '../../consumer/source.js';
+import { DEFAULT_REFUSAL_BACKOFF_MS, MIN_REUSE_MS, REFUSAL_BACKOFF_JITTER } from '../../consumer/source.js';
 import { allText, FakeSecrets, fakeNow, secretJson, TOKEN } from './helpers.js';
 
 const SECRET_ID = 'app/tigergraph/token';
 const MIN = 60_000;
 
-function setup(fields: Record<string, unknown> = {}, options: { maxAgeMs?: number; refreshBeforeMs?: number } = {}) {
+function setup(fields: Record<string, unknown> = {}, options: { maxAgeMs?: number; refreshBeforeMs?: number; refusalBackoffMs?: number } = {}) {
   const clock = fakeNow();
   const client = new FakeSecrets(secretJson(fields));
   const source = createTokenSource({ secretId: SECRET_ID, client, now: clock.now, ...options });
@@ -128,6 +128,7 @@ describe('what a read returns', () => {
     expect(() => createTokenSource({ secretId: '' })).toThrow(TypeError);
     expect(() => createTokenSource({ secretId: SECRET_ID, maxAgeMs: -1 })).toThrow(RangeError);
     expect(() => createTokenSource({ secretId: SECRET_ID, refreshBeforeMs: Number.NaN })).toThrow(RangeError);
+    expect(() => createTokenSource({ secretId: SECRET_ID, refusalBackoffMs: -5 })).toThrow(/refusalBackoffMs/);
   });
 });
 
@@ -214,7 +215,7 @@ describe('concurrency and failures', () => {
     const infos = await Promise.all(all);
     expect(client.calls).toBe(1);
     expect(new Set(infos).size).toBe(1);
-    expect(source.stats()).toEqual({ reads: 1, failedReads: 0, refreshes: 0 });
+    expect(source.stats()).toEqual({ reads: 1, failedReads: 0, refreshes: 0, rereadsSkipped: 0 });
   });
 
   it('a failed read is shared by the callers waiting on it and not cached: the next get() reads again', async () => {
@@ -229,7 +230,7 @@ describe('concurrency and failures', () => {
     const info = await source.get();
     expect(info.token).toBe(TOKEN);
     expect(client.calls).toBe(2);
-    expect(source.stats()).toEqual({ reads: 2, failedReads: 1, refreshes: 0 });
+    expect(source.stats()).toEqual({ reads: 2, failedReads: 1, refreshes: 0, rereadsSkipped: 0 });
   });
 
   it('a failed read after the cache aged out is not cached either, and does not poison the source', async () => {
@@ -271,5 +272,75 @@ describe('concurrency and failures', () => {
     client.open();
     await Promise.all([a, b]);
     expect(client.calls).toBe(4);
+  });
+});
+
+describe('back-off after consecutive refusals (fake clock)', () => {
+  const LONGEST = DEFAULT_REFUSAL_BACKOFF_MS * (1 + REFUSAL_BACKOFF_JITTER);
+
+  it('once a re-read finds the refused version still current, its refusals are not re-read until the back-off ends', async () => {
+    const { clock, client, source } = setup();
+    const refused = await source.get();
+    const confirmed = await source.refresh(refused); // the first refusal always re-reads
+    expect(client.calls).toBe(2);
+    expect(confirmed.versionId).toBe(refused.versionId);
+    for (let i = 0; i < 50; i++) {
+      // Refused again and again: the very same TokenInfo comes back, unread.
+      expect(await source.refresh(confirmed)).toBe(confirmed);
+      clock.advance(DEFAULT_REFUSAL_BACKOFF_MS / 50 - 1);
+    }
+    expect(client.calls).toBe(2);
+    expect(source.stats()).toMatchObject({ reads: 2, refreshes: 1, rereadsSkipped: 50 });
+    clock.advance(LONGEST);
+    await source.refresh(confirmed);
+    expect(client.calls).toBe(3);
+  });
+
+  it('a newer version is never held back: a rotation found by the re-read ends the back-off', async () => {
+    const { clock, client, source } = setup({}, { maxAgeMs: 1_000 });
+    const refused = await source.get();
+    await source.refresh(refused);
+    expect(client.calls).toBe(2);
+    // The cache ages out; get() reads a version rotated in meanwhile: its refusal re-reads at once.
+    const v2 = client.set(secretJson({ token: 'tok-ROTATED-000000000000000000000000' }));
+    clock.advance(1_000);
+    const rotated = await source.get();
+    expect(rotated.versionId).toBe(v2);
+    expect(client.calls).toBe(3);
+    client.set(secretJson({ token: 'tok-ROTATED-AGAIN-000000000000000000' }));
+    const next = await source.refresh(rotated);
+    expect(client.calls).toBe(4);
+    expect(next.token).toBe('tok-ROTATED-AGAIN-000000000000000000');
+    // That re-read found something new, so the next refusal re-reads at once too.
+    await source.refresh(next);
+    expect(client.calls).toBe(5);
+  });
+
+  it('refresh() without a stale token (the app asking) is never held back', async () => {
+    const { client, source } = setup();
+    const refused = await source.get();
+    await source.refresh(refused);
+    await source.refresh();
+    expect(client.calls).toBe(3);
+  });
+
+  it('refusalBackoffMs 0 re-reads on every refusal (the behaviour before the back-off)', async () => {
+    const { client, source } = setup({}, { refusalBackoffMs: 0 });
+    let info = await source.get();
+    for (let i = 0; i < 5; i++) info = await source.refresh(info);
+    expect(client.calls).toBe(6);
+  });
+
+  it('each back-off lasts between refusalBackoffMs and 1.2 times it', async () => {
+    for (let run = 0; run < 20; run++) {
+      const { clock, client, source } = setup({}, { refusalBackoffMs: 1_000 });
+      const confirmed = await source.refresh(await source.get());
+      clock.advance(999);
+      await source.refresh(confirmed);
+      expect(client.calls).toBe(2);
+      clock.advance(201);
+      await source.refresh(confirmed);
+      expect(client.calls).toBe(3);
+    }
   });
 });

@@ -3,6 +3,7 @@
  * endpoint (settings from its SSM), the TigerGraph client against the fakes, time moved on the
  * shared clock instead of sleeping.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { resetCaches } from '../../core/reset.js';
@@ -178,7 +179,12 @@ describe('on-demand', () => {
     expect(refreshed.method).toBe('refresh');
     expect(Date.parse(refreshed.expiresAt) - stack.clock.now()).toBeGreaterThan(7100_000);
 
-    await expect(invoke({ action: 'delete', secretId: arn, token: second.value.token })).rejects.toMatchObject({ name: 'ValidationError' });
+    // The current token (named by its digest) only with force; a raw token never.
+    await expect(invoke({ action: 'delete', secretId: arn, tokenSha256: createHash('sha256').update(second.value.token).digest('hex') })).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/^force:/),
+    });
+    await expect(invoke({ action: 'delete', secretId: arn, token: second.value.token })).rejects.toMatchObject({ name: 'ValidationError', field: 'token' });
     expect(stack.tg3.isLive(second.value.token)).toBe(true);
 
     expect(await invoke({ action: 'delete', secretId: arn })).toEqual({ deleted: true, outcome: 'revoked' });

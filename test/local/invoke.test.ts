@@ -21,7 +21,8 @@ const invalid: Record<string, { fn: string; field: RegExp }> = {
   'rotation-unknown-step.json': { fn: 'rotation', field: /Step: expected one of/ },
   'rotation-missing-token.json': { fn: 'rotation', field: /ClientRequestToken/ },
   'scheduled-secret-ids-not-a-list.json': { fn: 'scheduled-refresh', field: /secretIds: expected array/ },
-  'on-demand-version-and-token.json': { fn: 'on-demand', field: /token: expected either versionId or token/ },
+  'on-demand-raw-token.json': { fn: 'on-demand', field: /token: a raw token is not accepted.*versionId.*tokenSha256/ },
+  'on-demand-version-and-digest.json': { fn: 'on-demand', field: /tokenSha256: expected either versionId or tokenSha256/ },
 };
 
 describe('sample events', () => {

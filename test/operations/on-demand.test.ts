@@ -3,6 +3,7 @@
  * checks, status, request (and what a lifetime change must keep tracked), refresh, delete (which
  * token, proof, refusals) and fleet status. No result may hold a token value.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { performOnDemand, parseOnDemandEvent, type OnDemandContext, type OnDemandEvent } from '../../core/operations/on-demand.js';
 import { RotationStateError, ValidationError } from '../../core/errors.js';
@@ -37,6 +38,9 @@ async function rotatedSecret(provider: MemoryProvider, extra: Record<string, unk
   return { arn, token, old: old.token, previousVersion, currentVersion };
 }
 
+/** The digest `delete` takes in place of a token: lower-case hex SHA-256, as sha256sum prints it. */
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 describe('on-demand input', () => {
   it.each([
     [{ secretId: 's' }, 'action'],
@@ -45,7 +49,10 @@ describe('on-demand input', () => {
     [{ action: 'request', secretId: 's', lifetimeSeconds: 'long' }, 'lifetimeSeconds'],
     [{ action: 'request', secretId: 's', lifetimeSeconds: 10 }, 'lifetimeSeconds'],
     [{ action: 'delete', secretId: 's', force: 'yes' }, 'force'],
-    [{ action: 'delete', secretId: 's', versionId: 'v', token: 't' }, 'token'],
+    [{ action: 'delete', secretId: 's', versionId: 'v', tokenSha256: sha256('t') }, 'tokenSha256'],
+    [{ action: 'delete', secretId: 's', tokenSha256: sha256('t').slice(1) }, 'tokenSha256'],
+    [{ action: 'delete', secretId: 's', tokenSha256: sha256('t').toUpperCase() }, 'tokenSha256'],
+    [{ action: 'delete', secretId: 's', tokenSha256: `${sha256('t').slice(1)}g` }, 'tokenSha256'],
     [{ action: 'status', secretId: 's', secretID: 'typo' }, 'secretID'],
   ])('rejects %j naming %s, without echoing values', (event, field) => {
     let error: unknown;
@@ -57,6 +64,38 @@ describe('on-demand input', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toContain(field);
     expect((error as Error).message).not.toContain('"typo"');
+  });
+
+  it.each([
+    ['a string', 'tok-SECRET-VALUE-4f1b2c3d4e5f60718293a4b5c6d7e8f9'],
+    ['a number', 42],
+    ['an empty string', ''],
+  ])('refuses a raw token (%s) on any event, naming versionId and tokenSha256, never echoing it', (_kind, token) => {
+    for (const event of [
+      { action: 'delete', secretId: 's', token },
+      { action: 'delete', secretId: 's', token, force: true },
+      { action: 'delete', secretId: 's', versionId: 'v', token },
+      { action: 'status', secretId: 's', token },
+    ]) {
+      const error = (() => {
+        try {
+          parseOnDemandEvent(event);
+        } catch (e) {
+          return e as ValidationError;
+        }
+        throw new Error('accepted an event with a raw token');
+      })();
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error.field).toBe('token');
+      expect(error.message).toMatch(/token: a raw token is not accepted/);
+      expect(error.message).toContain('versionId');
+      expect(error.message).toContain('tokenSha256');
+      if (typeof token === 'string' && token) expect(error.message).not.toContain(token);
+    }
+  });
+
+  it('accepts tokenSha256 as 64 lower-case hex characters', () => {
+    expect(parseOnDemandEvent({ action: 'delete', secretId: 's', tokenSha256: sha256('t') })).toEqual({ action: 'delete', secretId: 's', tokenSha256: sha256('t') });
   });
 
   it('accepts status without a secretId (the whole fleet)', () => {
@@ -145,7 +184,7 @@ describe('refresh', () => {
 });
 
 describe('delete', () => {
-  it('without a version or token revokes the replaced tokens, whatever the grace period', async () => {
+  it('without a version or digest revokes the replaced tokens, whatever the grace period', async () => {
     const provider = memory();
     const s = await rotatedSecret(provider);
     expect(await perform({ action: 'delete', secretId: s.arn }, provider)).toEqual({ deleted: true, outcome: 'revoked' });
@@ -167,14 +206,56 @@ describe('delete', () => {
     expect(provider.isLive(s.old)).toBe(false);
   });
 
-  it('refuses the AWSCURRENT token without force (by version or by token), and deletes it with force', async () => {
+  it('refuses the AWSCURRENT token without force (by version or by digest), and deletes it with force', async () => {
     const provider = memory();
     const s = await rotatedSecret(provider);
     await expect(perform({ action: 'delete', secretId: s.arn, versionId: s.currentVersion }, provider)).rejects.toThrow(/force/);
-    await expect(perform({ action: 'delete', secretId: s.arn, token: s.token }, provider)).rejects.toThrow(ValidationError);
+    await expect(perform({ action: 'delete', secretId: s.arn, tokenSha256: sha256(s.token) }, provider)).rejects.toThrow(/^force:/);
     expect(provider.isLive(s.token)).toBe(true);
+    expect(provider.calls.revoke).toBe(0);
     expect(await perform({ action: 'delete', secretId: s.arn, versionId: s.currentVersion, force: true }, provider)).toMatchObject({ deleted: true });
     expect(provider.isLive(s.token)).toBe(false);
+  });
+
+  it('by tokenSha256 revokes the token with that digest (AWSPREVIOUS), and only it', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    expect(await perform({ action: 'delete', secretId: s.arn, tokenSha256: sha256(s.old) }, provider)).toEqual({ deleted: true, outcome: 'revoked' });
+    expect(provider.isLive(s.old)).toBe(false);
+    expect(provider.isLive(s.token)).toBe(true);
+    expect(provider.calls.revoke).toBe(1);
+  });
+
+  it('by tokenSha256 finds a retired version (replaced twice, no label left) and the current one with force', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    const { token: third } = await provider.issue();
+    // A second rotation within the grace period: the first token loses AWSPREVIOUS and is listed as retired.
+    await fx.putVersion(s.arn, tokenJson(fx.clock, third, 20 * DAY, { retiredVersionIds: [s.previousVersion] }), ['AWSCURRENT']);
+    expect(Object.keys(fx.labels(s.arn))).not.toContain(s.previousVersion);
+    expect(await perform({ action: 'delete', secretId: s.arn, tokenSha256: sha256(s.old) }, provider)).toEqual({ deleted: true, outcome: 'revoked' });
+    expect(provider.isLive(s.old)).toBe(false);
+    expect(provider.isLive(s.token)).toBe(true);
+    expect(await perform({ action: 'delete', secretId: s.arn, tokenSha256: sha256(third), force: true }, provider)).toEqual({ deleted: true, outcome: 'revoked' });
+    expect(provider.isLive(third)).toBe(false);
+    expect(provider.isLive(s.token)).toBe(true);
+  });
+
+  it.each([
+    ['a token the secret never held', (_s: { old: string }) => sha256('tok-never-held-0000000000000000000000')],
+    ['the digest of the token and a newline (echo instead of printf)', (s: { old: string }) => sha256(`${s.old}\n`)],
+  ])('by tokenSha256 of %s is a ValidationError that says what to check, and revokes nothing', async (_name, digestOf) => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    const digest = digestOf(s);
+    const error = (await perform({ action: 'delete', secretId: s.arn, tokenSha256: digest }, provider).catch((e: unknown) => e)) as ValidationError;
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.field).toBe('tokenSha256');
+    expect(error.message).toMatch(/^tokenSha256: no version of .* holds a token with this SHA-256/);
+    expect(error.message).toMatch(/printf/);
+    expect(error.message).not.toContain(digest);
+    expect(provider.calls.revoke).toBe(0);
+    expect(provider.isLive(s.old)).toBe(true);
   });
 
   it('reports a token proven gone already as deleted: false, outcome already-gone', async () => {

@@ -8,6 +8,7 @@
  * Hosts are drawn from a fixed list of loopback addresses and invalid strings only: a generated
  * string that parses as a URL to any other host is replaced, so no test ever leaves 127.0.0.1.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { clearCache } from '@middy/util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -100,6 +101,9 @@ function maybe<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<T | unknown> {
 function present(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
 }
+
+/** How on-demand `delete` names a token: its SHA-256 in hex. */
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const rarely = fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: junk });
 
@@ -230,11 +234,15 @@ describe('rotation handler events', () => {
 });
 
 describe('on-demand events', () => {
-  const tokenArb = fc.oneof(
-    { weight: 2, arbitrary: fc.constant({ previousToken: true }) },
-    { weight: 2, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) },
+  // delete by the token's digest: mostly absent, else the AWSPREVIOUS token's, a token the secret never held, or junk.
+  const digestArb = fc.oneof(
+    { weight: 7, arbitrary: fc.constant(undefined) },
+    { weight: 3, arbitrary: fc.constant({ previousToken: true }) },
+    { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 60 }).map((t) => sha256(t)) },
     { weight: 1, arbitrary: junk },
   );
+  // A raw token in the event: always refused (a ValidationError naming versionId and tokenSha256).
+  const rawTokenArb = fc.oneof({ weight: 14, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(fc.constant({ previousToken: true }), junk) });
   // delete by version (the preferred form: the event carries no token).
   const versionArb = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom('AWSPREVIOUS', 'AWSCURRENT').map((stage) => ({ stage })) },
@@ -250,7 +258,8 @@ describe('on-demand events', () => {
           action: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('request', 'refresh', 'delete', 'status') }, { weight: 1, arbitrary: junk }),
           secretId: secretRef,
           lifetimeSeconds: maybe(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 600, max: 30 * DAY }) }, { weight: 1, arbitrary: fc.constantFrom(59, 0, -1, 2.5, 10 * 365 * 86400 + 1) })),
-          token: maybe(tokenArb),
+          tokenSha256: digestArb,
+          token: rawTokenArb,
           versionId: maybe(versionArb),
           force: maybe(fc.boolean()),
           limit: fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -1, max: 1001 }), junk) }),
@@ -268,12 +277,12 @@ describe('on-demand events', () => {
         if (raw && typeof raw === 'object' && 'action' in raw) {
           const { extra, ...e } = raw as Record<string, unknown>;
           const secretId = resolveSecret(e.secretId);
+          const previousToken = () =>
+            typeof secretId === 'string' && targets.includes(secretId) ? (tokenOf(withStage(ledger.snapshot(secretId), 'AWSPREVIOUS')[0]) ?? 'no-previous-token') : 'no-previous-token';
           let token = e.token;
-          if (token && typeof token === 'object' && 'previousToken' in token) {
-            token = typeof secretId === 'string' && targets.includes(secretId)
-              ? (tokenOf(withStage(ledger.snapshot(secretId), 'AWSPREVIOUS')[0]) ?? 'no-previous-token')
-              : 'no-previous-token';
-          }
+          if (token && typeof token === 'object' && 'previousToken' in token) token = previousToken();
+          let tokenSha256 = e.tokenSha256;
+          if (tokenSha256 && typeof tokenSha256 === 'object' && 'previousToken' in tokenSha256) tokenSha256 = sha256(previousToken());
           let versionId = e.versionId;
           if (versionId && typeof versionId === 'object' && 'stage' in versionId) {
             const stage = (versionId as { stage: string }).stage;
@@ -282,15 +291,23 @@ describe('on-demand events', () => {
             if (stage === 'AWSCURRENT' && e.force === true) versionId = undefined;
           }
           // Deleting the AWSCURRENT token with force is an outage by design; the generator never names it.
-          if (typeof secretId === 'string' && targets.includes(secretId) && token === tokenOf(withStage(ledger.snapshot(secretId), 'AWSCURRENT')[0])) token = 'x';
+          if (typeof secretId === 'string' && targets.includes(secretId) && tokenSha256 === sha256(tokenOf(withStage(ledger.snapshot(secretId), 'AWSCURRENT')[0]) ?? '')) tokenSha256 = sha256('x');
           delete e.versionId;
-          event = { ...e, secretId, ...(token === undefined ? {} : { token }), ...(versionId === undefined ? {} : { versionId }), ...(extra === undefined ? {} : { extra }) };
+          delete e.tokenSha256;
+          event = {
+            ...e,
+            secretId,
+            ...(token === undefined ? {} : { token }),
+            ...(tokenSha256 === undefined ? {} : { tokenSha256 }),
+            ...(versionId === undefined ? {} : { versionId }),
+            ...(extra === undefined ? {} : { extra }),
+          };
         }
         const result = await checkCall(`on-demand ${JSON.stringify(event)}`, () => invoke.onDemand(event));
         if (!result.ok && (result.error as Error).name === 'ValidationError') {
           const message = (result.error as Error).message;
           // Names the field and what was expected (or that the field is not allowed).
-          expect(message).toMatch(/^on-demand event is invalid: [^:]+: (expected|unexpected field)|^token secret .* is invalid: [^:]+: expected|^(force|versionId): /);
+          expect(message).toMatch(/^on-demand event is invalid: [^:]+: (expected|unexpected field|a raw token is not accepted)|^token secret .* is invalid: [^:]+: expected|^(force|versionId|tokenSha256): /);
         }
         ledger.check(`after on-demand ${JSON.stringify(event)}`);
       }),

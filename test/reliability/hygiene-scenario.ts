@@ -10,6 +10,7 @@
  * after RotateSecret answers, as on AWS: the scenario waits for them (helpers.ts rotateSecret,
  * sweepSettled). Not a test file itself (no .test.ts).
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CreateSecretCommand, RotateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { IcaClient } from '../../core/providers/ica/client.js';
@@ -19,6 +20,9 @@ import type { IssuedToken } from '../../core/providers/provider.js';
 import type { RotationEvent } from '../../local/aws/index.js';
 import { ROTATION_LAMBDA_ARN } from '../../local/stack.js';
 import { AWS_MAX_ATTEMPTS, DAY, credentialValues, fastSdkThrottleBackoff, invoke, knownTokens, putSettings, realInvoker, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
+
+/** How on-demand `delete` names a token: its SHA-256 in hex. */
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const out = process.env.HYGIENE_OUT;
 if (!out) throw new Error('HYGIENE_OUT is not set');
@@ -106,9 +110,11 @@ try {
     const snap = stack.aws.inspectSecret(arn)!;
     const current = tokenOf(withStage(snap, 'AWSCURRENT')[0])!;
     const previous = tokenOf(withStage(snap, 'AWSPREVIOUS')[0]);
-    await step(`delete current without force ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: current }));
-    if (previous) await step(`delete given previous ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: previous }));
-    await step(`delete unknown ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: `unknown-token-${'ab12'.repeat(7)}` }));
+    await step(`delete current without force ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(current) }));
+    // The event carries the token itself: refused, and the token must show up nowhere.
+    if (previous) await step(`delete with the raw token ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: previous }));
+    if (previous) await step(`delete given previous ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(previous) }));
+    await step(`delete unknown ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(`unknown-token-${'ab12'.repeat(7)}`) }));
     await step(`delete previous ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn }));
 
     // Failures at TigerGraph, one kind at a time, each through a whole rotation and its retry.
@@ -156,7 +162,7 @@ try {
 
     // Forced delete of the current token (an operator's emergency), then a new token.
     const now = tokenOf(withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0])!;
-    await step(`delete current with force ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: now, force: true }));
+    await step(`delete current with force ${version}`, () => invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(now), force: true }));
     await step(`request after forced delete ${version}`, () => invoke.onDemand({ action: 'request', secretId: arn }));
   }
 
@@ -192,9 +198,10 @@ try {
     const snap = stack.aws.inspectSecret(arn)!;
     const current = tokenOf(withStage(snap, 'AWSCURRENT')[0])!;
     const previous = withStage(snap, 'AWSPREVIOUS')[0];
-    await step(`delete current without force ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: current }));
+    await step(`delete current without force ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(current) }));
+    await step(`delete with the raw token ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: current, force: true }));
     if (previous) await step(`delete previous by version ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, versionId: previous.versionId }));
-    await step(`delete unknown ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, token: `unknown-token-${'ab12'.repeat(7)}` }));
+    await step(`delete unknown ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(`unknown-token-${'ab12'.repeat(7)}`) }));
     await step(`delete previous ${name}`, () => invoke.onDemand({ action: 'delete', secretId: arn }));
     for (const [i, f] of [{ errorRate: 1, errorStatus: 503 as const }, { dropRate: 1 }, { malformedRate: 1 }].entries()) {
       fake.setFaults(f);

@@ -5,6 +5,7 @@
  * the token secret; a private CA given as caCertificate works for a whole rotation, a sweep and a
  * revoke against an HTTPS fake TigerGraph, and only that CA and only for the certified name.
  */
+import { createHash } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { generate } from 'selfsigned';
 import { Agent, request } from 'undici';
@@ -12,6 +13,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeTigerGraph, type FakeTigerGraph } from '../../local/fakes/tigergraph/index.js';
 import type { LocalStack } from '../../local/stack.js';
 import { BLOCK_LIST_REVOKES, DAY, invoke, putSettings, retiredOf, rotateSecret, startStack, sweepSettled, tokenOf, withStage } from './helpers.js';
+
+/** How on-demand `delete` names a token: its SHA-256 in hex (the event never carries the token). */
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
 let stack: LocalStack;
 let counter = 0;
@@ -119,7 +123,8 @@ describe.each([3, 4] as const)('plain http:// (TigerGraph %s.x)', (version) => {
     await stack.secretsManager.send(new PutSecretValueCommand({ SecretId: revoked.arn, SecretString: JSON.stringify({ ...value, allowInsecureHttp: false }) }));
     const before = tg().stats().total;
     for (const action of ['refresh', 'request', 'delete'] as const) {
-      const event = { action, secretId: revoked.arn, ...(action === 'delete' ? { token: 'some-leaked-token-value' } : {}) };
+      // delete names the current token by its digest, with force: it would revoke it if the server could be reached.
+      const event = { action, secretId: revoked.arn, ...(action === 'delete' ? { tokenSha256: sha256(tokenOf(withStage(stack.aws.inspectSecret(revoked.arn)!, 'AWSCURRENT')[0])!), force: true } : {}) };
       const error = await invoke.onDemand(event).then(
         () => undefined,
         (e: unknown) => e as Error,
@@ -174,6 +179,8 @@ describe.each([3, 4] as const)('HTTPS with a private CA (TigerGraph %s.x)', (ver
     expect(fake.isLive(previous)).toBe(false);
     expect(fake.isLive(first)).toBe(false);
     expect(fake.isLive(current)).toBe(true);
+    // Deleting it by digest while the secret still tracks it (a retired version) is idempotent: already gone.
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(first) })).toEqual({ deleted: false, outcome: 'already-gone' });
 
     stack.clock.advance(27 * DAY); // within refreshBeforeSeconds (3 days, plus jitter) of expiry
     const summary = await sweepSettled(stack, { secretIds: [arn] });
@@ -181,8 +188,7 @@ describe.each([3, 4] as const)('HTTPS with a private CA (TigerGraph %s.x)', (ver
     expect(summary.refreshed + summary.rotated).toBe(1);
     expect(stack.aws.lastRotationError(arn)).toBeUndefined();
     expect(fake.isLive(tokenOf(withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0])!)).toBe(true);
-    // Deleting it by value (or by its version) is idempotent: already gone.
-    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: first })).toEqual({ deleted: false, outcome: 'already-gone' });
+    // Deleting it by its version stays idempotent after later rotations: already gone.
     expect(await invoke.onDemand({ action: 'delete', secretId: arn, versionId: firstVersion.versionId })).toEqual({ deleted: false, outcome: 'already-gone' });
     expect(fake.isLive(first)).toBe(false);
   });
@@ -252,18 +258,18 @@ describe.each([3, 4] as const)('the leaked-token procedures of SECURITY.md (Tige
     expect(tg().isLive(currentToken(arn))).toBe(true);
   });
 
-  it('delete with the token and force, then request: dead at once even while current', async () => {
+  it('delete by the token\'s digest and force, then request: dead at once even while current', async () => {
     const { arn } = await secretFor(tg(), version, { allowInsecureHttp: true });
     const leaked = currentToken(arn);
-    await expect(invoke.onDemand({ action: 'delete', secretId: arn, token: leaked })).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^force:/) });
+    await expect(invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(leaked) })).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^force:/) });
     expect(tg().isLive(leaked)).toBe(true);
-    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: leaked, force: true })).toEqual({ deleted: true, outcome: 'revoked' });
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(leaked), force: true })).toEqual({ deleted: true, outcome: 'revoked' });
     expect(tg().isLive(leaked)).toBe(false);
     await invoke.onDemand({ action: 'request', secretId: arn });
     expect(tg().isLive(currentToken(arn))).toBe(true);
   });
 
-  it('a token replaced twice within the grace period: the sweep revokes it too; deleting it by value or version finds it gone', async () => {
+  it('a token replaced twice within the grace period: the sweep revokes it too; deleting it by digest or version finds it gone', async () => {
     const { arn } = await secretFor(tg(), version, { allowInsecureHttp: true, lifetimeSeconds: 30 * DAY });
     const leakedVersion = withStage(stack.aws.inspectSecret(arn)!, 'AWSCURRENT')[0]!.versionId;
     const leaked = currentToken(arn);
@@ -275,7 +281,7 @@ describe.each([3, 4] as const)('the leaked-token procedures of SECURITY.md (Tige
     stack.clock.advance(3601);
     expect(await sweepSettled(stack, { secretIds: [arn] })).toMatchObject({ revoked: 2, revokeFailures: 0, failed: [] });
     expect(tg().isLive(leaked)).toBe(false);
-    expect(await invoke.onDemand({ action: 'delete', secretId: arn, token: leaked })).toEqual({ deleted: false, outcome: 'already-gone' });
+    expect(await invoke.onDemand({ action: 'delete', secretId: arn, tokenSha256: sha256(leaked) })).toEqual({ deleted: false, outcome: 'already-gone' });
     expect(await invoke.onDemand({ action: 'delete', secretId: arn, versionId: leakedVersion })).toEqual({ deleted: false, outcome: 'already-gone' });
     expect(tg().isLive(leaked)).toBe(false);
     expect(tg().isLive(currentToken(arn))).toBe(true);
