@@ -9,11 +9,13 @@ import { MAX_ROTATION_INTERVAL_HOURS, MIN_ROTATION_INTERVAL_HOURS } from '../cor
 import { PROVIDER_NAMES, providerDefinition } from '../core/providers/registry.js';
 import { hostUrlSchema } from '../core/secrets/fields.js';
 import { CONCURRENCY_BOUNDS } from '../core/settings.js';
+import { bindingsBytes, connectionBindings } from './bindings.js';
 import { DEFAULT_PROVIDER, defaultLifetimeSeconds, isProviderName, PROVIDER_SPECIFIC_FIELDS, type ProviderName } from './providers.js';
 
 /**
  * Lambda allows 4 KB for all of a function's environment variables; the stack's token secret ARNs
- * (ENV.MANAGED_SECRET_IDS) get what the other variables leave.
+ * (ENV.MANAGED_SECRET_IDS) and the credential bindings (ENV.CREDENTIAL_BINDINGS) share what the
+ * other variables leave.
  */
 export const MANAGED_SECRET_IDS_BUDGET_BYTES = 3_500;
 
@@ -103,13 +105,14 @@ export function validateProps(what: string, props: CheckedProps): void {
       fail(field, (e as Error).message);
     }
   });
-  if (!props.discoverSecretsByTag) {
-    const bytes = estimateManagedSecretIdsBytes(props.secretNamePrefix, props.connections.map((c) => c.name));
-    if (bytes > MANAGED_SECRET_IDS_BUDGET_BYTES) {
-      fail(
-        'discoverSecretsByTag',
-        `expected true for ${props.connections.length} connections: their token secret ARNs (about ${bytes} bytes) do not fit the functions' environment (Lambda allows 4 KB in all)`,
-      );
-    }
+  const ids = props.discoverSecretsByTag ? 0 : estimateManagedSecretIdsBytes(props.secretNamePrefix, props.connections.map((c) => c.name));
+  const bindings = bindingsBytes(connectionBindings(props.secretNamePrefix, props.connections));
+  if (ids + bindings > MANAGED_SECRET_IDS_BUDGET_BYTES) {
+    fail(
+      props.discoverSecretsByTag || bindings > MANAGED_SECRET_IDS_BUDGET_BYTES ? 'connections' : 'discoverSecretsByTag',
+      props.discoverSecretsByTag || bindings > MANAGED_SECRET_IDS_BUDGET_BYTES
+        ? `${props.connections.length} connections: their credential bindings (${bindings} bytes) do not fit the functions' environment (Lambda allows 4 KB in all); share credential secrets between connections of one host, or split the connections over several stacks`
+        : `expected true for ${props.connections.length} connections: their token secret ARNs (about ${ids} bytes) and credential bindings (${bindings} bytes) do not fit the functions' environment (Lambda allows 4 KB in all)`,
+    );
   }
 }

@@ -10,6 +10,7 @@ import { checkEnvironment, DeploymentConfigError, loadConfig, parseConfig } from
 import { TigerGraphTokenRotation, TokenRotation } from '../../infra/construct.js';
 import { egressPorts } from '../../infra/network.js';
 import { PROVIDER_FIELDS } from '../../infra/providers.js';
+import { validateProps, type CheckedConnection } from '../../infra/validation.js';
 import { EXAMPLE_CONFIG_PATH, synthesize, SYNTH_TIMEOUT_MS } from './helpers.js';
 
 const conn = { name: 'prod', host: 'https://tg.example.com' };
@@ -292,6 +293,23 @@ describe('construct props validation (for users of the construct without the JSO
     expect(make([])).toThrow('connections: expected at least one connection');
     expect(make([conn, conn])).toThrow('connections[1].name: "prod" is used twice');
     expect(make([{ ...conn, name: 'has space' }])).toThrow('connections[0].name: expected 1-48 letters, digits or dashes');
+  });
+
+  it("refuses connections whose credential bindings would not fit the functions' environment, and accepts a shared credential's", () => {
+    // The rule itself (validateProps, which the construct runs first): constructing passing stacks would bundle the functions each time.
+    const check = (connections: CheckedConnection[], discoverSecretsByTag = false) => () =>
+      validateProps('TokenRotation', { connections, secretNamePrefix: 'tg-token-rotation', scheduleRate: Duration.hours(1), rotationInterval: Duration.days(7), discoverSecretsByTag });
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...conn, name: `connection-${i}`, host: `https://tg-${i}.example.com` }));
+    // Each connection its own credential: about 190 bytes of bindings each, beside about 110 of ids.
+    expect(check(many(11))).not.toThrow();
+    expect(check(many(12))).toThrow(/discoverSecretsByTag: expected true for 12 connections: their token secret ARNs \(about \d+ bytes\) and credential bindings \(\d+ bytes\)/);
+    expect(check(many(17), true)).not.toThrow();
+    expect(check(many(18), true)).toThrow(/connections: 18 connections: their credential bindings \(\d+ bytes\) do not fit/);
+    // One credential for many connections of one host: one binding, the token secrets listed in it.
+    const shared = { secretFullArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tg/shared-AbCdEf' };
+    expect(check(Array.from({ length: 30 }, (_, i) => ({ ...conn, name: `c${i}`, credentialSecret: shared })), true)).not.toThrow();
+    // The construct runs the rule before it creates anything.
+    expect(make(many(12))).toThrow(/discoverSecretsByTag: expected true for 12 connections/);
   });
 
   it('requires an imported credential secret to carry its complete ARN', () => {
