@@ -15,9 +15,12 @@ import { REPO_ROOT, resolve, resourcePolicyStatements, roleActions, synthesize, 
 
 const SECURITY_MD = readFileSync(path.join(REPO_ROOT, 'SECURITY.md'), 'utf8');
 
-/** The `service:Action` names quoted in `text` (not global condition keys such as `aws:PrincipalArn`). */
+/** Service condition keys the rows quote beside the actions they condition. */
+const CONDITION_KEYS = new Set(['secretsmanager:RotationLambdaARN']);
+
+/** The `service:Action` names quoted in `text` (not condition keys such as `aws:PrincipalArn`). */
 function actionsIn(text: string): string[] {
-  return [...new Set([...text.matchAll(/`([a-z0-9-]+:[A-Za-z*]+)`/g)].map((m) => m[1]!).filter((name) => !name.startsWith('aws:')))].sort();
+  return [...new Set([...text.matchAll(/`([a-z0-9-]+:[A-Za-z*]+)`/g)].map((m) => m[1]!).filter((name) => !name.startsWith('aws:') && !CONDITION_KEYS.has(name)))].sort();
 }
 
 /** The actions column of the "Who can do what" row of `principal`. */
