@@ -22,7 +22,7 @@
  * write the results in the bucket, and deliver its logs (CloudWatch Logs vended delivery, which
  * works on `*` only), plus X-Ray when tracing is on. The fleet-list role may only write fleet lists.
  */
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -31,6 +31,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 import { DEFAULT_MAP_BATCH_SIZE } from '../core/operations/fleet-list.js';
+import { acknowledgeWildcardResource } from './nag.js';
 
 export const SWEEP_ENGINES = ['lambda', 'distributed-map'] as const;
 export type SweepEngine = (typeof SWEEP_ENGINES)[number];
@@ -276,11 +277,10 @@ export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap
     wildcardReasons.push('X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets do not support resource-level permissions.');
   }
   Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
-  acknowledgeObjectWildcard(role, bucket, SWEEP_BUCKET_PREFIXES.fleet, FLEET_LIST_KEYS_REASON);
-  acknowledgeObjectWildcard(
+  acknowledgeWildcardResource(role, bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`), FLEET_LIST_KEYS_REASON);
+  acknowledgeWildcardResource(
     role,
-    bucket,
-    SWEEP_BUCKET_PREFIXES.results,
+    bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.results}/*`),
     'The Distributed Map ResultWriter writes results/<map run id>/manifest.json and its result files, named by Step Functions at run time; the prefix holds nothing else.',
   );
 
@@ -311,20 +311,19 @@ export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap
   }
 
   // The Distributed Map starts its child executions (this state machine's), and describes and stops them.
+  const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const executionPolicy = new iam.Policy(scope, 'SweepExecutionPolicy', {
     statements: [
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
+      new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }),
     ],
   });
   role.attachInlinePolicy(executionPolicy);
-  Validations.of(executionPolicy).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalIdOf(stateMachine)}.Name>:*]`,
-    reason: "The Distributed Map describes and stops the executions of its own map runs: this state machine's executions only, whose names Step Functions picks at run time.",
-  });
+  acknowledgeWildcardResource(
+    executionPolicy,
+    executions,
+    "The Distributed Map describes and stops the executions of its own map runs: this state machine's executions only, whose names Step Functions picks at run time.",
+  );
   return { bucket, stateMachine, role, executionPolicy, logGroup };
 }
 
@@ -333,17 +332,7 @@ const FLEET_LIST_KEYS_REASON =
 
 /** The fleet-list function's S3 access: write fleet lists (PutObject; AbortMultipartUpload for a failed upload), under fleet/ only. */
 export function grantWriteFleetList(fn: lambda.IFunction, bucket: s3.Bucket): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`)] }));
-  acknowledgeObjectWildcard(fn.role!, bucket, SWEEP_BUCKET_PREFIXES.fleet, FLEET_LIST_KEYS_REASON);
-}
-
-/** The logical id of a construct's resource, as cdk-nag names it in a finding (`<LogicalId.Attr>`). */
-function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
-  const resource = construct.node.defaultChild as CfnResource;
-  return String(Stack.of(resource).resolve(resource.logicalId));
-}
-
-/** Acknowledges cdk-nag's finding for `<bucket ARN>/<prefix>/*` on `scope`. */
-function acknowledgeObjectWildcard(scope: Construct, bucket: s3.Bucket, prefix: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${prefix}/*]`, reason });
+  const fleetLists = bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [fleetLists] }));
+  acknowledgeWildcardResource(fn.role!, fleetLists, FLEET_LIST_KEYS_REASON);
 }

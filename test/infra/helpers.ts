@@ -20,6 +20,20 @@ export const EXAMPLE_CONFIG_PATH = path.join(REPO_ROOT, 'infra/config.example.js
  */
 export const SYNTH_TIMEOUT_MS = 180_000;
 
+/** The concrete environment the tests synthesize in, besides the environment-agnostic one. */
+export const TEST_ACCOUNT = '123456789012';
+export const TEST_REGION = 'eu-west-1';
+
+/**
+ * The environments every synthesized variant runs in: environment-agnostic (`cdk synth` without a
+ * profile) and a concrete account and region (what `cdk deploy` sets in CDK_DEFAULT_ACCOUNT and
+ * CDK_DEFAULT_REGION, and infra/app.ts passes on): a name for the test title, the stack's `env`.
+ */
+export const ENVIRONMENTS: ReadonlyArray<readonly [string, Environment | undefined]> = [
+  ['environment-agnostic', undefined],
+  [`${TEST_ACCOUNT}/${TEST_REGION}`, { account: TEST_ACCOUNT, region: TEST_REGION }],
+];
+
 export function exampleConfig(): TokenRotationConfigInput {
   return JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')) as TokenRotationConfigInput;
 }

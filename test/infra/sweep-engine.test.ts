@@ -19,6 +19,7 @@ import {
   acknowledgedAt,
   acknowledgments,
   dashboardBody,
+  ENVIRONMENTS,
   exampleConfig,
   logicalId,
   nagViolations,
@@ -26,15 +27,14 @@ import {
   roleStatements,
   synthesize,
   SYNTH_TIMEOUT_MS,
+  TEST_ACCOUNT,
+  TEST_REGION,
   type Synthesized,
 } from './helpers.js';
 
 /** asl-validator ships no type declarations; this is the part of its API the test uses. */
 type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (separator?: string) => string };
 const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
-
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
 
 type Asl = { StartAt: string; TimeoutSeconds: number; States: Record<string, Record<string, unknown>> };
 
@@ -50,10 +50,10 @@ function renderDefinition(template: Template): Asl {
     if (typeof p === 'string') return p;
     const token = p as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
     if (token.Ref === 'AWS::Partition') return 'aws';
-    if (token.Ref === 'AWS::Region') return REGION;
-    if (token.Ref === 'AWS::AccountId') return ACCOUNT;
+    if (token.Ref === 'AWS::Region') return TEST_REGION;
+    if (token.Ref === 'AWS::AccountId') return TEST_ACCOUNT;
     if (token.Ref) return `ref-${token.Ref.toLowerCase()}`;
-    if (token['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${token['Fn::GetAtt'][0]}`;
+    if (token['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${token['Fn::GetAtt'][0]}`;
     throw new Error(`unexpected token in the definition: ${JSON.stringify(p)}`);
   };
   const text = typeof body === 'string' ? body : body['Fn::Join'][1].map(part).join(body['Fn::Join'][0]);
@@ -80,7 +80,7 @@ describe('Distributed Map engine: the state machine', () => {
     ({ stack, template } = synthesize(mapConfig({ distributedMap: { batchSize: 250, toleratedFailurePercentage: 10 } })));
     r = stack.rotation;
     asl = renderDefinition(template);
-    fnArn = (fn) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${(resolve(stack, fn.functionArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]}`;
+    fnArn = (fn) => `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${(resolve(stack, fn.functionArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]}`;
   }, SYNTH_TIMEOUT_MS);
 
   it('renders to Amazon States Language that asl-validator accepts (paths and ARNs checked)', () => {
@@ -214,7 +214,7 @@ describe('Distributed Map engine: the plan the map reads', () => {
   });
 });
 
-describe('Distributed Map engine: bucket and least privilege', () => {
+describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege (%s)', (_name, env) => {
   let stack: TgTokenRotationStack;
   let template: Template;
   let r: TgTokenRotationStack['rotation'];
@@ -222,7 +222,7 @@ describe('Distributed Map engine: bucket and least privilege', () => {
   const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}/*`]] });
 
   beforeAll(() => {
-    ({ stack, template } = synthesize(mapConfig()));
+    ({ stack, template } = synthesize(mapConfig(), env ? { env } : {}));
     r = stack.rotation;
     bucketArn = resolve(stack, r.sweepMap!.bucket.bucketArn);
   }, SYNTH_TIMEOUT_MS);
@@ -282,11 +282,7 @@ describe('Distributed Map engine: bucket and least privilege', () => {
             [
               'arn:',
               { Ref: 'AWS::Partition' },
-              ':states:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':execution:',
+              ...(env ? [`:states:${env.region}:${env.account}:execution:`] : [':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:']),
               resolve(stack, r.sweepMap!.stateMachine.stateMachineName),
               ':*',
             ],
@@ -297,7 +293,7 @@ describe('Distributed Map engine: bucket and least privilege', () => {
     expect(template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: { StringEquals: { 'aws:SourceAccount': resolve(stack, stack.account) } },
         Effect: 'Allow',
         Principal: { Service: 'states.amazonaws.com' },
       },
@@ -399,14 +395,16 @@ describe('Distributed Map engine: alarms and dashboard', () => {
   });
 });
 
-describe('cdk-nag AwsSolutions with the Distributed Map engine', () => {
+// Issue 25: with a concrete account and region (as `cdk deploy` synthesizes) the execution ARN's
+// finding names them literally; an acknowledgment written for <AWS::Region>:<AWS::AccountId> missed it.
+describe.each(ENVIRONMENTS)('cdk-nag AwsSolutions with the Distributed Map engine (%s)', (_name, env) => {
   const variants: Array<[string, Record<string, unknown>]> = [
     ['example config', {}],
     ['tracing and tag discovery', { tracing: true, discoverSecretsByTag: true }],
   ];
   const synthesized = new Map<string, Synthesized>();
   beforeAll(() => {
-    for (const [name, extra] of variants) synthesized.set(name, synthesize(mapConfig(extra)));
+    for (const [name, extra] of variants) synthesized.set(name, synthesize(mapConfig(extra), env ? { env } : {}));
   }, SYNTH_TIMEOUT_MS);
 
   it.each(variants)('has no unacknowledged findings (%s)', (name) => {
@@ -428,7 +426,7 @@ describe('cdk-nag AwsSolutions with the Distributed Map engine', () => {
         'AwsSolutions-SQS3',
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*]`,
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/results/*]`,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${machineId}.Name>:*]`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${env ? `${env.region}:${env.account}` : '<AWS::Region>:<AWS::AccountId>'}:execution:<${machineId}.Name>:*]`,
       ].sort(),
     );
     for (const reasons of acks.values()) for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);
