@@ -13,7 +13,8 @@ import { ENV } from '../../core/names.js';
 import { planFleetMap } from '../../core/operations/fleet-list.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { DeploymentConfigError, parseConfig } from '../../infra/config.js';
-import { DISTRIBUTED_MAP_DEFAULTS, SWEEP_STATES, validateSweepEngine } from '../../infra/sweep-engine.js';
+import { SWEEP_STATES } from '../../infra/sweep-definition.js';
+import { DISTRIBUTED_MAP_DEFAULTS, validateSweepEngine } from '../../infra/sweep-engine.js';
 import type { TgTokenRotationStack } from '../../infra/stack.js';
 import {
   acknowledgedAt,
@@ -165,6 +166,95 @@ describe('Distributed Map engine: the state machine', () => {
 
   it('times out after one schedule period, so runs never overlap', () => {
     expect(asl.TimeoutSeconds).toBe(3600);
+  });
+
+  it('is, state by state and field by field, the definition the engine wrote as raw ASL before it used aws-cdk-lib’s DistributedMap', () => {
+    const bucket = `ref-${logicalId(stack, r.sweepMap!.bucket).toLowerCase()}`;
+    const retry = [
+      {
+        ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
+        IntervalSeconds: 2,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+      },
+    ];
+    const counts = ['checked', 'refreshed', 'rotated', 'revoked', 'expiring', 'skipped', 'revokeFailures'];
+    expect(asl).toEqual({
+      Comment:
+        'tg-token-rotation sweep: list the managed secrets to S3, then sweep them in batches (Distributed Map), each worker at its share of the Secrets Manager budgets',
+      StartAt: 'ListFleet',
+      TimeoutSeconds: 3600,
+      States: {
+        ListFleet: {
+          Type: 'Task',
+          Comment: 'The managed secrets as JSON Lines, and the plan: batch size, MaxConcurrency, the share of the budgets each worker gets',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: {
+            FunctionName: fnArn(r.fleetListFunction!),
+            Payload: { bucket, 'key.$': "States.Format('fleet/{}.jsonl', $$.Execution.Name)", batchSize: 250 },
+          },
+          OutputPath: '$.Payload',
+          Retry: retry,
+          Next: 'AnythingToSweep',
+        },
+        AnythingToSweep: { Type: 'Choice', Choices: [{ Variable: '$.count', NumericGreaterThan: 0, Next: 'SweepBatches' }], Default: 'NothingToSweep' },
+        NothingToSweep: { Type: 'Succeed', Comment: 'No managed secret' },
+        SweepBatches: {
+          Type: 'Map',
+          Comment: 'Batches of ids to the scheduled-refresh function, each with its share of the write and rotation budgets',
+          Label: 'SweepBatches',
+          ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' }, Parameters: { Bucket: bucket, 'Key.$': '$.key' } },
+          ItemBatcher: {
+            MaxItemsPerBatchPath: '$.plan.batchSize',
+            BatchInput: {
+              'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
+              'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
+              'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
+            },
+          },
+          MaxConcurrencyPath: '$.plan.maxConcurrency',
+          ToleratedFailurePercentage: 10,
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'SweepBatch',
+            States: {
+              SweepBatch: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke',
+                Parameters: { FunctionName: fnArn(r.scheduledRefreshFunction), 'Payload.$': '$' },
+                ResultSelector: { ...Object.fromEntries(counts.map((c) => [`${c}.$`, `$.Payload.${c}`])), 'failures.$': 'States.ArrayLength($.Payload.failed)' },
+                Retry: retry,
+                End: true,
+              },
+            },
+          },
+          ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: bucket, Prefix: 'results' } },
+          ResultPath: '$.results',
+          End: true,
+        },
+      },
+    });
+  });
+
+  it('a tolerance of 0 leaves ToleratedFailurePercentage out, which Step Functions reads as 0 (DistributedMap renders no falsy value)', { timeout: SYNTH_TIMEOUT_MS }, () => {
+    const strict = renderDefinition(synthesize(mapConfig({ distributedMap: { toleratedFailurePercentage: 0 } })).template);
+    expect(strict.States[SWEEP_STATES.map]).not.toHaveProperty('ToleratedFailurePercentage');
+    expect(strict.States[SWEEP_STATES.map]).not.toHaveProperty('ToleratedFailurePercentagePath');
+    expect(validateAsl(structuredClone(strict), { checkPaths: true, checkArn: true }).isValid).toBe(true);
+  });
+
+  it('takes none of the IAM the aws-cdk-lib states offer: no DistributedMapPolicy, no bucket-wide S3, no function versions, no redrive', () => {
+    expect(stack.node.findAll().filter((c) => c.node.id === 'DistributedMapPolicy')).toEqual([]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const text = JSON.stringify(statements);
+    expect(text).not.toContain('states:RedriveExecution');
+    const bucketArn = resolve(stack, r.sweepMap!.bucket.bucketArn);
+    const bucketWide = [{ 'Fn::Join': ['', [bucketArn, '/*']] }, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', resolve(stack, r.sweepMap!.bucket.bucketName), '/*']] }];
+    for (const resource of bucketWide) expect(text).not.toContain(JSON.stringify(resource));
+    for (const fn of [r.fleetListFunction!, r.scheduledRefreshFunction]) {
+      expect(text).not.toContain(JSON.stringify({ 'Fn::Join': ['', [resolve(stack, fn.functionArn), ':*']] }));
+    }
   });
 
   it('is a Standard state machine logging every event (no execution data) to its own retained log group, without X-Ray when tracing is off', () => {
