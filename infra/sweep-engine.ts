@@ -24,7 +24,7 @@
  * role may invoke the two functions, start and stop its own child executions (the map's), read the
  * fleet lists and write the results in the bucket, and deliver its logs (CloudWatch Logs vended
  * delivery, which works on `*` only), plus X-Ray when tracing is on. The fleet-list role may only
- * write fleet lists.
+ * write fleet lists. The bucket policy keeps every other principal out of both (sweep-bucket.ts).
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -36,7 +36,7 @@ import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 import { DEFAULT_MAP_BATCH_SIZE } from '../core/operations/fleet-list.js';
 import { acknowledgeWildcardResource } from './nag.js';
-import { createSweepBucket, SWEEP_BUCKET_PREFIXES } from './sweep-bucket.js';
+import { createSweepBucket, fenceSweepBucket, SWEEP_BUCKET_PREFIXES } from './sweep-bucket.js';
 import { sweepDefinitionBody } from './sweep-definition.js';
 
 export const SWEEP_ENGINES = ['lambda', 'distributed-map'] as const;
@@ -104,7 +104,7 @@ export interface SweepMapProps {
 }
 
 export interface SweepMap {
-  /** Fleet lists and map results; SSE-S3, TLS only, no public access, objects expire (sweep-bucket.ts). */
+  /** Fleet lists and map results; SSE-S3, TLS only, no public access, versioned, objects expire, fenced by its policy (sweep-bucket.ts). */
   readonly bucket: s3.Bucket;
   readonly stateMachine: sfn.StateMachine;
   readonly role: iam.Role;
@@ -117,6 +117,7 @@ export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap
   const options = props.options ?? {};
   const bucket = createSweepBucket(scope, options.runRetention ?? Duration.days(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays));
   const role = createSweepRole(scope, { ...props, bucket });
+  fenceSweepBucket(bucket, { fleetWriter: props.listFunction.role!, mapRole: role });
   const logGroup = new logs.LogGroup(scope, 'SweepLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
   const stateMachine = new sfn.StateMachine(scope, 'SweepStateMachine', {
     stateMachineType: sfn.StateMachineType.STANDARD,

@@ -5,7 +5,9 @@
  * bucket, the exact IAM of the state machine, fleet-list and scheduler roles; logging and tracing;
  * the alarms and dashboard; cdk-nag in both engines; and the one-Lambda engine left as it was.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,14 +22,17 @@ import {
   acknowledgedAt,
   acknowledgments,
   dashboardBody,
+  documentedPolicyRows,
   ENVIRONMENTS,
   exampleConfig,
   logicalId,
   nagViolations,
+  REPO_ROOT,
   resolve,
   roleStatements,
   synthesize,
   SYNTH_TIMEOUT_MS,
+  templatePolicyRows,
   TEST_ACCOUNT,
   TEST_REGION,
   type Synthesized,
@@ -66,6 +71,52 @@ function statementsOfRole(template: Template, roleId: string): Array<Record<stri
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+}
+
+const SECURITY_MD = readFileSync(path.join(REPO_ROOT, 'SECURITY.md'), 'utf8');
+
+/** A policy value with its references replaced: a GetAtt Arn by `arn:test:<logical id>`, pseudo parameters by the test account and region, joins joined. */
+function renderPolicyValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const fn = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+  if (fn.Ref === 'AWS::Partition') return 'aws';
+  if (fn.Ref === 'AWS::Region') return TEST_REGION;
+  if (fn.Ref === 'AWS::AccountId') return TEST_ACCOUNT;
+  if (fn['Fn::GetAtt']?.[1] === 'Arn') return `arn:test:${fn['Fn::GetAtt'][0]}`;
+  if (fn['Fn::Join']) return fn['Fn::Join'][1].map(renderPolicyValue).join(fn['Fn::Join'][0]);
+  throw new Error(`unexpected value in a policy: ${JSON.stringify(value)}`);
+}
+
+/** IAM's matching of an action or resource pattern (`*` any characters). */
+const matches = (patterns: unknown, value: string) =>
+  ([] as unknown[]).concat(patterns).some((p) => new RegExp(`^${renderPolicyValue(p).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value));
+
+interface S3Request {
+  readonly principalArn: string;
+  readonly action: string;
+  readonly resource: string;
+}
+
+/**
+ * Whether an explicit deny of the bucket policy refuses `request`, made by a role session over TLS
+ * 1.3 (so the TLS-only denies do not apply). A condition this does not know fails the test.
+ */
+function deniedByBucketPolicy(statements: Array<Record<string, unknown>>, request: S3Request): boolean {
+  const conditionHolds = (operator: string, key: string, expected: unknown): boolean => {
+    if (operator === 'Bool' && key === 'aws:SecureTransport') return expected === 'true';
+    if (operator === 'NumericLessThan' && key === 's3:TlsVersion') return 1.3 < Number(expected);
+    if (operator === 'ArnNotEquals' && key === 'aws:PrincipalArn') return !matches(expected, request.principalArn);
+    throw new Error(`unexpected condition ${operator} ${key}`);
+  };
+  return statements.some(
+    (s) =>
+      s.Effect === 'Deny' &&
+      matches(s.Action, request.action) &&
+      matches(s.Resource, request.resource) &&
+      Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>).every(([operator, keys]) =>
+        Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, expected)),
+      ),
+  );
 }
 
 const mapConfig = (extra: Record<string, unknown> = {}) => ({ ...exampleConfig(), sweepEngine: 'distributed-map' as const, ...extra });
@@ -317,25 +368,78 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
     bucketArn = resolve(stack, r.sweepMap!.bucket.bucketArn);
   }, SYNTH_TIMEOUT_MS);
 
-  it('keeps run objects in an S3-encrypted, TLS-only, private bucket that expires them after 14 days', () => {
+  /** The bucket policy's statements. */
+  const bucketPolicy = () => {
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Properties.Bucket).toEqual(resolve(stack, r.sweepMap!.bucket.bucketName));
+    return policies[0]!.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+  };
+
+  it('keeps run objects in an S3-encrypted, TLS-only, private, versioned bucket that expires current and noncurrent versions after 14 days', () => {
     template.resourceCountIs('AWS::S3::Bucket', 1);
     template.hasResource('AWS::S3::Bucket', {
       Properties: {
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 14, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: 'ExpireRuns', Status: 'Enabled', ExpirationInDays: 14, NoncurrentVersionExpiration: { NoncurrentDays: 14 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+          ],
+        },
       },
       DeletionPolicy: 'Retain',
     });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
-        ]),
-      },
-    });
+  });
+
+  it('the bucket policy: TLS 1.2 only, fleet lists written only by the list step and read only by the state machine, results written only by the state machine', () => {
+    const bucketAndObjects = [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }];
+    const except = (role: Parameters<typeof resolve>[1]) => ({ ArnNotEquals: { 'aws:PrincipalArn': resolve(stack, role) } });
+    const deny = { Effect: 'Deny', Principal: { AWS: '*' } };
+    expect(bucketPolicy()).toEqual([
+      { ...deny, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: bucketAndObjects },
+      { ...deny, Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } }, Resource: bucketAndObjects },
+      { ...deny, Sid: 'OnlyTheListStepWritesFleetLists', Action: ['s3:PutObject', 's3:ReplicateObject'], Condition: except(r.fleetListFunction!.role!.roleArn), Resource: objects('fleet') },
+      { ...deny, Sid: 'OnlyTheStateMachineReadsFleetLists', Action: ['s3:GetObject', 's3:GetObjectVersion'], Condition: except(r.sweepMap!.role.roleArn), Resource: objects('fleet') },
+      { ...deny, Sid: 'OnlyTheStateMachineWritesResults', Action: ['s3:PutObject', 's3:ReplicateObject'], Condition: except(r.sweepMap!.role.roleArn), Resource: objects('results') },
+    ]);
+  });
+
+  it('the bucket policy refuses the attacks: an administrator (s3:* on *) writing or reading a fleet list or writing results; the two roles only do their part', () => {
+    const statements = bucketPolicy();
+    const arnOf = (role: { roleArn: string }) => renderPolicyValue(resolve(stack, role.roleArn));
+    const admin = `arn:aws:iam::${TEST_ACCOUNT}:role/Administrator`;
+    const list = arnOf(r.fleetListFunction!.role!);
+    const machine = arnOf(r.sweepMap!.role);
+    const bucket = renderPolicyValue(bucketArn);
+    const denied = (principalArn: string, action: string, key: string) => deniedByBucketPolicy(statements, { principalArn, action, resource: `${bucket}/${key}` });
+    // The attacks.
+    expect(denied(admin, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:ReplicateObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:GetObjectVersion', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:PutObject', 'results/run/manifest.json')).toBe(true);
+    expect(denied(list, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(list, 's3:PutObject', 'results/run/manifest.json')).toBe(true);
+    expect(denied(machine, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(true);
+    // What each role needs, and what the fence leaves to operators (deletes; reading results).
+    expect(denied(list, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(false);
+    expect(denied(machine, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(false);
+    expect(denied(machine, 's3:PutObject', 'results/run/manifest.json')).toBe(false);
+    expect(denied(admin, 's3:DeleteObject', 'fleet/run-1.jsonl')).toBe(false);
+    expect(denied(admin, 's3:GetObject', 'results/run/manifest.json')).toBe(false);
+  });
+
+  it('SECURITY.md lists the bucket policy statement by statement', () => {
+    const names = {
+      [logicalId(stack, r.sweepMap!.bucket)]: 'bucket',
+      [logicalId(stack, r.fleetListFunction!.role!)]: 'fleet-list function role',
+      [logicalId(stack, r.sweepMap!.role)]: 'sweep state machine role',
+    };
+    const documented = documentedPolicyRows(SECURITY_MD, 'sweep bucket', ['fleet-list function role', 'sweep state machine role']);
+    expect(documented).toEqual(templatePolicyRows(bucketPolicy(), names));
   });
 
   it('state machine role: invoke the two functions, read fleet lists, write results, deliver its logs, start/describe/stop its own executions; assumable only from this account', () => {
