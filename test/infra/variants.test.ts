@@ -4,6 +4,8 @@
  * deployment roles of the write fence, and the consumer grant; each environment-agnostic and in a
  * concrete account and region (test/infra/helpers.ts ENVIRONMENTS).
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, CliCredentialsStackSynthesizer, type Environment, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -15,17 +17,22 @@ import { TgTokenRotationStack } from '../../infra/stack.js';
 import {
   acknowledgedAt,
   acknowledgments,
+  documentedPolicyRows,
   ENVIRONMENTS,
   logicalId,
   nagViolations,
   resolve,
   roleActions,
   roleStatements,
+  REPO_ROOT,
   synthesize,
   SYNTH_TIMEOUT_MS,
+  templatePolicyRows,
   TEST_ACCOUNT,
   TEST_REGION,
 } from './helpers.js';
+
+const SECURITY_MD = readFileSync(path.join(REPO_ROOT, 'SECURITY.md'), 'utf8');
 
 const IMPORTED = `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:tg/prod/credentials-AbCdEf`;
 const IMPORTED_KEY = `arn:aws:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -198,13 +205,6 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
       const topicRef = resolve(stack, stack.rotation.alarmTopic!.topicArn);
       template.resourceCountIs('AWS::SNS::Topic', 1);
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
-        },
-      });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topicRef });
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicRef] });
       // The topic key lets CloudWatch (of this account) publish; it is not the secrets' key.
@@ -225,6 +225,36 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
       });
     });
 
+    it('lets CloudWatch publish to the created topic for this account’s alarms that notify it, by ARN, and nothing else; TLS only', () => {
+      // The topic policy replaces SNS's default one: without this Allow every alarm action fails
+      // ("is not authorized to perform: SNS:Publish"), and nobody hears of any alarm.
+      const topicRef = resolve(stack, stack.rotation.alarmTopic!.topicArn);
+      const notifying = Object.entries(template.findResources('AWS::CloudWatch::Alarm'))
+        .filter(([, alarm]) => JSON.stringify(alarm.Properties.AlarmActions).includes(JSON.stringify(topicRef)))
+        .map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      expect(notifying.length).toBe(stack.rotation.alarms.length);
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      expect(policies).toHaveLength(1);
+      expect(policies[0]!.Properties.Topics).toEqual([topicRef]);
+      expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+        { Sid: 'AllowPublishThroughSSLOnly', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Effect: 'Deny', Principal: '*', Resource: topicRef },
+        {
+          Sid: 'CloudWatchAlarmsPublish',
+          Action: 'sns:Publish',
+          Condition: { StringEquals: { 'aws:SourceAccount': resolve(stack, stack.account) }, ArnEquals: { 'aws:SourceArn': notifying } },
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Resource: topicRef,
+        },
+      ]);
+    });
+
+    it('SECURITY.md lists the alarm topic policy statement by statement', () => {
+      const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      const topicId = (resolve(stack, stack.rotation.alarmTopic!.topicArn) as { Ref: string }).Ref;
+      expect(documentedPolicyRows(SECURITY_MD, 'alarm topic', [])).toEqual(templatePolicyRows(policy!.Properties.PolicyDocument.Statement, { [topicId]: 'topic' }));
+    });
+
     it('grantReadToken: read one token secret and decrypt through Secrets Manager for that secret only, nothing more', () => {
       const prod = resolve(stack, stack.rotation.tokenSecret('prod').secretArn);
       expect(roleStatements(stack, template, consumer)).toEqual([
@@ -241,7 +271,16 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
       const { template } = synthesize({ connections: [{ name: 'prod', host: 'https://tg.example.com' }], alarmTopicArn: topicArn }, env ? { env } : {});
       template.resourceCountIs('AWS::SNS::Topic', 0);
       template.resourceCountIs('AWS::SNS::Subscription', 0);
+      // The user's topic keeps its own policy (README.md: it must let CloudWatch publish).
+      template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
+    });
+
+    it('without alarmEmail or alarmTopicArn, no alarm has an action: nobody is notified', { timeout: SYNTH_TIMEOUT_MS }, () => {
+      const { template } = synthesize({ connections: [{ name: 'prod', host: 'https://tg.example.com' }] }, env ? { env } : {});
+      template.resourceCountIs('AWS::SNS::Topic', 0);
+      expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThan(0);
+      template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
     });
   });
 
