@@ -758,7 +758,11 @@ export class TokenRotation extends Construct {
 
 
   private notify(alarms: readonly cloudwatch.Alarm[]): sns.ITopic | undefined {
-    const topic = alarmTopic(this, { ...(this.props.alarmTopic ? { topic: this.props.alarmTopic } : {}), ...(this.props.alarmEmail ? { email: this.props.alarmEmail } : {}) });
+    const topic = alarmTopic(this, {
+      ...(this.props.alarmTopic ? { topic: this.props.alarmTopic } : {}),
+      ...(this.props.alarmEmail ? { email: this.props.alarmEmail } : {}),
+      alarms,
+    });
     if (topic) {
       const action = new cwActions.SnsAction(topic);
       for (const a of alarms) a.addAlarmAction(action);

@@ -17,20 +17,27 @@
  * The execution times out after one schedule period, so sweeps never overlap: a sweep cut short is
  * picked up by the next (every secret's work is idempotent) and the timeout raises the alarm.
  *
- * Every IAM statement is written out here (no CDK grants): the state machine role may invoke the
- * two functions, start and stop its own child executions (the map's), read the fleet lists and
- * write the results in the bucket, and deliver its logs (CloudWatch Logs vended delivery, which
- * works on `*` only), plus X-Ray when tracing is on. The fleet-list role may only write fleet lists.
+ * The definition is built with aws-cdk-lib's states (sweep-definition.ts); the bucket and its policy are sweep-bucket.ts.
+ *
+ * Every IAM statement is written out here (no CDK grants: the state machine gets its role without
+ * policy updates, so neither the states nor the StateMachine construct add any): the state machine
+ * role may invoke the two functions, start and stop its own child executions (the map's), read the
+ * fleet lists and write the results in the bucket, and deliver its logs (CloudWatch Logs vended
+ * delivery, which works on `*` only), plus X-Ray when tracing is on. The fleet-list role may only
+ * write fleet lists. The bucket policy keeps every other principal out of both (sweep-bucket.ts).
  */
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 import { DEFAULT_MAP_BATCH_SIZE } from '../core/operations/fleet-list.js';
+import { acknowledgeWildcardResource } from './nag.js';
+import { createSweepBucket, fenceSweepBucket, SWEEP_BUCKET_PREFIXES } from './sweep-bucket.js';
+import { sweepDefinitionBody } from './sweep-definition.js';
 
 export const SWEEP_ENGINES = ['lambda', 'distributed-map'] as const;
 export type SweepEngine = (typeof SWEEP_ENGINES)[number];
@@ -62,9 +69,6 @@ export const DISTRIBUTED_MAP_BOUNDS = {
   runRetentionDays: { min: 1, max: 365 },
 } as const;
 
-/** Key prefixes in the sweep bucket: the list step writes `fleet/`, the map's ResultWriter `results/`. */
-export const SWEEP_BUCKET_PREFIXES = { fleet: 'fleet', results: 'results' } as const;
-
 /** The worker's timeout in this engine: one batch may use all of Lambda's 15 minutes. */
 export const MAP_WORKER_TIMEOUT = Duration.minutes(15);
 /** The list step's timeout: ListSecrets pages are sequential (100 secrets a call). */
@@ -87,111 +91,6 @@ export function validateSweepEngine(what: string, engine: string, options: Distr
   check('runRetentionDays', options.runRetention?.toDays({ integral: false }));
 }
 
-export interface SweepDefinitionRefs {
-  readonly listFunctionArn: string;
-  readonly workerFunctionArn: string;
-  readonly bucketName: string;
-  readonly batchSize: number;
-  readonly toleratedFailurePercentage: number;
-  /** The whole execution's limit: the schedule period. */
-  readonly timeoutSeconds: number;
-  /** @default Aws.PARTITION */
-  readonly partition?: string;
-}
-
-/** The states' names, for tests and the docs. */
-export const SWEEP_STATES = { list: 'ListFleet', choice: 'AnythingToSweep', nothing: 'NothingToSweep', map: 'SweepBatches', worker: 'SweepBatch' } as const;
-
-/** Errors of the Lambda service itself (not of the function): retried with backoff. */
-const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-
-/** The state machine's definition (Amazon States Language, JSONPath). Values may be CDK tokens. */
-export function sweepDefinition(refs: SweepDefinitionRefs): Record<string, unknown> {
-  const partition = refs.partition ?? Aws.PARTITION;
-  const lambdaInvoke = `arn:${partition}:states:::lambda:invoke`;
-  const retry = [{ ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' }];
-  const S = SWEEP_STATES;
-  return {
-    Comment: `${PRODUCT} sweep: list the managed secrets to S3, then sweep them in batches (Distributed Map), each worker at its share of the Secrets Manager budgets`,
-    StartAt: S.list,
-    TimeoutSeconds: refs.timeoutSeconds,
-    States: {
-      [S.list]: {
-        Type: 'Task',
-        Comment: 'The managed secrets as JSON Lines, and the plan: batch size, MaxConcurrency, the share of the budgets each worker gets',
-        Resource: lambdaInvoke,
-        Parameters: {
-          FunctionName: refs.listFunctionArn,
-          Payload: {
-            bucket: refs.bucketName,
-            'key.$': `States.Format('${SWEEP_BUCKET_PREFIXES.fleet}/{}.jsonl', $$.Execution.Name)`,
-            batchSize: refs.batchSize,
-          },
-        },
-        OutputPath: '$.Payload',
-        Retry: retry,
-        Next: S.choice,
-      },
-      [S.choice]: {
-        Type: 'Choice',
-        Choices: [{ Variable: '$.count', NumericGreaterThan: 0, Next: S.map }],
-        Default: S.nothing,
-      },
-      [S.nothing]: { Type: 'Succeed', Comment: 'No managed secret' },
-      [S.map]: {
-        Type: 'Map',
-        Comment: 'Batches of ids to the scheduled-refresh function, each with its share of the write and rotation budgets',
-        Label: S.map,
-        ItemReader: {
-          Resource: `arn:${partition}:states:::s3:getObject`,
-          ReaderConfig: { InputType: 'JSONL' },
-          Parameters: { Bucket: refs.bucketName, 'Key.$': '$.key' },
-        },
-        ItemBatcher: {
-          MaxItemsPerBatchPath: '$.plan.batchSize',
-          BatchInput: {
-            'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
-            'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
-            'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
-          },
-        },
-        // The plan's, so that concurrency times each worker's share is the settings' budget.
-        MaxConcurrencyPath: '$.plan.maxConcurrency',
-        ToleratedFailurePercentage: refs.toleratedFailurePercentage,
-        ItemProcessor: {
-          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-          StartAt: S.worker,
-          States: {
-            [S.worker]: {
-              Type: 'Task',
-              Resource: lambdaInvoke,
-              Parameters: { FunctionName: refs.workerFunctionArn, 'Payload.$': '$' },
-              // Counts only: the failed secrets are in the worker's logs and the Failures metric.
-              ResultSelector: {
-                'checked.$': '$.Payload.checked',
-                'refreshed.$': '$.Payload.refreshed',
-                'rotated.$': '$.Payload.rotated',
-                'revoked.$': '$.Payload.revoked',
-                'expiring.$': '$.Payload.expiring',
-                'skipped.$': '$.Payload.skipped',
-                'revokeFailures.$': '$.Payload.revokeFailures',
-                'failures.$': 'States.ArrayLength($.Payload.failed)',
-              },
-              Retry: retry,
-              End: true,
-            },
-          },
-        },
-        ResultWriter: {
-          Resource: `arn:${partition}:states:::s3:putObject`,
-          Parameters: { Bucket: refs.bucketName, Prefix: SWEEP_BUCKET_PREFIXES.results },
-        },
-        ResultPath: '$.results',
-        End: true,
-      },
-    },
-  };
-}
 
 export interface SweepMapProps {
   readonly listFunction: lambda.IFunction;
@@ -205,7 +104,7 @@ export interface SweepMapProps {
 }
 
 export interface SweepMap {
-  /** Fleet lists and map results; SSE-S3, TLS only, no public access, objects expire. */
+  /** Fleet lists and map results; SSE-S3, TLS only, no public access, versioned, objects expire, fenced by its policy (sweep-bucket.ts). */
   readonly bucket: s3.Bucket;
   readonly stateMachine: sfn.StateMachine;
   readonly role: iam.Role;
@@ -215,88 +114,23 @@ export interface SweepMap {
 }
 
 export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap {
-  const stack = Stack.of(scope);
   const options = props.options ?? {};
-  const retention = options.runRetention ?? Duration.days(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays);
-
-  // SSE-S3, not the stack's key: the objects hold secret ARNs and counts, never a value, and the
-  // key's grants stay with the secrets (no kms:* for Step Functions or the list function).
-  const bucket = new s3.Bucket(scope, 'SweepBucket', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    lifecycleRules: [{ id: 'ExpireRuns', expiration: retention, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-  Validations.of(bucket).acknowledge({
-    id: 'AwsSolutions-S1',
-    reason:
-      'The bucket holds transient run data (fleet lists of secret ARNs, map results), written and read only by the sweep state machine and the fleet-list function, whose executions and logs record every run; an access-log bucket would be one more bucket to secure for no extra audit value (CloudTrail data events can be enabled on it if wanted).',
-  });
-
+  const bucket = createSweepBucket(scope, options.runRetention ?? Duration.days(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays));
+  const role = createSweepRole(scope, { ...props, bucket });
+  fenceSweepBucket(bucket, { fleetWriter: props.listFunction.role!, mapRole: role });
   const logGroup = new logs.LogGroup(scope, 'SweepLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
-
-  const role = new iam.Role(scope, 'SweepRole', {
-    assumedBy: new iam.ServicePrincipal('states.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-    description: `${PRODUCT} sweep state machine (Distributed Map)`,
-  });
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.listFunction.functionArn, props.workerFunction.functionArn] }));
-  // ItemReader (JSONL): GetObject on the fleet lists.
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`)] }));
-  // ResultWriter: the map run's manifest and result files, written as multipart uploads.
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
-      resources: [bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.results}/*`)],
-    }),
-  );
-  // Logging to CloudWatch Logs goes through vended log delivery, whose actions work on * only.
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      actions: [
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'logs:DescribeLogGroups',
-      ],
-      resources: ['*'],
-    }),
-  );
-  const wildcardReasons = [
-    "Step Functions logging uses CloudWatch Logs vended log delivery: logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups work on * only (the state machine's log group is named in its logging configuration).",
-  ];
-  if (props.tracing) {
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], resources: ['*'] }));
-    wildcardReasons.push('X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets do not support resource-level permissions.');
-  }
-  Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
-  acknowledgeObjectWildcard(role, bucket, SWEEP_BUCKET_PREFIXES.fleet, FLEET_LIST_KEYS_REASON);
-  acknowledgeObjectWildcard(
-    role,
-    bucket,
-    SWEEP_BUCKET_PREFIXES.results,
-    'The Distributed Map ResultWriter writes results/<map run id>/manifest.json and its result files, named by Step Functions at run time; the prefix holds nothing else.',
-  );
-
-  const batchSize = options.batchSize ?? DISTRIBUTED_MAP_DEFAULTS.batchSize;
-  const definition = sweepDefinition({
-    listFunctionArn: props.listFunction.functionArn,
-    workerFunctionArn: props.workerFunction.functionArn,
-    bucketName: bucket.bucketName,
-    batchSize,
-    toleratedFailurePercentage: options.toleratedFailurePercentage ?? DISTRIBUTED_MAP_DEFAULTS.toleratedFailurePercentage,
-    timeoutSeconds: props.timeout.toSeconds(),
-  });
   const stateMachine = new sfn.StateMachine(scope, 'SweepStateMachine', {
     stateMachineType: sfn.StateMachineType.STANDARD,
-    definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
-    // The statements above are the role's; CDK adds none of its own.
+    definitionBody: sweepDefinitionBody(scope, {
+      comment: `${PRODUCT} sweep: list the managed secrets to S3, then sweep them in batches (Distributed Map), each worker at its share of the Secrets Manager budgets`,
+      timeout: props.timeout,
+      listFunction: props.listFunction,
+      workerFunction: props.workerFunction,
+      bucket,
+      batchSize: options.batchSize ?? DISTRIBUTED_MAP_DEFAULTS.batchSize,
+      toleratedFailurePercentage: options.toleratedFailurePercentage ?? DISTRIBUTED_MAP_DEFAULTS.toleratedFailurePercentage,
+    }),
+    // The statements of createSweepRole are the role's; the logging and X-Ray ones CDK would add never reach it.
     role: role.withoutPolicyUpdates(),
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     tracingEnabled: props.tracing,
@@ -309,41 +143,91 @@ export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap
       reason: "X-Ray follows the construct's `tracing` option, off in this deployment (as for the functions); every state of every execution is logged (level ALL) and kept in the execution history.",
     });
   }
+  const executionPolicy = createExecutionPolicy(scope, stateMachine, role);
+  return { bucket, stateMachine, role, executionPolicy, logGroup };
+}
 
-  // The Distributed Map starts its child executions (this state machine's), and describes and stops them.
+interface SweepRoleProps {
+  readonly listFunction: lambda.IFunction;
+  readonly workerFunction: lambda.IFunction;
+  readonly bucket: s3.IBucket;
+  readonly tracing: boolean;
+}
+
+/** The state machine's role and every statement of its default policy (the executions' are createExecutionPolicy's). */
+function createSweepRole(scope: Construct, props: SweepRoleProps): iam.Role {
+  const role = new iam.Role(scope, 'SweepRole', {
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } }),
+    description: `${PRODUCT} sweep state machine (Distributed Map)`,
+  });
+  const allow = (actions: string[], resources: string[]) => role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
+  allow(['lambda:InvokeFunction'], [props.listFunction.functionArn, props.workerFunction.functionArn]);
+  // ItemReader (JSONL): GetObject on the fleet lists.
+  const fleetLists = props.bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`);
+  allow(['s3:GetObject'], [fleetLists]);
+  // ResultWriter: the map run's manifest and result files, written as multipart uploads.
+  const results = props.bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.results}/*`);
+  allow(['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], [results]);
+  // Logging to CloudWatch Logs goes through vended log delivery, whose actions work on * only.
+  allow(
+    [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ],
+    ['*'],
+  );
+  const wildcardReasons = [
+    "Step Functions logging uses CloudWatch Logs vended log delivery: logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups work on * only (the state machine's log group is named in its logging configuration).",
+  ];
+  if (props.tracing) {
+    allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], ['*']);
+    wildcardReasons.push('X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets do not support resource-level permissions.');
+  }
+  Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
+  acknowledgeWildcardResource(role, fleetLists, FLEET_LIST_KEYS_REASON);
+  acknowledgeWildcardResource(
+    role,
+    results,
+    'The Distributed Map ResultWriter writes results/<map run id>/manifest.json and its result files, named by Step Functions at run time; the prefix holds nothing else.',
+  );
+  return role;
+}
+
+/** The Distributed Map starts its child executions (this state machine's), and describes and stops them. */
+function createExecutionPolicy(scope: Construct, stateMachine: sfn.StateMachine, role: iam.Role): iam.Policy {
+  const executions = Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachine.stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
   const executionPolicy = new iam.Policy(scope, 'SweepExecutionPolicy', {
     statements: [
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
+      new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }),
     ],
   });
   role.attachInlinePolicy(executionPolicy);
-  Validations.of(executionPolicy).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalIdOf(stateMachine)}.Name>:*]`,
-    reason: "The Distributed Map describes and stops the executions of its own map runs: this state machine's executions only, whose names Step Functions picks at run time.",
-  });
-  return { bucket, stateMachine, role, executionPolicy, logGroup };
+  acknowledgeWildcardResource(
+    executionPolicy,
+    executions,
+    "The Distributed Map describes and stops the executions of its own map runs: this state machine's executions only, whose names Step Functions picks at run time.",
+  );
+  return executionPolicy;
 }
 
 const FLEET_LIST_KEYS_REASON =
   'Each sweep execution has its own fleet list, fleet/<execution name>.jsonl, named at run time; the prefix holds nothing else (no secret value: ARNs only).';
 
 /** The fleet-list function's S3 access: write fleet lists (PutObject; AbortMultipartUpload for a failed upload), under fleet/ only. */
-export function grantWriteFleetList(fn: lambda.IFunction, bucket: s3.Bucket): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`)] }));
-  acknowledgeObjectWildcard(fn.role!, bucket, SWEEP_BUCKET_PREFIXES.fleet, FLEET_LIST_KEYS_REASON);
-}
-
-/** The logical id of a construct's resource, as cdk-nag names it in a finding (`<LogicalId.Attr>`). */
-function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
-  const resource = construct.node.defaultChild as CfnResource;
-  return String(Stack.of(resource).resolve(resource.logicalId));
-}
-
-/** Acknowledges cdk-nag's finding for `<bucket ARN>/<prefix>/*` on `scope`. */
-function acknowledgeObjectWildcard(scope: Construct, bucket: s3.Bucket, prefix: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${prefix}/*]`, reason });
+export function grantWriteFleetList(fn: lambda.IFunction, bucket: s3.IBucket): void {
+  const fleetLists = bucket.arnForObjects(`${SWEEP_BUCKET_PREFIXES.fleet}/*`);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [fleetLists] }));
+  acknowledgeWildcardResource(fn.role!, fleetLists, FLEET_LIST_KEYS_REASON);
 }

@@ -20,6 +20,20 @@ export const EXAMPLE_CONFIG_PATH = path.join(REPO_ROOT, 'infra/config.example.js
  */
 export const SYNTH_TIMEOUT_MS = 180_000;
 
+/** The concrete environment the tests synthesize in, besides the environment-agnostic one. */
+export const TEST_ACCOUNT = '123456789012';
+export const TEST_REGION = 'eu-west-1';
+
+/**
+ * The environments every synthesized variant runs in: environment-agnostic (`cdk synth` without a
+ * profile) and a concrete account and region (what `cdk deploy` sets in CDK_DEFAULT_ACCOUNT and
+ * CDK_DEFAULT_REGION, and infra/app.ts passes on): a name for the test title, the stack's `env`.
+ */
+export const ENVIRONMENTS: ReadonlyArray<readonly [string, Environment | undefined]> = [
+  ['environment-agnostic', undefined],
+  [`${TEST_ACCOUNT}/${TEST_REGION}`, { account: TEST_ACCOUNT, region: TEST_REGION }],
+];
+
 export function exampleConfig(): TokenRotationConfigInput {
   return JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')) as TokenRotationConfigInput;
 }
@@ -128,4 +142,64 @@ export function acknowledgedAt(root: IConstruct, rule: string): string[] {
       ),
     )
     .map((c) => c.node.path);
+}
+
+/** One statement of a resource policy, as SECURITY.md's "Resource policies" table writes it. */
+export interface PolicyRow {
+  /** `Deny` (to every principal), or `Allow` and the service principal in backticks. */
+  readonly effect: string;
+  readonly actions: string[];
+  /** The resources, with the policy's own resource as `<name>` (e.g. `<bucket>/fleet/*`). */
+  readonly on: string[];
+  readonly conditionKeys: string[];
+  /** For an `aws:PrincipalArn` condition: the principal it lets through, by its SECURITY.md name. */
+  readonly except?: string;
+}
+
+const backticked = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+
+/** The rows of SECURITY.md's "Resource policies" table for `resource`; `principals` are the names an `aws:PrincipalArn` row may give. */
+export function documentedPolicyRows(securityMd: string, resource: string, principals: readonly string[]): PolicyRow[] {
+  return securityMd
+    .split('\n')
+    .filter((line) => line.startsWith(`| ${resource} |`))
+    .map((line) => {
+      const [, , effect, actions, on, condition] = line.split('|').map((c) => c.trim());
+      const except = principals.find((p) => condition!.includes(`is not the ${p}`));
+      return {
+        effect: effect!,
+        actions: backticked(actions!).sort(),
+        on: backticked(on!).sort(),
+        conditionKeys: backticked(condition!).filter((k) => k.includes(':')).sort(),
+        ...(except ? { except } : {}),
+      };
+    });
+}
+
+/**
+ * The statements of a resource policy in the template as PolicyRow: `names` maps the logical ids
+ * the statements reference (the resource itself, the roles of `aws:PrincipalArn`) to their names.
+ */
+export function templatePolicyRows(statements: Array<Record<string, unknown>>, names: Record<string, string>): PolicyRow[] {
+  const name = (id: string) => names[id] ?? `unnamed ${id}`;
+  const render = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const fn = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+    if (fn.Ref) return `<${name(fn.Ref)}>`;
+    if (fn['Fn::GetAtt']) return `<${name(fn['Fn::GetAtt'][0])}>`;
+    if (fn['Fn::Join']) return fn['Fn::Join'][1].map(render).join(fn['Fn::Join'][0]);
+    return JSON.stringify(value);
+  };
+  return statements.map((s) => {
+    const principal = s.Principal as { AWS?: string; Service?: string };
+    const conditions = (s.Condition ?? {}) as Record<string, Record<string, unknown>>;
+    const exceptArn = conditions.ArnNotEquals?.['aws:PrincipalArn'];
+    return {
+      effect: principal.Service ? `${s.Effect as string} \`${principal.Service}\`` : (s.Effect as string),
+      actions: ([] as string[]).concat(s.Action as string | string[]).sort(),
+      on: ([] as unknown[]).concat(s.Resource).map(render).sort(),
+      conditionKeys: Object.values(conditions).flatMap((c) => Object.keys(c)).sort(),
+      ...(exceptArn ? { except: render(exceptArn).slice(1, -1) } : {}),
+    };
+  });
 }

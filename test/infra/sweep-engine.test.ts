@@ -5,7 +5,9 @@
  * bucket, the exact IAM of the state machine, fleet-list and scheduler roles; logging and tracing;
  * the alarms and dashboard; cdk-nag in both engines; and the one-Lambda engine left as it was.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,28 +15,32 @@ import { ENV } from '../../core/names.js';
 import { planFleetMap } from '../../core/operations/fleet-list.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { DeploymentConfigError, parseConfig } from '../../infra/config.js';
-import { DISTRIBUTED_MAP_DEFAULTS, SWEEP_STATES, validateSweepEngine } from '../../infra/sweep-engine.js';
+import { SWEEP_STATES } from '../../infra/sweep-definition.js';
+import { DISTRIBUTED_MAP_DEFAULTS, validateSweepEngine } from '../../infra/sweep-engine.js';
 import type { TgTokenRotationStack } from '../../infra/stack.js';
 import {
   acknowledgedAt,
   acknowledgments,
   dashboardBody,
+  documentedPolicyRows,
+  ENVIRONMENTS,
   exampleConfig,
   logicalId,
   nagViolations,
+  REPO_ROOT,
   resolve,
   roleStatements,
   synthesize,
   SYNTH_TIMEOUT_MS,
+  templatePolicyRows,
+  TEST_ACCOUNT,
+  TEST_REGION,
   type Synthesized,
 } from './helpers.js';
 
 /** asl-validator ships no type declarations; this is the part of its API the test uses. */
 type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (separator?: string) => string };
 const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
-
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
 
 type Asl = { StartAt: string; TimeoutSeconds: number; States: Record<string, Record<string, unknown>> };
 
@@ -50,10 +56,10 @@ function renderDefinition(template: Template): Asl {
     if (typeof p === 'string') return p;
     const token = p as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
     if (token.Ref === 'AWS::Partition') return 'aws';
-    if (token.Ref === 'AWS::Region') return REGION;
-    if (token.Ref === 'AWS::AccountId') return ACCOUNT;
+    if (token.Ref === 'AWS::Region') return TEST_REGION;
+    if (token.Ref === 'AWS::AccountId') return TEST_ACCOUNT;
     if (token.Ref) return `ref-${token.Ref.toLowerCase()}`;
-    if (token['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${token['Fn::GetAtt'][0]}`;
+    if (token['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${token['Fn::GetAtt'][0]}`;
     throw new Error(`unexpected token in the definition: ${JSON.stringify(p)}`);
   };
   const text = typeof body === 'string' ? body : body['Fn::Join'][1].map(part).join(body['Fn::Join'][0]);
@@ -65,6 +71,52 @@ function statementsOfRole(template: Template, roleId: string): Array<Record<stri
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+}
+
+const SECURITY_MD = readFileSync(path.join(REPO_ROOT, 'SECURITY.md'), 'utf8');
+
+/** A policy value with its references replaced: a GetAtt Arn by `arn:test:<logical id>`, pseudo parameters by the test account and region, joins joined. */
+function renderPolicyValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const fn = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+  if (fn.Ref === 'AWS::Partition') return 'aws';
+  if (fn.Ref === 'AWS::Region') return TEST_REGION;
+  if (fn.Ref === 'AWS::AccountId') return TEST_ACCOUNT;
+  if (fn['Fn::GetAtt']?.[1] === 'Arn') return `arn:test:${fn['Fn::GetAtt'][0]}`;
+  if (fn['Fn::Join']) return fn['Fn::Join'][1].map(renderPolicyValue).join(fn['Fn::Join'][0]);
+  throw new Error(`unexpected value in a policy: ${JSON.stringify(value)}`);
+}
+
+/** IAM's matching of an action or resource pattern (`*` any characters). */
+const matches = (patterns: unknown, value: string) =>
+  ([] as unknown[]).concat(patterns).some((p) => new RegExp(`^${renderPolicyValue(p).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value));
+
+interface S3Request {
+  readonly principalArn: string;
+  readonly action: string;
+  readonly resource: string;
+}
+
+/**
+ * Whether an explicit deny of the bucket policy refuses `request`, made by a role session over TLS
+ * 1.3 (so the TLS-only denies do not apply). A condition this does not know fails the test.
+ */
+function deniedByBucketPolicy(statements: Array<Record<string, unknown>>, request: S3Request): boolean {
+  const conditionHolds = (operator: string, key: string, expected: unknown): boolean => {
+    if (operator === 'Bool' && key === 'aws:SecureTransport') return expected === 'true';
+    if (operator === 'NumericLessThan' && key === 's3:TlsVersion') return 1.3 < Number(expected);
+    if (operator === 'ArnNotEquals' && key === 'aws:PrincipalArn') return !matches(expected, request.principalArn);
+    throw new Error(`unexpected condition ${operator} ${key}`);
+  };
+  return statements.some(
+    (s) =>
+      s.Effect === 'Deny' &&
+      matches(s.Action, request.action) &&
+      matches(s.Resource, request.resource) &&
+      Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>).every(([operator, keys]) =>
+        Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, expected)),
+      ),
+  );
 }
 
 const mapConfig = (extra: Record<string, unknown> = {}) => ({ ...exampleConfig(), sweepEngine: 'distributed-map' as const, ...extra });
@@ -80,7 +132,7 @@ describe('Distributed Map engine: the state machine', () => {
     ({ stack, template } = synthesize(mapConfig({ distributedMap: { batchSize: 250, toleratedFailurePercentage: 10 } })));
     r = stack.rotation;
     asl = renderDefinition(template);
-    fnArn = (fn) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${(resolve(stack, fn.functionArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]}`;
+    fnArn = (fn) => `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${(resolve(stack, fn.functionArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]}`;
   }, SYNTH_TIMEOUT_MS);
 
   it('renders to Amazon States Language that asl-validator accepts (paths and ARNs checked)', () => {
@@ -167,6 +219,95 @@ describe('Distributed Map engine: the state machine', () => {
     expect(asl.TimeoutSeconds).toBe(3600);
   });
 
+  it('is, state by state and field by field, the definition the engine wrote as raw ASL before it used aws-cdk-lib’s DistributedMap', () => {
+    const bucket = `ref-${logicalId(stack, r.sweepMap!.bucket).toLowerCase()}`;
+    const retry = [
+      {
+        ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
+        IntervalSeconds: 2,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+      },
+    ];
+    const counts = ['checked', 'refreshed', 'rotated', 'revoked', 'expiring', 'skipped', 'revokeFailures'];
+    expect(asl).toEqual({
+      Comment:
+        'tg-token-rotation sweep: list the managed secrets to S3, then sweep them in batches (Distributed Map), each worker at its share of the Secrets Manager budgets',
+      StartAt: 'ListFleet',
+      TimeoutSeconds: 3600,
+      States: {
+        ListFleet: {
+          Type: 'Task',
+          Comment: 'The managed secrets as JSON Lines, and the plan: batch size, MaxConcurrency, the share of the budgets each worker gets',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: {
+            FunctionName: fnArn(r.fleetListFunction!),
+            Payload: { bucket, 'key.$': "States.Format('fleet/{}.jsonl', $$.Execution.Name)", batchSize: 250 },
+          },
+          OutputPath: '$.Payload',
+          Retry: retry,
+          Next: 'AnythingToSweep',
+        },
+        AnythingToSweep: { Type: 'Choice', Choices: [{ Variable: '$.count', NumericGreaterThan: 0, Next: 'SweepBatches' }], Default: 'NothingToSweep' },
+        NothingToSweep: { Type: 'Succeed', Comment: 'No managed secret' },
+        SweepBatches: {
+          Type: 'Map',
+          Comment: 'Batches of ids to the scheduled-refresh function, each with its share of the write and rotation budgets',
+          Label: 'SweepBatches',
+          ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' }, Parameters: { Bucket: bucket, 'Key.$': '$.key' } },
+          ItemBatcher: {
+            MaxItemsPerBatchPath: '$.plan.batchSize',
+            BatchInput: {
+              'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
+              'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
+              'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
+            },
+          },
+          MaxConcurrencyPath: '$.plan.maxConcurrency',
+          ToleratedFailurePercentage: 10,
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'SweepBatch',
+            States: {
+              SweepBatch: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke',
+                Parameters: { FunctionName: fnArn(r.scheduledRefreshFunction), 'Payload.$': '$' },
+                ResultSelector: { ...Object.fromEntries(counts.map((c) => [`${c}.$`, `$.Payload.${c}`])), 'failures.$': 'States.ArrayLength($.Payload.failed)' },
+                Retry: retry,
+                End: true,
+              },
+            },
+          },
+          ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: bucket, Prefix: 'results' } },
+          ResultPath: '$.results',
+          End: true,
+        },
+      },
+    });
+  });
+
+  it('a tolerance of 0 leaves ToleratedFailurePercentage out, which Step Functions reads as 0 (DistributedMap renders no falsy value)', { timeout: SYNTH_TIMEOUT_MS }, () => {
+    const strict = renderDefinition(synthesize(mapConfig({ distributedMap: { toleratedFailurePercentage: 0 } })).template);
+    expect(strict.States[SWEEP_STATES.map]).not.toHaveProperty('ToleratedFailurePercentage');
+    expect(strict.States[SWEEP_STATES.map]).not.toHaveProperty('ToleratedFailurePercentagePath');
+    expect(validateAsl(structuredClone(strict), { checkPaths: true, checkArn: true }).isValid).toBe(true);
+  });
+
+  it('takes none of the IAM the aws-cdk-lib states offer: no DistributedMapPolicy, no bucket-wide S3, no function versions, no redrive', () => {
+    expect(stack.node.findAll().filter((c) => c.node.id === 'DistributedMapPolicy')).toEqual([]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const text = JSON.stringify(statements);
+    expect(text).not.toContain('states:RedriveExecution');
+    const bucketArn = resolve(stack, r.sweepMap!.bucket.bucketArn);
+    const bucketWide = [{ 'Fn::Join': ['', [bucketArn, '/*']] }, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', resolve(stack, r.sweepMap!.bucket.bucketName), '/*']] }];
+    for (const resource of bucketWide) expect(text).not.toContain(JSON.stringify(resource));
+    for (const fn of [r.fleetListFunction!, r.scheduledRefreshFunction]) {
+      expect(text).not.toContain(JSON.stringify({ 'Fn::Join': ['', [resolve(stack, fn.functionArn), ':*']] }));
+    }
+  });
+
   it('is a Standard state machine logging every event (no execution data) to its own retained log group, without X-Ray when tracing is off', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
@@ -214,7 +355,7 @@ describe('Distributed Map engine: the plan the map reads', () => {
   });
 });
 
-describe('Distributed Map engine: bucket and least privilege', () => {
+describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege (%s)', (_name, env) => {
   let stack: TgTokenRotationStack;
   let template: Template;
   let r: TgTokenRotationStack['rotation'];
@@ -222,30 +363,83 @@ describe('Distributed Map engine: bucket and least privilege', () => {
   const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}/*`]] });
 
   beforeAll(() => {
-    ({ stack, template } = synthesize(mapConfig()));
+    ({ stack, template } = synthesize(mapConfig(), env ? { env } : {}));
     r = stack.rotation;
     bucketArn = resolve(stack, r.sweepMap!.bucket.bucketArn);
   }, SYNTH_TIMEOUT_MS);
 
-  it('keeps run objects in an S3-encrypted, TLS-only, private bucket that expires them after 14 days', () => {
+  /** The bucket policy's statements. */
+  const bucketPolicy = () => {
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Properties.Bucket).toEqual(resolve(stack, r.sweepMap!.bucket.bucketName));
+    return policies[0]!.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+  };
+
+  it('keeps run objects in an S3-encrypted, TLS-only, private, versioned bucket that expires current and noncurrent versions after 14 days', () => {
     template.resourceCountIs('AWS::S3::Bucket', 1);
     template.hasResource('AWS::S3::Bucket', {
       Properties: {
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 14, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: 'ExpireRuns', Status: 'Enabled', ExpirationInDays: 14, NoncurrentVersionExpiration: { NoncurrentDays: 14 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+          ],
+        },
       },
       DeletionPolicy: 'Retain',
     });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
-        ]),
-      },
-    });
+  });
+
+  it('the bucket policy: TLS 1.2 only, fleet lists written only by the list step and read only by the state machine, results written only by the state machine', () => {
+    const bucketAndObjects = [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }];
+    const except = (role: Parameters<typeof resolve>[1]) => ({ ArnNotEquals: { 'aws:PrincipalArn': resolve(stack, role) } });
+    const deny = { Effect: 'Deny', Principal: { AWS: '*' } };
+    expect(bucketPolicy()).toEqual([
+      { ...deny, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: bucketAndObjects },
+      { ...deny, Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } }, Resource: bucketAndObjects },
+      { ...deny, Sid: 'OnlyTheListStepWritesFleetLists', Action: ['s3:PutObject', 's3:ReplicateObject'], Condition: except(r.fleetListFunction!.role!.roleArn), Resource: objects('fleet') },
+      { ...deny, Sid: 'OnlyTheStateMachineReadsFleetLists', Action: ['s3:GetObject', 's3:GetObjectVersion'], Condition: except(r.sweepMap!.role.roleArn), Resource: objects('fleet') },
+      { ...deny, Sid: 'OnlyTheStateMachineWritesResults', Action: ['s3:PutObject', 's3:ReplicateObject'], Condition: except(r.sweepMap!.role.roleArn), Resource: objects('results') },
+    ]);
+  });
+
+  it('the bucket policy refuses the attacks: an administrator (s3:* on *) writing or reading a fleet list or writing results; the two roles only do their part', () => {
+    const statements = bucketPolicy();
+    const arnOf = (role: { roleArn: string }) => renderPolicyValue(resolve(stack, role.roleArn));
+    const admin = `arn:aws:iam::${TEST_ACCOUNT}:role/Administrator`;
+    const list = arnOf(r.fleetListFunction!.role!);
+    const machine = arnOf(r.sweepMap!.role);
+    const bucket = renderPolicyValue(bucketArn);
+    const denied = (principalArn: string, action: string, key: string) => deniedByBucketPolicy(statements, { principalArn, action, resource: `${bucket}/${key}` });
+    // The attacks.
+    expect(denied(admin, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:ReplicateObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:GetObjectVersion', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(admin, 's3:PutObject', 'results/run/manifest.json')).toBe(true);
+    expect(denied(list, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(list, 's3:PutObject', 'results/run/manifest.json')).toBe(true);
+    expect(denied(machine, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(true);
+    // What each role needs, and what the fence leaves to operators (deletes; reading results).
+    expect(denied(list, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(false);
+    expect(denied(machine, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(false);
+    expect(denied(machine, 's3:PutObject', 'results/run/manifest.json')).toBe(false);
+    expect(denied(admin, 's3:DeleteObject', 'fleet/run-1.jsonl')).toBe(false);
+    expect(denied(admin, 's3:GetObject', 'results/run/manifest.json')).toBe(false);
+  });
+
+  it('SECURITY.md lists the bucket policy statement by statement', () => {
+    const names = {
+      [logicalId(stack, r.sweepMap!.bucket)]: 'bucket',
+      [logicalId(stack, r.fleetListFunction!.role!)]: 'fleet-list function role',
+      [logicalId(stack, r.sweepMap!.role)]: 'sweep state machine role',
+    };
+    const documented = documentedPolicyRows(SECURITY_MD, 'sweep bucket', ['fleet-list function role', 'sweep state machine role']);
+    expect(documented).toEqual(templatePolicyRows(bucketPolicy(), names));
   });
 
   it('state machine role: invoke the two functions, read fleet lists, write results, deliver its logs, start/describe/stop its own executions; assumable only from this account', () => {
@@ -282,11 +476,7 @@ describe('Distributed Map engine: bucket and least privilege', () => {
             [
               'arn:',
               { Ref: 'AWS::Partition' },
-              ':states:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':execution:',
+              ...(env ? [`:states:${env.region}:${env.account}:execution:`] : [':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:']),
               resolve(stack, r.sweepMap!.stateMachine.stateMachineName),
               ':*',
             ],
@@ -297,7 +487,7 @@ describe('Distributed Map engine: bucket and least privilege', () => {
     expect(template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: { StringEquals: { 'aws:SourceAccount': resolve(stack, stack.account) } },
         Effect: 'Allow',
         Principal: { Service: 'states.amazonaws.com' },
       },
@@ -399,14 +589,16 @@ describe('Distributed Map engine: alarms and dashboard', () => {
   });
 });
 
-describe('cdk-nag AwsSolutions with the Distributed Map engine', () => {
+// Issue 25: with a concrete account and region (as `cdk deploy` synthesizes) the execution ARN's
+// finding names them literally; an acknowledgment written for <AWS::Region>:<AWS::AccountId> missed it.
+describe.each(ENVIRONMENTS)('cdk-nag AwsSolutions with the Distributed Map engine (%s)', (_name, env) => {
   const variants: Array<[string, Record<string, unknown>]> = [
     ['example config', {}],
     ['tracing and tag discovery', { tracing: true, discoverSecretsByTag: true }],
   ];
   const synthesized = new Map<string, Synthesized>();
   beforeAll(() => {
-    for (const [name, extra] of variants) synthesized.set(name, synthesize(mapConfig(extra)));
+    for (const [name, extra] of variants) synthesized.set(name, synthesize(mapConfig(extra), env ? { env } : {}));
   }, SYNTH_TIMEOUT_MS);
 
   it.each(variants)('has no unacknowledged findings (%s)', (name) => {
@@ -428,7 +620,7 @@ describe('cdk-nag AwsSolutions with the Distributed Map engine', () => {
         'AwsSolutions-SQS3',
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*]`,
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/results/*]`,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${machineId}.Name>:*]`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${env ? `${env.region}:${env.account}` : '<AWS::Region>:<AWS::AccountId>'}:execution:<${machineId}.Name>:*]`,
       ].sort(),
     );
     for (const reasons of acks.values()) for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);

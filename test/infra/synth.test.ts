@@ -2,16 +2,18 @@
  * `npm run synth` (cdk synth --quiet, app `npx tsx infra/app.ts`) works offline and bundles the
  * handlers (core/names.ts FUNCTION_NAMES) for real with the local esbuild, each on its own: the
  * example config (the one-Lambda sweep engine: every function but fleet-list) and the same config
- * with the Distributed Map engine (all five), each cdk-nag clean. This is the one place the suite
- * bundles.
+ * with the Distributed Map engine (all five), each cdk-nag clean, each environment-agnostic and in a
+ * concrete account and region (CDK_DEFAULT_ACCOUNT and the region, as `cdk deploy` passes them).
+ * This is the one place the suite bundles.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { Environment } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../core/names.js';
-import { exampleConfig, REPO_ROOT } from './helpers.js';
+import { ENVIRONMENTS, exampleConfig, REPO_ROOT } from './helpers.js';
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'tg-synth-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -21,16 +23,27 @@ const LAMBDA_ENGINE_FUNCTIONS = FUNCTION_NAMES.filter((n) => n !== 'fleet-list')
 
 type SynthTemplate = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
-/** `npm run synth` with extra CLI arguments; resolves the template, after checking the run, cdk-nag and the bundles. */
-function synthWithCli(out: string, extraArgs: string[], functions: readonly string[], timeoutMs = 170_000): SynthTemplate {
+/**
+ * The CLI's environment for a stack environment. The CLI hands the app CDK_DEFAULT_ACCOUNT (when it
+ * knows an account) and CDK_DEFAULT_REGION, overwriting the latter with its own default region
+ * (AWS_REGION, else us-east-1): both are set for a concrete environment, and the account is unset
+ * for an agnostic one (infra/app.ts then synthesizes without `env`). No instance metadata lookups.
+ */
+function cliEnvironment(env: Environment | undefined): NodeJS.ProcessEnv {
+  const { CDK_DEFAULT_ACCOUNT: _account, CDK_DEFAULT_REGION: _region, AWS_REGION: _awsRegion, AWS_DEFAULT_REGION: _defaultRegion, ...inherited } = process.env;
+  return {
+    ...inherited,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    ...(env ? { CDK_DEFAULT_ACCOUNT: env.account, CDK_DEFAULT_REGION: env.region, AWS_REGION: env.region } : {}),
+  };
+}
+
+/** `npm run synth` with extra CLI arguments; resolves the template, after checking the run, its environment, cdk-nag and the bundles. */
+function synthWithCli(out: string, extraArgs: string[], functions: readonly string[], env: Environment | undefined, timeoutMs = 170_000): SynthTemplate {
   const started = Date.now();
   // npm puts node_modules/.bin first on PATH, so `cdk`, `npx tsx` and `node` are the project's (Node 22).
-  const run = spawnSync('npm', ['run', 'synth', '--', '--output', out, ...extraArgs], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
-  });
+  const run = spawnSync('npm', ['run', 'synth', '--', '--output', out, ...extraArgs], { cwd: REPO_ROOT, encoding: 'utf8', timeout: timeoutMs, env: cliEnvironment(env) });
   const output = `${run.stdout}\n${run.stderr}`;
   if (/Cloud assembly schema version mismatch/.test(output)) {
     throw new Error(
@@ -40,7 +53,9 @@ function synthWithCli(out: string, extraArgs: string[], functions: readonly stri
     );
   }
   expect(run.status, output.slice(-4000)).toBe(0);
-  console.log(`npm run synth ${extraArgs.join(' ')} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`npm run synth ${extraArgs.join(' ')} (${env ? `${env.account}/${env.region}` : 'environment-agnostic'}) took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { environment?: string }> };
+  expect(manifest.artifacts.TgTokenRotation!.environment).toBe(env ? `aws://${env.account}/${env.region}` : 'aws://unknown-account/unknown-region');
   const templatePath = path.join(out, 'TgTokenRotation.template.json');
   expect(existsSync(templatePath)).toBe(true);
   const template = JSON.parse(readFileSync(templatePath, 'utf8')) as SynthTemplate;
@@ -64,21 +79,21 @@ function synthWithCli(out: string, extraArgs: string[], functions: readonly stri
   return template;
 }
 
-describe('npm run synth', () => {
+describe.each(ENVIRONMENTS)('npm run synth (%s)', (name, env) => {
+  const dir = (what: string) => path.join(outdir, `${what}-${name.replace(/\W+/g, '-')}`);
+
   it('synthesizes the example config offline into a cloud assembly with bundled ESM handlers', { timeout: 180_000 }, () => {
-    const template = synthWithCli(path.join(outdir, 'example-out'), [], LAMBDA_ENGINE_FUNCTIONS);
+    const template = synthWithCli(dir('example-out'), [], LAMBDA_ENGINE_FUNCTIONS, env);
     expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(0);
     expect(Object.values(template.Resources).filter((r) => r.Type === 'Custom::TokenSecretSettings')).toHaveLength(3);
   });
-});
 
-describe('npm run synth with the Distributed Map sweep engine', () => {
   it('synthesizes the example config with sweepEngine "distributed-map": five bundled handlers, the state machine and its bucket, cdk-nag clean', { timeout: 300_000 }, () => {
-    const configPath = path.join(outdir, 'distributed-map.json');
+    const configPath = `${dir('distributed-map')}.json`;
     writeFileSync(configPath, JSON.stringify({ ...exampleConfig(), sweepEngine: 'distributed-map', distributedMap: { batchSize: 500 } }));
-    const out = path.join(outdir, 'distributed-map-out');
+    const out = dir('distributed-map-out');
     // Five bundles instead of four; on a busy machine this synth has taken close to three minutes.
-    const template = synthWithCli(out, ['-c', `config=${configPath}`], FUNCTION_NAMES, 290_000);
+    const template = synthWithCli(out, ['-c', `config=${configPath}`], FUNCTION_NAMES, env, 290_000);
     const types = Object.values(template.Resources).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
     expect(types.filter((t) => t === 'AWS::S3::Bucket')).toHaveLength(1);
