@@ -34,7 +34,7 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretDescr
 import { heldToken, parseTokenSecret, secretJson, withToken, type TokenSecret } from '../secrets/token-secret.js';
 import type { FleetSource } from './fleet.js';
 import { managedFrom, type ManagedSecret } from './managed-secret.js';
-import { failedPendingVersion, RotationFailedError, rotateNow, type RotationWait } from './rotate-now.js';
+import { failedPendingVersion, RotationFailedError, rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
 import { lazyFleetIndex, mayBeHeldElsewhere, type CurrentTokenIndex } from './settle.js';
 import { concurrentChange, retiredVersionIds, rotationInProgress, writeCurrent } from './write-current.js';
 
@@ -174,7 +174,7 @@ async function rotateToSettings(managed: ManagedSecret, merged: Settings, change
     throw notApplied(id, `the new settings could not be staged (${message(e)})`);
   }
   result.messages.push(`settings ${changed.join(', ')} changed: the token was issued for the old settings, so a token of the new ones replaces it`);
-  let rotation;
+  let rotation: RotationStarted;
   try {
     options.signal?.throwIfAborted();
     rotation = await rotateNow(id, deps, options.wait, { versionId: minted.versionId, ...(options.onRotationStarted ? { onStarted: options.onRotationStarted } : {}) });
@@ -215,8 +215,10 @@ async function mint(managed: ManagedSecret, description: SecretDescription, next
   const lifetimeSeconds = next.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
   try {
     const provider = await deps.providers.open(next, `token secret ${managed.secretId} (new settings)`);
+    // The version first: once a token is minted, nothing may fail before it is stored or revoked.
+    const providerVersion = await provider.version();
     const issued = await provider.issue({ ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}), purpose: { secretName: description.name, versionId } });
-    return { versionId, issued, provider, providerVersion: await provider.version() };
+    return { versionId, issued, provider, providerVersion };
   } catch (e) {
     throw notApplied(managed.secretId, `no token could be minted with them (${message(e)})`);
   }
