@@ -19,6 +19,9 @@ export const MANAGED_TAG = `${PRODUCT}:managed`;
  */
 export const ROTATION_ERROR_TAG = `${PRODUCT}:last-rotation-error`;
 
+/** The CloudFormation resource type of a connection's settings (infra/settings-resource.ts), served by connection-settings. */
+export const TOKEN_SECRET_SETTINGS_TYPE = 'Custom::TokenSecretSettings';
+
 /** CloudWatch namespace of the functions' EMF metrics. */
 export const METRICS_NAMESPACE = 'TgTokenRotation';
 
@@ -60,6 +63,16 @@ export const ENV = {
   OWNED_SECRET_NAME_PREFIX: 'TG_OWNED_SECRET_NAME_PREFIX',
   /** JSON: each credential secret's bound origins and token secrets (core/providers/binding.ts). Always set by the construct. */
   CREDENTIAL_BINDINGS: 'TG_CREDENTIAL_BINDINGS',
+  /**
+   * The ARN of the stack whose custom resources connection-settings serves (AWS::StackId): it
+   * refuses events of any other stack, and asks this stack whether an event is real.
+   */
+  STACK_ID: 'TG_STACK_ID',
+  /**
+   * Local runs only (honoured with LOCAL_RUN): the origin (http://127.0.0.1:port) that receives
+   * the custom resource's answers in place of CloudFormation's S3 bucket, path and query kept.
+   */
+  LOCAL_CFN_RESPONSE_ENDPOINT: 'TG_LOCAL_CFN_RESPONSE_ENDPOINT',
   /** HTTP tuning of the providers' calls. */
   HTTP_TIMEOUT_MS: 'TG_HTTP_TIMEOUT_MS',
   HTTP_MAX_ATTEMPTS: 'TG_HTTP_MAX_ATTEMPTS',

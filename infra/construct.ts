@@ -564,12 +564,22 @@ export class TokenRotation extends Construct {
     );
   }
 
-  /** The connection-settings function: write the initial JSON, merge changes, rotate when they make the token useless. */
-  private grantApplySettings(fn: lambda.IFunction): void {
+  /**
+   * The connection-settings function: write the initial JSON, apply changes (rotating to a token of
+   * new settings), revoke replaced tokens; and confirm each event with this stack's CloudFormation
+   * (functions/connection-settings/confirm.ts), which needs the stack's id and DescribeStackResource on it.
+   */
+  private grantApplySettings(fn: lambda.Function): void {
     this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
+    // The fleet's current tokens, read before revoking a token that can collide (no resource-level permissions).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
+    this.acknowledgeWildcard(fn.role!, 'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows.');
+    this.grantDiscoverSecrets(fn);
     this.grantInvokeRotation(fn);
     this.grantReadCredentials(fn);
     this.grantTokenKey(fn);
+    fn.addEnvironment(ENV.STACK_ID, Stack.of(this).stackId);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStackResource'], resources: [Stack.of(this).stackId] }));
   }
 
   private grantTokenAccess(fn: lambda.IFunction, actions: string[]): void {

@@ -5,9 +5,11 @@
  *   SecretId  the token secret's ARN
  *   Settings  the connection's fields, named as in the token secret JSON: provider, host,
  *             credentialSecretId, lifetimeSeconds and the provider's own fields.
- * Create writes the initial JSON; Update merges changed settings (keeping the token, rotating when
- * the token became useless); Delete revokes the connection's live tokens. CloudFormation itself
- * never writes the token secret's value, so a deploy never replaces a token with a tokenless JSON.
+ * Create writes the initial JSON; Update merges changed settings (keeping the token when it stays
+ * usable, else rotating to a token minted with the new settings); Delete revokes the connection's
+ * replaced tokens, never its current one. CloudFormation itself never writes the token secret's
+ * value, so a deploy never replaces a token with a tokenless JSON. The function acts only on events
+ * CloudFormation confirms for this stack (functions/connection-settings/confirm.ts).
  *
  * `Settings` is one JSON string, not a nested object: CloudFormation delivers custom resource
  * properties with every number and boolean turned into a string ("2592000"), which the token
@@ -16,8 +18,9 @@
 import { CustomResource, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { TOKEN_SECRET_SETTINGS_TYPE } from '../core/names.js';
 
-export const TOKEN_SECRET_SETTINGS_TYPE = 'Custom::TokenSecretSettings';
+export { TOKEN_SECRET_SETTINGS_TYPE };
 
 export interface SettingsResourceProps {
   readonly serviceToken: lambda.IFunction;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { RotationStateError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
-import { AWSCURRENT, AWSPENDING, isServiceError } from '../secrets/store.js';
+import { AWSCURRENT, AWSPENDING, isServiceError, type SecretDescription } from '../secrets/store.js';
 import { recordedExpiry } from '../secrets/token-secret.js';
 
 export interface RotationWait {
@@ -30,25 +30,39 @@ export interface RotationStarted {
 /** A rotation that the rotation function reported as failed; the message says why. */
 export class RotationFailedError extends RotationStateError {}
 
-export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWait): Promise<RotationStarted> {
+export interface RotateOptions {
+  /**
+   * Rotate to this AWSPENDING version, which already holds its value (the deployment's new
+   * settings with a token minted for them: core/operations/connection-settings.ts): createSecret
+   * finds it created, testSecret and finishSecret do the rest. Refused like any RotateSecret while
+   * another rotation is in progress (a RotationStateError then; no other version is re-driven).
+   */
+  versionId?: string;
+  /** Called once Secrets Manager has accepted the rotation, before the wait. */
+  onStarted?: (versionId: string) => void;
+}
+
+export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWait, options: RotateOptions = {}): Promise<RotationStarted> {
   let versionId: string;
   let staleFailure: string | undefined;
   try {
-    versionId = await deps.store.rotate(secretId);
+    versionId = await deps.store.rotate(secretId, options.versionId);
   } catch (e) {
     const message = (e as Error).message ?? '';
     if (!(isServiceError(e, 'InvalidRequestException') && /previous rotation isn't complete|rotation.*in progress/i.test(message))) throw e;
+    if (options.versionId) throw new RotationStateError(`A rotation of ${secretId} is already in progress; version ${options.versionId} was not rotated to`);
     // A rotation that failed leaves AWSPENDING on its version, and Secrets Manager refuses a new
     // one until that one completes. When the rotation function recorded the failure of that very
     // version, run it again (RotateSecret with its ClientRequestToken, as Secrets Manager's own
     // retry does): a step that failed for a passing reason then completes, and one that can never
     // pass (its token expired) abandons the version, so the next sweep starts afresh.
-    const failed = await failedPendingVersion(secretId, deps);
+    const failed = failedPendingVersion(await deps.store.describe(secretId));
     if (!failed) throw new RotationStateError(`A rotation of ${secretId} is already in progress; try again when it has finished`);
     // The old record names this version too: only a different one reports the retry's outcome.
     staleFailure = failed.record;
     versionId = await deps.store.rotate(secretId, failed.versionId);
   }
+  options.onStarted?.(versionId);
   const started = performance.now();
   for (let look = 0; ; look++) {
     const description = await deps.store.describe(secretId);
@@ -71,8 +85,7 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
 }
 
 /** The AWSPENDING version (not AWSCURRENT) whose rotation the rotation function recorded as failed, if any. */
-async function failedPendingVersion(secretId: string, deps: Deps): Promise<{ versionId: string; record: string } | undefined> {
-  const description = await deps.store.describe(secretId);
+export function failedPendingVersion(description: SecretDescription): { versionId: string; record: string } | undefined {
   const pending = Object.entries(description.versions).find(([, stages]) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT))?.[0];
   const record = description.tags[ROTATION_ERROR_TAG];
   return pending && record?.startsWith(`${pending} `) ? { versionId: pending, record } : undefined;

@@ -1,9 +1,12 @@
 /**
- * A local, in-memory endpoint compatible with AWS Secrets Manager and SSM Parameter Store, for
- * running the project without an AWS account. It is a real HTTP server speaking the AWS JSON 1.1
- * protocol, so the unmodified AWS SDK v3 clients and the AWS CLI (`--endpoint-url`) talk to it.
- * Both services answer on the same URL (they are told apart by `X-Amz-Target`:
- * `secretsmanager.<Operation>` / `AmazonSSM.<Operation>`), so `AWS_ENDPOINT_URL` covers both.
+ * A local, in-memory endpoint compatible with AWS Secrets Manager and SSM Parameter Store (and a
+ * sliver of CloudFormation), for running the project without an AWS account. It is a real HTTP
+ * server speaking the AWS JSON 1.1 protocol, so the unmodified AWS SDK v3 clients and the AWS CLI
+ * (`--endpoint-url`) talk to it. Both services answer on the same URL (they are told apart by
+ * `X-Amz-Target`: `secretsmanager.<Operation>` / `AmazonSSM.<Operation>`), so `AWS_ENDPOINT_URL`
+ * covers both. CloudFormation answers there too (the Query protocol: form-encoded POSTs), with
+ * `DescribeStackResource` from a registry tests set, and receives custom resource answers (PUT):
+ * see cloudformation.ts and `cloudFormation` below.
  *
  *   const aws = await startLocalAws({ rotationInvoker: (event) => handler(event) });
  *   const sm = new SecretsManagerClient({ endpoint: aws.url, region: 'us-east-1',
@@ -12,8 +15,9 @@
  * Implemented. Secrets Manager: CreateSecret, DescribeSecret, GetSecretValue, BatchGetSecretValue,
  * PutSecretValue, UpdateSecret, UpdateSecretVersionStage, ListSecrets, ListSecretVersionIds,
  * TagResource, UntagResource, DeleteSecret, RestoreSecret, RotateSecret, CancelRotateSecret. SSM:
- * GetParameter, GetParameters, GetParametersByPath, PutParameter, DeleteParameter. Anything else
- * answers `UnknownOperationException`.
+ * GetParameter, GetParameters, GetParametersByPath, PutParameter, DeleteParameter. CloudFormation:
+ * DescribeStackResource, and the custom resource answer PUT. Anything else answers
+ * `UnknownOperationException` (`InvalidAction` for a Query request).
  *
  * Where it differs from the real services:
  * - Authentication: any SigV4 signature and any credentials are accepted; nothing is authorized
@@ -111,6 +115,7 @@ import {
   type SecretSnapshot,
 } from './secrets-manager.js';
 import { SsmStore, type ParameterSnapshot } from './ssm.js';
+import { CloudFormationStore } from './cloudformation.js';
 
 export type { FaultConfig } from './faults.js';
 export type { RequestLogEntry, ServiceName } from './http.js';
@@ -128,6 +133,14 @@ export type {
   SecretVersionSnapshot,
 } from './secrets-manager.js';
 export type { ParameterSnapshot, ParameterType } from './ssm.js';
+export type {
+  CustomResourceAnswer,
+  CustomResourceRequest,
+  CustomResourceRequestType,
+  ResourceStatus,
+  StackResourceSnapshot,
+} from './cloudformation.js';
+export { CUSTOM_RESOURCE_ANSWER } from './http.js';
 
 export interface LocalAwsOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -195,6 +208,11 @@ export interface LocalAws {
   inspectSecrets(): SecretSnapshot[];
   /** The current version of an SSM parameter. */
   inspectParameter(name: string): ParameterSnapshot | undefined;
+  /**
+   * The CloudFormation registry: stacks and resources for DescribeStackResource, the requests
+   * CloudFormation would send a custom resource, and the answers PUT back (cloudformation.ts).
+   */
+  readonly cloudFormation: Pick<CloudFormationStore, 'createStack' | 'setResource' | 'inspectResource' | 'request' | 'answers'>;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -216,9 +234,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     rotateSecretErrorsPropagate: options.rotateSecretErrorsPropagate ?? false,
   });
   const ssm = new SsmStore({ clock, region, accountId });
+  const cloudFormation = new CloudFormationStore({ clock, region, accountId });
   const server = createAwsHttpServer({
     secretsManager,
     ssm,
+    cloudFormation,
     faults,
     quotas: () => quotas,
     log: (entry) => {
@@ -271,6 +291,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     inspectSecret: (secretId) => secretsManager.inspect(secretId),
     inspectSecrets: () => secretsManager.inspectAll(),
     inspectParameter: (name) => ssm.inspect(name),
+    cloudFormation,
   };
 }
 

@@ -253,6 +253,8 @@ describe('functions', () => {
             POWERTOOLS_METRICS_NAMESPACE: 'TgTokenRotation',
             LOG_LEVEL: 'INFO',
             NODE_OPTIONS: '--enable-source-maps',
+            // The custom resource refuses events of any other stack, and asks this one whether an event is real.
+            ...(name === 'connection-settings' ? { [ENV.STACK_ID]: { Ref: 'AWS::StackId' } } : {}),
           }),
         },
         VpcConfig: Match.absent(),
@@ -280,6 +282,7 @@ describe('functions', () => {
   it('never sets the local-run variable: deployed functions never speak plain HTTP', () => {
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain(ENV.LOCAL_RUN);
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain(ENV.LOCAL_CFN_RESPONSE_ENDPOINT);
       expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain(ENV.FLEET_DISCOVERY);
     }
   });
@@ -381,7 +384,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('connection settings: write and rotate the token secrets, read the credentials, the key; no settings parameter, no tags, no batch reads', () => {
+  it('connection settings: write and rotate the token secrets, batch reads of them, read the credentials, the key, DescribeStackResource on its own stack; no settings parameter, no tags', () => {
     expect(roleStatements(stack, template, r.connectionSettingsFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.connectionSettingsFunction.logGroup.logGroupArn)),
       {
@@ -389,9 +392,13 @@ describe('least privilege', () => {
         Effect: 'Allow',
         Resource: ref.tokens,
       },
+      // The fleet's current tokens, read before revoking a token that can collide.
+      { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
       ...invokeRotation(),
       readCredentials(),
       ...keyStatements(),
+      // Confirming each event with CloudFormation: this stack only.
+      { Action: 'cloudformation:DescribeStackResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
     ]);
   });
 
@@ -688,8 +695,13 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgments(stack);
     expect([...acks.keys()].sort()).toEqual(['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SMG4', 'AwsSolutions-SQS3']);
     for (const reasons of acks.values()) for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);
-    // IAM5 (BatchGetSecretValue on *) sits on the three roles that read the fleet, nowhere else.
-    expect(acknowledgedAt(stack, 'AwsSolutions-IAM5[Resource::*]')).toEqual(['Test/Rotation/RotationRole', 'Test/Rotation/ScheduledRefreshRole', 'Test/Rotation/OnDemandRole']);
+    // IAM5 (BatchGetSecretValue on *) sits on the four roles that read the fleet, nowhere else.
+    expect(acknowledgedAt(stack, 'AwsSolutions-IAM5[Resource::*]')).toEqual([
+      'Test/Rotation/RotationRole',
+      'Test/Rotation/ScheduledRefreshRole',
+      'Test/Rotation/OnDemandRole',
+      'Test/Rotation/ConnectionSettingsRole',
+    ]);
     expect(acks.get('AwsSolutions-IAM5[Resource::*]')!.every((reason) => reason.includes('BatchGetSecretValue'))).toBe(true);
   });
 });

@@ -139,7 +139,7 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
       );
       const reasons = acks.get('AwsSolutions-IAM5[Resource::*]')!;
       expect(reasons.every((reason) => reason.includes('ec2:DescribeNetworkInterfaces') && reason.includes('X-Ray'))).toBe(true);
-      expect(reasons.filter((reason) => reason.includes('ListSecrets') && reason.includes('BatchGetSecretValue'))).toHaveLength(3);
+      expect(reasons.filter((reason) => reason.includes('ListSecrets') && reason.includes('BatchGetSecretValue'))).toHaveLength(4);
       // Only the created (dev, lab) credential secrets carry the SMG4 acknowledgment.
       expect(acks.get('AwsSolutions-SMG4')).toHaveLength(2);
     });
@@ -148,12 +148,11 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
       expect(nagViolations(stack)).toEqual([]);
     });
 
-    it('finds the fleet by tag: ListSecrets on * for the three fleet readers only, FLEET_DISCOVERY=tag, no ids in the environment or the schedule', () => {
+    it('finds the fleet by tag: ListSecrets on * for the four fleet readers, FLEET_DISCOVERY=tag, no ids in the environment or the schedule', () => {
       const r = stack.rotation;
-      for (const fn of [r.scheduledRefreshFunction, r.onDemandFunction, r.rotationFunction]) {
+      for (const fn of [r.scheduledRefreshFunction, r.onDemandFunction, r.rotationFunction, r.connectionSettingsFunction]) {
         expect(roleStatements(stack, template, fn.role!)).toContainEqual({ Action: 'secretsmanager:ListSecrets', Effect: 'Allow', Resource: '*' });
       }
-      expect(roleActions(stack, template, r.connectionSettingsFunction.role!)).not.toContain('secretsmanager:ListSecrets');
       for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
         const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
         expect(vars[ENV.FLEET_DISCOVERY]).toBe('tag');

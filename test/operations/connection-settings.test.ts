@@ -1,12 +1,13 @@
 /**
  * The custom resource's core (core/operations/connection-settings.ts) against the local endpoint,
- * with one in-memory "server" per host so a test can tell where a token was revoked: create,
- * every kind of update (lifetime only, host change, a field removed), a rollback, a concurrent
- * rotation, a failed rotation, and delete.
+ * with one in-memory "server" per host so a test can tell where a token was minted and revoked:
+ * create, every kind of update (lifetime only, host change, a field removed), a rollback, a
+ * concurrent rotation, failed host changes (AWSCURRENT keeps host and token together throughout),
+ * and delete (the current token, and any another secret holds, survive).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../core/deps.js';
-import { createSettings, deleteSettings, updateSettings, checkSettings } from '../../core/operations/connection-settings.js';
+import { createSettings, deleteSettings, updateSettings, checkSettings, SettingsNotAppliedError } from '../../core/operations/connection-settings.js';
 import type { ProviderOpener } from '../../core/providers/open.js';
 import type { TokenSecret } from '../../core/secrets/token-secret.js';
 import { runRotationStep } from '../../core/rotation/steps.js';
@@ -171,30 +172,130 @@ describe('settings: update', () => {
     expect(current.token).toBe(JSON.parse(versions.find((v) => v.versionId === VersionId)!.secretString!).token);
   });
 
-  it('a failed rotation is reported, not thrown, and revokes nothing', async () => {
+  it('while the rotation to a new host runs, AWSCURRENT keeps the old host with the old token; the new host travels with its own token', async () => {
     const { opener, server } = servers();
     const deps = setup(opener);
     const arn = await deployed(deps);
-    const oldToken = String(fx.valueAt(arn, 'AWSCURRENT')!.token);
+    const before = fx.valueAt(arn, 'AWSCURRENT')!;
+    const B = { ...A, host: 'https://b.example.com' };
+    const seen: Array<{ current: Record<string, unknown>; pending: Record<string, unknown> | undefined }> = [];
+    fx.aws.setRotationInvoker(async (event) => {
+      seen.push({ current: fx.valueAt(arn, 'AWSCURRENT')!, pending: fx.valueAt(arn, 'AWSPENDING') });
+      await runRotationStep({ secretId: event.SecretId, clientRequestToken: event.ClientRequestToken, step: event.Step }, deps);
+    });
+    let started: string | undefined;
+    const result = await updateSettings(arn, B, A, deps, { ...OPTIONS, onRotationStarted: (v) => (started = v) });
+    expect(result).toMatchObject({ rotation: 'finished', versionId: started });
+    expect(seen.length).toBe(4); // each step saw AWSCURRENT and AWSPENDING as they stood
+    for (const { current, pending } of seen) {
+      expect(current).toEqual(before);
+      expect(pending?.host).toBe(B.host);
+      expect(server(B.host).isLive(String(pending?.token))).toBe(true);
+    }
+    expect(server(A.host).calls.issue).toBe(1); // only the first deploy's token was minted at A
+  });
+
+  it('a host change whose token cannot be minted fails with the reason and leaves AWSCURRENT exactly as it was', async () => {
+    const { opener, server } = servers();
+    const deps = setup(opener);
+    const arn = await deployed(deps);
+    const labels = fx.labels(arn);
+    const before = fx.valueAt(arn, 'AWSCURRENT')!;
     server('https://down.example.com').failIssue = new Error('connection refused');
-    const result = await updateSettings(arn, { ...A, host: 'https://down.example.com' }, A, deps, OPTIONS);
-    expect(result.rotation).toBe('failed');
-    expect(result.messages.join(' ')).toMatch(/connection refused/);
-    expect(server(A.host).isLive(oldToken)).toBe(true);
+    const error = await updateSettings(arn, { ...A, host: 'https://down.example.com' }, A, deps, OPTIONS).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SettingsNotAppliedError);
+    expect((error as Error).message).toMatch(/not applied: no token could be minted with them \(connection refused\)\. AWSCURRENT keeps the old settings and their token/);
+    expect(fx.valueAt(arn, 'AWSCURRENT')).toEqual(before);
+    expect(fx.labels(arn)).toEqual(labels);
+    expect(server(A.host).isLive(String(before.token))).toBe(true);
+  });
+
+  it('a host change whose new token fails testSecret: the staged version is withdrawn and its token revoked; AWSCURRENT is as it was', async () => {
+    const { opener, server } = servers();
+    const deps = setup(opener);
+    const arn = await deployed(deps);
+    const before = fx.valueAt(arn, 'AWSCURRENT')!;
+    const B = { ...A, host: 'https://b.example.com' };
+    server(B.host).failVerify = new Error('authentication refused');
+    const error = await updateSettings(arn, B, A, deps, OPTIONS).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SettingsNotAppliedError);
+    expect((error as Error).message).toMatch(/the rotation to them failed .*authentication refused/);
+    expect(fx.valueAt(arn, 'AWSCURRENT')).toEqual(before);
+    expect(Object.values(fx.labels(arn)).flat()).not.toContain('AWSPENDING');
+    expect(server(B.host).calls.issue).toBe(1);
+    expect(server(B.host).live.size).toBe(0);
+    expect(server(A.host).isLive(String(before.token))).toBe(true);
+    // The rollback CloudFormation then sends (the old settings again) has nothing to do.
+    expect(await updateSettings(arn, A, B, deps, OPTIONS)).toMatchObject({ rotation: 'none' });
+  });
+
+  it('a rotation that failed earlier (waiting for a retry) is dropped for the one a host change needs', async () => {
+    const { opener, server } = servers();
+    const deps = setup(opener);
+    const arn = await deployed(deps);
+    const { rotateNow } = await import('../../core/operations/rotate-now.js');
+    server(A.host).failIssue = new Error('A is down');
+    await expect(rotateNow(arn, deps, OPTIONS.wait)).rejects.toThrow(/A is down/);
+    await fx.aws.rotationsSettled(arn);
+    expect(Object.values(fx.labels(arn)).flat()).toContain('AWSPENDING');
+    const B = { ...A, host: 'https://b.example.com' };
+    const result = await updateSettings(arn, B, A, deps, OPTIONS);
+    expect(result.rotation).toBe('finished');
+    expect(fx.valueAt(arn, 'AWSCURRENT')!.host).toBe(B.host);
+  });
+
+  it('after the answer went out FAILED (aborted), nothing is staged even when the mint returns', async () => {
+    const { opener, server } = servers();
+    const deps = setup(opener);
+    const arn = await deployed(deps);
+    const labels = fx.labels(arn);
+    const abandon = new AbortController();
+    const B = { ...A, host: 'https://b.example.com' };
+    const minting = server(B.host);
+    const issue = minting.issue.bind(minting);
+    minting.issue = async (request) => {
+      abandon.abort(new Error('answered FAILED'));
+      return issue(request);
+    };
+    await expect(updateSettings(arn, B, A, deps, { ...OPTIONS, signal: abandon.signal })).rejects.toThrow(SettingsNotAppliedError);
+    expect(fx.labels(arn)).toEqual(labels);
+    expect(minting.live.size).toBe(0); // minted, never stored, so revoked
   });
 });
 
 describe('settings: delete', () => {
-  it('revokes every live token the secret tracks', async () => {
+  it('revokes the replaced tokens the secret tracks, never the current one', async () => {
     const { opener, server } = servers();
     const deps = setup(opener);
     const arn = await deployed(deps);
     const { rotateNow } = await import('../../core/operations/rotate-now.js');
     await rotateNow(arn, deps, OPTIONS.wait); // now a current and a previous token
+    await fx.aws.rotationsSettled(arn);
+    const current = String(fx.valueAt(arn, 'AWSCURRENT')!.token);
     expect(server(A.host).live.size).toBe(2);
     const result = await deleteSettings(arn, deps);
-    expect(result).toMatchObject({ revoked: 2, revokeFailures: 0 });
-    expect(server(A.host).live.size).toBe(0);
+    expect(result).toMatchObject({ revoked: 1, revokeFailures: 0 });
+    expect(result.messages.join(' ')).toMatch(/current token is not revoked/);
+    expect([...server(A.host).live.keys()]).toEqual([current]);
+  });
+
+  it('leaves a replaced token another managed secret holds as current (tokens that can collide), or that it cannot check', async () => {
+    const provider = new MemoryProvider({ now: () => fx.clock.now(), capabilities: { tokensMayCollide: true } });
+    const deps = fx.deps({ definition: () => memoryDefinition, open: async () => provider });
+    const shared = 'the-same-jwt';
+    provider.live.set(shared, fx.clock.now() + DAY * 1000);
+    provider.live.set('own-current', fx.clock.now() + DAY * 1000);
+    const json = (token: string) => ({ ...A, token, expiresAt: new Date(fx.clock.now() + DAY * 1000).toISOString() });
+    const other = await fx.createSecret('cs/other', json(shared));
+    const removed = await fx.createSecret('cs/removed', json(shared));
+    await fx.putVersion(removed.arn, json('own-current'), ['AWSCURRENT']); // the shared token is now its AWSPREVIOUS
+    const withoutFleet = await deleteSettings(removed.arn, deps);
+    expect(withoutFleet).toMatchObject({ revoked: 0, revokeFailures: 0 });
+    expect(withoutFleet.messages.join(' ')).toMatch(/could not be checked/);
+    const withFleet = await deleteSettings(removed.arn, deps, { fleet: { kind: 'ids', ids: [other.arn, removed.arn] } });
+    expect(withFleet).toMatchObject({ revoked: 0, revokeFailures: 0 });
+    expect(provider.isLive(shared)).toBe(true);
+    expect(provider.isLive('own-current')).toBe(true);
   });
 
   it('of a secret that never got a value does nothing', async () => {

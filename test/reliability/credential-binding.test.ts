@@ -12,6 +12,7 @@ import { clearCredentialCache } from '../../core/providers/open.js';
 import { ENV, MANAGED_TAG, ROTATION_ERROR_TAG } from '../../core/names.js';
 import { ROTATION_LAMBDA_ARN, type LocalStack } from '../../local/stack.js';
 import { startAttacker, type Attacker } from '../helpers/attacker.js';
+import { localCloudFormation } from '../helpers/cloudformation.js';
 import { allVersions, credentialValues, invoke, startStack, sweepSettled } from './helpers.js';
 
 let stack: LocalStack;
@@ -83,7 +84,8 @@ async function createAttackerSecret(fields: Record<string, unknown>, options: { 
 }
 
 function expectNothingReceived(): void {
-  expect(attacker.received).toEqual([]);
+  expect(attacker.requests).toEqual([]);
+  expect(attacker.connections()).toBe(0);
 }
 
 describe("a secret of the attacker's that names a stack credential", () => {
@@ -168,6 +170,23 @@ describe('ownership: the functions act only on the secrets their deployment name
 
     expect(allVersions(stack)[stack.aws.inspectSecret(arn)!.name]).toEqual(before);
     expect(stack.aws.inspectSecret(arn)!.tags).toEqual({});
+    expectNothingReceived();
+  });
+
+  it("the settings custom resource, even for an event its stack's CloudFormation confirms, acts on no other secret", async () => {
+    process.env[ENV.MANAGED_SECRET_IDS] = Object.values(victims).join(',');
+    const cfn = localCloudFormation(stack.aws);
+    const credentialSecretId = String((await json(victims.tg3)).credentialSecretId);
+    const arn = await createAttackerSecret({ ...attackerHost('tg3'), credentialSecretId, token: 'a'.repeat(32) });
+    const before = allVersions(stack)[stack.aws.inspectSecret(arn)!.name];
+    const settings = JSON.stringify({ ...attackerHost('tg3'), allowInsecureHttp: true, credentialSecretId });
+    const created = await cfn.send('Create', 'Foreign', { SecretId: arn, Settings: settings });
+    expect(created.answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/is not one of this deployment's token secrets/) });
+    // A resource that names it (as if created before the secret left the deployment): its Delete revokes nothing.
+    cfn.resource('Named', { physicalId: arn });
+    const deleted = await cfn.send('Delete', 'Named', { SecretId: arn, Settings: settings });
+    expect(deleted.answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/is not one of this deployment's token secrets/) });
+    expect(allVersions(stack)[stack.aws.inspectSecret(arn)!.name]).toEqual(before);
     expectNothingReceived();
   });
 
