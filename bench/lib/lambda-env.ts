@@ -70,5 +70,8 @@ export function lambdaEnv(options: LambdaEnvOptions): NodeJS.ProcessEnv {
     ...(options.enableSourceMaps === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
     // A local run: the fakes speak plain HTTP.
     [ENV.LOCAL_RUN]: 'true',
+    // What the construct would bind: the credentials this process's local stack created so far
+    // (local/stack.ts binds each one, as a deploy does), read when the child starts.
+    [ENV.CREDENTIAL_BINDINGS]: process.env[ENV.CREDENTIAL_BINDINGS] ?? '[]',
   };
 }
