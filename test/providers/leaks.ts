@@ -71,4 +71,4 @@ export const GSQL_SECRET_BASIC = basicCredential('__GSQL__secret', TG_SECRET);
 export const TG_TOKEN4 = jwt({ sub: 'tigergraph', iat: 1767261600, exp: 1767866400, iss: 'TigerGraph' }, 'tg4-signature-0d9c8b7a6f5e4d3c');
 export const TRIFACTA_TOKEN = Buffer.from('tf~token/3f9a+8c7d=2b1e?6a5f>4e3d??').toString('base64');
 export const ICA_API_KEY = 'icak_x7Kp2-Qm9/Lz4+Rt8Wv1Nb6Yc3Hd5';
-export const ICA_JWT = jwt({ sub: 'scientist', iat: 1767261600, exp: 1767290400, tid: 'lab-a' }, 'ica-signature-9a8b7c6d5e4f3a2b');
+export const ICA_JWT = jwt({ sub: 'scientist', iat: 1767261600, exp: 4102444800, tid: 'lab-a' }, 'ica-signature-9a8b7c6d5e4f3a2b');
