@@ -253,6 +253,13 @@ const LEGACY: readonly string[] = ['QUOT', 'quot', 'nbsp', 'AMP', 'amp', 'LT', '
 /** The longest name in NAMED: a reference is never read further. */
 const LONGEST_NAME = Math.max(...Object.keys(NAMED).map((n) => n.length));
 
+/**
+ * Digits a numeric reference may have. HTML allows any number of leading zeros, but no server
+ * escaping text writes more than a few; a longer one is left as it is (reading it could take a
+ * whole 1 MiB body), and as it is it shows no character of a value either.
+ */
+const MAX_REFERENCE_DIGITS = 32;
+
 /** `&#38;`, `&#x26;` (the ';' optional, as browsers read them), and the names in NAMED. */
 function htmlReference(text: string, i: number): { value: string; length: number } | undefined {
   if (text.charCodeAt(i) !== 0x26) return undefined;
@@ -261,13 +268,13 @@ function htmlReference(text: string, i: number): { value: string; length: number
     const from = i + (hex ? 3 : 2);
     let end = from;
     let code = 0;
-    // Leading zeros are allowed without bound: read them all, but stop adding past the last code point.
-    for (; end < text.length; end++) {
+    for (; end < text.length && end - from <= MAX_REFERENCE_DIGITS; end++) {
       const digit = hex ? hexDigit(text.charCodeAt(end)) : decimalDigit(text.charCodeAt(end));
       if (digit === undefined) break;
+      // Past the last code point the value no longer matters (it decodes to U+FFFD): stop adding.
       if (code <= 0x10ffff) code = code * (hex ? 16 : 10) + digit;
     }
-    if (end === from) return undefined;
+    if (end === from || end - from > MAX_REFERENCE_DIGITS) return undefined;
     const length = end - i + (text[end] === ';' ? 1 : 0);
     const valid = code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
     return { value: valid ? String.fromCodePoint(code) : '\ufffd', length };
