@@ -66,6 +66,15 @@ describe('sanitizeServerMessage: redaction first, then the cut', () => {
     }
   });
 
+  it('numeric references are read to 32 digits (leading zeros included), no further', () => {
+    const value = 'abcd&efgh';
+    const reference = (digits: number) => `&#x${'0'.repeat(digits - 2)}26;`;
+    expect(sanitizeServerMessage(`x abcd${reference(32)}efgh y`, [value])).toBe('x [redacted] y');
+    // Longer ones are not decoded: reading them could take a whole body, and they show no
+    // character of the value (their run of zeros is redacted as token-like).
+    expect(sanitizeServerMessage(`x abcd${reference(33)}efgh y`, [value])).toBe('x abcd&#[redacted];efgh y');
+  });
+
   it('a form-encoded value: + for a space, and %2B for a +', () => {
     const value = 'a+b c=d';
     expect(sanitizeServerMessage('got a%2Bb+c%3Dd ok', [value])).toBe('got [redacted] ok');
