@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: bundle size, cold start, calls per operation, sweep throughput and rotation
- * latency, each next to a baseline measured in the same run. Prints Markdown tables on stdout
+ * `npm run bench`: bundle size, cold start, calls per operation, sweep throughput, rotation
+ * latency and hostile error bodies, each next to a baseline measured in the same run. Prints Markdown tables on stdout
  * (progress goes to stderr) and writes bench/results.json.
  *
  *   npm run bench                          # everything (a few minutes on 2 cores)
  *   npm run bench -- --smoke               # tiny sizes: plumbing and shapes only (CI)
  *   npm run bench -- --only sweep --sizes 100,1000
  *   npm run bench -- --only sweep --sizes 10000 --budget-scale 1   # due sweep at AWS's defaults (~13 min)
+ *   npm run bench -- --only errors          # 1 MiB hostile error bodies through each failure parser
  */
 import './lib/quiet.js';
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { renderTable } from './lib/table.js';
 import { runBundleSize } from './sections/bundle-size.js';
 import { runCalls } from './sections/calls.js';
 import { runColdStart } from './sections/cold-start.js';
+import { runErrorParsing } from './sections/error-parsing.js';
 import { runRotation } from './sections/rotation.js';
 import { runSweep } from './sections/sweep.js';
 
@@ -61,6 +63,8 @@ function runSection(name: SectionName, options: BenchOptions): Promise<SectionRe
       return runSweep({ ...ctx, ...(options.sweepSizes ? { sizes: options.sweepSizes } : {}), ...(options.budgetScale ? { budgetScale: options.budgetScale } : {}), ...(options.memorySizes ? { memorySizes: options.memorySizes } : {}) });
     case 'rotation':
       return runRotation(ctx);
+    case 'errors':
+      return runErrorParsing(ctx);
   }
 }
 

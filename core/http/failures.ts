@@ -1,48 +1,231 @@
 /**
  * What every provider's HTTP failures have in common: classifying a transport fault (timeout,
  * refused, reset, TLS, DNS) into a TransportError with a hint, the "answer was not the expected
- * JSON" error, and the sanitizer that keeps tokens, secrets and passwords out of any message built
- * from a server's answer. Each provider maps HTTP statuses and bodies to typed errors itself.
+ * JSON" error, and the one rule for what of a server's error answer may reach a message:
+ *  - a body that is not a JSON object (an HTML page, a proxy's text) is never quoted: its content
+ *    type and length say enough (`text/html, 48213 bytes`);
+ *  - a JSON error's message is quoted only after every token, secret, password and Basic value
+ *    in play is redacted from it, in every form a server may echo them (redaction.ts), and only
+ *    then cut to length, so no value straddling the cut survives as a prefix;
+ *  - identifiers (error codes, exception names) are quoted only when they look like one.
+ * Every step is linear in the text read, and reads a bounded window of it.
+ * Each provider maps HTTP statuses and bodies to typed errors itself.
  */
 import { TransportError } from '../errors.js';
+import { sensitiveSpans, type Span } from './redaction.js';
+
+/** What an error quotes of a server's message at most. */
+export const MAX_SERVER_MESSAGE = 300;
 
 /**
- * Longest part of a server message the sanitizer reads. Messages keep at most MAX_SERVER_MESSAGE
- * characters, so reading more only costs time: a 1 MiB error body must not stall a sweep, and
- * every pattern below then runs on a bounded input.
+ * How much of a server's message is read. Whitespace runs collapse and redacted values shrink, so
+ * more than MAX_SERVER_MESSAGE is read; the rest is never looked at (a 1 MiB message must not
+ * stall a sweep). A value that starts inside the window is still redacted whole (redaction.ts).
  */
-const MAX_SANITIZED_INPUT = 2_000;
-const MAX_SERVER_MESSAGE = 300;
+const MESSAGE_WINDOW = 2_000;
+
+const REDACTED = '[redacted]';
 
 /**
- * Removes anything token- or secret-like from a server message: quoted `token = '...'`, Bearer
- * and Basic values, JWT-shaped strings, long alphanumeric runs (TigerGraph 3.x tokens and secrets
- * are 32 chars) and the exact sensitive values the caller knows about. Linear in the message
- * length: exact values are removed from the whole text by plain string search, the patterns only
- * see its first MAX_SANITIZED_INPUT characters.
+ * Token-like text the caller may not know about (another token of the user, a token of a proxy),
+ * besides the runs found by runSpans: quoted `token = '...'`, and Bearer and Basic values. Each
+ * pattern is linear: no two of its quantifiers can take the same characters.
+ */
+const TOKEN_PATTERNS: ReadonlyArray<{ pattern: RegExp; group: number }> = [
+  { pattern: /token\s*(?:[=:]\s*)?(['"`])([^'"`]*)\1/dgi, group: 2 },
+  { pattern: /\bbearer\s+([A-Za-z0-9._~+/=-]+)/dgi, group: 1 },
+  // "Basic" also starts ordinary phrases ("basic auth required"): only base64-looking values.
+  { pattern: /\bbasic\s+([A-Za-z0-9+/]{8,}={0,2})/dgi, group: 1 },
+];
+
+/** A run of token characters this long is a token (TigerGraph 3.x tokens and secrets are 32). */
+const LONG_RUN = 24;
+/** Each of a JWT's three dot-separated parts is at least this long. */
+const JWT_PART = 8;
+
+/**
+ * A server's message fit for an error: the sensitive values (in any encoding) and anything
+ * token-like redacted, whitespace collapsed, then cut to MAX_SERVER_MESSAGE characters ("…" when
+ * cut). Redaction comes first: a value straddling a cut is redacted whole, never left as a prefix.
  */
 export function sanitizeServerMessage(message: string, sensitive: readonly string[] = []): string {
-  let out = message;
-  for (const value of sensitive) {
-    // Very short values (< 3 chars) cannot be removed without mangling the text; credentials that
-    // short are refused by the servers anyway.
-    if (value && value.length >= 3) out = out.split(value).join('[redacted]');
+  const windowed = message.length > MESSAGE_WINDOW;
+  // The word the window cuts may be a token whose rest lies past it: it is left out whole.
+  const end = windowed ? wordStartBefore(message, MESSAGE_WINDOW) : message.length;
+  const window = message.slice(0, end);
+  const spans = [...sensitiveSpans(message, sensitive, end), ...tokenSpans(window)];
+  const text = redact(window, spans).replace(/\s+/g, ' ').trim();
+  if (text.length <= MAX_SERVER_MESSAGE && !windowed) return text;
+  return `${cut(text, MAX_SERVER_MESSAGE)}…`;
+}
+
+/** True when `text` holds a sensitive value in any encoding (for fields quoted only whole, or not at all). */
+export function holdsSensitive(text: string, sensitive: readonly string[]): boolean {
+  return sensitiveSpans(text, sensitive).length > 0;
+}
+
+/** An error code or exception name as servers send them: `REST-10016`, `DataNotFoundException`. */
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_.$-]{0,79}$/;
+
+/**
+ * A server's identifier (an error code, an exception name) to quote and compare, or undefined when
+ * it is not a short identifier, or could be a token or hold a sensitive value.
+ */
+export function serverIdentifier(value: unknown, sensitive: readonly string[]): string | undefined {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) return undefined;
+  // A long run or a JWT with a digit in it is a token; a long name (InternalServerErrorException) is not.
+  const tokenLike = runSpans(value).some((s) => /[0-9]/.test(value.slice(s.start, s.end)));
+  return tokenLike || holdsSensitive(value, sensitive) ? undefined : value;
+}
+
+/** A media type as `type/subtype`, both short tokens (parameters such as charset are left out). */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}\/[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/;
+
+/**
+ * All an error says of a body it does not quote: `text/html, 48213 bytes`. The content type is the
+ * server's too, so it is named only when it is a plain media type holding no sensitive value.
+ */
+export function describeBody(answer: { contentType: string | undefined; text: string }, sensitive: readonly string[]): string {
+  const header = answer.contentType;
+  const semicolon = header?.indexOf(';') ?? -1;
+  const essence = (semicolon >= 0 ? header?.slice(0, semicolon) : header)?.trim();
+  const type =
+    essence === undefined || essence === ''
+      ? 'no content type'
+      : MEDIA_TYPE.test(essence) && !holdsSensitive(essence, sensitive)
+        ? essence.toLowerCase()
+        : 'an unreadable content type';
+  return `${type}, ${Buffer.byteLength(answer.text, 'utf8')} bytes`;
+}
+
+function tokenSpans(window: string): Span[] {
+  const spans = runSpans(window);
+  for (const { pattern, group } of TOKEN_PATTERNS) {
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(window); match; match = pattern.exec(window)) {
+      const at = match.indices?.[group];
+      if (at && at[1] > at[0]) spans.push({ start: at[0], end: at[1] });
+    }
   }
-  const truncated = out.length > MAX_SANITIZED_INPUT;
-  if (truncated) {
-    // A token cut in half at the end of the window would slip past the patterns: drop the last word.
-    out = out.slice(0, MAX_SANITIZED_INPUT).replace(/\S*$/, '');
+  return spans;
+}
+
+/**
+ * Long runs of token characters ([A-Za-z0-9+/_-]) and JWT-shaped strings (three base64url runs,
+ * each at least JWT_PART long, joined by single dots), in one pass over the characters.
+ */
+function runSpans(text: string): Span[] {
+  const spans: Span[] = [];
+  const row: JwtRow = { parts: 0, start: 0, end: 0 };
+  for (let i = 0; i < text.length; ) {
+    if (!isTokenChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const run = i;
+    let piece = i;
+    // A token run is base64url pieces joined by '+' and '/'.
+    for (; i < text.length && isTokenChar(text.charCodeAt(i)); i++) {
+      if (isBase64UrlChar(text.charCodeAt(i))) continue;
+      if (i > piece) jwtPart(text, row, spans, piece, i);
+      piece = i + 1;
+    }
+    if (i > piece) jwtPart(text, row, spans, piece, i);
+    if (i - run >= LONG_RUN) spans.push({ start: run, end: i });
   }
-  out = out
-    .replace(/(token\s*[=:]?\s*)(['"`])[^'"`]*\2/gi, '$1$2[redacted]$2')
-    .replace(/\b(bearer)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
-    // "Basic" also starts ordinary phrases ("basic auth required"): only base64-looking values.
-    .replace(/\b(basic)\s+[A-Za-z0-9+/]{8,}={0,2}/gi, '$1 [redacted]')
-    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted]')
-    .replace(/[A-Za-z0-9+/_-]{24,}/g, '[redacted]')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return out.length > MAX_SERVER_MESSAGE || truncated ? `${out.slice(0, MAX_SERVER_MESSAGE)}…` : out;
+  return spans;
+}
+
+/** The JWT parts seen in a row so far, each joined to the one before by a single '.'. */
+interface JwtRow {
+  parts: number;
+  /** Where the first part starts, and the last one ends. */
+  start: number;
+  end: number;
+}
+
+/** Adds the base64url run [start, end) to the row, and the row to `spans` once it has three parts. */
+function jwtPart(text: string, row: JwtRow, spans: Span[], start: number, end: number): void {
+  if (end - start < JWT_PART) {
+    row.parts = 0;
+    return;
+  }
+  const joined = row.parts > 0 && row.end + 1 === start && text.charCodeAt(row.end) === 0x2e;
+  if (!joined) {
+    row.parts = 0;
+    row.start = start;
+  }
+  row.parts++;
+  row.end = end;
+  if (row.parts === 3) {
+    spans.push({ start: row.start, end });
+    row.parts = 0;
+  }
+}
+
+/** [A-Za-z0-9+/_-] */
+function isTokenChar(c: number): boolean {
+  return isBase64UrlChar(c) || c === 0x2b || c === 0x2f;
+}
+
+/** [A-Za-z0-9_-] */
+function isBase64UrlChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2d;
+}
+
+/** `text` with every span (merged where they overlap or touch) replaced by one REDACTED marker. */
+function redact(text: string, spans: Span[]): string {
+  spans.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let at = 0;
+  for (let i = 0; i < spans.length; ) {
+    const start = (spans[i] as Span).start;
+    let end = (spans[i] as Span).end;
+    for (i++; i < spans.length && (spans[i] as Span).start <= end; i++) end = Math.max(end, (spans[i] as Span).end);
+    if (start >= text.length) break;
+    if (end <= at) continue;
+    parts.push(text.slice(at, Math.max(at, start)), REDACTED);
+    at = end;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts.join('');
+}
+
+/** Where the word around `index` starts: `index` itself when a word does not straddle it. */
+function wordStartBefore(text: string, index: number): number {
+  if (isSpace(text.charCodeAt(index)) || isSpace(text.charCodeAt(index - 1))) return index;
+  let i = index - 1;
+  while (i > 0 && !isSpace(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/** The characters of JavaScript's `\s`. */
+function isSpace(c: number): boolean {
+  return (
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0x20 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** The first `max` UTF-16 units of `text`, without splitting a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/** True when `text` has a character other than whitespace (without copying a 1 MiB body to trim it). */
+export function hasText(text: string): boolean {
+  return /\S/.test(text);
 }
 
 export function asRecord(body: unknown): Record<string, unknown> | undefined {

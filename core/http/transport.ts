@@ -98,6 +98,11 @@ export interface HttpCall {
 
 export interface HttpResult {
   status: number;
+  /**
+   * The Content-Type header as sent, or undefined when there was none. Error messages name the
+   * type of a body they do not quote (core/http/failures.ts describeBody).
+   */
+  contentType: string | undefined;
   /** Raw body text (at most MAX_BODY_BYTES of it). */
   text: string;
   /** Parsed JSON (whatever the Content-Type says: REST++ often omits it), or undefined. */
@@ -254,7 +259,7 @@ export class HttpTransport {
             chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
             const text = Buffer.concat(chunks).toString('utf8');
             // Not read to the end: the socket cannot be reused.
-            succeed({ status: res.statusCode ?? 0, text, body: undefined, malformed: true });
+            succeed({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, body: undefined, malformed: true });
             res.destroy();
             req?.destroy();
             return;
@@ -264,7 +269,7 @@ export class HttpTransport {
         });
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          succeed({ status: res.statusCode ?? 0, text, ...parseBody(text) });
+          succeed({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, ...parseBody(text) });
         });
         res.on('error', fail);
         res.on('close', () => {

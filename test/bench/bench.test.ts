@@ -22,6 +22,7 @@ import type { CallsData } from '../../bench/sections/calls.js';
 import type { SweepData } from '../../bench/sections/sweep.js';
 import { PLAN_SECRETS, runPlan } from '../../bench/sections/sweep-plan.js';
 import type { RotationData } from '../../bench/sections/rotation.js';
+import { PROVIDERS, SHAPES, type ErrorParsingData } from '../../bench/sections/error-parsing.js';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'tg-bench-'));
@@ -52,7 +53,7 @@ describe('npm run bench -- --smoke', () => {
     expect(Array.isArray(results.source.uncommitted)).toBe(true);
     expect(finitePositive(results.durationMs)).toBe(true);
     // The table goes to stdout, progress to stderr.
-    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep: Secrets Manager calls per secret', 'Sweep: CPU of the sweep process', 'Sweep: due secrets under the write budget', 'Sweep: peak RSS of the', 'Plan for 1,000,000 secrets', 'Full rotation', 'Goals']) {
+    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep: Secrets Manager calls per secret', 'Sweep: CPU of the sweep process', 'Sweep: due secrets under the write budget', 'Sweep: peak RSS of the', 'Plan for 1,000,000 secrets', 'Full rotation', 'Hostile error bodies', 'Goals']) {
       expect(String(run.stdout)).toContain(`### ${title}`);
     }
     expect(String(run.stdout)).not.toContain('[bench]');
@@ -177,6 +178,17 @@ describe('npm run bench -- --smoke', () => {
     expect(finitePositive(data.baseline.ms.median)).toBe(true);
     expect(data.rotations.map((r) => r.version)).toEqual([3, 4]);
     for (const r of data.rotations) expect(finitePositive(r.ms.median) && finitePositive(r.ratio)).toBe(true);
+  });
+
+  it("errors: every hostile shape, as a page and as a JSON message, through each provider's failure parser, next to the baselines", () => {
+    const data = results.results.errors as ErrorParsingData;
+    expect(data.rows.map((r) => `${r.shape} | ${r.form}`)).toEqual(Object.keys(SHAPES).flatMap((s) => [`${s} | page`, `${s} | JSON message`]));
+    for (const r of data.rows) {
+      expect(r.bytes, r.shape).toBeGreaterThan(0);
+      for (const n of [r.jsonParseMs, r.onePassMs, ...PROVIDERS.flatMap((p) => [r.ms[p].median, r.ms[p].max])]) expect(Number.isFinite(n) && n >= 0, r.shape).toBe(true);
+    }
+    expect(Object.keys(data.worst)).toEqual([...PROVIDERS]);
+    expect(results.goals.filter((g) => g.section === 'errors').length).toBe(PROVIDERS.length);
   });
 
   it('goals: each is a finite value with its target and a verdict', () => {

@@ -140,6 +140,7 @@ export class IcaClient {
       status: res.status,
       body: res.body,
       text: res.text,
+      contentType: res.contentType,
       sensitive: this.sensitive(tokens),
       mode: this.mode,
       tenant: this.config.tenant,

@@ -2,10 +2,11 @@
  * Turns an ICA HTTP failure into a typed error from core/errors.ts. ICA answers failures as RFC 7807
  * Problems (`application/problem+json`: type, title, status, detail?, instance?, id?, parameters,
  * timestamp); their title and detail are quoted only after sanitizing, because a server may echo
- * the API key or JWT it refused. Messages name the call and say what to check.
+ * the API key or JWT it refused, and any other body (a proxy's page) is never quoted
+ * (core/http/failures.ts). Messages name the call and say what to check.
  */
 import { BadCredentialError, HttpError, RefreshUnsupportedError, ValidationError, type TokenError } from '../../errors.js';
-import { asRecord, sanitizeServerMessage } from '../../http/failures.js';
+import { asRecord, describeBody, hasText, holdsSensitive, sanitizeServerMessage } from '../../http/failures.js';
 import type { IcaMode, IcaOp } from './types.js';
 
 /** The Problem fields the client reads; every one optional because a proxy's answer may be anything. */
@@ -43,8 +44,10 @@ export interface IcaFailure {
   status: number;
   /** Parsed JSON body, or undefined when the body was not JSON. */
   body: unknown;
-  /** Raw body text, used (stripped of markup) only when the body was not JSON. */
+  /** Raw body text: never quoted; a body that is not a JSON object is described by its type and length. */
   text: string;
+  /** The answer's Content-Type header, if any. */
+  contentType: string | undefined;
   /** Values that must never appear in a message: the JWT in play, the API key, the password, the Basic value. */
   sensitive: readonly string[];
   mode: IcaMode;
@@ -53,20 +56,19 @@ export interface IcaFailure {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** `HTTP 401: "title: detail" (problem id …)`: the server's words, sanitized. */
+/**
+ * `HTTP 401: "title: detail" (problem id …)`: the server's words, sanitized; or
+ * `HTTP 502, text/html, 48213 bytes` for a body that is not a JSON object.
+ */
 function describe(ctx: IcaFailure): { detail: string; serverMessage: string | undefined } {
   const problem = parseProblem(ctx.body);
-  let words = '';
-  if (problem) {
-    words = [problem.title, problem.detail].filter((w) => w !== undefined && w.length > 0).join(': ');
-  } else if (ctx.text && !asRecord(ctx.body)) {
-    words = ctx.text.replace(/<[^>]*>/g, ' ').slice(0, 200);
-  }
+  const words = problem ? [problem.title, problem.detail].filter((w) => w !== undefined && w.length > 0).join(': ') : '';
   const serverMessage = words ? sanitizeServerMessage(words, ctx.sensitive) : undefined;
   // The Problem id is what Illumina support asks for. The sanitizer would redact a UUID (a long
-  // run of [A-Za-z0-9-]), so it is quoted only when it is exactly a UUID and none of our secrets.
-  const id = problem?.id !== undefined && UUID.test(problem.id) && !ctx.sensitive.includes(problem.id) ? problem.id : undefined;
-  const detail = `HTTP ${ctx.status}${serverMessage ? `: "${serverMessage}"` : ''}${id ? ` (problem id ${id})` : ''}`;
+  // run of [A-Za-z0-9-]), so it is quoted only when it is exactly a UUID and holds no secret.
+  const id = problem?.id !== undefined && UUID.test(problem.id) && !holdsSensitive(problem.id, ctx.sensitive) ? problem.id : undefined;
+  const page = !asRecord(ctx.body) && hasText(ctx.text) ? `, ${describeBody(ctx, ctx.sensitive)}` : '';
+  const detail = `HTTP ${ctx.status}${page}${serverMessage ? `: "${serverMessage}"` : ''}${id ? ` (problem id ${id})` : ''}`;
   return { detail, serverMessage };
 }
 

@@ -45,6 +45,8 @@ export interface TokenRequestOptions {
 }
 
 const DEFAULT_LIFETIME_4X = 7 * 86400;
+/** The GSQL user name under which Basic auth carries a TigerGraph secret. */
+const GSQL_SECRET_USER = '__GSQL__secret';
 /** 4.x mints per request before giving up on getting a token this process has not handed out. */
 const MAX_MINTS_4X = 5;
 
@@ -300,17 +302,18 @@ export class TigerGraphClient {
   /** GSQL Basic auth: username/password, or a secret as user `__GSQL__secret`. */
   private gsqlAuthorization(): string {
     return 'secret' in this.credentials
-      ? basic('__GSQL__secret', this.credentials.secret)
+      ? basic(GSQL_SECRET_USER, this.credentials.secret)
       : basic(this.credentials.username, this.credentials.password);
   }
 
+  /** The tokens in play, the secret or password, and the Basic value GSQL is sent (`__GSQL__secret` for a secret). */
   private sensitive(extra: string[]): string[] {
     const c = this.credentials;
-    return [...extra, ...('secret' in c ? [c.secret] : [c.password, basicValue(c.username, c.password)])];
+    return [...extra, ...('secret' in c ? [c.secret, basicValue(GSQL_SECRET_USER, c.secret)] : [c.password, basicValue(c.username, c.password)])];
   }
 
   private failure(res: HttpResult, op: TigerGraphOp, method: string, url: string, tokens: string[]): FailureContext {
-    return { op, method, url, status: res.status, body: res.body, text: res.text, sensitive: this.sensitive(tokens) };
+    return { op, method, url, status: res.status, body: res.body, text: res.text, contentType: res.contentType, sensitive: this.sensitive(tokens) };
   }
 
   /** Returns the JSON object of a successful answer; throws the mapped error otherwise. */

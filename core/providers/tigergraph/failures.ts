@@ -1,7 +1,8 @@
 /**
  * Turns a TigerGraph HTTP failure into a typed error from core/errors.ts. Messages say what to
- * check and never carry a token, secret or password: server messages are sanitized first because
- * REST++ quotes the token it refused ("Access Denied because the input token = '...' is invalid.").
+ * check and never carry a token, secret or password: a JSON answer's message is sanitized first
+ * because REST++ quotes the token it refused ("Access Denied because the input token = '...' is
+ * invalid."), and a body that is not a JSON object is never quoted (core/http/failures.ts).
  *
  * A refresh or delete refusal is ambiguous: 3.x answers REST-10016 both for an unknown token and
  * (per the docs' silence) for a refused secret. `failureToError` gives its first reading; the
@@ -16,7 +17,7 @@ import {
   TokenNotFoundError,
   type TokenError,
 } from '../../errors.js';
-import { asRecord, sanitizeServerMessage } from '../../http/failures.js';
+import { asRecord, describeBody, hasText, sanitizeServerMessage, serverIdentifier } from '../../http/failures.js';
 import type { TigerGraphOp } from './types.js';
 
 /** Codes meaning "this token is unknown, deleted or expired" (REST-3300 is what clients match). */
@@ -34,9 +35,11 @@ export interface FailureContext {
   status: number;
   /** Parsed JSON body, or undefined when the body was not JSON. */
   body: unknown;
-  /** Raw body text, used (stripped of markup) only when the body was not JSON. */
+  /** Raw body text: never quoted; a body that is not a JSON object is described by its type and length. */
   text: string;
-  /** Values that must never appear in a message: the token in play, the secret, the password. */
+  /** The answer's Content-Type header, if any. */
+  contentType: string | undefined;
+  /** Values that must never appear in a message: the token in play, the secret, the password, the Basic value. */
   sensitive: readonly string[];
 }
 
@@ -46,18 +49,20 @@ export interface FailureFacts {
   serverMessage: string;
   /** e.g. `PUT https://h:9000/requesttoken (refresh)`. */
   what: string;
-  /** e.g. `HTTP 401, REST-10016: "Access Denied because the input token = '[redacted]' is invalid."`. */
+  /**
+   * e.g. `HTTP 401, REST-10016: "Access Denied because the input token = '[redacted]' is invalid."`,
+   * or `HTTP 404, text/html, 153 bytes` for a body that is not a JSON object.
+   */
   detail: string;
 }
 
 export function failureFacts(ctx: FailureContext): FailureFacts {
   const rec = asRecord(ctx.body);
-  const restCode = rec && typeof rec.code === 'string' && rec.code ? rec.code : undefined;
-  let serverMessage = '';
-  if (rec && typeof rec.message === 'string') serverMessage = sanitizeServerMessage(rec.message, ctx.sensitive);
-  else if (!rec && ctx.text) serverMessage = sanitizeServerMessage(ctx.text.slice(0, 2_000).replace(/<[^>]*>/g, ' ').slice(0, 200), ctx.sensitive);
+  const restCode = serverIdentifier(rec?.code, ctx.sensitive);
+  const serverMessage = rec && typeof rec.message === 'string' ? sanitizeServerMessage(rec.message, ctx.sensitive) : '';
   const what = `${ctx.method} ${ctx.url} (${ctx.op})`;
-  const detail = `HTTP ${ctx.status}${restCode ? `, ${restCode}` : ''}${serverMessage ? `: "${serverMessage}"` : ''}`;
+  const page = !rec && hasText(ctx.text) ? `, ${describeBody(ctx, ctx.sensitive)}` : '';
+  const detail = `HTTP ${ctx.status}${page}${restCode ? `, ${restCode}` : ''}${serverMessage ? `: "${serverMessage}"` : ''}`;
   return { restCode, serverMessage, what, detail };
 }
 

@@ -144,7 +144,7 @@ export class TrifactaClient {
     const res = await this.send({ op: 'delete', method: 'DELETE', url });
     if (res.status >= 200 && res.status < 300) return 'deleted';
     if (res.status === 404) {
-      const failure = serverFailure(res.body, res.text, this.sensitive([]));
+      const failure = serverFailure(res, this.sensitive([]));
       if (isDataNotFound(404, failure)) return 'not-found';
       if (!isRouteMissing(404, failure)) {
         const listed = (await this.listTokens()).some((t) => t.tokenId === tokenId);
@@ -158,7 +158,7 @@ export class TrifactaClient {
         );
       }
     }
-    throw failureToError({ op: 'delete', method: 'DELETE', url, status: res.status, body: res.body, text: res.text, auth: 'basic', sensitive: this.sensitive([]) });
+    throw failureToError({ op: 'delete', method: 'DELETE', url, status: res.status, body: res.body, text: res.text, contentType: res.contentType, auth: 'basic', sensitive: this.sensitive([]) });
   }
 
   /**
@@ -170,7 +170,7 @@ export class TrifactaClient {
     const res = await this.send({ op: 'verify', method: 'GET', url, bearer: token });
     if (res.status === 401 || res.status === 403) return false;
     if (res.status >= 200 && res.status < 300) return true;
-    const failure = serverFailure(res.body, res.text, this.sensitive([token]));
+    const failure = serverFailure(res, this.sensitive([token]));
     if (res.status === 404 && tokenId && !isRouteMissing(404, failure)) {
       throw new HttpError(
         `Trifacta answered GET ${url} (verify) with ${describeFailure(404, failure)}: the token was accepted but its tokenId ` +
@@ -180,7 +180,7 @@ export class TrifactaClient {
         failure.message || undefined,
       );
     }
-    throw failureToError({ op: 'verify', method: 'GET', url, status: res.status, body: res.body, text: res.text, auth: 'bearer', sensitive: this.sensitive([token]) });
+    throw failureToError({ op: 'verify', method: 'GET', url, status: res.status, body: res.body, text: res.text, contentType: res.contentType, auth: 'bearer', sensitive: this.sensitive([token]) });
   }
 
   private send(call: Send): Promise<HttpResult> {
@@ -225,7 +225,7 @@ export class TrifactaClient {
       if (res.body === undefined && op === 'delete') return {};
       throw this.malformed(op, method, url, res.status, 'expected a JSON object');
     }
-    throw failureToError({ op, method, url, status: res.status, body: res.body, text: res.text, auth, sensitive: this.sensitive([]) });
+    throw failureToError({ op, method, url, status: res.status, body: res.body, text: res.text, contentType: res.contentType, auth, sensitive: this.sensitive([]) });
   }
 
   /** No server text in this message, so nothing to sanitize. */

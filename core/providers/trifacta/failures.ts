@@ -1,12 +1,13 @@
 /**
  * Turns a Trifacta HTTP failure into a typed error from core/errors.ts. The error body is
  * `{"exception": {"name", "message", "details"}}` on the Alteryx One gateway and UNCONFIRMED
- * elsewhere, so plain-text and other JSON bodies are read too. Messages name the method, the URL
- * and what to check, and never carry a token value, a password or a Basic header: the server's
- * text is sanitized with the values in play.
+ * elsewhere, so other JSON bodies are read too, and plain-text ones for "Route doesn't exist".
+ * Messages name the method, the URL and what to check, and never carry a token value, a password
+ * or a Basic header: a JSON error's text is sanitized with the values in play, and a body that is
+ * not a JSON object is never quoted (core/http/failures.ts).
  */
 import { AuthenticationDisabledError, BadCredentialError, HttpError, type TokenError } from '../../errors.js';
-import { asRecord, nonEmptyString, sanitizeServerMessage } from '../../http/failures.js';
+import { asRecord, describeBody, hasText, nonEmptyString, sanitizeServerMessage, serverIdentifier } from '../../http/failures.js';
 import type { TrifactaOp } from './types.js';
 
 export interface FailureContext {
@@ -16,36 +17,60 @@ export interface FailureContext {
   status: number;
   /** Parsed JSON body, or undefined when the body was not JSON. */
   body: unknown;
-  /** Raw body text, used (stripped of markup) only when the body was not JSON. */
+  /** Raw body text: never quoted; read only for "Route doesn't exist" when the body is not JSON. */
   text: string;
+  /** The answer's Content-Type header, if any. */
+  contentType: string | undefined;
   /** How the call authenticated: a refusal means "bad username/password" only for Basic. */
   auth: 'basic' | 'bearer';
   /** Values that must never appear in a message: the token in play, the password, the Basic value. */
   sensitive: readonly string[];
 }
 
-/** What the server said: the exception name (when the envelope has one) and its sanitized message. */
+/** What the server said, as far as a message may say it. */
 export interface ServerFailure {
+  /** The envelope's exception name, when it is a plain identifier. */
   name: string | undefined;
+  /** A JSON error's message, sanitized; '' when the server said nothing quotable. */
   message: string;
+  /** `text/plain, 27 bytes` for a body that is not a JSON object (never quoted); else undefined. */
+  page: string | undefined;
+  /** The server said its route does not exist (feature disabled, or not a Trifacta /v4 API). */
+  routeMissing: boolean;
 }
 
-export function serverFailure(body: unknown, text: string, sensitive: readonly string[]): ServerFailure {
-  const rec = asRecord(body);
+/** The parts of an answer `serverFailure` reads (an HttpResult has them). */
+export type ErrorAnswer = Pick<FailureContext, 'body' | 'text' | 'contentType'>;
+
+/** How far into a body "Route doesn't exist" is looked for: it is the whole of such an answer. */
+const ROUTE_WINDOW = 2_000;
+const ROUTE_MISSING = /route (doesn'?t|does not) exist|route not found/i;
+
+export function serverFailure(answer: ErrorAnswer, sensitive: readonly string[]): ServerFailure {
+  const rec = asRecord(answer.body);
   const exception = asRecord(rec?.exception) ?? rec;
   if (exception) {
-    const name = nonEmptyString(exception.name);
+    const name = serverIdentifier(exception.name, sensitive);
     const raw = nonEmptyString(exception.message) ?? nonEmptyString(exception.details) ?? nonEmptyString(exception.error) ?? '';
-    return { name, message: raw ? sanitizeServerMessage(raw, sensitive) : '' };
+    return {
+      name,
+      message: raw ? sanitizeServerMessage(raw, sensitive) : '',
+      page: undefined,
+      routeMissing: name === 'RouteNotFoundException' || saysRouteMissing(raw),
+    };
   }
-  // Not JSON (or a JSON scalar): a plain-text or HTML error page.
-  const plain = text.replace(/<[^>]*>/g, ' ').slice(0, 300);
-  return { name: undefined, message: plain.trim() ? sanitizeServerMessage(plain, sensitive) : '' };
+  // Not a JSON object: a plain-text or HTML error page. Older releases say "Route doesn't exist" in
+  // plain text, so it is read for that, but never quoted.
+  return { name: undefined, message: '', page: hasText(answer.text) ? describeBody(answer, sensitive) : undefined, routeMissing: saysRouteMissing(answer.text) };
+}
+
+function saysRouteMissing(text: string): boolean {
+  return ROUTE_MISSING.test(text.length > ROUTE_WINDOW ? text.slice(0, ROUTE_WINDOW) : text);
 }
 
 /** A 404 that says the route does not exist (feature disabled, or not a Trifacta /v4 API). */
 export function isRouteMissing(status: number, failure: ServerFailure): boolean {
-  return status === 404 && (failure.name === 'RouteNotFoundException' || /route (doesn'?t|does not) exist|route not found/i.test(failure.message));
+  return status === 404 && failure.routeMissing;
 }
 
 /** A 404 that names the token id as unknown (the documented DataNotFoundException). */
@@ -54,12 +79,12 @@ export function isDataNotFound(status: number, failure: ServerFailure): boolean 
 }
 
 export function describeFailure(status: number, failure: ServerFailure): string {
-  return `HTTP ${status}${failure.name ? `, ${failure.name}` : ''}${failure.message ? `: "${failure.message}"` : ''}`;
+  return `HTTP ${status}${failure.page ? `, ${failure.page}` : ''}${failure.name ? `, ${failure.name}` : ''}${failure.message ? `: "${failure.message}"` : ''}`;
 }
 
 /** Maps a non-2xx answer to a typed error. */
 export function failureToError(ctx: FailureContext): TokenError {
-  const failure = serverFailure(ctx.body, ctx.text, ctx.sensitive);
+  const failure = serverFailure(ctx, ctx.sensitive);
   const what = `${ctx.method} ${ctx.url} (${ctx.op})`;
   const detail = describeFailure(ctx.status, failure);
   const origin = new URL(ctx.url).origin;

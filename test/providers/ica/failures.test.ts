@@ -19,6 +19,7 @@ function ctx(partial: Partial<IcaFailure>): IcaFailure {
     status: 500,
     body: undefined,
     text: '',
+    contentType: 'application/problem+json',
     sensitive: [...SECRETS, JWT],
     mode: 'api-key',
     tenant: undefined,
@@ -53,10 +54,13 @@ describe('failureToError', () => {
     expect(failureToError(ctx({ status: 500, body: problem(500, undefined, { id: ID }), sensitive })).message).not.toContain(ID);
   });
 
-  it('a non-Problem body (a proxy page) is stripped of markup and sanitized', () => {
-    const e = failureToError(ctx({ status: 502, text: `<html><body><h1>Bad Gateway</h1>${JWT}</body></html>` }));
+  it('a non-Problem body (a proxy page) is never quoted: its type and length are', () => {
+    const text = `<html><body><h1>Bad Gateway</h1>${JWT}</body></html>`;
+    const e = failureToError(ctx({ status: 502, text, contentType: 'text/html; charset=utf-8' }));
     expect(e).toBeInstanceOf(HttpError);
-    expect(e.message).toContain('HTTP 502: "Bad Gateway [redacted]"');
+    expect(e.message).toContain(`HTTP 502, text/html, ${text.length} bytes; the server failed`);
+    expect(e.message).not.toContain('Bad Gateway');
+    expect((e as HttpError).serverMessage).toBeUndefined();
     expect((e as HttpError).retryable).toBe(true);
   });
 
