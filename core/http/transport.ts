@@ -155,6 +155,19 @@ export async function closeAllAgents(): Promise<void> {
   for (const agent of all) agent.destroy();
 }
 
+/**
+ * Token APIs answer errors in a few hundred bytes. A longer error answer (a proxy's page, a hostile
+ * server) is not parsed as JSON: V8's JSON.parse takes over 100 ms on 1 MiB of nested '[' (bench
+ * section "errors"), and such a body would only be described, never quoted, anyway.
+ */
+export const MAX_ERROR_JSON_BYTES = 64 * 1024;
+
+/** The body of an answer with HTTP `status` as the providers see it: parsed JSON, unless an error answer is too long to be one. */
+export function readAnswer(status: number, text: string): { body: unknown; malformed: boolean } {
+  if (status >= 300 && text.length > MAX_ERROR_JSON_BYTES) return { body: undefined, malformed: true };
+  return parseBody(text);
+}
+
 export function parseBody(text: string): { body: unknown; malformed: boolean } {
   if (!text.trim()) return { body: undefined, malformed: false };
   try {
@@ -269,7 +282,8 @@ export class HttpTransport {
         });
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          succeed({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, ...parseBody(text) });
+          const status = res.statusCode ?? 0;
+          succeed({ status, contentType: res.headers['content-type'], text, ...readAnswer(status, text) });
         });
         res.on('error', fail);
         res.on('close', () => {

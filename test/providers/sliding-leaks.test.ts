@@ -8,7 +8,7 @@
  * parses them (parseBody), so a value that breaks the JSON makes a non-JSON body, as on the wire.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, parseBody } from '../../core/http/transport.js';
+import { MAX_BODY_BYTES, MAX_ERROR_JSON_BYTES, parseBody, readAnswer } from '../../core/http/transport.js';
 import * as ica from '../../core/providers/ica/failures.js';
 import * as tigergraph from '../../core/providers/tigergraph/failures.js';
 import * as trifacta from '../../core/providers/trifacta/failures.js';
@@ -245,12 +245,23 @@ describe('a 1 MiB hostile error body gives a bounded error', () => {
     const raw = shapes[shape]!;
     const asJson = JSON.stringify({ message: raw, exception: { name: 'X', message: raw }, title: raw, detail: raw });
     for (const text of [raw, asJson]) {
-      const answer = { contentType: 'text/html', text, ...parseBody(text) };
+      const answer = { contentType: 'text/html', text, ...readAnswer(502, text) };
       for (const scenario of SCENARIOS) {
         for (const e of scenario.errors(answer, Object.values(scenario.values))) {
           expect(e.message.length).toBeLessThan(2_000);
         }
       }
     }
+  });
+});
+
+describe("the transport's reading of an error answer", () => {
+  it('parses a short JSON error, and no error answer too long to be one (V8 takes over 100 ms on 1 MiB of nested brackets)', () => {
+    expect(readAnswer(401, '{"error":true,"message":"no"}')).toEqual({ body: { error: true, message: 'no' }, malformed: false });
+    expect(readAnswer(502, '['.repeat(MAX_ERROR_JSON_BYTES + 1))).toEqual({ body: undefined, malformed: true });
+    const long = JSON.stringify({ results: 'x'.repeat(MAX_ERROR_JSON_BYTES) });
+    expect(readAnswer(400, long)).toEqual({ body: undefined, malformed: true });
+    // A successful answer is read whole (a long Trifacta token list is legitimate).
+    expect(readAnswer(200, long).body).toEqual({ results: 'x'.repeat(MAX_ERROR_JSON_BYTES) });
   });
 });
