@@ -24,6 +24,7 @@
  *   wording where known ("Stack with id X does not exist", "Resource X does not exist for stack Y").
  *   No DriftInformation, Metadata or ResourceStatusReason.
  */
+import type { CustomResourceEvent } from '../../functions/lib/cfn-response.js';
 import type { Clock } from '../../core/clock.js';
 import { AwsServiceError } from './errors.js';
 import { newUuid } from './util.js';
@@ -42,19 +43,8 @@ export interface StackResourceSnapshot {
   lastUpdated: Date;
 }
 
-/** What CloudFormation sends a custom resource's function (its documented request fields). */
-export interface CustomResourceRequest {
-  RequestType: CustomResourceRequestType;
-  ServiceToken: string;
-  ResponseURL: string;
-  StackId: string;
-  RequestId: string;
-  LogicalResourceId: string;
-  ResourceType: string;
-  PhysicalResourceId?: string;
-  ResourceProperties: Record<string, unknown>;
-  OldResourceProperties?: Record<string, unknown>;
-}
+/** What CloudFormation sends a custom resource's function (its documented request fields, as the function reads them). */
+export type CustomResourceRequest = CustomResourceEvent & { ServiceToken: string };
 
 /** An answer PUT received, as sent (its JSON body), with the request it answers. */
 export interface CustomResourceAnswer {
