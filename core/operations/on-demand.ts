@@ -13,10 +13,11 @@ import { AWSPREVIOUS } from '../secrets/store.js';
 import { heldToken, secretJson } from '../secrets/token-secret.js';
 import type { Settings } from '../settings.js';
 import { assertOwned, type FleetSource } from './fleet.js';
+import { lazyFleetIndex } from './holders.js';
 import { loadManaged, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotateNow, type RotationWait } from './rotate-now.js';
-import { lazyFleetIndex, settle } from './settle.js';
+import { settle } from './settle.js';
 import { fleetStatus, statusOf, type FleetStatus, type TokenStatus } from './status.js';
 import { writeCurrent } from './write-current.js';
 

@@ -25,7 +25,8 @@ import { settingsFor, type Settings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
-import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
+import { eitherIndex, FingerprintIndex, lazyFleetIndex, type CurrentTokenIndex } from './holders.js';
+import { isSettleDue, settle, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
   /** Secrets read. */

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { loadManaged, managedFrom, refreshPointSeconds, type ManagedSecret } from '../../core/operations/managed-secret.js';
-import { FingerprintIndex, isSettleDue, settle } from '../../core/operations/settle.js';
+import { FingerprintIndex } from '../../core/operations/holders.js';
+import { isSettleDue, settle } from '../../core/operations/settle.js';
 import { parseTokenSecret } from '../../core/secrets/token-secret.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../core/settings.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
