@@ -130,22 +130,20 @@ export class RotationStateError extends TokenError {
   readonly code = 'ROTATION_STATE' as const;
 }
 
-export function isTokenError(e: unknown): e is TokenError {
-  return e instanceof TokenError;
-}
-
 /**
  * Turns a zod failure into a ValidationError naming each field and what was expected, never the
  * value (a zod issue message can quote input, so messages are rebuilt from path and expectation).
  * `what` says whose input it was, e.g. "on-demand event" or "ica: credential secret".
  */
 export function toValidationError(what: string, error: z.core.$ZodError, hints: { union?: string } = {}): ValidationError {
-  const parts = error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.join('.') : '(root)';
-    return `${field}: ${expectation(issue, hints)}`;
-  });
-  const first = error.issues[0]?.path.join('.') || undefined;
-  return new ValidationError(`${what} is invalid: ${parts.join('; ')}`, first);
+  const issues = describeIssues(error, hints);
+  const parts = issues.map(({ field, expected }) => `${field ?? '(root)'}: ${expected}`);
+  return new ValidationError(`${what} is invalid: ${parts.join('; ')}`, issues[0]?.field);
+}
+
+/** Each issue of a zod failure: the field (dotted path; undefined at the root) and what was expected, never the value. */
+export function describeIssues(error: z.core.$ZodError, hints: { union?: string } = {}): Array<{ field: string | undefined; expected: string }> {
+  return error.issues.map((issue) => ({ field: issue.path.length ? issue.path.join('.') : undefined, expected: expectation(issue, hints) }));
 }
 
 /** What a zod issue expected, in words (zod/mini issues, as the handlers and secrets parse with it). */

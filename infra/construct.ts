@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Validations, type CustomResource } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token, Validations, type CustomResource } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -36,17 +36,17 @@ import { Construct } from 'constructs';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG, METRICS_NAMESPACE, PRODUCT, ROTATION_ERROR_TAG, serviceName, type FunctionName } from '../core/names.js';
 import { DEFAULT_SETTINGS } from '../core/settings.js';
 import type { CredentialBinding } from '../core/providers/binding.js';
-import { connectionBindings, SECRET_ARN_PREFIX } from './bindings.js';
+import { connectionBindings, deployedOrigins, SECRET_ARN_PREFIX } from './bindings.js';
 import { createConnectionSecrets, type ConnectionSecrets } from './connection-secrets.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { createFunction, type FunctionEnvironment } from './functions.js';
 import { createFunctionsSecurityGroup, egressPorts, networkInterfaceStatement } from './network.js';
 import { alarmTopic } from './notifications.js';
 import { createAlarms, createDashboard, dashboardUrl } from './observability.js';
-import { DEFAULT_PROVIDER, defaultLifetimeSeconds, PROVIDER_FIELDS, type ProviderName } from './providers.js';
+import { defaultLifetimeSeconds, providerOf, providerSettings, type ProviderName } from './providers.js';
+import { checkDeployment } from './rules.js';
 import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './schedule.js';
 import { createSettingsResource } from './settings-resource.js';
-import { validateProps } from './validation.js';
 import { fenceWritePath } from './write-fence.js';
 import {
   createSweepMap,
@@ -234,13 +234,10 @@ export class TokenRotation extends Construct {
     this.discoverSecretsByTag = props.discoverSecretsByTag ?? false;
     this.sweepEngine = props.sweepEngine ?? 'lambda';
     validateSweepEngine('TokenRotation', this.sweepEngine, props.distributedMap);
-    validateProps('TokenRotation', {
-      connections: props.connections,
-      secretNamePrefix: this.secretNamePrefix,
-      scheduleRate: this.scheduleRate,
-      rotationInterval: DEPLOYMENT_DEFAULTS.rotationInterval,
-      concurrency: props.concurrency,
-      discoverSecretsByTag: this.discoverSecretsByTag,
+    const stack = Stack.of(this);
+    // The one rule set (rules.ts), before anything is created; an ARN's account and region are checked where the stack's are known.
+    checkDeployment('TokenRotation', props, {
+      env: { account: Token.isUnresolved(stack.account) ? undefined : stack.account, region: Token.isUnresolved(stack.region) ? undefined : stack.region },
     });
 
     // Secrets and settings
@@ -340,7 +337,7 @@ export class TokenRotation extends Construct {
 
   private createConnectionSecrets(): ConnectionSecretsEntry[] {
     return this.props.connections.map((conn) => {
-      const provider = conn.provider ?? (DEFAULT_PROVIDER as ProviderName);
+      const provider = providerOf(conn);
       const secrets = createConnectionSecrets(this, {
         name: conn.name,
         provider,
@@ -368,22 +365,20 @@ export class TokenRotation extends Construct {
   /** Each connection's settings custom resource: the token secret's initial JSON and later changes. */
   private applySettings(): ManagedConnection[] {
     return this.secrets.map(({ conn, provider, tokenSecret, credentialSecret, credentialSecretCreated, credentialSecretKey }) => {
-      const providerFields = Object.fromEntries(PROVIDER_FIELDS[provider].map((f) => [f, (conn as unknown as Record<string, unknown>)[f]]));
       const settings = createSettingsResource(tokenSecret, 'Settings', {
         serviceToken: this.connectionSettingsFunction,
         secretId: tokenSecret.secretArn,
         settings: {
           provider,
           host: conn.host,
-          ...providerFields,
-          ...(provider === 'tigergraph' ? { tigergraphVersion: conn.tigergraphVersion ?? 'auto' } : {}),
+          ...providerSettings(conn, provider),
           lifetimeSeconds: conn.lifetimeSeconds ?? defaultLifetimeSeconds(provider),
           credentialSecretId: credentialSecret.secretArn,
         },
       });
       return {
         name: conn.name,
-        provider,
+        provider: provider as ProviderName,
         tokenSecret,
         credentialSecret,
         credentialSecretCreated,
@@ -442,7 +437,7 @@ export class TokenRotation extends Construct {
     if (!this.props.vpc) return undefined;
     return createFunctionsSecurityGroup(this, {
       vpc: this.props.vpc,
-      ports: egressPorts(this.props.connections.map((c) => ({ ...c, provider: c.provider ?? (DEFAULT_PROVIDER as ProviderName) }))),
+      ports: egressPorts(this.props.connections.flatMap(deployedOrigins)),
       ipv6: this.props.ipv6Egress ?? false,
     });
   }
@@ -784,7 +779,7 @@ export type TigerGraphTokenRotation = TokenRotation;
 
 interface ConnectionSecretsEntry extends ConnectionSecrets {
   readonly conn: ConnectionProps;
-  readonly provider: ProviderName;
+  readonly provider: string;
   readonly credentialSecretKey?: kms.IKey;
 }
 

@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 import { checkEnvironment, type TokenRotationConfig } from './config.js';
-import { TokenRotation } from './construct.js';
+import { TokenRotation, type ConnectionProps } from './construct.js';
 import { credentialShapes } from './providers.js';
 
 export interface TgTokenRotationStackProps extends StackProps {
@@ -45,22 +45,12 @@ export class TgTokenRotationStack extends Stack {
     }
 
     this.rotation = new TokenRotation(this, 'Rotation', {
-      connections: config.connections.map((c) => ({
-        name: c.name,
-        provider: c.provider,
-        host: c.host,
-        tigergraphVersion: c.tigergraphVersion,
-        restppPort: c.restppPort,
-        gsqlPort: c.gsqlPort,
-        graph: c.graph,
-        restppPath: c.restppPath,
-        tenant: c.tenant,
-        lifetimeSeconds: c.lifetimeSeconds,
-        rotationInterval: Duration.hours(c.rotationIntervalHours),
-        credentialSecret: c.credentialSecretArn
-          ? secretsmanager.Secret.fromSecretCompleteArn(this, `${c.name}CredentialSecret`, c.credentialSecretArn)
-          : undefined,
-        credentialSecretKey: c.credentialSecretKmsKeyArn ? kms.Key.fromKeyArn(this, `${c.name}CredentialSecretKey`, c.credentialSecretKmsKeyArn) : undefined,
+      // The config passed the construct's own rules (parseConfig): its provider fields are the props'.
+      connections: config.connections.map(({ rotationIntervalHours, credentialSecretArn, credentialSecretKmsKeyArn, ...c }): ConnectionProps => ({
+        ...(c as Omit<ConnectionProps, 'rotationInterval' | 'credentialSecret' | 'credentialSecretKey'>),
+        rotationInterval: Duration.hours(rotationIntervalHours),
+        credentialSecret: credentialSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(this, `${c.name}CredentialSecret`, credentialSecretArn) : undefined,
+        credentialSecretKey: credentialSecretKmsKeyArn ? kms.Key.fromKeyArn(this, `${c.name}CredentialSecretKey`, credentialSecretKmsKeyArn) : undefined,
       })),
       secretNamePrefix: config.secretNamePrefix,
       scheduleRate: Duration.minutes(config.scheduleRateMinutes),

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tokenInfoFromSecret } from '../../consumer/index.js';
-import { tigerGraphVersion } from '../../consumer/secret.js';
+import { tigerGraphVersion } from '../../core/providers/tigergraph/edge.js';
 import { secretJson } from './helpers.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0aWdlcmdyYXBoIn0.c2lnbmF0dXJl';

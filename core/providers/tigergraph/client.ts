@@ -28,7 +28,8 @@ import {
 } from './failures.js';
 import { decodeJwtClaims } from './jwt.js';
 import { pickOffset, recentMints } from './mints.js';
-import { deploymentKey, parseHost, resolveBases, type TigerGraphBases } from './urls.js';
+import type { TigerGraphBases } from './edge.js';
+import { deploymentKey, parseHost, resolveBases } from './urls.js';
 import { detectApiVersion } from './version.js';
 import type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials as Credentials, TigerGraphOp } from './types.js';
 
@@ -38,13 +39,19 @@ export { expiry3 } from './answers.js';
 export type IssuedToken = AnyIssuedToken & { expiresAt: Date };
 
 export interface TokenRequestOptions {
-  /** Seconds. Omitted: the server default (3.x 30 days), or 7 days on 4.x (which always sends one: mints.ts). */
+  /** Seconds. Omitted: DEFAULT_LIFETIME_SECONDS on 4.x (which always sends one: mints.ts), the server's default on 3.x (the same 30 days). */
   lifetimeSeconds?: number;
   /** Graph to scope the token to; defaults to the connection's graph. */
   graph?: string;
 }
 
-const DEFAULT_LIFETIME_4X = 7 * 86400;
+/**
+ * The product's TigerGraph token lifetime when a token secret sets none: 30 days, the 3.x server's
+ * own default. The definition requests it (index.ts) and a deployment writes it; a 4.x mint without
+ * a lifetime asks for it too rather than for the 4.x server's 7 days, since 4.x mints always send
+ * one (mints.ts).
+ */
+export const DEFAULT_LIFETIME_SECONDS = 30 * 86_400;
 /** 4.x mints per request before giving up on getting a token this process has not handed out. */
 const MAX_MINTS_4X = 5;
 
@@ -233,7 +240,7 @@ export class TigerGraphClient {
     const { gsql } = resolveBases(this.conn, '4');
     const key = deploymentKey(this.conn);
     const graph = options.graph ?? this.conn.graph;
-    const lifetime = options.lifetimeSeconds ?? DEFAULT_LIFETIME_4X;
+    const lifetime = options.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
     const random = this.options.random ?? Math.random;
     const tried = new Set<number>();
     for (let mint = 1; mint <= MAX_MINTS_4X; mint++) {
