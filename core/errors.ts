@@ -150,7 +150,7 @@ export function describeIssues(error: z.core.$ZodError, hints: { union?: string 
 function expectation(issue: z.core.$ZodIssue, hints: { union?: string }): string {
   switch (issue.code) {
     case 'invalid_type':
-      return `expected ${issue.expected}`;
+      return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

@@ -240,7 +240,7 @@ function settingsIssues(input: DeploymentInput, issues: Issues): void {
     concurrency: input.concurrency ?? DEFAULT_SETTINGS.concurrency,
   };
   const parsed = settingsSchema.safeParse(written);
-  if (!parsed.success) for (const { field, expected } of describeIssues(parsed.error)) issues.add([field ?? 'concurrency'], expected === 'expected int' ? 'expected an integer' : expected);
+  if (!parsed.success) for (const { field, expected } of describeIssues(parsed.error)) issues.add([field ?? 'concurrency'], expected);
 }
 
 /** The schedule's rate and the expiry alarm, against the shortest token lifetime. */
