@@ -52,6 +52,12 @@ export interface TokenSecretOptions {
    * user/password; Trifacta user/password; ICA the API key (or user/password, see icaMode).
    */
   credentials?: Record<string, string>;
+  /**
+   * A provider this stack starts no fake for (a test's own, registered with registerProvider): the
+   * token secret's fields (with its `provider`) and the credential the caller's fake accepts.
+   * Overrides `provider`, `version` and `icaMode`.
+   */
+  connection?: { fields: Record<string, unknown> & { host: string }; credentials: Record<string, string> };
   /** Run the first rotation now (RotateSecret through the real rotation handler). Default true. */
   rotate?: boolean;
   managed?: boolean;
@@ -146,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   /** The token secret's fields and the credential a fake accepts, per provider. */
   const connection = (o: TokenSecretOptions): { fields: Record<string, unknown> & { host: string }; credentials: Record<string, string> } => {
+    if (o.connection) return o.connection;
     switch (o.provider ?? 'tigergraph') {
       case 'trifacta':
         return { fields: { provider: 'trifacta', host: trifacta.url }, credentials: { ...trifactaUser } };
