@@ -6,6 +6,7 @@
  * value in any result. A provider joins by adding one entry to PROVIDERS (docs/adding-a-provider.md;
  * a provider without a fake in local/stack.ts brings its own and passes `connection`).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { handler as onDemandHandler } from '../../functions/on-demand/handler.js';
@@ -13,6 +14,7 @@ import { handler as rotationHandler } from '../../functions/rotation/handler.js'
 import { handler as scheduledHandler } from '../../functions/scheduled-refresh/handler.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { startLocalStack, type LocalStack, type TokenSecretOptions } from '../../local/stack.js';
+import { registerFourthProvider, startFakeFourth } from '../fourth-provider/index.js';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -35,12 +37,19 @@ interface ProviderCase {
   dueAfterSeconds: number;
 }
 
+// A test-only provider, added by following docs/adding-a-provider.md (test/fourth-provider/).
+registerFourthProvider();
+const FOURTH_KEY = randomBytes(16).toString('hex');
+const fourth = await startFakeFourth({ apiKeys: [FOURTH_KEY] });
+const fourthSecret = { connection: { fields: { provider: 'fourth', host: fourth.url }, credentials: { apiKey: FOURTH_KEY } } };
+
 const PROVIDERS: ProviderCase[] = [
   { name: 'tigergraph 3.x', provider: 'tigergraph', options: { version: 3 }, live: (s, t) => s.tg3.isLive(t), renewal: 'refresh', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
   // 4.x: a token replaced near its end (under 60 days left) is left to expire, not block-listed.
   { name: 'tigergraph 4.x', provider: 'tigergraph', options: { version: 4 }, live: (s, t) => s.tg4.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: false, lifetimeSeconds: 30 * DAY, dueAfterSeconds: 28 * DAY },
   { name: 'trifacta', provider: 'trifacta', options: { provider: 'trifacta' }, live: (s, t) => s.trifacta.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
   { name: 'ica (API key)', provider: 'ica', options: { provider: 'ica' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
+  { name: 'fourth (test-only)', provider: 'fourth', options: fourthSecret, live: (_s, t) => fourth.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
   { name: 'ica (password)', provider: 'ica', options: { provider: 'ica', icaMode: 'password' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
 ];
 
@@ -55,6 +64,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack.close();
+  await fourth.close();
 });
 
 const ctx = (name: string) => lambdaContext(name, 120_000) as never;
