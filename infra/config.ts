@@ -70,6 +70,35 @@ const connectionSchema = () =>
     })
     .strict();
 
+/** CloudWatch Logs retentions the JSON offers (the construct takes any logs.RetentionDays). */
+const logRetentionDays = z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)], {
+  message: 'expected one of 7, 14, 30, 60, 90, 180, 365',
+});
+
+/** Options of the "distributed-map" engine; the construct takes them as DistributedMapOptions. */
+const distributedMapSchema = z
+  .object({
+    /** Secret ids per worker invocation. */
+    batchSize: boundedInt(DISTRIBUTED_MAP_BOUNDS.batchSize).default(DISTRIBUTED_MAP_DEFAULTS.batchSize),
+    /** The map run fails when more than this percentage of its items failed. */
+    toleratedFailurePercentage: boundedInt(DISTRIBUTED_MAP_BOUNDS.toleratedFailurePercentage).default(DISTRIBUTED_MAP_DEFAULTS.toleratedFailurePercentage),
+    /** Days the sweep bucket keeps a run's fleet list and results. */
+    runRetentionDays: boundedInt(DISTRIBUTED_MAP_BOUNDS.runRetentionDays).default(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays),
+  })
+  .strict();
+
+/** The VPC by its ids (the construct takes an IVpc, built from these in stack.ts). */
+const vpcSchema = z
+  .object({
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'expected a VPC id such as vpc-0123456789abcdef0' }),
+    subnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'expected a subnet id such as subnet-0123456789abcdef0' }))
+      .min(1, { message: 'expected at least one subnet id' }),
+    /** Also open the egress ports to IPv6 (::/0), for subnets with IPv6 routes. */
+    ipv6Egress: z.boolean().default(false),
+  })
+  .strict();
+
 const configSchema = () =>
   z
     .object({
@@ -92,11 +121,7 @@ const configSchema = () =>
     /** Alarm notifications: an email subscribed to a topic created here, and/or an existing topic. */
     alarmEmail: z.string().optional(),
     alarmTopicArn: z.string().optional(),
-    logRetentionDays: z
-      .union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)], {
-        message: 'expected one of 7, 14, 30, 60, 90, 180, 365',
-      })
-      .default(DEPLOYMENT_DEFAULTS.logRetentionDays),
+    logRetentionDays: logRetentionDays.default(DEPLOYMENT_DEFAULTS.logRetentionDays),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], { message: 'expected one of "DEBUG", "INFO", "WARN", "ERROR"' }).default(DEPLOYMENT_DEFAULTS.logLevel),
     tracing: z.boolean().default(false),
     /**
@@ -111,17 +136,7 @@ const configSchema = () =>
      */
     sweepEngine: z.enum(SWEEP_ENGINES, { message: `expected one of ${SWEEP_ENGINES.map((e) => JSON.stringify(e)).join(', ')}` }).default('lambda'),
     /** Options of the "distributed-map" engine (only with it). */
-    distributedMap: z
-      .object({
-        /** Secret ids per worker invocation. */
-        batchSize: boundedInt(DISTRIBUTED_MAP_BOUNDS.batchSize).default(DISTRIBUTED_MAP_DEFAULTS.batchSize),
-        /** The map run fails when more than this percentage of its items failed. */
-        toleratedFailurePercentage: boundedInt(DISTRIBUTED_MAP_BOUNDS.toleratedFailurePercentage).default(DISTRIBUTED_MAP_DEFAULTS.toleratedFailurePercentage),
-        /** Days the sweep bucket keeps a run's fleet list and results. */
-        runRetentionDays: boundedInt(DISTRIBUTED_MAP_BOUNDS.runRetentionDays).default(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays),
-      })
-      .strict()
-      .optional(),
+    distributedMap: distributedMapSchema.optional(),
     /**
      * Roles CloudFormation deploys this stack with, allowed past the token secrets' write fence for
      * what CloudFormation itself changes (UpdateSecret, RotateSecret, the resource policy). Default:
@@ -129,17 +144,7 @@ const configSchema = () =>
      */
     deploymentRoleArns: z.array(z.string()).optional(),
     /** Places the functions in existing subnets (which need a route to the token APIs and to the AWS APIs). */
-    vpc: z
-      .object({
-        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'expected a VPC id such as vpc-0123456789abcdef0' }),
-        subnetIds: z
-          .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'expected a subnet id such as subnet-0123456789abcdef0' }))
-          .min(1, { message: 'expected at least one subnet id' }),
-        /** Also open the egress ports to IPv6 (::/0), for subnets with IPv6 routes. */
-        ipv6Egress: z.boolean().default(false),
-      })
-      .strict()
-      .optional(),
+    vpc: vpcSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

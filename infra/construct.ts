@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token, Validations, type CustomResource } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Validations, type CustomResource } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -44,7 +44,7 @@ import { createFunctionsSecurityGroup, egressPorts, networkInterfaceStatement } 
 import { alarmTopic } from './notifications.js';
 import { createAlarms, createDashboard, dashboardUrl } from './observability.js';
 import { defaultLifetimeSeconds, providerOf, providerSettings, type ProviderName } from './providers.js';
-import { checkDeployment } from './rules.js';
+import { checkDeployment, knownEnvironment } from './rules.js';
 import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './schedule.js';
 import { createSettingsResource } from './settings-resource.js';
 import { fenceWritePath } from './write-fence.js';
@@ -234,11 +234,8 @@ export class TokenRotation extends Construct {
     this.discoverSecretsByTag = props.discoverSecretsByTag ?? false;
     this.sweepEngine = props.sweepEngine ?? 'lambda';
     validateSweepEngine('TokenRotation', this.sweepEngine, props.distributedMap);
-    const stack = Stack.of(this);
-    // The one rule set (rules.ts), before anything is created; an ARN's account and region are checked where the stack's are known.
-    checkDeployment('TokenRotation', props, {
-      env: { account: Token.isUnresolved(stack.account) ? undefined : stack.account, region: Token.isUnresolved(stack.region) ? undefined : stack.region },
-    });
+    // The one rule set (rules.ts), before anything is created.
+    checkDeployment('TokenRotation', props, { env: knownEnvironment(Stack.of(this)) });
 
     // Secrets and settings
     this.key = this.createKey();
@@ -283,11 +280,7 @@ export class TokenRotation extends Construct {
     this.schedule = this.scheduleRefresh();
 
     // What operators see
-    this.dashboard = createDashboard(this, {
-      period: this.dashboardPeriod,
-      minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
-      ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
-    });
+    this.dashboard = this.createDashboard();
     this.alarms = this.createAlarms();
     this.alarmTopic = this.notify(this.alarms);
 
@@ -708,6 +701,14 @@ export class TokenRotation extends Construct {
   /** One datapoint per scheduled run, ideally. */
   private get dashboardPeriod(): Duration {
     return Duration.seconds(Math.max(60, this.scheduleRate.toSeconds()));
+  }
+
+  private createDashboard(): cloudwatch.Dashboard {
+    return createDashboard(this, {
+      period: this.dashboardPeriod,
+      minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
+    });
   }
 
   private createAlarms(): cloudwatch.Alarm[] {

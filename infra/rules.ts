@@ -10,7 +10,7 @@
  * through the functions' own parsers (core/secrets/token-secret.ts, core/settings.ts and the
  * provider's definition), so a setting the functions refuse never deploys.
  */
-import { Token, type Duration } from 'aws-cdk-lib';
+import { Token, type Duration, type Stack } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { describeIssues, ValidationError } from '../core/errors.js';
 import { MAX_ROTATION_INTERVAL_HOURS, MIN_ROTATION_INTERVAL_HOURS, PRODUCT } from '../core/names.js';
@@ -83,6 +83,11 @@ export interface DeploymentInput {
 export interface KnownEnvironment {
   readonly account?: string | undefined;
   readonly region?: string | undefined;
+}
+
+/** A stack's account and region where they are known at synth (an environment-agnostic stack knows neither). */
+export function knownEnvironment(stack: Stack): KnownEnvironment {
+  return { account: Token.isUnresolved(stack.account) ? undefined : stack.account, region: Token.isUnresolved(stack.region) ? undefined : stack.region };
 }
 
 /**

@@ -13,7 +13,7 @@ import { OffsetClock, setClock } from '../core/clock.js';
 import { closeAllAgents } from '../core/http/transport.js';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG } from '../core/names.js';
 import { connectionOrigins, parseBindings, renderBindings } from '../core/providers/binding.js';
-import type { Settings } from '../core/settings.js';
+import type { OperationalSettings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
 import { startFakeIca, type FakeIca, type FakeIcaOptions } from './fakes/ica/index.js';
@@ -86,7 +86,7 @@ export interface LocalStack {
    * secret and its origins as a deploy would (bindCredential); returns the token secret's ARN.
    */
   createTokenSecret(name: string, options: TokenSecretOptions): Promise<string>;
-  putSettings(settings: Partial<Settings>): Promise<void>;
+  putSettings(settings: Partial<OperationalSettings>): Promise<void>;
   /**
    * What a deploy does for a connection: lets the credential with this full ARN be used by these
    * token secrets and sent to the origins of `fields` (a token secret's provider, host and

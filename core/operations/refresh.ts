@@ -10,7 +10,7 @@
  */
 import type { Deps } from '../deps.js';
 import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
-import { heldToken, withToken } from '../secrets/token-secret.js';
+import { heldToken, withIssuedToken } from '../secrets/token-secret.js';
 import { HOLDERS_UNKNOWN, revokeUnstored, type CurrentTokenIndex } from './holders.js';
 import { secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
@@ -47,7 +47,7 @@ export async function refreshOrRotate(
         const issued = await provider.refresh(held, lifetimeSeconds !== undefined ? { lifetimeSeconds } : {});
         // In place, the token was issued earlier: keep that instant and record the refresh beside it.
         const inPlace = issued.token === held.token;
-        const next = withToken(
+        const next = withIssuedToken(
           current.secretString,
           inPlace && secret.issuedAt ? { ...issued, issuedAt: new Date(secret.issuedAt) } : issued,
           { tokenFields: definition.tokenFields, extra: { refreshedAt: inPlace ? issued.issuedAt.toISOString() : undefined } },

@@ -12,7 +12,7 @@
  */
 import type { Deps } from '../deps.js';
 import type { HeldToken, ProviderCapabilities, TokenProvider } from '../providers/provider.js';
-import type { Settings } from '../settings.js';
+import type { OperationalSettings } from '../settings.js';
 import { AWSCURRENT, AWSPREVIOUS, isServiceError, SETTLED, versionWithStage } from '../secrets/store.js';
 import { heldToken } from '../secrets/token-secret.js';
 import type { CurrentTokenIndex } from './holders.js';
@@ -30,7 +30,7 @@ export interface SettleReport {
 }
 
 export interface SettleOptions {
-  settings: Pick<Settings, 'revokeGraceSeconds' | 'routineRevokeMinRemainingSeconds'>;
+  settings: Pick<OperationalSettings, 'revokeGraceSeconds' | 'routineRevokeMinRemainingSeconds'>;
   /** Revoke now, whatever the grace period and the routine-revoke policy say (on-demand `delete`). */
   force?: boolean;
   /** Which tokens other managed secrets hold as current; checked before revoking a token that can collide. */

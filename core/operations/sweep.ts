@@ -21,7 +21,7 @@
  */
 import pLimit from 'p-limit';
 import type { Deps } from '../deps.js';
-import { settingsFor, type Settings } from '../settings.js';
+import { settingsFor, type OperationalSettings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
@@ -60,7 +60,7 @@ export interface SecretReport {
 }
 
 export interface SweepOptions {
-  settings: Settings;
+  settings: OperationalSettings;
   /** Milliseconds the invocation has left; the sweep starts no new secret below `reserveMs`. */
   remainingTimeMs?: () => number;
   reserveMs?: number;
@@ -80,7 +80,7 @@ export interface SweepOptions {
 
 interface Work {
   managed: ManagedSecret;
-  settings: Settings;
+  settings: OperationalSettings;
   refreshDue: boolean;
   settleDue: boolean;
 }

@@ -13,7 +13,7 @@ import type { IssuedToken, IssueRequest, TokenProvider } from '../providers/prov
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
 import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
-import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
+import { heldToken, parseTokenSecret, recordedExpiry, withIssuedToken } from '../secrets/token-secret.js';
 import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, NO_OTHER_HOLDERS, revokeUnstored, type UnstoredOutcome } from '../operations/holders.js';
 import { retiredVersionIds } from '../operations/write-current.js';
@@ -122,7 +122,7 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   const issued = await mintUnlikeCurrent(provider, issueRequest, secret.token, description.name);
   const retired = retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description);
   // Record the API version the provider spoke, so status can report it without a server call.
-  const next = withToken(current.secretString as string, issued, {
+  const next = withIssuedToken(current.secretString as string, issued, {
     tokenFields: definition.tokenFields,
     extra: { providerVersion: await provider.version(), retiredVersionIds: retired.length > 0 ? retired : undefined, refreshedAt: undefined },
   });

@@ -57,7 +57,7 @@ export function parseTokenSecret(secretString: string | undefined, what = 'token
  * fields replaced, and the provider fields of the old token (`tokenFields`) dropped unless the new
  * token has its own.
  */
-export function withToken(
+export function withIssuedToken(
   base: string,
   issued: Pick<IssuedToken, 'token' | 'expiresAt' | 'issuedAt' | 'fields'>,
   options: { tokenFields?: readonly string[]; extra?: Record<string, unknown> } = {},

@@ -1,6 +1,6 @@
 /**
  * The base URL a TokenInfo carries, per provider and deployment: TigerGraph through the product's
- * own URL rules (core/providers/tigergraph/urls.ts), Trifacta /v4, ICA /ica/rest.
+ * own URL rules (core/providers/tigergraph/edge.ts), Trifacta /v4, ICA /ica/rest.
  */
 import { describe, expect, it } from 'vitest';
 import { tokenInfoFromSecret } from '../../consumer/index.js';

@@ -18,7 +18,7 @@ import { asRecord, nonEmptyString } from '../../http/failures.js';
 import { basicAuthorization, basicCredential, httpSettings, HttpTransport, type HttpResult } from '../../http/transport.js';
 import { providerHost, type IssuedToken } from '../provider.js';
 import { failureToError } from './failures.js';
-import { decodeJwtClaims } from './jwt.js';
+import { decodeIcaClaims } from './jwt.js';
 import { ICA_ACCEPT, ICA_BASE_PATH } from './edge.js';
 import { DEFAULT_ICA_HOST, modeOf, type IcaClientOptions, type IcaConfig, type IcaCredentials, type IcaMode, type IcaOp } from './types.js';
 
@@ -75,7 +75,7 @@ export class IcaClient {
         'ICA cannot refresh a JWT minted with an API key: mint a new JWT instead (refresh needs username/password credentials)',
       );
     }
-    const exp = decodeJwtClaims(token)?.exp;
+    const exp = decodeIcaClaims(token)?.exp;
     const expiresAtMs = exp !== undefined ? exp * 1000 : held.expiresAt?.getTime();
     if (expiresAtMs !== undefined && expiresAtMs <= this.clock.now()) {
       throw new TokenNotFoundError(
@@ -107,7 +107,7 @@ export class IcaClient {
       );
     }
     const now = this.clock.now();
-    const claims = decodeJwtClaims(token);
+    const claims = decodeIcaClaims(token);
     // The answer has no expiry field: `exp` is the truth. Without it, the tenant's JWT lifetime
     // must be configured; guessing one would make the product refresh too late or too often.
     let expiresAt: Date;

@@ -66,6 +66,6 @@ export const ica: ProviderDefinition<IcaConfig, IcaCredentials> = {
 export { IcaClient, icaBase, NO_EXP_MESSAGE } from './client.js';
 export { CANNOT_REVOKE, IcaProvider } from './provider.js';
 export { parseProblem, type IcaProblem } from './failures.js';
-export { decodeJwtClaims, type IcaJwtClaims } from './jwt.js';
+export { decodeIcaClaims, type IcaJwtClaims } from './jwt.js';
 export { ICA_ACCEPT, ICA_BASE_PATH, icaEdge } from './edge.js';
 export { DEFAULT_ICA_HOST, type IcaClientOptions, type IcaConfig, type IcaCredentials, type IcaMode, type IcaOp } from './types.js';

@@ -15,7 +15,7 @@ import { currentClock, type Clock } from '../../clock.js';
 import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundError, TransportError } from '../../errors.js';
 import { asRecord } from '../../http/failures.js';
 import { basicAuthorization as basic, basicCredential as basicValue, httpSettings, HttpTransport, type HttpCall, type HttpResult } from '../../http/transport.js';
-import type { IssuedToken as AnyIssuedToken } from '../provider.js';
+import type { IssuedToken } from '../provider.js';
 import { expiry3, isRefusal, numberField, readAsMilliseconds, stringField } from './answers.js';
 import {
   blockListFullError,
@@ -26,7 +26,7 @@ import {
   tokenGoneConfirmed,
   type FailureContext,
 } from './failures.js';
-import { decodeJwtClaims } from './jwt.js';
+import { decodeTigerGraphClaims } from './jwt.js';
 import { pickOffset, recentMints } from './mints.js';
 import type { TigerGraphBases } from './edge.js';
 import { deploymentKey, parseHost, resolveBases } from './urls.js';
@@ -36,7 +36,7 @@ import type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphC
 export { expiry3 } from './answers.js';
 
 /** TigerGraph tokens always expire. */
-export type IssuedToken = AnyIssuedToken & { expiresAt: Date };
+export type TigerGraphIssuedToken = IssuedToken & { expiresAt: Date };
 
 export interface TokenRequestOptions {
   /** Seconds. Omitted: DEFAULT_LIFETIME_SECONDS on 4.x (which always sends one: mints.ts), the server's default on 3.x (the same 30 days). */
@@ -94,13 +94,13 @@ export class TigerGraphClient {
     return resolveBases(this.conn, await this.detectVersion());
   }
 
-  async requestToken(options: TokenRequestOptions = {}): Promise<IssuedToken> {
+  async requestToken(options: TokenRequestOptions = {}): Promise<TigerGraphIssuedToken> {
     const version = await this.detectVersion();
     return version === '3' ? this.request3(options) : this.request4(options);
   }
 
   /** 3.x only: same token, new expiry = now + lifetime. 4.x throws RefreshUnsupportedError without a call. */
-  async refreshToken(token: string, options: TokenRequestOptions = {}): Promise<IssuedToken> {
+  async refreshToken(token: string, options: TokenRequestOptions = {}): Promise<TigerGraphIssuedToken> {
     const version = await this.detectVersion();
     if (version !== '3') {
       throw new RefreshUnsupportedError('TigerGraph 4.x cannot refresh a token: request a new token (rotate) instead');
@@ -192,7 +192,7 @@ export class TigerGraphClient {
 
   // ---- 3.x ----------------------------------------------------------------------------------
 
-  private async request3(options: TokenRequestOptions): Promise<IssuedToken> {
+  private async request3(options: TokenRequestOptions): Promise<TigerGraphIssuedToken> {
     const { restpp } = resolveBases(this.conn, '3');
     const json: Record<string, unknown> = {};
     const graph = options.graph ?? this.conn.graph;
@@ -220,7 +220,7 @@ export class TigerGraphClient {
     return this.http.send(call);
   }
 
-  private parse3(body: Record<string, unknown>, status: number, op: 'request' | 'refresh', url: string, knownToken?: string): IssuedToken {
+  private parse3(body: Record<string, unknown>, status: number, op: 'request' | 'refresh', url: string, knownToken?: string): TigerGraphIssuedToken {
     // With Basic auth 3.x nests the token as results.token and has no top-level token.
     const token = stringField(body.token) ?? stringField(asRecord(body.results)?.token) ?? knownToken;
     const expiration = numberField(body.expiration);
@@ -236,7 +236,7 @@ export class TigerGraphClient {
    * lifetime minus a random offset under a minute, and a token already handed out is set aside
    * (never revoked: it is someone's current token) and minted again with another offset.
    */
-  private async request4(options: TokenRequestOptions): Promise<IssuedToken> {
+  private async request4(options: TokenRequestOptions): Promise<TigerGraphIssuedToken> {
     const { gsql } = resolveBases(this.conn, '4');
     const key = deploymentKey(this.conn);
     const graph = options.graph ?? this.conn.graph;
@@ -254,7 +254,7 @@ export class TigerGraphClient {
       }
       tried.add(offset);
       const issued = await this.mint4LearningUnit(gsql, key, graph, lifetime - offset);
-      const claims = decodeJwtClaims(issued.token);
+      const claims = decodeTigerGraphClaims(issued.token);
       if (recentMints.claim(`${key}|${claims?.sub ?? ''}|${claims?.graph ?? ''}`, issued.token, Date.now())) return issued;
     }
     throw new HttpError(
@@ -264,7 +264,7 @@ export class TigerGraphClient {
     );
   }
 
-  private async mint4LearningUnit(gsql: string, key: string, graph: string | undefined, seconds: number): Promise<IssuedToken> {
+  private async mint4LearningUnit(gsql: string, key: string, graph: string | undefined, seconds: number): Promise<TigerGraphIssuedToken> {
     const unit = lifetimeUnits.get(key) ?? 'seconds';
     const first = await this.mint4(gsql, graph, seconds, unit);
     if (unit === 'seconds' && readAsMilliseconds(first.claimsSpan, seconds)) {
@@ -280,7 +280,7 @@ export class TigerGraphClient {
     graph: string | undefined,
     seconds: number,
     unit: 'seconds' | 'milliseconds',
-  ): Promise<{ issued: IssuedToken; claimsSpan: number | undefined }> {
+  ): Promise<{ issued: TigerGraphIssuedToken; claimsSpan: number | undefined }> {
     const url = `${gsql}/gsql/v1/tokens`;
     const json: Record<string, unknown> = { lifetime: unit === 'seconds' ? seconds : seconds * 1000 };
     if (graph) json.graph = graph;
@@ -292,7 +292,7 @@ export class TigerGraphClient {
     const token = stringField(body.token);
     if (!token) throw this.malformed('request', 'POST', url, res.status);
     const now = this.clock.now();
-    const claims = decodeJwtClaims(token);
+    const claims = decodeTigerGraphClaims(token);
     // exp (unix seconds, UTC) is the truth; the `expiration` string is server-local time and the
     // lifetime unit is ambiguous. A JWT without exp should not happen: fall back to our clock
     // plus the lifetime we asked for, which may be off by the request time.

@@ -103,10 +103,10 @@ export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredenti
   },
 };
 
-export { TigerGraphClient, clearLifetimeUnitCache, DEFAULT_LIFETIME_SECONDS, expiry3, type IssuedToken, type TokenRequestOptions } from './client.js';
+export { TigerGraphClient, clearLifetimeUnitCache, DEFAULT_LIFETIME_SECONDS, expiry3, type TigerGraphIssuedToken, type TokenRequestOptions } from './client.js';
 export { TigerGraphProvider } from './provider.js';
 export { clearVersionCache, parseTigerGraphVersion } from './version.js';
 export { parseHost, resolveBases } from './urls.js';
 export { isCloudHost, tigergraphEdge, type TigerGraphBases } from './edge.js';
-export { decodeJwtClaims, type JwtClaims } from './jwt.js';
+export { decodeTigerGraphClaims, type TigerGraphJwtClaims } from './jwt.js';
 export type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials, TigerGraphOp } from './types.js';

@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundError } from '../../../core/errors.js';
-import { decodeJwtClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
+import { decodeTigerGraphClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
 import { connFor, FAST, rejection, SECRET, USERS, useFakes } from './helpers.js';
 
 const start = useFakes();
@@ -10,7 +10,7 @@ const start = useFakes();
 const EXACT = { ...FAST, random: () => 0 };
 
 function claims(token: string) {
-  const c = decodeJwtClaims(token);
+  const c = decodeTigerGraphClaims(token);
   if (!c || c.exp === undefined || c.iat === undefined) throw new Error('not a JWT with exp/iat');
   return c as Required<Pick<typeof c, 'exp' | 'iat'>> & typeof c;
 }
