@@ -56,7 +56,7 @@ export class AuthenticationDisabledError extends TokenError {
   readonly code = 'AUTH_DISABLED' as const;
 }
 
-/** The TigerGraph secret or username/password was refused. */
+/** The credential was refused (a TigerGraph secret, a username and password, an API key). */
 export class BadCredentialError extends TokenError {
   readonly code = 'BAD_CREDENTIAL' as const;
 }
