@@ -65,7 +65,11 @@ export type { ProviderName, SweepEngine, DistributedMapOptions, SweepMap };
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** One connection: a token API endpoint and the credential that mints its tokens. */
+/**
+ * One connection: a token API endpoint and the credential that mints its tokens. The provider's own
+ * fields (below, TigerGraph's and ICA's) are read by name from its definition
+ * (ProviderDefinition.connectionFields), so another provider's are taken the same way.
+ */
 export interface ConnectionProps {
   /** Letters, digits and dashes; names the secrets and construct ids. */
   readonly name: string;
