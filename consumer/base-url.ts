@@ -1,62 +1,59 @@
 /**
- * Where authenticated calls go for each provider, from the token secret's connection fields.
- * Pure: no I/O. TigerGraph reuses the product's own URL rules (core/providers/tigergraph/urls.ts:
- * 3.x vs 4.x REST++ bases, explicit ports and paths, Cloud hosts); Trifacta and ICA are a fixed
- * path under the host. Imports no provider client, no HTTP transport and no zod.
+ * Where authenticated calls go, from the token secret's fields: each provider's edge says
+ * (core/providers/edges.ts: TigerGraph's REST++ base by version, ports and paths; Trifacta's /v4;
+ * ICA's /ica/rest), after the one host check (core/http/origins.ts). Pure: no I/O, and it imports
+ * no provider client, no HTTP transport and no zod.
  */
-import { resolveBases } from '../core/providers/tigergraph/urls.js';
-import { ICA_BASE_PATH } from '../core/providers/ica/types.js';
+import { checkedHost } from '../core/http/origins.js';
+import { providerEdge, providerNames } from '../core/providers/edges.js';
+import type { ProviderEdge } from '../core/providers/edge.js';
 import type { ProviderName } from './types.js';
 
-/** Trifacta / Designer Cloud v4 API root under the host (trifacta-token-api.md). */
-export const TRIFACTA_BASE_PATH = '/v4';
+const INSECURE_HINT =
+  ', or (local test servers only) set "allowInsecureHttp": true in the secret and run the app with TG_TOKEN_ROTATION_LOCAL=true or the allowInsecureHttp option';
 
 export interface ConnectionFields {
   provider: ProviderName;
   host: string;
   /** Already decided by the caller: the secret asks for it and the process may honour it. */
   allowInsecureHttp: boolean;
-  /** TigerGraph only. */
-  tigergraph?: {
-    version: '3' | '4';
-    restppPort?: number | undefined;
-    restppPath?: string | undefined;
-    gsqlPort?: number | undefined;
-  };
+  /** The token secret's other fields the provider reads (TigerGraph: providerVersion, tigergraphVersion, ports, restppPath). */
+  fields?: Readonly<Record<string, unknown>>;
+  /** The token (TigerGraph tells 3.x from 4.x by its shape when the secret does not say). */
+  token?: string;
 }
 
-/** A host's origin, checked: http(s) only, plain http only when allowed. Throws Error(message) without the input. */
+/** The provider names, as a message lists them. */
+export function knownProviders(): string {
+  return providerNames()
+    .map((p) => `"${p}"`)
+    .join(', ');
+}
+
+/** The edge of `provider`; a TypeError naming the field for a name no provider has. */
+export function edgeOf(provider: string): ProviderEdge {
+  const edge = providerEdge(provider);
+  if (!edge) throw new TypeError(`provider: expected one of ${knownProviders()}`);
+  return edge;
+}
+
+/** A host's origin, checked (core/http/origins.ts checkedHost). Throws Error(message) without the input. */
 export function checkedOrigin(host: string, allowInsecureHttp: boolean): string {
-  let url: URL;
-  try {
-    url = new URL(host);
-  } catch {
-    throw new Error('host: expected a URL with scheme and host, e.g. https://api.example.com');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`host: expected https:// (got ${url.protocol}//)`);
-  if (url.protocol === 'http:' && !allowInsecureHttp) {
-    throw new Error(
-      `host: ${url.origin} uses plain http://, which would send the token unencrypted: use https://, or (local test servers only) ` +
-        'set "allowInsecureHttp": true in the secret and run the app with TG_TOKEN_ROTATION_LOCAL=true or the allowInsecureHttp option',
-    );
-  }
-  return url.origin;
+  return checkedUrl(host, allowInsecureHttp).origin;
 }
 
-/** The base URL of authenticated calls, without a trailing slash. Throws Error(message) for an unusable host. */
-export function baseUrlFor(conn: ConnectionFields): string {
-  const origin = checkedOrigin(conn.host, conn.allowInsecureHttp);
-  switch (conn.provider) {
-    case 'trifacta':
-      return origin + TRIFACTA_BASE_PATH;
-    case 'ica':
-      return origin + ICA_BASE_PATH;
-    case 'tigergraph': {
-      const tg = conn.tigergraph ?? { version: '3' as const };
-      return resolveBases(
-        { host: conn.host, restppPort: tg.restppPort, restppPath: tg.restppPath, gsqlPort: tg.gsqlPort, allowInsecureHttp: conn.allowInsecureHttp },
-        tg.version,
-      ).restpp;
-    }
+function checkedUrl(host: string, allowInsecureHttp: boolean): URL {
+  try {
+    return checkedHost(host, { allowInsecureHttp, exposes: 'the token', insecureHint: INSECURE_HINT });
+  } catch (e) {
+    throw new Error(`host: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The base URL of authenticated calls, without a trailing slash. Throws Error(message) for an
+ * unusable host, an EdgeFieldError (naming the field) for a provider field it cannot use.
+ */
+export function baseUrlFor(conn: ConnectionFields): string {
+  return edgeOf(conn.provider).apiBase(conn.fields ?? {}, checkedUrl(conn.host, conn.allowInsecureHttp), conn.token ?? '');
 }

@@ -4,6 +4,7 @@
  * `error.message` as it is.
  */
 import { ROTATION_ERROR_TAG } from '../core/names.js';
+import { edgeOf } from './base-url.js';
 import type { ProviderName } from './types.js';
 
 export type ConsumerErrorCode = 'TOKEN_NOT_READY' | 'SECRET_READ' | 'SECRET_INVALID' | 'TOKEN_REFUSED' | 'REDIRECT_REFUSED';
@@ -114,16 +115,6 @@ export interface TokenRefusedDetails {
   graph?: string;
 }
 
-const PROVIDER_HINTS: Record<ProviderName, (d: TokenRefusedDetails) => string> = {
-  tigergraph: (d) =>
-    `that REST++ authentication at ${d.baseUrl} accepts this token for the request` +
-    (d.graph ? ` (the token is scoped to graph "${d.graph}": a call on another graph is refused)` : ' (a graph-scoped token is refused on other graphs)') +
-    ', and that the secret\'s host, ports and tigergraphVersion name the server the app calls',
-  trifacta: () =>
-    'that the token\'s user may make this call (Trifacta answers 403 for a missing permission too) and that nobody deleted the token in the Trifacta UI',
-  ica: () => 'that the JWT\'s tenant may make this call and that the API key or user behind the credential secret is still valid in the ICA portal',
-};
-
 /**
  * The provider refused the token, AWSCURRENT was re-read, and the retry was refused too (or, during
  * the source's refusal back-off, the version a recent re-read confirmed was refused again). Not
@@ -144,7 +135,7 @@ export class TokenRefusedError extends ConsumerError {
           'after an earlier refusal moments ago found still current: not re-read again until the back-off ends (refusalBackoffMs). '
         : `${details.provider} refused the token of secret ${details.secretId} twice, the second time right after re-reading AWSCURRENT ` +
           `(version ${details.versionId}${details.sameVersion ? ', unchanged: no rotation has replaced the refused token yet' : ', a newer version'}${status}). `) +
-        `Check ${PROVIDER_HINTS[details.provider](details)}. Is the rotation failing? ${WHY_ROTATION_FAILED}.`,
+        `Check ${edgeOf(details.provider).refusedHint(details)}. Is the rotation failing? ${WHY_ROTATION_FAILED}.`,
       details.secretId,
     );
     this.provider = details.provider;

@@ -1,7 +1,7 @@
 /**
  * tokenFetch: a fetch bound to one token secret. `path` is resolved under the provider's base URL
- * (TokenInfo.baseUrl), `Authorization: Bearer <token>` is set (and for ICA the Accept header the
- * API wants, unless the caller set one), and a refused token is re-read once and the request sent
+ * (TokenInfo.baseUrl), `Authorization: Bearer <token>` is set (and the headers the provider's edge
+ * names, unless the caller set them: ICA's Accept), and a refused token is re-read once and the request sent
  * once more (withToken). A second refusal throws TokenRefusedError.
  *
  *   const tg = tokenFetch(source);
@@ -20,7 +20,7 @@
  * there; a redirect anywhere else throws RedirectRefusedError without following it. A caller's own
  * `redirect: 'manual'` or `'error'` is passed through as it is (neither follows).
  */
-import { ICA_ACCEPT } from '../core/providers/ica/types.js';
+import { edgeOf } from './base-url.js';
 import { withToken } from './call.js';
 import { RedirectRefusedError } from './errors.js';
 import { isAuthRefusal } from './refusal.js';
@@ -102,7 +102,7 @@ function safeUrl(url: string): string {
 function authorized(init: RequestInit | undefined, info: TokenInfo): RequestInit {
   const headers = new Headers(init?.headers);
   headers.set('authorization', `Bearer ${info.token}`);
-  if (info.provider === 'ica' && !headers.has('accept')) headers.set('accept', ICA_ACCEPT);
+  for (const [name, value] of Object.entries(edgeOf(info.provider).headers ?? {})) if (!headers.has(name)) headers.set(name, value);
   return { ...init, headers };
 }
 

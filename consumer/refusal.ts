@@ -1,40 +1,33 @@
 /**
- * Which answers mean "this token is refused" for each provider (docs/protocols/*.md), as opposed
- * to "this call is wrong" or "the server is down": only a refusal is worth re-reading AWSCURRENT.
- *   TigerGraph  401 or 403 (REST++ answers REST-10016 with either, by version), or any error answer
- *               whose body carries REST-10016 (invalid token) or REST-10019 (expired token)
- *   Trifacta    401, or 403 (an unknown or deleted token is refused with either; 403 is also a
- *               missing permission, which one re-read and retry cannot hurt)
- *   ICA         401 (an RFC 7807 problem; 403 is a permission, not a token, problem)
- * Success answers (2xx, 3xx) are never refusals and their bodies are never read.
+ * Which answers mean "this token is refused", as each provider's edge declares them
+ * (core/providers/edges.ts, from docs/protocols/*.md), as opposed to "this call is wrong" or "the
+ * server is down": only a refusal is worth re-reading AWSCURRENT. A refusal is a status the edge
+ * names, or, where the edge has refusal codes (TigerGraph's REST-10016 and REST-10019), an error
+ * answer whose body carries one. Success answers (2xx, 3xx) are never refusals and their bodies
+ * are never read.
  */
+import { DEFAULT_PROVIDER } from '../core/providers/edges.js';
+import { edgeOf } from './base-url.js';
 import type { ProviderName } from './types.js';
 
-/** REST++ codes of a refused token: REST-10016 invalid/empty/malformed, REST-10019 expired. */
-const TIGERGRAPH_REFUSAL_CODE = /REST-100(?:16|19)\b/;
-/** Longest error body inspected for a REST++ code. */
+/** Longest error body inspected for a refusal code. */
 const MAX_BODY_CHARS = 64 * 1024;
 
 /** Whether an HTTP status alone says the token was refused. */
 export function isRefusalStatus(status: number, provider: ProviderName): boolean {
-  if (provider === 'ica') return status === 401;
-  return status === 401 || status === 403;
-}
-
-/** Whether an error answer's body carries a TigerGraph refusal code. */
-export function hasTigerGraphRefusalCode(text: string): boolean {
-  return TIGERGRAPH_REFUSAL_CODE.test(text.slice(0, MAX_BODY_CHARS));
+  return edgeOf(provider).refusalStatuses.includes(status);
 }
 
 /**
- * Whether a fetch Response refuses the token. For TigerGraph error answers other than 401/403 it
- * reads a clone of the body, so the caller's Response stays unread.
+ * Whether a fetch Response refuses the token. Where the provider has refusal codes, an error
+ * answer other than a refusal status is read from a clone, so the caller's Response stays unread.
  */
-export async function isAuthRefusal(response: Response, provider: ProviderName = 'tigergraph'): Promise<boolean> {
-  if (isRefusalStatus(response.status, provider)) return true;
-  if (provider !== 'tigergraph' || response.status < 400 || response.bodyUsed) return false;
+export async function isAuthRefusal(response: Response, provider: ProviderName = DEFAULT_PROVIDER): Promise<boolean> {
+  const edge = edgeOf(provider);
+  if (edge.refusalStatuses.includes(response.status)) return true;
+  if (!edge.refusalCodes || response.status < 400 || response.bodyUsed) return false;
   try {
-    return hasTigerGraphRefusalCode(await response.clone().text());
+    return edge.refusalCodes.test((await response.clone().text()).slice(0, MAX_BODY_CHARS));
   } catch {
     return false;
   }
@@ -42,11 +35,12 @@ export async function isAuthRefusal(response: Response, provider: ProviderName =
 
 /**
  * Whether an error a client library threw is a refusal: its HTTP status (`status`, `statusCode`,
- * `response.status` as axios puts it, or the AWS SDK's `$metadata.httpStatusCode`), and for
- * TigerGraph a REST-10016/10019 code in its message or `code`.
+ * `response.status` as axios puts it, or the AWS SDK's `$metadata.httpStatusCode`), or a refusal
+ * code of the provider in its `code` or message.
  */
-export function isAuthRefusalError(error: unknown, provider: ProviderName = 'tigergraph'): boolean {
+export function isAuthRefusalError(error: unknown, provider: ProviderName = DEFAULT_PROVIDER): boolean {
   if (typeof error !== 'object' || error === null) return false;
+  const edge = edgeOf(provider);
   const e = error as {
     status?: unknown;
     statusCode?: unknown;
@@ -56,9 +50,9 @@ export function isAuthRefusalError(error: unknown, provider: ProviderName = 'tig
     message?: unknown;
   };
   const status = [e.status, e.statusCode, e.response?.status, e.$metadata?.httpStatusCode].find((s): s is number => typeof s === 'number');
-  if (status !== undefined && isRefusalStatus(status, provider)) return true;
-  if (provider !== 'tigergraph') return false;
-  return [e.code, e.message].some((v) => typeof v === 'string' && hasTigerGraphRefusalCode(v));
+  if (status !== undefined && edge.refusalStatuses.includes(status)) return true;
+  const codes = edge.refusalCodes;
+  return codes !== undefined && [e.code, e.message].some((v) => typeof v === 'string' && codes.test(v.slice(0, MAX_BODY_CHARS)));
 }
 
 /** A Response-like value (fetch Response, undici Response), without depending on a global. */

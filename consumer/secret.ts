@@ -3,11 +3,11 @@
  * hand-written (no zod, to keep consumer bundles small); it checks only what a consumer uses and
  * ignores every other field. Error messages name the field, never a value.
  */
-import { baseUrlFor } from './base-url.js';
+import { EdgeFieldError } from '../core/providers/edge.js';
+import { DEFAULT_PROVIDER, providerEdge } from '../core/providers/edges.js';
+import { baseUrlFor, knownProviders } from './base-url.js';
 import { SecretFormatError, TokenNotReadyError } from './errors.js';
 import type { ProviderName, TokenInfo } from './types.js';
-
-const PROVIDERS: readonly ProviderName[] = ['tigergraph', 'trifacta', 'ica'];
 
 export interface ReadVersion {
   secretId: string;
@@ -32,8 +32,8 @@ export function tokenInfoFromSecret(version: ReadVersion): TokenInfo {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('its SecretString is not a JSON object');
   const s = json as Record<string, unknown>;
 
-  const provider = s.provider ?? 'tigergraph';
-  if (!PROVIDERS.includes(provider as ProviderName)) fail(`provider: expected one of ${PROVIDERS.map((p) => `"${p}"`).join(', ')}`, 'provider');
+  const provider = s.provider ?? DEFAULT_PROVIDER;
+  if (typeof provider !== 'string' || !providerEdge(provider)) fail(`provider: expected one of ${knownProviders()}`, 'provider');
   if (typeof s.host !== 'string' || !s.host) fail('host: expected a URL such as https://tg.example.com', 'host');
 
   const token = s.token;
@@ -52,20 +52,12 @@ export function tokenInfoFromSecret(version: ReadVersion): TokenInfo {
       provider: provider as ProviderName,
       host: s.host as string,
       allowInsecureHttp: version.allowInsecureHttp && s.allowInsecureHttp === true,
-      ...(provider === 'tigergraph'
-        ? {
-            tigergraph: {
-              version: tigerGraphVersion(s, token as string),
-              restppPort: portField(s, 'restppPort', fail),
-              gsqlPort: portField(s, 'gsqlPort', fail),
-              restppPath: typeof s.restppPath === 'string' ? s.restppPath : undefined,
-            },
-          }
-        : {}),
+      fields: s,
+      token: token as string,
     });
   } catch (e) {
-    if (e instanceof SecretFormatError) throw e;
-    // URL rule messages name the host and the rule, never a token.
+    if (e instanceof EdgeFieldError) return fail(e.message, e.field);
+    // Host rule messages name the host and the rule, never a token.
     return fail(e instanceof Error ? e.message : 'host: unusable', 'host');
   }
 
@@ -89,24 +81,4 @@ function instant(value: unknown, field: string, fail: (m: string, f?: string) =>
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) fail(`${field}: expected a UTC ISO-8601 timestamp such as 2026-12-22T10:00:00.000Z, or null`, field);
   return new Date(ms);
-}
-
-function portField(s: Record<string, unknown>, field: string, fail: (m: string, f?: string) => never): number | undefined {
-  const value = s[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) fail(`${field}: expected a port number (1 to 65535)`, field);
-  return value as number;
-}
-
-/**
- * 3.x or 4.x REST++ rules: the version the rotation detected (`providerVersion`), else the one the
- * secret pins (`tigergraphVersion`), else the token's shape (4.x tokens are JWTs, 3.x ones are not).
- */
-export function tigerGraphVersion(s: Record<string, unknown>, token: string): '3' | '4' {
-  for (const field of ['providerVersion', 'tigergraphVersion']) {
-    const major = Number(String(s[field] ?? '').replace(/^v/i, '').split('.')[0]);
-    if (major === 3) return '3';
-    if (major >= 4) return '4';
-  }
-  return token.split('.').length === 3 ? '4' : '3';
 }

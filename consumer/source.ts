@@ -57,108 +57,126 @@ function nonNegative(value: number | undefined, fallback: number, name: string):
 }
 
 export function createTokenSource(options: TokenSourceOptions): TokenSource {
-  const { secretId } = options;
-  if (typeof secretId !== 'string' || !secretId) throw new TypeError('secretId: expected the token secret name or ARN');
-  const maxAgeMs = nonNegative(options.maxAgeMs, DEFAULT_MAX_AGE_MS, 'maxAgeMs');
-  const refreshBeforeMs = nonNegative(options.refreshBeforeMs, DEFAULT_REFRESH_BEFORE_MS, 'refreshBeforeMs');
-  const refusalBackoffMs = nonNegative(options.refusalBackoffMs, DEFAULT_REFUSAL_BACKOFF_MS, 'refusalBackoffMs');
-  const now = options.now ?? Date.now;
-  const allowInsecureHttp = options.allowInsecureHttp ?? process.env[ENV.LOCAL_RUN] === 'true';
-  const client = (): SecretsClient => options.client ?? defaultClient();
+  return new CachingTokenSource(options);
+}
 
-  let cached: Cached | undefined;
-  let inFlight: Read | undefined;
-  let started = 0;
+/**
+ * The source createTokenSource hands out. Its methods are bound (arrow properties), so
+ * `const { get } = source` works as it did when they were closures, and its state is private
+ * (#fields), so logging a source shows neither its client nor its cached value.
+ */
+class CachingTokenSource implements TokenSource {
+  readonly secretId: string;
+  readonly #maxAgeMs: number;
+  readonly #refreshBeforeMs: number;
+  readonly #refusalBackoffMs: number;
+  readonly #now: () => number;
+  readonly #allowInsecureHttp: boolean;
+  readonly #client: () => SecretsClient;
+  #cached: Cached | undefined;
+  #inFlight: Read | undefined;
+  #started = 0;
   /** Which read produced a TokenInfo this source handed out. */
-  const readOf = new WeakMap<TokenInfo, number>();
-  const stats: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0, rereadsSkipped: 0 };
+  readonly #readOf = new WeakMap<TokenInfo, number>();
+  readonly #counters: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0, rereadsSkipped: 0 };
   /** The version a re-read after a refusal found still current, and until when its refusals are not re-read. */
-  let backoff: { versionId: string; until: number } | undefined;
+  #backoff: { versionId: string; until: number } | undefined;
 
-  function backingOff(stale: TokenInfo): boolean {
-    if (!backoff || stale.versionId !== backoff.versionId) return false;
-    return now() < backoff.until;
+  constructor(options: TokenSourceOptions) {
+    const { secretId } = options;
+    if (typeof secretId !== 'string' || !secretId) throw new TypeError('secretId: expected the token secret name or ARN');
+    this.secretId = secretId;
+    this.#maxAgeMs = nonNegative(options.maxAgeMs, DEFAULT_MAX_AGE_MS, 'maxAgeMs');
+    this.#refreshBeforeMs = nonNegative(options.refreshBeforeMs, DEFAULT_REFRESH_BEFORE_MS, 'refreshBeforeMs');
+    this.#refusalBackoffMs = nonNegative(options.refusalBackoffMs, DEFAULT_REFUSAL_BACKOFF_MS, 'refusalBackoffMs');
+    this.#now = options.now ?? Date.now;
+    this.#allowInsecureHttp = options.allowInsecureHttp ?? process.env[ENV.LOCAL_RUN] === 'true';
+    this.#client = () => options.client ?? defaultClient();
+  }
+
+  readonly get = (): Promise<TokenInfo> => {
+    if (this.#cached && this.#now() < this.#cached.validUntil) return Promise.resolve(this.#cached.info);
+    return this.#inFlight ? this.#inFlight.promise : this.#startRead(false);
+  };
+
+  readonly refresh = (stale?: TokenInfo): Promise<TokenInfo> => {
+    if (stale !== undefined) {
+      const staleSeq = this.#readOf.get(stale);
+      if (staleSeq !== undefined) {
+        // Someone re-read since `stale` was handed out: use that (or the read on its way).
+        if (this.#inFlight && this.#inFlight.seq > staleSeq) return this.#inFlight.promise;
+        if (this.#cached && this.#cached.seq > staleSeq) return Promise.resolve(this.#cached.info);
+      }
+      // Refused again, and a re-read moments ago found this same version current: the caller gets
+      // `stale` back, which tells withToken there is nothing new to retry with.
+      if (this.#backingOff(stale)) {
+        this.#counters.rereadsSkipped++;
+        return Promise.resolve(stale);
+      }
+      // The refused token must not be handed out again while the re-read is on its way.
+      if (this.#cached?.info === stale) this.#cached = undefined;
+    }
+    const read = this.#inFlight ? this.#inFlight.promise : this.#startRead(true);
+    if (stale !== undefined) {
+      read.then(
+        (found) => this.#noteReread(stale, found),
+        () => undefined,
+      );
+    }
+    return read;
+  };
+
+  readonly stats = (): TokenSourceStats => ({ ...this.#counters });
+
+  #backingOff(stale: TokenInfo): boolean {
+    if (!this.#backoff || stale.versionId !== this.#backoff.versionId) return false;
+    return this.#now() < this.#backoff.until;
   }
 
   /** After a re-read for a refusal of `stale`: back off if nothing newer was found, else stop backing off. */
-  function noteReread(stale: TokenInfo, found: TokenInfo): void {
-    backoff =
-      refusalBackoffMs > 0 && found.versionId === stale.versionId
-        ? { versionId: found.versionId, until: now() + refusalBackoffMs * (1 + Math.random() * REFUSAL_BACKOFF_JITTER) }
+  #noteReread(stale: TokenInfo, found: TokenInfo): void {
+    this.#backoff =
+      this.#refusalBackoffMs > 0 && found.versionId === stale.versionId
+        ? { versionId: found.versionId, until: this.#now() + this.#refusalBackoffMs * (1 + Math.random() * REFUSAL_BACKOFF_JITTER) }
         : undefined;
   }
 
-  function validUntil(info: TokenInfo, fetchedAt: number): number {
-    const byAge = fetchedAt + maxAgeMs;
+  #validUntil(info: TokenInfo, fetchedAt: number): number {
+    const byAge = fetchedAt + this.#maxAgeMs;
     if (!info.expiresAt) return byAge;
-    const byExpiry = Math.max(info.expiresAt.getTime() - refreshBeforeMs, fetchedAt + Math.min(MIN_REUSE_MS, maxAgeMs));
+    const byExpiry = Math.max(info.expiresAt.getTime() - this.#refreshBeforeMs, fetchedAt + Math.min(MIN_REUSE_MS, this.#maxAgeMs));
     return Math.min(byAge, byExpiry);
   }
 
-  async function readCurrent(seq: number): Promise<TokenInfo> {
+  async #readCurrent(seq: number): Promise<TokenInfo> {
     let out;
     try {
-      out = await client().send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
+      out = await this.#client().send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
     } catch (e) {
-      throw e instanceof ConsumerError ? e : new SecretReadError(secretId, e);
+      throw e instanceof ConsumerError ? e : new SecretReadError(this.secretId, e);
     }
-    const info = tokenInfoFromSecret({ secretId, versionId: out.VersionId ?? '', secretString: out.SecretString, allowInsecureHttp });
-    readOf.set(info, seq);
+    const info = tokenInfoFromSecret({ secretId: this.secretId, versionId: out.VersionId ?? '', secretString: out.SecretString, allowInsecureHttp: this.#allowInsecureHttp });
+    this.#readOf.set(info, seq);
     // Reads never overlap (one in flight at a time), so the last one to finish is the newest.
-    cached = { info, seq, validUntil: validUntil(info, now()) };
+    this.#cached = { info, seq, validUntil: this.#validUntil(info, this.#now()) };
     return info;
   }
 
-  function startRead(byRefresh: boolean): Promise<TokenInfo> {
-    const seq = ++started;
-    stats.reads++;
-    if (byRefresh) stats.refreshes++;
-    const read: Read = { seq, promise: readCurrent(seq) };
-    inFlight = read;
+  #startRead(byRefresh: boolean): Promise<TokenInfo> {
+    const seq = ++this.#started;
+    this.#counters.reads++;
+    if (byRefresh) this.#counters.refreshes++;
+    const read: Read = { seq, promise: this.#readCurrent(seq) };
+    this.#inFlight = read;
     read.promise.then(
       () => {
-        if (inFlight === read) inFlight = undefined;
+        if (this.#inFlight === read) this.#inFlight = undefined;
       },
       () => {
-        stats.failedReads++;
-        if (inFlight === read) inFlight = undefined;
+        this.#counters.failedReads++;
+        if (this.#inFlight === read) this.#inFlight = undefined;
       },
     );
     return read.promise;
   }
-
-  return {
-    secretId,
-    get() {
-      if (cached && now() < cached.validUntil) return Promise.resolve(cached.info);
-      return inFlight ? inFlight.promise : startRead(false);
-    },
-    refresh(stale) {
-      if (stale !== undefined) {
-        const staleSeq = readOf.get(stale);
-        if (staleSeq !== undefined) {
-          // Someone re-read since `stale` was handed out: use that (or the read on its way).
-          if (inFlight && inFlight.seq > staleSeq) return inFlight.promise;
-          if (cached && cached.seq > staleSeq) return Promise.resolve(cached.info);
-        }
-        // Refused again, and a re-read moments ago found this same version current: the caller gets
-        // `stale` back, which tells withToken there is nothing new to retry with.
-        if (backingOff(stale)) {
-          stats.rereadsSkipped++;
-          return Promise.resolve(stale);
-        }
-        // The refused token must not be handed out again while the re-read is on its way.
-        if (cached?.info === stale) cached = undefined;
-      }
-      const read = inFlight ? inFlight.promise : startRead(true);
-      if (stale !== undefined) {
-        read.then(
-          (found) => noteReread(stale, found),
-          () => undefined,
-        );
-      }
-      return read;
-    },
-    stats: () => ({ ...stats }),
-  };
 }

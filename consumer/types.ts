@@ -4,9 +4,10 @@
  * Types only: importing this module adds nothing to a bundle.
  */
 import type { GetSecretValueCommand, GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import type { ProviderName } from '../core/providers/edges.js';
 
 /** The token APIs a token secret can belong to (docs/CONTRACT.md `provider`; absent = "tigergraph"). */
-export type ProviderName = 'tigergraph' | 'trifacta' | 'ica';
+export type { ProviderName };
 
 /**
  * The token AWSCURRENT holds, ready to call the provider with.

@@ -56,7 +56,7 @@ export class AuthenticationDisabledError extends TokenError {
   readonly code = 'AUTH_DISABLED' as const;
 }
 
-/** The TigerGraph secret or username/password was refused. */
+/** The credential was refused (a TigerGraph secret, a username and password, an API key). */
 export class BadCredentialError extends TokenError {
   readonly code = 'BAD_CREDENTIAL' as const;
 }
@@ -130,29 +130,27 @@ export class RotationStateError extends TokenError {
   readonly code = 'ROTATION_STATE' as const;
 }
 
-export function isTokenError(e: unknown): e is TokenError {
-  return e instanceof TokenError;
-}
-
 /**
  * Turns a zod failure into a ValidationError naming each field and what was expected, never the
  * value (a zod issue message can quote input, so messages are rebuilt from path and expectation).
  * `what` says whose input it was, e.g. "on-demand event" or "ica: credential secret".
  */
 export function toValidationError(what: string, error: z.core.$ZodError, hints: { union?: string } = {}): ValidationError {
-  const parts = error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.join('.') : '(root)';
-    return `${field}: ${expectation(issue, hints)}`;
-  });
-  const first = error.issues[0]?.path.join('.') || undefined;
-  return new ValidationError(`${what} is invalid: ${parts.join('; ')}`, first);
+  const issues = describeIssues(error, hints);
+  const parts = issues.map(({ field, expected }) => `${field ?? '(root)'}: ${expected}`);
+  return new ValidationError(`${what} is invalid: ${parts.join('; ')}`, issues[0]?.field);
+}
+
+/** Each issue of a zod failure: the field (dotted path; undefined at the root) and what was expected, never the value. */
+export function describeIssues(error: z.core.$ZodError, hints: { union?: string } = {}): Array<{ field: string | undefined; expected: string }> {
+  return error.issues.map((issue) => ({ field: issue.path.length ? issue.path.join('.') : undefined, expected: expectation(issue, hints) }));
 }
 
 /** What a zod issue expected, in words (zod/mini issues, as the handlers and secrets parse with it). */
 function expectation(issue: z.core.$ZodIssue, hints: { union?: string }): string {
   switch (issue.code) {
     case 'invalid_type':
-      return `expected ${issue.expected}`;
+      return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

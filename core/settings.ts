@@ -30,8 +30,8 @@ export const settingsSchema = z.strictObject({
   /**
    * Where routine revokes are costly (TigerGraph 4.x block-lists), revoke a replaced token only if
    * it would live longer than this; shorter ones expire on their own (tracked until then). 60 days:
-   * longer than the default 4.x lifetime (30 days), so at the defaults nothing is block-listed
-   * routinely. A 4.x user's block list holds 20 tokens (GSQL.Token.DropLimit); scheduled rotations
+   * longer than TigerGraph's default lifetime (core/providers/tigergraph/client.ts
+   * DEFAULT_LIFETIME_SECONDS, 30 days), so at the defaults nothing is block-listed routinely. A 4.x user's block list holds 20 tokens (GSQL.Token.DropLimit); scheduled rotations
    * of 30-day tokens on a few connections sharing a user would fill it within weeks, and a full list
    * either refuses or drops its oldest entry, bringing a revoked token back (UNCONFIRMED which).
    * On-demand `delete` (an incident) revokes whatever this says.
@@ -44,12 +44,12 @@ export const settingsSchema = z.strictObject({
   rotationsPerSecond: z._default(perSecond(SECRETS_MANAGER_ROTATE_QUOTA), 40),
 });
 
-export type Settings = z.infer<typeof settingsSchema>;
+export type OperationalSettings = z.infer<typeof settingsSchema>;
 
-export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
+export const DEFAULT_SETTINGS: OperationalSettings = settingsSchema.parse({});
 
 /** Parses the parameter's value (already JSON-decoded, or a raw string); undefined means "not set": defaults. */
-export function parseSettings(value: unknown, source = DEFAULT_SETTINGS_PARAMETER): Settings {
+export function parseSettings(value: unknown, source = DEFAULT_SETTINGS_PARAMETER): OperationalSettings {
   if (value === undefined || value === null || value === '') return DEFAULT_SETTINGS;
   let raw = value;
   if (typeof raw === 'string') {
@@ -65,7 +65,7 @@ export function parseSettings(value: unknown, source = DEFAULT_SETTINGS_PARAMETE
 }
 
 /** A field in the token secret overrides the same field of the settings, for that secret only. */
-export function settingsFor(secret: TokenSecret, settings: Settings): Settings {
+export function settingsFor(secret: TokenSecret, settings: OperationalSettings): OperationalSettings {
   return {
     ...settings,
     ...(secret.refreshBeforeSeconds !== undefined ? { refreshBeforeSeconds: secret.refreshBeforeSeconds } : {}),

@@ -13,8 +13,9 @@
  * complete ARN.
  */
 import { Aws, Token } from 'aws-cdk-lib';
+import type { Origin } from '../core/http/origins.js';
 import { connectionOrigins, mergeBindings, type CredentialBinding } from '../core/providers/binding.js';
-import { DEFAULT_PROVIDER, PROVIDER_SPECIFIC_FIELDS } from './providers.js';
+import { providerOf, providerSettings } from './providers.js';
 
 /** The fields of a connection the bindings need (the construct's ConnectionProps). */
 export interface BoundConnection {
@@ -43,7 +44,7 @@ export function connectionBindings(prefix: string, connections: readonly BoundCo
   return mergeBindings(
     connections.map((c) => ({
       credential: c.credentialSecret?.secretFullArn ?? credentialSecretName(prefix, c.name),
-      origins: connectionOrigins(providerFields(c), { allowInsecureHttp: false }),
+      origins: deployedOrigins(c),
       tokenSecrets: [tokenSecretName(prefix, c.name)],
     })),
   );
@@ -56,8 +57,13 @@ export function bindingsBytes(bindings: readonly CredentialBinding[]): number {
   return Buffer.byteLength(json) + unresolved.length * RESOLVED_ARN_BYTES;
 }
 
-/** The token secret fields the provider reads to know where it connects. */
-function providerFields(c: BoundConnection): Record<string, unknown> & { host: string } {
-  const own = Object.entries(c).filter(([key, value]) => PROVIDER_SPECIFIC_FIELDS.has(key) && value !== undefined && !Token.isUnresolved(value));
-  return { provider: c.provider ?? DEFAULT_PROVIDER, host: c.host, ...Object.fromEntries(own) };
+/**
+ * The origins a connection's provider calls (core/providers/binding.ts connectionOrigins), from the
+ * fields it writes into its token secret: what its credential is bound to and the ports the
+ * functions' security group opens. Throws a ValidationError or ConfigError for fields the provider
+ * refuses.
+ */
+export function deployedOrigins(c: BoundConnection): Origin[] {
+  const provider = providerOf(c);
+  return connectionOrigins({ provider, host: c.host, ...providerSettings(c, provider, { resolvedOnly: true }) }, { allowInsecureHttp: false });
 }

@@ -13,11 +13,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MANAGED_TAG, PRODUCT } from '../core/names.js';
 import { credentialSecretName, tokenSecretName } from './bindings.js';
-import { credentialDescription, credentialPlaceholder, providerLabel, type ProviderName } from './providers.js';
+import { credentialDescription, credentialPlaceholder, providerLabel } from './providers.js';
 
 export interface ConnectionSecretsProps {
   readonly name: string;
-  readonly provider: ProviderName;
+  readonly provider: string;
   readonly host: string;
   readonly secretNamePrefix: string;
   /** Encrypts the token secret and a created credential secret. */

@@ -36,17 +36,17 @@ import { Construct } from 'constructs';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG, METRICS_NAMESPACE, PRODUCT, ROTATION_ERROR_TAG, serviceName, type FunctionName } from '../core/names.js';
 import { DEFAULT_SETTINGS } from '../core/settings.js';
 import type { CredentialBinding } from '../core/providers/binding.js';
-import { connectionBindings, SECRET_ARN_PREFIX } from './bindings.js';
+import { connectionBindings, deployedOrigins, SECRET_ARN_PREFIX } from './bindings.js';
 import { createConnectionSecrets, type ConnectionSecrets } from './connection-secrets.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { createFunction, type FunctionEnvironment } from './functions.js';
 import { createFunctionsSecurityGroup, egressPorts, networkInterfaceStatement } from './network.js';
 import { alarmTopic } from './notifications.js';
 import { createAlarms, createDashboard, dashboardUrl } from './observability.js';
-import { DEFAULT_PROVIDER, defaultLifetimeSeconds, PROVIDER_FIELDS, type ProviderName } from './providers.js';
+import { defaultLifetimeSeconds, providerOf, providerSettings, type ProviderName } from './providers.js';
+import { checkDeployment, knownEnvironment } from './rules.js';
 import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './schedule.js';
 import { createSettingsResource } from './settings-resource.js';
-import { validateProps } from './validation.js';
 import { fenceWritePath } from './write-fence.js';
 import {
   createSweepMap,
@@ -65,7 +65,11 @@ export type { ProviderName, SweepEngine, DistributedMapOptions, SweepMap };
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** One connection: a token API endpoint and the credential that mints its tokens. */
+/**
+ * One connection: a token API endpoint and the credential that mints its tokens. The provider's own
+ * fields (below, TigerGraph's and ICA's) are read by name from its definition
+ * (ProviderDefinition.connectionFields), so another provider's are taken the same way.
+ */
 export interface ConnectionProps {
   /** Letters, digits and dashes; names the secrets and construct ids. */
   readonly name: string;
@@ -234,14 +238,8 @@ export class TokenRotation extends Construct {
     this.discoverSecretsByTag = props.discoverSecretsByTag ?? false;
     this.sweepEngine = props.sweepEngine ?? 'lambda';
     validateSweepEngine('TokenRotation', this.sweepEngine, props.distributedMap);
-    validateProps('TokenRotation', {
-      connections: props.connections,
-      secretNamePrefix: this.secretNamePrefix,
-      scheduleRate: this.scheduleRate,
-      rotationInterval: DEPLOYMENT_DEFAULTS.rotationInterval,
-      concurrency: props.concurrency,
-      discoverSecretsByTag: this.discoverSecretsByTag,
-    });
+    // The one rule set (rules.ts), before anything is created.
+    checkDeployment('TokenRotation', props, { env: knownEnvironment(Stack.of(this)) });
 
     // Secrets and settings
     this.key = this.createKey();
@@ -286,11 +284,7 @@ export class TokenRotation extends Construct {
     this.schedule = this.scheduleRefresh();
 
     // What operators see
-    this.dashboard = createDashboard(this, {
-      period: this.dashboardPeriod,
-      minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
-      ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
-    });
+    this.dashboard = this.createDashboard();
     this.alarms = this.createAlarms();
     this.alarmTopic = this.notify(this.alarms);
 
@@ -340,7 +334,7 @@ export class TokenRotation extends Construct {
 
   private createConnectionSecrets(): ConnectionSecretsEntry[] {
     return this.props.connections.map((conn) => {
-      const provider = conn.provider ?? (DEFAULT_PROVIDER as ProviderName);
+      const provider = providerOf(conn);
       const secrets = createConnectionSecrets(this, {
         name: conn.name,
         provider,
@@ -368,22 +362,20 @@ export class TokenRotation extends Construct {
   /** Each connection's settings custom resource: the token secret's initial JSON and later changes. */
   private applySettings(): ManagedConnection[] {
     return this.secrets.map(({ conn, provider, tokenSecret, credentialSecret, credentialSecretCreated, credentialSecretKey }) => {
-      const providerFields = Object.fromEntries(PROVIDER_FIELDS[provider].map((f) => [f, (conn as unknown as Record<string, unknown>)[f]]));
       const settings = createSettingsResource(tokenSecret, 'Settings', {
         serviceToken: this.connectionSettingsFunction,
         secretId: tokenSecret.secretArn,
         settings: {
           provider,
           host: conn.host,
-          ...providerFields,
-          ...(provider === 'tigergraph' ? { tigergraphVersion: conn.tigergraphVersion ?? 'auto' } : {}),
+          ...providerSettings(conn, provider),
           lifetimeSeconds: conn.lifetimeSeconds ?? defaultLifetimeSeconds(provider),
           credentialSecretId: credentialSecret.secretArn,
         },
       });
       return {
         name: conn.name,
-        provider,
+        provider: provider as ProviderName,
         tokenSecret,
         credentialSecret,
         credentialSecretCreated,
@@ -442,7 +434,7 @@ export class TokenRotation extends Construct {
     if (!this.props.vpc) return undefined;
     return createFunctionsSecurityGroup(this, {
       vpc: this.props.vpc,
-      ports: egressPorts(this.props.connections.map((c) => ({ ...c, provider: c.provider ?? (DEFAULT_PROVIDER as ProviderName) }))),
+      ports: egressPorts(this.props.connections.flatMap(deployedOrigins)),
       ipv6: this.props.ipv6Egress ?? false,
     });
   }
@@ -725,6 +717,14 @@ export class TokenRotation extends Construct {
     return Duration.seconds(Math.max(60, this.scheduleRate.toSeconds()));
   }
 
+  private createDashboard(): cloudwatch.Dashboard {
+    return createDashboard(this, {
+      period: this.dashboardPeriod,
+      minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
+    });
+  }
+
   private createAlarms(): cloudwatch.Alarm[] {
     return createAlarms(this, {
       scheduledRefreshFunction: this.scheduledRefreshFunction,
@@ -798,7 +798,7 @@ export type TigerGraphTokenRotation = TokenRotation;
 
 interface ConnectionSecretsEntry extends ConnectionSecrets {
   readonly conn: ConnectionProps;
-  readonly provider: ProviderName;
+  readonly provider: string;
   readonly credentialSecretKey?: kms.IKey;
 }
 

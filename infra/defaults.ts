@@ -4,6 +4,7 @@
  * a config that leaves a field out deploys what a construct user who leaves the prop out gets.
  */
 import { Duration } from 'aws-cdk-lib';
+import { METRICS_NAMESPACE } from '../core/names.js';
 
 export const DEPLOYMENT_DEFAULTS = {
   /** How often the scheduled refresh runs. */
@@ -18,4 +19,6 @@ export const DEPLOYMENT_DEFAULTS = {
   functionMemoryMB: 256,
   logRetentionDays: 30,
   logLevel: 'INFO',
+  /** The CloudFormation stack of the CDK app (infra/app.ts): the product's PascalCase name, as its metrics namespace. */
+  stackName: METRICS_NAMESPACE,
 } as const;

@@ -1,6 +1,7 @@
 /**
  * The functions in a VPC: one security group with no ingress and egress only on the TCP ports in
- * use (443 for the AWS APIs, plus each connection's ports by provider, see providers.ts), and the
+ * use (443 for the AWS APIs, plus the port of every origin the connections' providers call:
+ * core/providers/binding.ts connectionOrigins), and the
  * network-interface permissions Lambda needs, written inline instead of the
  * AWSLambdaVPCAccessExecutionRole managed policy (which also lets a function create and write to
  * every log group of the account).
@@ -8,17 +9,15 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { originPort, type Origin } from '../core/http/origins.js';
 import { PRODUCT } from '../core/names.js';
-import { connectionPorts, type PortFields } from './providers.js';
 
 /** The AWS APIs (Secrets Manager, SSM, Lambda, STS, the custom resource's S3 response URL). */
 export const AWS_API_PORT = 443;
 
-/** The egress ports of a set of connections, sorted. */
-export function egressPorts(connections: readonly PortFields[]): number[] {
-  const ports = new Set<number>([AWS_API_PORT]);
-  for (const c of connections) for (const p of connectionPorts(c)) ports.add(p);
-  return [...ports].sort((a, b) => a - b);
+/** The egress ports for the origins the functions call, and the AWS APIs', sorted. */
+export function egressPorts(origins: readonly Origin[]): number[] {
+  return [...new Set([AWS_API_PORT, ...origins.map(originPort)])].sort((a, b) => a - b);
 }
 
 export interface SecurityGroupProps {
@@ -31,7 +30,8 @@ export interface SecurityGroupProps {
 export function createFunctionsSecurityGroup(scope: Construct, props: SecurityGroupProps): ec2.SecurityGroup {
   const sg = new ec2.SecurityGroup(scope, 'FunctionsSecurityGroup', {
     vpc: props.vpc,
-    // Unchanged wording: a security group's description cannot change without replacing it.
+    // Unchanged wording, though every provider's ports are opened now: a security group's
+    // description cannot change without replacing the group (and the functions' network interfaces).
     description: `${PRODUCT} functions: HTTPS to AWS APIs and TigerGraph, plus the TigerGraph ports`,
     allowAllOutbound: false,
     allowAllIpv6Outbound: false,

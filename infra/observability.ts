@@ -122,6 +122,20 @@ export interface AlarmsProps {
   readonly sweepStateMachine?: sfn.IStateMachine;
 }
 
+/** The soonest expiry below the threshold, or no report at all. */
+function expiryAlarm(scope: Construct, props: AlarmsProps): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, 'MinSecondsToExpiryAlarm', {
+    alarmDescription: `The soonest-expiring managed token has less than ${props.minSecondsToExpiryThreshold} s left, or the scheduled refresh stopped reporting. Dashboard: ${props.dashboardUrl}`,
+    metric: fleetMetric('MinSecondsToExpiry', props.refreshPeriod, 'Minimum'),
+    threshold: props.minSecondsToExpiryThreshold,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    // Missing data is breaching: no datapoint means the scheduled refresh is not running (or has no
+    // token to report, e.g. credentials never filled in), and then nobody watches expiry.
+    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+  });
+}
+
 export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Alarm[] {
   const alarms: cloudwatch.Alarm[] = [];
   const atLeastOne = (id: string, description: string, metric: cloudwatch.IMetric) => {
@@ -158,18 +172,7 @@ export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.A
     'The scheduled refresh could not revoke at least one replaced token at its server (it stays valid until it expires; the sweep retries)',
     fleetMetric('RevokeFailures', props.refreshPeriod, 'Sum'),
   );
-  alarms.push(
-    new cloudwatch.Alarm(scope, 'MinSecondsToExpiryAlarm', {
-      alarmDescription: `The soonest-expiring managed token has less than ${props.minSecondsToExpiryThreshold} s left, or the scheduled refresh stopped reporting. Dashboard: ${props.dashboardUrl}`,
-      metric: fleetMetric('MinSecondsToExpiry', props.refreshPeriod, 'Minimum'),
-      threshold: props.minSecondsToExpiryThreshold,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      // Missing data is breaching: no datapoint means the scheduled refresh is not running (or has no
-      // token to report, e.g. credentials never filled in), and then nobody watches expiry.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    }),
-  );
+  alarms.push(expiryAlarm(scope, props));
   const queueAlarm = (id: string, queue: sqs.IQueue, what: string) =>
     atLeastOne(id, `${what} (inspect the queue's messages)`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }));
   queueAlarm('ScheduleDeadLetterAlarm', props.scheduleDeadLetterQueue, 'EventBridge Scheduler could not invoke the scheduled refresh');

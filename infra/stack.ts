@@ -2,7 +2,7 @@
  * TgTokenRotationStack: the TokenRotation construct driven by a validated config (infra/config.ts),
  * plus the outputs an operator needs after deploying.
  */
-import { CfnOutput, Duration, Fn, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,7 +11,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 import { checkEnvironment, type TokenRotationConfig } from './config.js';
-import { TokenRotation } from './construct.js';
+import { TokenRotation, type ConnectionProps, type TokenRotationProps } from './construct.js';
+import { knownEnvironment } from './rules.js';
 import { credentialShapes } from './providers.js';
 
 export interface TgTokenRotationStackProps extends StackProps {
@@ -29,38 +30,21 @@ export class TgTokenRotationStack extends Stack {
       description: `${PRODUCT}: keeps API tokens (TigerGraph, Trifacta, ICA) rotated in AWS Secrets Manager`,
       ...props,
     });
-    const { config } = props;
     // ARNs in another account or region than the stack's, where the stack's environment is known.
-    checkEnvironment(config, {
-      account: Token.isUnresolved(this.account) ? undefined : this.account,
-      region: Token.isUnresolved(this.region) ? undefined : this.region,
-    });
+    checkEnvironment(props.config, knownEnvironment(this));
+    this.rotation = new TokenRotation(this, 'Rotation', this.rotationProps(props.config, props.projectRoot));
+    this.addOutputs();
+  }
 
-    let vpc: ec2.IVpc | undefined;
-    let vpcSubnets: ec2.SubnetSelection | undefined;
-    if (config.vpc) {
-      // From attributes, not Vpc.fromLookup: synth stays offline and needs no account context.
-      vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: config.vpc.vpcId, availabilityZones: Fn.getAzs() });
-      vpcSubnets = { subnets: config.vpc.subnetIds.map((subnetId) => ec2.Subnet.fromSubnetId(this, subnetId, subnetId)) };
-    }
-
-    this.rotation = new TokenRotation(this, 'Rotation', {
-      connections: config.connections.map((c) => ({
-        name: c.name,
-        provider: c.provider,
-        host: c.host,
-        tigergraphVersion: c.tigergraphVersion,
-        restppPort: c.restppPort,
-        gsqlPort: c.gsqlPort,
-        graph: c.graph,
-        restppPath: c.restppPath,
-        tenant: c.tenant,
-        lifetimeSeconds: c.lifetimeSeconds,
-        rotationInterval: Duration.hours(c.rotationIntervalHours),
-        credentialSecret: c.credentialSecretArn
-          ? secretsmanager.Secret.fromSecretCompleteArn(this, `${c.name}CredentialSecret`, c.credentialSecretArn)
-          : undefined,
-        credentialSecretKey: c.credentialSecretKmsKeyArn ? kms.Key.fromKeyArn(this, `${c.name}CredentialSecretKey`, c.credentialSecretKmsKeyArn) : undefined,
+  /** The construct's props the config stands for: it is their serialised form, already checked by the construct's rules. */
+  private rotationProps(config: TokenRotationConfig, projectRoot: string | undefined): TokenRotationProps {
+    return {
+      // The config passed the construct's own rules (parseConfig): its provider fields are the props'.
+      connections: config.connections.map(({ rotationIntervalHours, credentialSecretArn, credentialSecretKmsKeyArn, ...c }): ConnectionProps => ({
+        ...(c as Omit<ConnectionProps, 'rotationInterval' | 'credentialSecret' | 'credentialSecretKey'>),
+        rotationInterval: Duration.hours(rotationIntervalHours),
+        credentialSecret: credentialSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(this, `${c.name}CredentialSecret`, credentialSecretArn) : undefined,
+        credentialSecretKey: credentialSecretKmsKeyArn ? kms.Key.fromKeyArn(this, `${c.name}CredentialSecretKey`, credentialSecretKmsKeyArn) : undefined,
       })),
       secretNamePrefix: config.secretNamePrefix,
       scheduleRate: Duration.minutes(config.scheduleRateMinutes),
@@ -72,15 +56,14 @@ export class TgTokenRotationStack extends Stack {
       minSecondsToExpiryAlarmThreshold: Duration.seconds(config.minSecondsToExpiryAlarmThreshold),
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
       alarmEmail: config.alarmEmail,
-      vpc,
-      vpcSubnets,
+      ...this.network(config),
       ipv6Egress: config.vpc?.ipv6Egress,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logLevel: config.logLevel,
       tracing: config.tracing,
       discoverSecretsByTag: config.discoverSecretsByTag,
       deploymentRoleArns: config.deploymentRoleArns,
-      projectRoot: props.projectRoot,
+      projectRoot,
       sweepEngine: config.sweepEngine,
       ...(config.distributedMap
         ? {
@@ -91,8 +74,20 @@ export class TgTokenRotationStack extends Stack {
             },
           }
         : {}),
-    });
+    };
+  }
 
+  /** The VPC and subnets of the config, from attributes (not Vpc.fromLookup: synth stays offline and needs no account context). */
+  private network(config: TokenRotationConfig): Pick<TokenRotationProps, 'vpc' | 'vpcSubnets'> {
+    if (!config.vpc) return {};
+    return {
+      vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: config.vpc.vpcId, availabilityZones: Fn.getAzs() }),
+      vpcSubnets: { subnets: config.vpc.subnetIds.map((subnetId) => ec2.Subnet.fromSubnetId(this, subnetId, subnetId)) },
+    };
+  }
+
+  /** What an operator needs after deploying: the functions, the parameter, the dashboard and each connection's secrets. */
+  private addOutputs(): void {
     const r = this.rotation;
     new CfnOutput(this, 'RotationFunctionName', { value: r.rotationFunction.functionName });
     new CfnOutput(this, 'ScheduledRefreshFunctionName', { value: r.scheduledRefreshFunction.functionName });

@@ -13,7 +13,7 @@ import { OffsetClock, setClock } from '../core/clock.js';
 import { closeAllAgents } from '../core/http/transport.js';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG } from '../core/names.js';
 import { connectionOrigins, parseBindings, renderBindings } from '../core/providers/binding.js';
-import type { Settings } from '../core/settings.js';
+import type { OperationalSettings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
 import { startFakeIca, type FakeIca, type FakeIcaOptions } from './fakes/ica/index.js';
@@ -52,6 +52,12 @@ export interface TokenSecretOptions {
    * user/password; Trifacta user/password; ICA the API key (or user/password, see icaMode).
    */
   credentials?: Record<string, string>;
+  /**
+   * A provider this stack starts no fake for (a test's own, registered with registerProvider): the
+   * token secret's fields (with its `provider`) and the credential the caller's fake accepts.
+   * Overrides `provider`, `version` and `icaMode`.
+   */
+  connection?: { fields: Record<string, unknown> & { host: string }; credentials: Record<string, string> };
   /** Run the first rotation now (RotateSecret through the real rotation handler). Default true. */
   rotate?: boolean;
   managed?: boolean;
@@ -80,7 +86,7 @@ export interface LocalStack {
    * secret and its origins as a deploy would (bindCredential); returns the token secret's ARN.
    */
   createTokenSecret(name: string, options: TokenSecretOptions): Promise<string>;
-  putSettings(settings: Partial<Settings>): Promise<void>;
+  putSettings(settings: Partial<OperationalSettings>): Promise<void>;
   /**
    * What a deploy does for a connection: lets the credential with this full ARN be used by these
    * token secrets and sent to the origins of `fields` (a token secret's provider, host and
@@ -146,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   /** The token secret's fields and the credential a fake accepts, per provider. */
   const connection = (o: TokenSecretOptions): { fields: Record<string, unknown> & { host: string }; credentials: Record<string, string> } => {
+    if (o.connection) return o.connection;
     switch (o.provider ?? 'tigergraph') {
       case 'trifacta':
         return { fields: { provider: 'trifacta', host: trifacta.url }, credentials: { ...trifactaUser } };

@@ -37,7 +37,7 @@ import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secr
 import pLimit from 'p-limit';
 import { DEFAULT_READ_SHARE, planSweep, SECRETS_MANAGER_BATCH_GET_QUOTA, type FleetPlanInput } from '../../core/operations/fleet-plan.js';
 import { SETTLED } from '../../core/secrets/store.js';
-import { withToken } from '../../core/secrets/token-secret.js';
+import { withIssuedToken } from '../../core/secrets/token-secret.js';
 import { CONCURRENCY_BOUNDS, DEFAULT_SETTINGS } from '../../core/settings.js';
 import { createTigerGraphProvider } from '../../core/providers/tigergraph/index.js';
 import type { QuotaOptions } from '../../local/aws/index.js';
@@ -229,7 +229,7 @@ export async function createSecrets(stack: LocalStack, credentialArn: string, fr
     Array.from({ length: to - from }, (_, k) =>
       limit(async () => {
         const issued = await minter.issue({ lifetimeSeconds: LIFETIME_SECONDS, purpose: { secretName: 'bench/sweep', versionId: 'setup' } });
-        const value = withToken(JSON.stringify(base), issued, { extra: { providerVersion: '3' } });
+        const value = withIssuedToken(JSON.stringify(base), issued, { extra: { providerVersion: '3' } });
         const created = await stack.secretsManager.send(
           new CreateSecretCommand({
             Name: `${prefix}${String(from + k).padStart(5, '0')}`,

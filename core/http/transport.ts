@@ -177,6 +177,66 @@ export function parseBody(text: string): { body: unknown; malformed: boolean } {
   }
 }
 
+/** A request ready to send: its URL, the options for node:http(s), and the JSON body. */
+interface PreparedRequest {
+  url: URL;
+  https: boolean;
+  options: RequestOptions;
+  payload: Buffer | undefined;
+}
+
+/** The request of `call`; throws for a URL Node cannot parse or a body JSON cannot write. */
+function prepare(call: HttpCall, caCertificate: string | undefined): PreparedRequest {
+  const url = new URL(call.url);
+  const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+  let payload: Buffer | undefined;
+  if (call.json !== undefined) {
+    payload = Buffer.from(JSON.stringify(call.json), 'utf8');
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(payload.length);
+  }
+  const https = url.protocol === 'https:';
+  return { url, https, payload, options: { method: call.method, headers, agent: agentFor(url, caCertificate), ...(https ? tlsOptions(caCertificate) : {}) } };
+}
+
+/** Where an attempt's answer goes: settled once, by the first of its answer, a fault or the timer. */
+interface AnswerSink {
+  succeed(result: HttpResult): void;
+  fail(err: unknown): void;
+  /** Drops the request's socket (an answer not read to the end cannot be reused). */
+  abort(): void;
+  settled(): boolean;
+}
+
+/** Collects an answer's body, at most MAX_BODY_BYTES of it (a longer one is malformed and not read on). */
+function collectAnswer(res: IncomingMessage, sink: AnswerSink): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    if (sink.settled()) return;
+    if (size + chunk.length > MAX_BODY_BYTES) {
+      chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
+      const text = Buffer.concat(chunks).toString('utf8');
+      // Not read to the end: the socket cannot be reused.
+      sink.succeed({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, body: undefined, malformed: true });
+      res.destroy();
+      sink.abort();
+      return;
+    }
+    size += chunk.length;
+    chunks.push(chunk);
+  });
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = res.statusCode ?? 0;
+    sink.succeed({ status, contentType: res.headers['content-type'], text, ...readAnswer(status, text) });
+  });
+  res.on('error', sink.fail);
+  res.on('close', () => {
+    if (!res.complete) sink.fail(Object.assign(new Error('connection closed before the whole answer arrived'), { code: 'ECONNRESET' }));
+  });
+}
+
 export class HttpTransport {
   constructor(private readonly settings: HttpSettings) {}
 
@@ -235,27 +295,13 @@ export class HttpTransport {
         resolve(result);
       };
 
-      let url: URL;
-      let payload: Buffer | undefined;
-      const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+      let prepared: PreparedRequest;
       try {
-        url = new URL(call.url);
-        if (call.json !== undefined) {
-          payload = Buffer.from(JSON.stringify(call.json), 'utf8');
-          headers['content-type'] = 'application/json';
-          headers['content-length'] = String(payload.length);
-        }
+        prepared = prepare(call, this.settings.caCertificate);
       } catch (err) {
         reject(transportError(err, { ...call, service: this.settings.service, timedOut, timeoutMs }));
         return;
       }
-      const https = url.protocol === 'https:';
-      const options: RequestOptions = {
-        method: call.method,
-        headers,
-        agent: agentFor(url, this.settings.caCertificate),
-        ...(https ? tlsOptions(this.settings.caCertificate) : {}),
-      };
 
       // One timer for the whole attempt: connect, TLS handshake, headers and body.
       timer = setTimeout(() => {
@@ -263,42 +309,16 @@ export class HttpTransport {
         fail(new Error(`timed out after ${timeoutMs} ms`));
       }, timeoutMs);
 
-      const onResponse = (res: IncomingMessage): void => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (settled) return;
-          if (size + chunk.length > MAX_BODY_BYTES) {
-            chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
-            const text = Buffer.concat(chunks).toString('utf8');
-            // Not read to the end: the socket cannot be reused.
-            succeed({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, body: undefined, malformed: true });
-            res.destroy();
-            req?.destroy();
-            return;
-          }
-          size += chunk.length;
-          chunks.push(chunk);
-        });
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          succeed({ status, contentType: res.headers['content-type'], text, ...readAnswer(status, text) });
-        });
-        res.on('error', fail);
-        res.on('close', () => {
-          if (!res.complete) fail(Object.assign(new Error('connection closed before the whole answer arrived'), { code: 'ECONNRESET' }));
-        });
-      };
+      const sink: AnswerSink = { succeed, fail, abort: () => req?.destroy(), settled: () => settled };
       try {
-        req = (https ? httpsRequest : httpRequest)(url, options, onResponse);
+        req = (prepared.https ? httpsRequest : httpRequest)(prepared.url, prepared.options, (res) => collectAnswer(res, sink));
       } catch (err) {
         // Synchronous refusals (e.g. a header value Node will not send).
         fail(err);
         return;
       }
       req.on('error', fail);
-      req.end(payload);
+      req.end(prepared.payload);
     });
   }
 

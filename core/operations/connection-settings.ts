@@ -29,13 +29,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { CredentialBindingError, RotationStateError, TokenError, ValidationError } from '../errors.js';
-import type { HeldToken, IssuedToken, ProviderCapabilities, TokenProvider } from '../providers/provider.js';
+import type { HeldToken, IssuedToken, TokenProvider } from '../providers/provider.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretDescription } from '../secrets/store.js';
-import { heldToken, parseTokenSecret, secretJson, withToken, type TokenSecret } from '../secrets/token-secret.js';
+import { heldToken, parseTokenSecret, secretJson, withIssuedToken, type TokenSecret } from '../secrets/token-secret.js';
 import type { FleetSource } from './fleet.js';
 import { managedFrom, type ManagedSecret } from './managed-secret.js';
 import { failedPendingVersion, RotationFailedError, rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
-import { lazyFleetIndex, mayBeHeldElsewhere, type CurrentTokenIndex } from './settle.js';
+import { HOLDERS_UNKNOWN, lazyFleetIndex, mayBeHeldElsewhere, revokeUnstored, type CurrentTokenIndex } from './holders.js';
 import { concurrentChange, retiredVersionIds, rotationInProgress, writeCurrent } from './write-current.js';
 
 /** Fields the functions write; settings never set or remove them. */
@@ -170,7 +170,7 @@ async function rotateToSettings(managed: ManagedSecret, merged: Settings, change
     await deps.store.put(description.arn, stageValue, { clientRequestToken: minted.versionId, stages: [AWSPENDING] });
   } catch (e) {
     // Not stored: the token must not stay live and untracked.
-    await revokeUnstored(next, minted, description.arn, fleetIndex, deps, result);
+    await revokeMinted(next, minted, description.arn, fleetIndex, deps, result);
     throw notApplied(id, `the new settings could not be staged (${message(e)})`);
   }
   result.messages.push(`settings ${changed.join(', ')} changed: the token was issued for the old settings, so a token of the new ones replaces it`);
@@ -229,7 +229,7 @@ function pendingValue(managed: ManagedSecret, merged: Settings, next: TokenSecre
   const base: Record<string, unknown> = { ...merged };
   for (const field of [...TOKEN_STATE_FIELDS, ...deps.providers.definition(managed.secret).tokenFields]) delete base[field];
   const retired = retiredVersionIds(managed.current, description);
-  return withToken(JSON.stringify(base), minted.issued, {
+  return withIssuedToken(JSON.stringify(base), minted.issued, {
     tokenFields: deps.providers.definition(next).tokenFields,
     extra: { providerVersion: minted.providerVersion, ...(retired.length > 0 ? { retiredVersionIds: retired } : {}) },
   });
@@ -245,7 +245,7 @@ async function withdraw(
   versionId: string,
   deps: Deps,
   result: SettingsResult,
-  fleetIndex: CurrentTokenIndex | undefined,
+  fleetIndex: CurrentTokenIndex,
   what: string,
 ): Promise<void> {
   if ((description.versions[versionId] ?? []).includes(AWSPENDING)) await deps.store.removeStage(description.arn, AWSPENDING, versionId);
@@ -285,26 +285,18 @@ function retiredOf(secretString: string | undefined): string[] {
   return Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function index(options: Pick<SettingsOptions, 'fleet'>, deps: Deps): CurrentTokenIndex | undefined {
-  return options.fleet ? lazyFleetIndex(options.fleet, deps) : undefined;
+/** Every managed secret's current token, or (no fleet given) HOLDERS_UNKNOWN: a token that can collide is then left to expire. */
+function index(options: Pick<SettingsOptions, 'fleet'>, deps: Deps): CurrentTokenIndex {
+  return options.fleet ? lazyFleetIndex(options.fleet, deps) : HOLDERS_UNKNOWN;
 }
 
-/** Whether `token` may be another managed secret's current token (false: certainly not). */
-async function maybeElsewhere(token: string, arn: string, capabilities: ProviderCapabilities, fleetIndex: CurrentTokenIndex | undefined): Promise<boolean | 'unknown'> {
-  if (!fleetIndex) return capabilities.tokensMayCollide ? 'unknown' : false;
-  return mayBeHeldElsewhere(token, arn, capabilities.tokensMayCollide, fleetIndex);
-}
-
-/** A minted token that was never stored: revoked where it can be and no other secret may hold it. */
-async function revokeUnstored(next: TokenSecret, minted: Minted, arn: string, fleetIndex: CurrentTokenIndex | undefined, deps: Deps, result: SettingsResult): Promise<void> {
-  try {
-    const capabilities = await minted.provider.capabilities();
-    if (capabilities.revoke === 'none' || (await maybeElsewhere(minted.issued.token, arn, capabilities, fleetIndex)) !== false) return;
-    await minted.provider.revoke({ token: minted.issued.token, fields: minted.issued.fields ?? {}, expiresAt: minted.issued.expiresAt });
-    result.revoked++;
-  } catch (e) {
+/** A minted token that was never stored (holders.ts revokeUnstored), counted in the result. */
+async function revokeMinted(next: TokenSecret, minted: Minted, arn: string, fleetIndex: CurrentTokenIndex, deps: Deps, result: SettingsResult): Promise<void> {
+  const outcome = await revokeUnstored(minted.provider, minted.issued, { secretArn: arn, index: fleetIndex });
+  if (outcome.revoked) result.revoked++;
+  else if (outcome.revocable && outcome.heldElsewhere === false) {
     result.revokeFailures++;
-    result.messages.push(`a token minted for the new settings (${deps.providers.definition(next).name}) could not be revoked: ${message(e)}`);
+    result.messages.push(`a token minted for the new settings (${deps.providers.definition(next).name}) could not be revoked: it expires on its own`);
   }
 }
 
@@ -318,7 +310,7 @@ async function revokeTracked(
   candidates: Array<string | undefined>,
   deps: Deps,
   result: SettingsResult,
-  how: { why: string; keep: string | undefined; index: CurrentTokenIndex | undefined },
+  how: { why: string; keep: string | undefined; index: CurrentTokenIndex },
 ): Promise<void> {
   const seen = new Set<string>();
   const providers = new Map<string, Promise<TokenProvider>>();
@@ -344,7 +336,7 @@ async function revokeTracked(
         result.messages.push(`${definition.name} cannot revoke tokens: a token of the ${how.why} expires on its own`);
         continue;
       }
-      const elsewhere = await maybeElsewhere(token.token, managed.arn, capabilities, how.index);
+      const elsewhere = await mayBeHeldElsewhere(token.token, managed.arn, capabilities.tokensMayCollide, how.index);
       if (elsewhere !== false) {
         result.messages.push(`a token of the ${how.why} may be another secret's current token (${elsewhere === 'unknown' ? 'that could not be checked' : 'it is'}): left to expire`);
         continue;

@@ -9,7 +9,7 @@
  * listed: values are read by the workers, in their batches (core/operations/sweep.ts).
  */
 import { MANAGED_TAG } from '../names.js';
-import type { Settings } from '../settings.js';
+import type { OperationalSettings } from '../settings.js';
 import type { SecretStore } from '../secrets/store.js';
 import { ownsSecret, type FleetSource } from './fleet.js';
 import { planMap, type MapPlan } from './fleet-plan.js';
@@ -87,7 +87,7 @@ export interface FleetMapPlanInput {
   /** Ids per batch. @default DEFAULT_MAP_BATCH_SIZE */
   batchSize?: number;
   /** The budgets of the whole sweep, from the settings (split between the workers). */
-  settings: Pick<Settings, 'writesPerSecond' | 'rotationsPerSecond'>;
+  settings: Pick<OperationalSettings, 'writesPerSecond' | 'rotationsPerSecond'>;
   tagDiscovery: boolean;
 }
 

@@ -4,7 +4,7 @@
  * token's expiry and refresh point. Loaded by one read, or built from a batched read.
  */
 import type { Clock } from '../clock.js';
-import type { Settings } from '../settings.js';
+import type { OperationalSettings } from '../settings.js';
 import { AWSCURRENT, type SecretVersionValue, type SecretStore } from '../secrets/store.js';
 import { parseTokenSecret, type TokenSecret } from '../secrets/token-secret.js';
 
@@ -76,14 +76,14 @@ export function tokenLifetimeSeconds(secret: TokenSecret): number | undefined {
  * JWT), plus a small stable jitter per secret (up to 10 %, at most an hour) so a fleet created in
  * one day does not come due in one minute.
  */
-export function refreshPointSeconds(secret: TokenSecret, settings: Pick<Settings, 'refreshBeforeSeconds'>, secretId: string): number {
+export function refreshPointSeconds(secret: TokenSecret, settings: Pick<OperationalSettings, 'refreshBeforeSeconds'>, secretId: string): number {
   const lifetime = tokenLifetimeSeconds(secret);
   const before = lifetime === undefined ? settings.refreshBeforeSeconds : Math.min(settings.refreshBeforeSeconds, Math.floor(lifetime / 2));
   return before + Math.floor(stableFraction(secretId) * Math.min(before * 0.1, 3_600));
 }
 
 /** Whether the current token is due for refresh or rotation now. */
-export function isRefreshDue(managed: ManagedSecret, settings: Pick<Settings, 'refreshBeforeSeconds'>, clock: Clock): boolean {
+export function isRefreshDue(managed: ManagedSecret, settings: Pick<OperationalSettings, 'refreshBeforeSeconds'>, clock: Clock): boolean {
   const left = secondsLeft(managed.secret, clock);
   if (left === null) return false; // never expires: only an explicit request rotates it
   if (left === undefined) return true; // no token, or an unknown expiry

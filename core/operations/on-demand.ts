@@ -11,12 +11,13 @@ import type { HeldToken, RevokeOutcome } from '../providers/provider.js';
 import { lifetimeSeconds, nonEmpty } from '../secrets/fields.js';
 import { AWSPREVIOUS } from '../secrets/store.js';
 import { heldToken, secretJson } from '../secrets/token-secret.js';
-import type { Settings } from '../settings.js';
+import type { OperationalSettings } from '../settings.js';
 import { assertOwned, type FleetSource } from './fleet.js';
+import { lazyFleetIndex } from './holders.js';
 import { loadManaged, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotateNow, type RotationWait } from './rotate-now.js';
-import { lazyFleetIndex, settle } from './settle.js';
+import { settle } from './settle.js';
 import { fleetStatus, statusOf, type FleetStatus, type TokenStatus } from './status.js';
 import { writeCurrent } from './write-current.js';
 
@@ -77,7 +78,7 @@ export function parseOnDemandEvent(event: unknown): OnDemandEvent {
 }
 
 export interface OnDemandContext {
-  settings: Settings;
+  settings: OperationalSettings;
   /** The managed secrets (the stack's ids, or the tag): the only secrets acted on, fleet status, and the revoke guard for tokens that can collide. */
   fleet: FleetSource;
   /** How long `request` and a rotating `refresh` wait for the rotation's outcome. */

@@ -10,10 +10,10 @@
  */
 import type { Deps } from '../deps.js';
 import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
-import { heldToken, withToken } from '../secrets/token-secret.js';
+import { heldToken, withIssuedToken } from '../secrets/token-secret.js';
+import { HOLDERS_UNKNOWN, revokeUnstored, type CurrentTokenIndex } from './holders.js';
 import { secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
-import { mayBeHeldElsewhere, type CurrentTokenIndex } from './settle.js';
 import { RotationPendingError, writeCurrent } from './write-current.js';
 
 export interface Refreshed {
@@ -47,7 +47,7 @@ export async function refreshOrRotate(
         const issued = await provider.refresh(held, lifetimeSeconds !== undefined ? { lifetimeSeconds } : {});
         // In place, the token was issued earlier: keep that instant and record the refresh beside it.
         const inPlace = issued.token === held.token;
-        const next = withToken(
+        const next = withIssuedToken(
           current.secretString,
           inPlace && secret.issuedAt ? { ...issued, issuedAt: new Date(secret.issuedAt) } : issued,
           { tokenFields: definition.tokenFields, extra: { refreshedAt: inPlace ? issued.issuedAt.toISOString() : undefined } },
@@ -57,16 +57,10 @@ export async function refreshOrRotate(
           return { method: 'refresh', versionId, expiresAt: issued.expiresAt?.toISOString() ?? null };
         } catch (e) {
           if (!inPlace) {
-            // A new token that could not be stored must not stay live and untracked: revoke it
-            // where the provider can (as createSecret does with a token it could not store),
-            // unless another secret may hold the very same token (tokens minted in the same second
-            // can be identical): a check that cannot be made leaves it to expire rather than risk
-            // that secret's token.
-            if (capabilities.revoke !== 'none') {
-              // Without an index to ask, a token that can collide counts as possibly held.
-              const heldElsewhere = options.index ? await mayBeHeldElsewhere(issued.token, managed.arn, capabilities.tokensMayCollide, options.index) : capabilities.tokensMayCollide;
-              if (heldElsewhere === false) await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).catch(() => undefined);
-            }
+            // A new token that could not be stored must not stay live and untracked. Without an
+            // index of the fleet, a token that can collide is left to expire: it may be another
+            // secret's current one.
+            await revokeUnstored(provider, issued, { secretArn: managed.arn, index: options.index ?? HOLDERS_UNKNOWN });
             throw e;
           }
           // A rotation left AWSPENDING behind (failed, awaiting a retry): an in-place refresh

@@ -7,16 +7,15 @@
  *
  * Never revoked: a token equal to the current one (after an in-place refresh both versions hold
  * it), and, for providers whose tokens can collide, a token another managed secret holds as its
- * current token (`CurrentTokenIndex`): that secret tracks it and revokes it once it replaces it.
+ * current token (holders.ts): that secret tracks it and revokes it once it replaces it.
  * A revoke that fails or cannot be confirmed leaves the secret unsettled, so the next sweep retries.
  */
-import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { HeldToken, ProviderCapabilities, TokenProvider } from '../providers/provider.js';
-import type { Settings } from '../settings.js';
+import type { OperationalSettings } from '../settings.js';
 import { AWSCURRENT, AWSPREVIOUS, isServiceError, SETTLED, versionWithStage } from '../secrets/store.js';
-import { heldToken, secretJson } from '../secrets/token-secret.js';
-import { scanFleet, type FleetSource } from './fleet.js';
+import { heldToken } from '../secrets/token-secret.js';
+import type { CurrentTokenIndex } from './holders.js';
 import type { ManagedSecret } from './managed-secret.js';
 
 /** What happened to one replaced token. */
@@ -30,83 +29,8 @@ export interface SettleReport {
   error?: unknown;
 }
 
-/** Which tokens other managed secrets hold as current (fingerprints only: no token is kept). */
-export interface CurrentTokenIndex {
-  heldElsewhere(token: string, secretArn: string): Promise<boolean>;
-}
-
-/** A short, one-way fingerprint of a token: enough to compare, never enough to use. */
-export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 22);
-}
-
-/** An index built from values already read (a sweep's batched reads). */
-export class FingerprintIndex implements CurrentTokenIndex {
-  private readonly holders = new Map<string, string | string[]>();
-
-  add(token: string, secretArn: string): void {
-    const fp = tokenFingerprint(token);
-    const existing = this.holders.get(fp);
-    if (existing === undefined) this.holders.set(fp, secretArn);
-    else if (typeof existing === 'string') {
-      if (existing !== secretArn) this.holders.set(fp, [existing, secretArn]);
-    } else if (!existing.includes(secretArn)) existing.push(secretArn);
-  }
-
-  async heldElsewhere(token: string, secretArn: string): Promise<boolean> {
-    const holders = this.holders.get(tokenFingerprint(token));
-    if (holders === undefined) return false;
-    return typeof holders === 'string' ? holders !== secretArn : holders.some((h) => h !== secretArn);
-  }
-}
-
-/**
- * A CurrentTokenIndex of the whole fleet, read (one scan, batched) only when a check first needs
- * it: for callers that have not read the fleet themselves (on-demand `delete`, a sweep over a
- * subset of it, createSecret's clean-up). Callers pass the ARN of the secret they act for.
- */
-export function lazyFleetIndex(fleet: FleetSource, deps: Pick<Deps, 'store'>): CurrentTokenIndex {
-  let built: Promise<FingerprintIndex> | undefined;
-  const build = async () => {
-    const index = new FingerprintIndex();
-    for await (const page of scanFleet(fleet, deps.store)) {
-      for (const entry of page) {
-        const token = secretJson(entry.value?.secretString)?.token;
-        if (typeof token === 'string' && entry.value) index.add(token, entry.value.arn);
-      }
-    }
-    return index;
-  };
-  return {
-    async heldElsewhere(token, secretArn) {
-      built ??= build();
-      // The fleet is indexed by ARN; callers pass the ARN of the secret they act for.
-      return (await built).heldElsewhere(token, secretArn);
-    },
-  };
-}
-
-/**
- * Whether another secret may hold `token` (one minted but not stored, about to be revoked) as its
- * current token: never where the provider's tokens cannot collide; otherwise the index's answer,
- * or 'unknown' when it cannot give one (the caller then leaves the token to expire).
- */
-export async function mayBeHeldElsewhere(token: string, secretArn: string, tokensMayCollide: boolean, index: CurrentTokenIndex): Promise<boolean | 'unknown'> {
-  if (!tokensMayCollide) return false;
-  return index.heldElsewhere(token, secretArn).catch(() => 'unknown' as const);
-}
-
-/** Held elsewhere by the first index's reckoning, or else by the second's (asked only when the first says no). */
-export function eitherIndex(first: CurrentTokenIndex, second: CurrentTokenIndex): CurrentTokenIndex {
-  return {
-    async heldElsewhere(token, secretArn) {
-      return (await first.heldElsewhere(token, secretArn)) || second.heldElsewhere(token, secretArn);
-    },
-  };
-}
-
 export interface SettleOptions {
-  settings: Pick<Settings, 'revokeGraceSeconds' | 'routineRevokeMinRemainingSeconds'>;
+  settings: Pick<OperationalSettings, 'revokeGraceSeconds' | 'routineRevokeMinRemainingSeconds'>;
   /** Revoke now, whatever the grace period and the routine-revoke policy say (on-demand `delete`). */
   force?: boolean;
   /** Which tokens other managed secrets hold as current; checked before revoking a token that can collide. */

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Deps } from '../deps.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
 import type { ProviderDefinition } from '../providers/provider.js';
-import { settingsFor, type Settings } from '../settings.js';
+import { settingsFor, type OperationalSettings } from '../settings.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage } from '../secrets/store.js';
 import { secretJson } from '../secrets/token-secret.js';
 import { scanFleet, type FleetSource } from './fleet.js';
@@ -68,7 +68,7 @@ export interface FleetStatus {
 export async function fleetStatus(
   source: FleetSource,
   deps: Deps,
-  options: { settings: Settings; limit?: number; pageSize?: number; nextToken?: string },
+  options: { settings: OperationalSettings; limit?: number; pageSize?: number; nextToken?: string },
 ): Promise<FleetStatus> {
   const limit = options.limit ?? 20;
   const pageSize = options.pageSize ?? 1_000;

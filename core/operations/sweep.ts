@@ -19,13 +19,14 @@
  * One secret's failure never stops the others; work that would outlive the invocation is left for
  * the next run and counted as skipped. Writes and rotations share the store's rate budgets.
  */
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Deps } from '../deps.js';
-import { settingsFor, type Settings } from '../settings.js';
-import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
+import { settingsFor, type OperationalSettings } from '../settings.js';
+import { assertOwned, scanFleet, type FleetEntry, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
-import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
+import { eitherIndex, FingerprintIndex, lazyFleetIndex, type CurrentTokenIndex } from './holders.js';
+import { isSettleDue, settle, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
   /** Secrets read. */
@@ -59,7 +60,7 @@ export interface SecretReport {
 }
 
 export interface SweepOptions {
-  settings: Settings;
+  settings: OperationalSettings;
   /** Milliseconds the invocation has left; the sweep starts no new secret below `reserveMs`. */
   remainingTimeMs?: () => number;
   reserveMs?: number;
@@ -79,103 +80,129 @@ export interface SweepOptions {
 
 interface Work {
   managed: ManagedSecret;
-  settings: Settings;
+  settings: OperationalSettings;
   refreshDue: boolean;
   settleDue: boolean;
 }
 
 export async function sweep(source: FleetSource, deps: Deps, options: SweepOptions): Promise<SweepSummary> {
-  const summary: SweepSummary = {
-    checked: 0,
-    refreshed: 0,
-    rotated: 0,
-    revoked: 0,
-    expiring: 0,
-    skipped: 0,
-    revokeFailures: 0,
-    failed: [],
-    minSecondsToExpiry: null,
-  };
-  const noteExpiry = (seconds: number | null | undefined) => {
-    if (typeof seconds === 'number') summary.minSecondsToExpiry = Math.min(summary.minSecondsToExpiry ?? Number.POSITIVE_INFINITY, seconds);
-  };
-  const fail = (secretId: string, e: unknown) => {
-    const report = failureReport(secretId, e);
-    summary.failed.push({ secretId, error: report.error ?? 'unknown error' });
-    options.onSecret?.(report);
-  };
-
-  const limit = pLimit(options.settings.concurrency);
-  const reserveMs = options.reserveMs ?? 15_000;
-  const run = async (item: Work) => {
-    const { managed } = item;
-    if (options.remainingTimeMs && options.remainingTimeMs() < reserveMs) {
-      summary.skipped++;
-      noteExpiry(secondsLeft(managed.secret, deps.clock));
-      options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
-      return;
-    }
-    const report = await act(item, deps, index);
-    for (const fate of report.fates) {
-      if (fate === 'revoked' || fate === 'already-gone') summary.revoked++;
-      if (fate === 'expiring') summary.expiring++;
-    }
-    if (report.settle === 'unsettled') summary.revokeFailures++;
-    if (report.action === 'refresh') summary.refreshed++;
-    if (report.action === 'rotate') summary.rotated++;
-    if (report.outcome === 'failed') summary.failed.push({ secretId: managed.secretId, error: report.error ?? 'unknown error' });
-    noteExpiry(report.secondsLeft);
-    options.onSecret?.(report);
-  };
-  const acting = new Set<Promise<void>>();
-  const start = (item: Work) => {
-    // act() records every failure of its own; this catches what is left (a throwing onSecret), so
-    // no promise is rejected with nobody listening while the read goes on.
-    const done: Promise<void> = limit(() => run(item))
-      .catch((e: unknown) => {
-        summary.failed.push({ secretId: item.managed.secretId, error: e instanceof Error ? e.message : String(e) });
-      })
-      .finally(() => acting.delete(done));
-    acting.add(done);
-  };
-
-  const own = new FingerprintIndex();
-  const index: CurrentTokenIndex = options.fleet && options.fleet !== source ? eitherIndex(own, lazyFleetIndex(options.fleet, deps)) : own;
+  const run = new SweepRun(source, deps, options);
   /** Secrets due for a settle: acted on once the index holds the whole fleet. */
   const settleLater: Work[] = [];
-  const now = deps.clock.now();
   for await (const page of scanFleet(source, deps.store)) {
     for (const entry of page) {
-      summary.checked++;
-      if (!entry.value) {
-        fail(entry.secretId, Object.assign(new Error(`${entry.error?.errorCode ?? 'Error'}: ${entry.error?.message ?? 'could not be read'}`), { name: entry.error?.errorCode ?? 'Error' }));
-        continue;
-      }
-      let managed: ManagedSecret;
-      try {
-        // A subset named by an event (`secretIds`, a map batch) holds only secrets the deployment owns.
-        assertOwned(options.fleet ?? source, entry.value.arn);
-        managed = managedFrom(entry.value.arn, entry.value);
-      } catch (e) {
-        fail(entry.secretId, e);
-        continue;
-      }
-      if (managed.secret.token) own.add(managed.secret.token, managed.arn);
-      const settings = settingsFor(managed.secret, options.settings);
-      const refreshDue = isRefreshDue(managed, settings, deps.clock);
-      const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
-      if (settleDue) settleLater.push({ managed, settings, refreshDue, settleDue });
-      else if (refreshDue) start({ managed, settings, refreshDue, settleDue });
-      else noteExpiry(secondsLeft(managed.secret, deps.clock));
+      const item = run.check(entry);
+      if (item?.settleDue) settleLater.push(item);
+      else if (item?.refreshDue) run.start(item);
+      else if (item) run.noteExpiry(secondsLeft(item.managed.secret, deps.clock));
     }
-    options.onProgress?.(summary.checked);
+    options.onProgress?.(run.summary.checked);
     // Read on only while fewer than `concurrency` secrets wait for a slot: the read is cheap and
     // the acting is paced by the write budget, so reading ahead would only hold secrets in memory.
-    while (limit.pendingCount >= options.settings.concurrency) await Promise.race(acting);
+    await run.whileFull();
   }
-  for (const item of settleLater) start(item);
-  await Promise.all(acting);
-  return summary;
+  for (const item of settleLater) run.start(item);
+  return run.finish();
+}
+
+/** One sweep's state: its summary, the index of every current token read so far, and the secrets being acted on. */
+class SweepRun {
+  readonly summary: SweepSummary = { checked: 0, refreshed: 0, rotated: 0, revoked: 0, expiring: 0, skipped: 0, revokeFailures: 0, failed: [], minSecondsToExpiry: null };
+  private readonly limit: LimitFunction;
+  private readonly acting = new Set<Promise<void>>();
+  private readonly own = new FingerprintIndex();
+  private readonly index: CurrentTokenIndex;
+  private readonly now: number;
+
+  constructor(
+    private readonly source: FleetSource,
+    private readonly deps: Deps,
+    private readonly options: SweepOptions,
+  ) {
+    this.limit = pLimit(options.settings.concurrency);
+    this.index = options.fleet && options.fleet !== source ? eitherIndex(this.own, lazyFleetIndex(options.fleet, deps)) : this.own;
+    this.now = deps.clock.now();
+  }
+
+  /** Reads one entry of the fleet: the work it needs (maybe none), or undefined when it failed (recorded). */
+  check(entry: FleetEntry): Work | undefined {
+    this.summary.checked++;
+    if (!entry.value) {
+      const name = entry.error?.errorCode ?? 'Error';
+      this.fail(entry.secretId, Object.assign(new Error(`${name}: ${entry.error?.message ?? 'could not be read'}`), { name }));
+      return undefined;
+    }
+    let managed: ManagedSecret;
+    try {
+      // A subset named by an event (`secretIds`, a map batch) holds only secrets the deployment owns.
+      assertOwned(this.options.fleet ?? this.source, entry.value.arn);
+      managed = managedFrom(entry.value.arn, entry.value);
+    } catch (e) {
+      this.fail(entry.secretId, e);
+      return undefined;
+    }
+    if (managed.secret.token) this.own.add(managed.secret.token, managed.arn);
+    const settings = settingsFor(managed.secret, this.options.settings);
+    return { managed, settings, refreshDue: isRefreshDue(managed, settings, this.deps.clock), settleDue: isSettleDue(managed, settings.revokeGraceSeconds, this.now) };
+  }
+
+  start(item: Work): void {
+    // act() records every failure of its own; this catches what is left (a throwing onSecret), so
+    // no promise is rejected with nobody listening while the read goes on.
+    const done: Promise<void> = this.limit(() => this.run(item))
+      .catch((e: unknown) => {
+        this.summary.failed.push({ secretId: item.managed.secretId, error: e instanceof Error ? e.message : String(e) });
+      })
+      .finally(() => this.acting.delete(done));
+    this.acting.add(done);
+  }
+
+  /** Waits while `concurrency` secrets wait for a slot. */
+  async whileFull(): Promise<void> {
+    while (this.limit.pendingCount >= this.options.settings.concurrency) await Promise.race(this.acting);
+  }
+
+  async finish(): Promise<SweepSummary> {
+    await Promise.all(this.acting);
+    return this.summary;
+  }
+
+  noteExpiry(seconds: number | null | undefined): void {
+    if (typeof seconds === 'number') this.summary.minSecondsToExpiry = Math.min(this.summary.minSecondsToExpiry ?? Number.POSITIVE_INFINITY, seconds);
+  }
+
+  private fail(secretId: string, e: unknown): void {
+    const report = failureReport(secretId, e);
+    this.summary.failed.push({ secretId, error: report.error ?? 'unknown error' });
+    this.options.onSecret?.(report);
+  }
+
+  private async run(item: Work): Promise<void> {
+    const { managed } = item;
+    const { remainingTimeMs, reserveMs = 15_000 } = this.options;
+    if (remainingTimeMs && remainingTimeMs() < reserveMs) {
+      this.summary.skipped++;
+      this.noteExpiry(secondsLeft(managed.secret, this.deps.clock));
+      this.options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
+      return;
+    }
+    const report = await act(item, this.deps, this.index);
+    this.tally(report);
+    this.options.onSecret?.(report);
+  }
+
+  private tally(report: SecretReport): void {
+    const s = this.summary;
+    for (const fate of report.fates) {
+      if (fate === 'revoked' || fate === 'already-gone') s.revoked++;
+      if (fate === 'expiring') s.expiring++;
+    }
+    if (report.settle === 'unsettled') s.revokeFailures++;
+    if (report.action === 'refresh') s.refreshed++;
+    if (report.action === 'rotate') s.rotated++;
+    if (report.outcome === 'failed') s.failed.push({ secretId: report.secretId, error: report.error ?? 'unknown error' });
+    this.noteExpiry(report.secondsLeft);
+  }
 }
 
 /** Settle, then refresh or rotate; each failure is recorded without stopping the other step. */

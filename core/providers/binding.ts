@@ -15,7 +15,8 @@
 import * as z from 'zod/mini';
 import { CredentialBindingError, toValidationError } from '../errors.js';
 import { originCovers, originOf, withinOrigins, type Origin } from '../http/origins.js';
-import { DEFAULT_PROVIDER, parseJsonSecret } from '../secrets/token-secret.js';
+import { parseJsonSecret } from '../secrets/token-secret.js';
+import { DEFAULT_PROVIDER } from './edges.js';
 import { providerDefinition } from './registry.js';
 
 /**

@@ -1,7 +1,8 @@
 /**
- * The token-provider seam. Rotation, sweep, on-demand and status talk only to these types, so a
- * token API plugs in as one folder under core/providers/, one line in registry.ts, its fake under
- * local/fakes/ and its protocol note under docs/protocols/.
+ * The token-provider seam. Rotation, sweep, on-demand, status, the deployment and the consumer
+ * library talk only to these types (the consumer to the edge, edge.ts), so a token API plugs in as
+ * one folder under core/providers/ and one line in each of registry.ts and edges.ts
+ * (docs/adding-a-provider.md).
  *
  * A provider declares what its API can do instead of the core assuming it:
  *   refresh  'none' (renewing means minting a new token), 'in-place' (same token, later expiry:
@@ -21,7 +22,9 @@
  * and the fields it writes into the token secret beside `token`/`expiresAt`/`issuedAt`.
  */
 import type { Clock } from '../clock.js';
-import type { Origin } from '../http/origins.js';
+import { ConfigError } from '../errors.js';
+import { checkedHost, HostError, type Origin } from '../http/origins.js';
+import type { ProviderEdge } from './edge.js';
 import type { HttpTuning } from '../http/transport.js';
 
 export type RefreshCapability = 'none' | 'in-place' | 'new-token' | 'new-token-retiring';
@@ -106,8 +109,27 @@ export interface ProviderContext {
  */
 export interface ProviderDefinition<Config = unknown, Credentials = unknown> {
   readonly name: string;
-  /** The lifetime requested when the token secret sets none (seconds; undefined: the server's default). */
-  readonly defaultLifetimeSeconds?: number;
+  /**
+   * What the edges need to know without the client (edge.ts): the label, where an app's calls go,
+   * which answers refuse a token, the hints. The consumer library reads it from edges.ts.
+   */
+  readonly edge: ProviderEdge;
+  /**
+   * The lifetime requested when the token secret sets none, and the one a deployment writes into
+   * it (seconds). Undefined: the server decides and the API takes none (ICA), so a deployment must
+   * state it.
+   */
+  readonly defaultLifetimeSeconds: number | undefined;
+  /**
+   * The token secret fields only this provider takes, e.g. TigerGraph's ports: a deployment writes
+   * them from its connection and refuses them on another provider's connection.
+   */
+  readonly connectionFields: readonly string[];
+  /**
+   * A deployment's values of `connectionFields` as the token secret gets them, before they are
+   * checked (parseConfig): defaults filled in, serialised forms taken. Absent: as given.
+   */
+  connectionSettings?(fields: Readonly<Record<string, unknown>>): Record<string, unknown>;
   /** The credential secret's accepted shapes, for messages and for created placeholder secrets. */
   readonly credentialShapes: readonly Record<string, string>[];
   /** Fields the provider writes into the token secret beside the token (IssuedToken.fields), e.g. ["tokenId"]. */
@@ -146,4 +168,18 @@ export function maskToken(token: string | undefined): string {
   if (!token) return '(none)';
   if (token.length <= 8) return '****';
   return `${token.slice(0, 4)}…${token.slice(-2)} (${token.length} chars)`;
+}
+
+/**
+ * A provider's host, checked once for every provider (core/http/origins.ts checkedHost): a
+ * ConfigError naming the provider and the field otherwise. `exposes` says what plain http would
+ * send in clear (e.g. "the password and the tokens").
+ */
+export function providerHost(provider: string, config: { host: string; allowInsecureHttp?: boolean | undefined }, exposes: string): URL {
+  try {
+    return checkedHost(config.host, { allowInsecureHttp: config.allowInsecureHttp === true, exposes });
+  } catch (e) {
+    if (e instanceof HostError) throw new ConfigError(`${provider}: host: ${e.message}`);
+    throw e;
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * The token APIs the product rotates, by the name a token secret's `provider` field uses. A new
- * provider is one line here (plus its folder, its fake under local/fakes/ and its protocol note
- * under docs/protocols/).
+ * provider is its folder plus one line here and one in edges.ts (the consumer's table of the same
+ * providers); docs/adding-a-provider.md has the steps.
  */
 import { ValidationError } from '../errors.js';
+import { registerProviderEdge } from './edges.js';
 import { ica } from './ica/index.js';
 import type { ProviderDefinition } from './provider.js';
 import { tigergraph } from './tigergraph/index.js';
@@ -11,24 +12,52 @@ import { trifacta } from './trifacta/index.js';
 
 // Each definition is typed by its own config and credentials; the registry only hands them to the opener.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const definitions: Readonly<Record<string, ProviderDefinition<any, any>>> = {
-  tigergraph,
-  trifacta,
-  ica,
-};
+type AnyDefinition = ProviderDefinition<any, any>;
 
-export const PROVIDER_NAMES: readonly string[] = Object.keys(definitions);
+const definitions = new Map<string, AnyDefinition>([
+  ['tigergraph', tigergraph],
+  ['trifacta', trifacta],
+  ['ica', ica],
+]);
+
+/** Every registered provider's name, in registration order. */
+export function providerNames(): string[] {
+  return [...definitions.keys()];
+}
+
+/** The names as a message lists them: `"tigergraph", "trifacta", "ica"`. */
+export function providerList(): string {
+  return providerNames()
+    .map((n) => JSON.stringify(n))
+    .join(', ');
+}
+
+/** Whether `name` is a registered provider. */
+export function isProviderName(name: string): boolean {
+  return definitions.has(name);
+}
 
 /** The definition of `name`; a ValidationError naming the field for an unknown one. */
 export function providerDefinition(name: string): ProviderDefinition<unknown, unknown> {
-  const definition = Object.hasOwn(definitions, name) ? definitions[name] : undefined;
-  if (!definition) {
-    throw new ValidationError(`token secret is invalid: provider: expected one of ${PROVIDER_NAMES.map((n) => JSON.stringify(n)).join(', ')}`, 'provider');
-  }
+  const definition = definitions.get(name);
+  if (!definition) throw new ValidationError(`token secret is invalid: provider: expected one of ${providerList()}`, 'provider');
   return definition as ProviderDefinition<unknown, unknown>;
 }
 
-/** Every definition, for what applies to all providers (resetting caches). */
+/** Every definition, for what applies to all providers (resetting caches, which fields belong to whom). */
 export function allProviderDefinitions(): ReadonlyArray<ProviderDefinition<unknown, unknown>> {
-  return Object.values(definitions) as ReadonlyArray<ProviderDefinition<unknown, unknown>>;
+  return [...definitions.values()] as ReadonlyArray<ProviderDefinition<unknown, unknown>>;
+}
+
+/**
+ * Registers a provider that lives outside the product: a test's provider (test/fourth-provider/)
+ * is registered here instead of by a line above, and its edge with it (edges.ts), so the
+ * functions, the deployment and the consumer library all know it in this process. Throws for a
+ * name already taken.
+ */
+export function registerProvider(definition: AnyDefinition): void {
+  if (definitions.has(definition.name)) throw new Error(`provider "${definition.name}" is registered already`);
+  if (definition.edge.name !== definition.name) throw new Error(`provider "${definition.name}": its edge is named "${definition.edge.name}"`);
+  registerProviderEdge(definition.edge);
+  definitions.set(definition.name, definition);
 }

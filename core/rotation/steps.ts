@@ -9,12 +9,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
+import type { IssuedToken, IssueRequest, TokenProvider } from '../providers/provider.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
 import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
-import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
+import { heldToken, parseTokenSecret, recordedExpiry, withIssuedToken } from '../secrets/token-secret.js';
 import { assertOwned, type FleetSource } from '../operations/fleet.js';
-import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
+import { lazyFleetIndex, NO_OTHER_HOLDERS, revokeUnstored, type UnstoredOutcome } from '../operations/holders.js';
 import { retiredVersionIds } from '../operations/write-current.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -118,20 +119,10 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   const provider = await deps.providers.open(secret, { arn: description.arn, what: `token secret ${description.name}` });
   const lifetimeSeconds = secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
   const issueRequest = { ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}), purpose: { secretName: description.name, versionId } };
-  let issued = await provider.issue(issueRequest);
-  // JWTs minted in the same second for the same subject can be byte-identical (ICA, TigerGraph
-  // 4.x): a rotation right after the last one could hand back the current token, and a rotation
-  // requested because that token leaked would change nothing. Mint again in the next second.
-  for (let attempt = 1; issued.token === secret.token && attempt <= SAME_TOKEN_RETRIES; attempt++) {
-    await sleep(1_100);
-    issued = await provider.issue(issueRequest);
-  }
-  if (issued.token === secret.token) {
-    throw new RotationStateError(`The ${provider.name} server minted the current token of ${description.name} again; the rotation is retried later`);
-  }
+  const issued = await mintUnlikeCurrent(provider, issueRequest, secret.token, description.name);
   const retired = retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description);
   // Record the API version the provider spoke, so status can report it without a server call.
-  const next = withToken(current.secretString as string, issued, {
+  const next = withIssuedToken(current.secretString as string, issued, {
     tokenFields: definition.tokenFields,
     extra: { providerVersion: await provider.version(), retiredVersionIds: retired.length > 0 ? retired : undefined, refreshedAt: undefined },
   });
@@ -142,31 +133,10 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
       ...(request.rotationToken ? { rotationToken: request.rotationToken } : {}),
     });
   } catch (e) {
-    // The token was minted but not stored: revoke it so no orphan stays valid at the provider,
-    // unless it is (tokens minted in the same second can be identical) another secret's current
-    // token. A check that cannot be made leaves the orphan to expire rather than risk that secret.
-    const capabilities = await provider.capabilities().catch(() => undefined);
-    const revocable = capabilities !== undefined && capabilities.revoke !== 'none';
-    const heldElsewhere = revocable && options.fleet ? await mayBeHeldElsewhere(issued.token, arn, capabilities.tokensMayCollide, lazyFleetIndex(options.fleet, deps)) : false;
-    const orphanRevoked =
-      revocable && heldElsewhere === false
-        ? await provider.revoke({ token: issued.token, fields: issued.fields ?? {}, expiresAt: issued.expiresAt }).then(
-            () => true,
-            () => false,
-          )
-        : false;
-    deps.log?.(
-      heldElsewhere === false
-        ? 'pending value not stored; minted token revoked where the provider can'
-        : 'pending value not stored; minted token not revoked: orphan held elsewhere (another secret holds it as current, or that could not be checked)',
-      {
-        secretId: description.name,
-        versionId,
-        orphanRevoked,
-        ...(heldElsewhere !== false ? { orphanHeldElsewhere: heldElsewhere } : {}),
-        ...(capabilities?.revoke === 'none' || heldElsewhere !== false ? { orphanExpiresAt: issued.expiresAt?.toISOString() ?? null } : {}),
-      },
-    );
+    // The token was minted but not stored: revoke it, unless another secret may hold it. Outside
+    // a deployment (no fleet: tests, scripts) there is no other secret to hold it.
+    const orphan = await revokeUnstored(provider, issued, { secretArn: arn, index: options.fleet ? lazyFleetIndex(options.fleet, deps) : NO_OTHER_HOLDERS });
+    logOrphan(deps, { secretId: description.name, versionId }, issued, orphan);
     // A concurrent createSecret for the same version may have won the race: that is success.
     if (isServiceError(e, 'ResourceExistsException')) {
       const winner = await deps.store.tryGet(arn, { versionId, stage: AWSPENDING });
@@ -175,6 +145,39 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
     throw e;
   }
   return { step: 'createSecret', versionId, outcome: 'created', expiresAt: issued.expiresAt?.toISOString() ?? null };
+}
+
+/**
+ * A new token unlike the current one. JWTs minted in the same second for the same subject can be
+ * byte-identical (ICA, TigerGraph 4.x): a rotation right after the last one could hand back the
+ * current token, and a rotation requested because that token leaked would change nothing. Mint
+ * again in the next second.
+ */
+async function mintUnlikeCurrent(provider: TokenProvider, request: IssueRequest, current: string | undefined, secretName: string): Promise<IssuedToken> {
+  let issued = await provider.issue(request);
+  for (let attempt = 1; issued.token === current && attempt <= SAME_TOKEN_RETRIES; attempt++) {
+    await sleep(1_100);
+    issued = await provider.issue(request);
+  }
+  if (issued.token === current) {
+    throw new RotationStateError(`The ${provider.name} server minted the current token of ${secretName} again; the rotation is retried later`);
+  }
+  return issued;
+}
+
+/** What createSecret did with a token it minted but could not store (no token in the entry). */
+function logOrphan(deps: Deps, at: { secretId: string; versionId: string }, issued: IssuedToken, orphan: UnstoredOutcome): void {
+  deps.log?.(
+    orphan.heldElsewhere === false
+      ? 'pending value not stored; minted token revoked where the provider can'
+      : 'pending value not stored; minted token not revoked: orphan held elsewhere (another secret holds it as current, or that could not be checked)',
+    {
+      ...at,
+      orphanRevoked: orphan.revoked,
+      ...(orphan.heldElsewhere !== false ? { orphanHeldElsewhere: orphan.heldElsewhere } : {}),
+      ...(!orphan.revocable || orphan.heldElsewhere !== false ? { orphanExpiresAt: issued.expiresAt?.toISOString() ?? null } : {}),
+    },
+  );
 }
 
 /** The AWSPENDING value createSecret wrote, with an unexpired token; throws when there is none. */

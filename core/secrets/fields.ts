@@ -6,6 +6,7 @@
  * the `z` object of `import { z } from 'zod/mini'`, which keeps all of zod (~430 kB) in a bundle.
  */
 import * as z from 'zod/mini';
+import { checkedHost, HostError } from '../http/origins.js';
 
 /** Longest token lifetime any field accepts (ten years). */
 export const MAX_LIFETIME_SECONDS = 10 * 365 * 86_400;
@@ -19,31 +20,23 @@ export const isoInstant = z.string().check(
 );
 
 /**
- * A host URL: scheme, host and optional port only. `schemes` narrows the accepted schemes (the CDK
- * config accepts https only; a token secret also http, which the providers then refuse unless the
- * process is a local run and the secret sets allowInsecureHttp). Classic zod schemas
- * (infra/config.ts) can embed it, since both are zod 4 core schemas.
+ * A host URL: scheme, host and optional port only (core/http/origins.ts checkedHost). A token
+ * secret may name an http:// host, which the providers then refuse unless the process is a local
+ * run and the secret sets allowInsecureHttp; `deployed` refuses it here already (the construct:
+ * deployed functions never use plain HTTP). Classic zod schemas can embed it, since both are zod 4
+ * core schemas.
  */
-export function hostUrlSchema(schemes: ReadonlyArray<'https:' | 'http:'> = ['https:', 'http:']) {
+export function hostUrlSchema(options: { deployed?: boolean } = {}) {
+  const rules = options.deployed
+    ? { allowInsecureHttp: false, insecureHint: ' (deployed functions never use plain HTTP)', originOnly: true }
+    : { allowInsecureHttp: true, originOnly: true };
   return z.string().check(
     z.superRefine((value, ctx) => {
-      let url: URL;
       try {
-        url = new URL(value);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a URL with scheme and host, e.g. https://tg.example.com' });
-        return;
-      }
-      if (!schemes.includes(url.protocol as 'https:' | 'http:')) {
-        ctx.addIssue({
-          code: 'custom',
-          message: schemes.includes('http:')
-            ? 'expected an https:// (or, for local runs, http://) URL'
-            : 'expected an https:// URL (deployed functions never use plain HTTP)',
-        });
-      }
-      if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-        ctx.addIssue({ code: 'custom', message: 'expected scheme, host and optional port only: no path, query or user info' });
+        checkedHost(value, rules);
+      } catch (e) {
+        if (!(e instanceof HostError)) throw e;
+        ctx.addIssue({ code: 'custom', message: e.message });
       }
     }),
   );

@@ -6,11 +6,9 @@
  */
 import * as z from 'zod/mini';
 import { toValidationError, ValidationError } from '../errors.js';
+import { DEFAULT_PROVIDER } from '../providers/edges.js';
 import type { HeldToken, IssuedToken } from '../providers/provider.js';
 import { hostUrlSchema, isoInstant, lifetimeSeconds, nonEmpty, nonNegativeInt } from './fields.js';
-
-/** A secret without `provider` is a TigerGraph secret: every secret written before providers existed keeps working. */
-export const DEFAULT_PROVIDER = 'tigergraph';
 
 export const tokenSecretSchema = z.looseObject({
   provider: z._default(nonEmpty(), DEFAULT_PROVIDER),
@@ -59,7 +57,7 @@ export function parseTokenSecret(secretString: string | undefined, what = 'token
  * fields replaced, and the provider fields of the old token (`tokenFields`) dropped unless the new
  * token has its own.
  */
-export function withToken(
+export function withIssuedToken(
   base: string,
   issued: Pick<IssuedToken, 'token' | 'expiresAt' | 'issuedAt' | 'fields'>,
   options: { tokenFields?: readonly string[]; extra?: Record<string, unknown> } = {},

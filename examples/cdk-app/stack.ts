@@ -49,6 +49,9 @@ export class ReportsStack extends Stack {
         // rotation interval must be shorter.
         { name: 'genomics', provider: 'ica', host: 'https://ica.illumina.com', tenant: 'my-lab', lifetimeSeconds: 12 * 3600, rotationInterval: Duration.hours(8) },
       ],
+      // The 12-hour ICA tokens are refreshed with 6 hours left: the expiry alarm must stay below that
+      // (the construct refuses a threshold the steady state would cross).
+      minSecondsToExpiryAlarmThreshold: Duration.hours(1),
       alarmEmail: 'oncall@example.com',
     });
 

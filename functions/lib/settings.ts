@@ -8,9 +8,9 @@ import ssm from '@middy/ssm';
 import { getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_SETTINGS_PARAMETER, ENV } from '../../core/names.js';
-import { parseSettings, type Settings } from '../../core/settings.js';
+import { parseSettings, type OperationalSettings } from '../../core/settings.js';
 
-export type ContextWithSettings = Context & { settings: Settings };
+export type ContextWithSettings = Context & { settings: OperationalSettings };
 
 export function settingsMiddleware(options: { cacheExpiryMs?: number } = {}): middy.MiddlewareObj<unknown, unknown, Error, ContextWithSettings> {
   const parameterName = process.env[ENV.SETTINGS_PARAMETER] ?? DEFAULT_SETTINGS_PARAMETER;

@@ -3,8 +3,10 @@
  * handlers and the local Secrets Manager endpoint: the four rotation steps (replayed, and out of
  * order), the sweep (refresh or re-mint when due), replaced tokens revoked after the grace period
  * or left to expire where the API cannot revoke, the on-demand actions, bad input, and no token
- * value in any result. A fourth provider joins by adding one entry to PROVIDERS.
+ * value in any result. A provider joins by adding one entry to PROVIDERS (docs/adding-a-provider.md;
+ * a provider without a fake in local/stack.ts brings its own and passes `connection`).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { handler as onDemandHandler } from '../../functions/on-demand/handler.js';
@@ -12,12 +14,15 @@ import { handler as rotationHandler } from '../../functions/rotation/handler.js'
 import { handler as scheduledHandler } from '../../functions/scheduled-refresh/handler.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { startLocalStack, type LocalStack, type TokenSecretOptions } from '../../local/stack.js';
+import { registerFourthProvider, startFakeFourth } from '../fourth-provider/index.js';
 
 const DAY = 86_400;
 const HOUR = 3_600;
 
 interface ProviderCase {
   name: string;
+  /** The token secret's `provider`. */
+  provider: string;
   options: TokenSecretOptions;
   /** Whether the provider's server accepts the token now. */
   live: (stack: LocalStack, token: string) => boolean;
@@ -32,13 +37,20 @@ interface ProviderCase {
   dueAfterSeconds: number;
 }
 
+// A test-only provider, added by following docs/adding-a-provider.md (test/fourth-provider/).
+registerFourthProvider();
+const FOURTH_KEY = randomBytes(16).toString('hex');
+const fourth = await startFakeFourth({ apiKeys: [FOURTH_KEY] });
+const fourthSecret = { connection: { fields: { provider: 'fourth', host: fourth.url }, credentials: { apiKey: FOURTH_KEY } } };
+
 const PROVIDERS: ProviderCase[] = [
-  { name: 'tigergraph 3.x', options: { version: 3 }, live: (s, t) => s.tg3.isLive(t), renewal: 'refresh', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
+  { name: 'tigergraph 3.x', provider: 'tigergraph', options: { version: 3 }, live: (s, t) => s.tg3.isLive(t), renewal: 'refresh', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
   // 4.x: a token replaced near its end (under 60 days left) is left to expire, not block-listed.
-  { name: 'tigergraph 4.x', options: { version: 4 }, live: (s, t) => s.tg4.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: false, lifetimeSeconds: 30 * DAY, dueAfterSeconds: 28 * DAY },
-  { name: 'trifacta', options: { provider: 'trifacta' }, live: (s, t) => s.trifacta.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
-  { name: 'ica (API key)', options: { provider: 'ica' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
-  { name: 'ica (password)', options: { provider: 'ica', icaMode: 'password' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
+  { name: 'tigergraph 4.x', provider: 'tigergraph', options: { version: 4 }, live: (s, t) => s.tg4.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: false, lifetimeSeconds: 30 * DAY, dueAfterSeconds: 28 * DAY },
+  { name: 'trifacta', provider: 'trifacta', options: { provider: 'trifacta' }, live: (s, t) => s.trifacta.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
+  { name: 'ica (API key)', provider: 'ica', options: { provider: 'ica' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
+  { name: 'fourth (test-only)', provider: 'fourth', options: fourthSecret, live: (_s, t) => fourth.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
+  { name: 'ica (password)', provider: 'ica', options: { provider: 'ica', icaMode: 'password' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
 ];
 
 let stack: LocalStack;
@@ -52,6 +64,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack.close();
+  await fourth.close();
 });
 
 const ctx = (name: string) => lambdaContext(name, 120_000) as never;
@@ -162,7 +175,7 @@ describe.each(PROVIDERS)('$name', (p) => {
   it('on-demand status, request, refresh and delete behave as the contract says, without a token in any answer', async () => {
     const arn = await create();
     const status = await onDemand({ action: 'status', secretId: arn });
-    expect(status).toMatchObject({ secretId: arn, provider: p.options.provider ?? 'tigergraph', providerVersion: expect.any(String), secondsLeft: expect.any(Number) });
+    expect(status).toMatchObject({ secretId: arn, provider: p.provider, providerVersion: expect.any(String), secondsLeft: expect.any(Number) });
     const first = await current(arn);
 
     const requested = await onDemand({ action: 'request', secretId: arn });

@@ -1,10 +1,10 @@
 /**
  * The base URL a TokenInfo carries, per provider and deployment: TigerGraph through the product's
- * own URL rules (core/providers/tigergraph/urls.ts), Trifacta /v4, ICA /ica/rest.
+ * own URL rules (core/providers/tigergraph/edge.ts), Trifacta /v4, ICA /ica/rest.
  */
 import { describe, expect, it } from 'vitest';
 import { tokenInfoFromSecret } from '../../consumer/index.js';
-import { tigerGraphVersion } from '../../consumer/secret.js';
+import { tigerGraphVersion } from '../../core/providers/tigergraph/edge.js';
 import { secretJson } from './helpers.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0aWdlcmdyYXBoIn0.c2lnbmF0dXJl';

@@ -2,7 +2,8 @@
  * The consumer's bundle: examples/consumer-lambda built with the deployed functions' esbuild
  * settings (infra/bundling.ts). Sizes are printed, not asserted; what is asserted is what must
  * not be in it: no provider client (token endpoints, credential handling), no HTTP transport, no
- * zod, no Powertools.
+ * zod, no Powertools; from core only the pure tables the consumer reads (names, the host check,
+ * the providers' edges).
  */
 import { describe, expect, it } from 'vitest';
 import { bundleConsumerLambda, byGroup } from '../../examples/consumer-lambda/bundle.js';
@@ -21,10 +22,11 @@ describe('consumer bundle (examples/consumer-lambda)', () => {
         expect(report.text, marker).not.toContain(marker);
       }
       const paths = report.inputs.map((i) => i.path);
-      expect(paths.filter((p) => /core\/(http|providers\/[^/]+\/(client|provider|index)\.ts|secrets|rotation|operations)/.test(p))).toEqual([]);
+      // From core, only the pure tables: names, the host check, and the providers' edges.
+      expect(paths.filter((p) => p.startsWith('core/') && !/^core\/(names\.ts|http\/origins\.ts|providers\/(edges?\.ts|[^/]+\/edge\.ts))$/.test(p))).toEqual([]);
       expect(paths.filter((p) => /node_modules\/(zod|@aws-lambda-powertools|undici)\//.test(p))).toEqual([]);
       expect(paths).toContain('consumer/source.ts');
-      expect(paths).toContain('core/providers/tigergraph/urls.ts');
+      expect(paths).toContain('core/providers/tigergraph/edge.ts');
     }
     expect(external.inputs.some((i) => i.path.includes('@aws-sdk/'))).toBe(false);
     expect(bundled.inputs.some((i) => i.path.includes('@aws-sdk/client-secrets-manager'))).toBe(true);

@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenSource, tokenFetch, type TokenSource } from '../../consumer/index.js';
 import { handler as onDemand } from '../../functions/on-demand/handler.js';
 import { handler as scheduled } from '../../functions/scheduled-refresh/handler.js';
-import { PROVIDER_NAMES } from '../../core/providers/registry.js';
+import { providerNames } from '../../core/providers/registry.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { CHECK_PATH, PROVIDER_OF, startConsumerStack, type ConsumerStack, type SecretKind } from './consumer-stack.js';
 
@@ -38,7 +38,7 @@ const ALL_KINDS: SecretKind[] = ['tigergraph3', 'tigergraph4', 'trifacta', 'ica'
  * The providers the product registers now (core/providers/registry.ts). Other work may take one
  * out of the registry for a while; the loop then covers the others and says which it left out.
  */
-const KINDS = ALL_KINDS.filter((kind) => PROVIDER_NAMES.includes(PROVIDER_OF[kind]));
+const KINDS = ALL_KINDS.filter((kind) => providerNames().includes(PROVIDER_OF[kind]));
 const LEFT_OUT = ALL_KINDS.filter((kind) => !KINDS.includes(kind));
 /** Providers whose replaced tokens the product revokes (ICA cannot: its JWTs lapse at exp). */
 const REVOKING = KINDS.filter((kind) => ['tigergraph3', 'tigergraph4', 'trifacta'].includes(kind));

@@ -98,6 +98,9 @@ export class MemoryProvider implements TokenProvider {
 
 export const memoryDefinition: ProviderDefinition<unknown, unknown> = {
   name: 'memory',
+  edge: { name: 'memory', label: 'Memory', apiBase: (_secret, host) => host.origin, refusalStatuses: [401], refusedHint: () => 'the memory provider' },
+  defaultLifetimeSeconds: undefined,
+  connectionFields: [],
   credentialShapes: [],
   tokenFields: [],
   parseConfig: (secret) => secret,

@@ -5,12 +5,12 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_NAMES } from '../../core/providers/registry.js';
+import { providerList } from '../../core/providers/registry.js';
 import { checkEnvironment, DeploymentConfigError, loadConfig, parseConfig } from '../../infra/config.js';
 import { TigerGraphTokenRotation, TokenRotation } from '../../infra/construct.js';
+import { deployedOrigins } from '../../infra/bindings.js';
 import { egressPorts } from '../../infra/network.js';
-import { PROVIDER_FIELDS } from '../../infra/providers.js';
-import { validateProps, type CheckedConnection } from '../../infra/validation.js';
+import { checkDeployment, type ConnectionInput } from '../../infra/rules.js';
 import { EXAMPLE_CONFIG_PATH, synthesize, SYNTH_TIMEOUT_MS } from './helpers.js';
 
 const conn = { name: 'prod', host: 'https://tg.example.com' };
@@ -53,7 +53,7 @@ describe('config validation', () => {
 
   it('rejects a rotation interval under 4 hours, naming the field', () => {
     expect(issuesOf({ connections: [{ ...conn, rotationIntervalHours: 2 }] })).toEqual([
-      "connections[0].rotationIntervalHours: expected at least 4 (Secrets Manager's minimum rotation interval)",
+      "connections[0].rotationIntervalHours: expected at least 4 hours (Secrets Manager's minimum), got 2 hours",
     ]);
     expect(() => parseConfig({ connections: [{ ...conn, rotationIntervalHours: 3 }] })).toThrow(/connections\[0\]\.rotationIntervalHours/);
   });
@@ -68,7 +68,7 @@ describe('config validation', () => {
 
   it('rejects a plain-HTTP host or one with a path', () => {
     expect(issuesOf({ connections: [{ ...conn, host: 'http://tg.example.com' }] })).toEqual([
-      'connections[0].host: expected an https:// URL (deployed functions never use plain HTTP)',
+      'connections[0].host: http://tg.example.com uses plain http://, which would send the credential and the tokens unencrypted: use https:// (deployed functions never use plain HTTP)',
     ]);
     expect(issuesOf({ connections: [{ ...conn, host: 'https://tg.example.com/restpp' }] })).toEqual([
       'connections[0].host: expected scheme, host and optional port only: no path, query or user info',
@@ -77,7 +77,7 @@ describe('config validation', () => {
 
   it('rejects a rotation interval that outlives the token', () => {
     expect(issuesOf({ connections: [{ ...conn, lifetimeSeconds: 86400, rotationIntervalHours: 24 }], minSecondsToExpiryAlarmThreshold: 3600 })).toEqual([
-      'connections[0].rotationIntervalHours: expected an interval shorter than lifetimeSeconds (86400 s), so a token is replaced before it expires',
+      'connections[0].rotationIntervalHours: expected less than lifetimeSeconds (86400 s), so a token is replaced before it expires',
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('config validation', () => {
     expect(parseConfig({ connections: [{ ...conn, credentialSecretArn: ok }] }).connections[0]!.credentialSecretArn).toBe(ok);
   });
 
-  it('reports every problem at once: missing, unknown, duplicate and out-of-range fields', () => {
+  it('reports every problem at once: first of the JSON shape (missing, unknown and mistyped fields), then of the values', () => {
     expect(
       issuesOf({
         connections: [conn, { ...conn, name: 'PROD' }, { host: 'https://x.example.com', extra: true }],
@@ -102,14 +102,14 @@ describe('config validation', () => {
     ).toEqual([
       'connections[2].name: required (expected string)',
       'connections[2]: unknown field(s) "extra"',
-      'scheduleRateMinutes: expected at least 5',
-      'alarmEmail: expected an email address',
       'logRetentionDays: expected one of 7, 14, 30, 60, 90, 180, 365',
       'vpc.subnetIds: expected at least one subnet id',
       '(root): unknown field(s) "surprise"',
     ]);
-    expect(issuesOf({ connections: [conn, { ...conn, name: 'PROD' }] })).toEqual([
+    expect(issuesOf({ connections: [conn, { ...conn, name: 'PROD' }], scheduleRateMinutes: 1, alarmEmail: 'not-an-email' })).toEqual([
       'connections[1].name: expected a unique name (compared case-insensitively), "PROD" is used twice',
+      'scheduleRateMinutes: expected at least 5 minutes, got 1 minutes',
+      'alarmEmail: expected an email address',
     ]);
     expect(issuesOf({ connections: [] })).toEqual(['connections: expected at least one connection']);
   });
@@ -126,10 +126,8 @@ describe('config validation', () => {
       'connections[0].graph: only for provider "tigergraph"',
     ]);
     expect(issuesOf({ connections: [{ ...conn, provider: 'snowflake' }] })).toEqual([
-      `connections[0].provider: expected one of ${PROVIDER_NAMES.map((n) => JSON.stringify(n)).join(', ')}`,
+      `connections[0].provider: expected one of ${providerList()}`,
     ]);
-    // Every provider of core's registry has its deployment fields (and no other provider is known).
-    expect(Object.keys(PROVIDER_FIELDS).sort()).toEqual([...PROVIDER_NAMES].sort());
   });
 
   it("checks a provider's own fields with core's definition (restppPath), naming the field", () => {
@@ -139,12 +137,15 @@ describe('config validation', () => {
     expect(parseConfig({ connections: [{ ...conn, restppPath: '/restpp' }] }).connections[0]!.restppPath).toBe('/restpp');
   });
 
-  it('opens only the ports each connection uses: 443 for the AWS APIs, TigerGraph as core resolves it, the host port otherwise', () => {
-    expect(egressPorts([{ provider: 'tigergraph', host: 'https://analytics.i.tgcloud.io', tigergraphVersion: '4' }])).toEqual([443]);
-    expect(egressPorts([{ provider: 'tigergraph', host: 'https://tg.example.com', tigergraphVersion: '3' }])).toEqual([443, 9000, 14240]);
+  it("opens only the ports each connection uses: 443 for the AWS APIs, and the ports of the origins its provider calls", () => {
+    const ports = (...connections: Array<Record<string, unknown> & { host: string }>) => egressPorts(connections.flatMap((c) => deployedOrigins({ name: 'c', ...c })));
+    expect(ports({ provider: 'tigergraph', host: 'https://analytics.i.tgcloud.io', tigergraphVersion: '4' })).toEqual([443]);
+    expect(ports({ provider: 'tigergraph', host: 'https://tg.example.com', tigergraphVersion: '3' })).toEqual([443, 9000, 14240]);
+    // "auto": both versions' ports until the rotation tells them apart.
+    expect(ports({ host: 'https://tg.example.com' })).toEqual([443, 9000, 14240]);
     // 3.x behind nginx: REST++ under /restpp on 14240, no 9000.
-    expect(egressPorts([{ provider: 'tigergraph', host: 'https://tg.example.com', tigergraphVersion: '3', restppPath: '/restpp' }])).toEqual([443, 14240]);
-    expect(egressPorts([{ provider: 'trifacta', host: 'https://t.example.com:8443' }, { provider: 'ica', host: 'https://ica.illumina.com' }])).toEqual([443, 8443]);
+    expect(ports({ provider: 'tigergraph', host: 'https://tg.example.com', tigergraphVersion: '3', restppPath: '/restpp' })).toEqual([443, 14240]);
+    expect(ports({ provider: 'trifacta', host: 'https://t.example.com:8443' }, { provider: 'ica', host: 'https://ica.illumina.com' })).toEqual([443, 8443]);
   });
 
   it("fills in the provider's default lifetime, and requires one for ICA, whose tenant sets the JWT lifetime", () => {
@@ -166,14 +167,14 @@ describe('config validation', () => {
 
   it('refuses a schedule slower than a third of any token lifetime, naming both fields', () => {
     expect(issuesOf({ connections: [conn, ica], scheduleRateMinutes: 300, minSecondsToExpiryAlarmThreshold: 600 })).toEqual([
-      'scheduleRateMinutes: expected at most 240 (a third of connections[1].lifetimeSeconds, 43200 s), so every token is checked at least three times before it expires',
+      'scheduleRateMinutes: expected at most 240 minutes (a third of connections[1].lifetimeSeconds, 43200 s), so every token is checked at least three times before it expires',
     ]);
     expect(parseConfig({ connections: [conn, ica], scheduleRateMinutes: 240, minSecondsToExpiryAlarmThreshold: 600 }).scheduleRateMinutes).toBe(240);
   });
 
   it('refuses an expiry alarm threshold the steady state would cross (tokens are refreshed when half their lifetime is left)', () => {
     expect(issuesOf({ connections: [ica] })).toEqual([
-      'minSecondsToExpiryAlarmThreshold: expected less than 18000: tokens of connections[0] are refreshed when min(refreshBeforeSeconds, half of lifetimeSeconds) is left, so the alarm would fire in normal operation',
+      'minSecondsToExpiryAlarmThreshold: expected less than 18000 seconds: tokens of connections[0] are refreshed when min(refreshBeforeSeconds, half of lifetimeSeconds) is left, so the alarm would fire in normal operation',
     ]);
   });
 
@@ -182,19 +183,23 @@ describe('config validation', () => {
     const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     expect(parseConfig({ connections: [{ ...conn, credentialSecretArn: arn, credentialSecretKmsKeyArn: key }] }).connections[0]!.credentialSecretKmsKeyArn).toBe(key);
     expect(issuesOf({ connections: [{ ...conn, credentialSecretKmsKeyArn: key }] })).toEqual([
-      "connections[0].credentialSecretKmsKeyArn: only with credentialSecretArn (a credential secret created here is encrypted with the stack's key)",
+      "connections[0].credentialSecretKmsKeyArn: only with credentialSecretArn (a credential secret created here is encrypted with the deployment's key)",
     ]);
     expect(issuesOf({ connections: [{ ...conn, credentialSecretArn: arn, credentialSecretKmsKeyArn: 'alias/tg' }] })).toEqual([
       'connections[0].credentialSecretKmsKeyArn: expected a KMS key ARN (…:key/<key id>), not an alias',
     ]);
   });
 
-  it("requires tag discovery when the stack's token secret ARNs would not fit the functions' environment", () => {
-    const many = Array.from({ length: 40 }, (_, i) => ({ ...conn, name: `connection-${i}` }));
-    expect(issuesOf({ connections: many })).toEqual([
-      "discoverSecretsByTag: expected true for 40 connections: their token secret ARNs (about 4389 bytes) do not fit the functions' environment (Lambda allows 4 KB in all)",
+  it("requires tag discovery when the stack's token secret ARNs would not fit the functions' environment, and refuses bindings that never would (the construct's rule)", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...conn, name: `connection-${i}` }));
+    expect(issuesOf({ connections: many(12) })).toEqual([
+      expect.stringMatching(/^discoverSecretsByTag: expected true for 12 connections: their token secret ARNs \(about 1309 bytes\) and credential bindings \(\d+ bytes\) do not fit the functions' environment/),
     ]);
-    expect(parseConfig({ connections: many, discoverSecretsByTag: true }).discoverSecretsByTag).toBe(true);
+    expect(parseConfig({ connections: many(12), discoverSecretsByTag: true }).discoverSecretsByTag).toBe(true);
+    // Each connection's own credential: bindings alone outgrow the environment, tag discovery or not.
+    expect(issuesOf({ connections: many(40), discoverSecretsByTag: true })).toEqual([
+      expect.stringMatching(/^connections: 40 connections: their credential bindings \(\d+ bytes\) do not fit the functions' environment/),
+    ]);
   });
 
   it("refuses a credential secret, its key or the alarm topic outside the stack's account and region, once they are known", () => {
@@ -264,13 +269,13 @@ describe('construct props validation (for users of the construct without the JSO
     expect(make([{ name: 'lab', provider: 'ica', host: 'https://ica.illumina.com', rotationInterval: Duration.hours(8) }])).toThrow(
       /connections\[0\]\.lifetimeSeconds: required for provider "ica"/,
     );
-    expect(make([{ ...conn, host: 'http://tg.example.com' }])).toThrow('connections[0].host: expected an https:// URL (deployed functions never use plain HTTP)');
+    expect(make([{ ...conn, host: 'http://tg.example.com' }])).toThrow('connections[0].host: http://tg.example.com uses plain http://, which would send the credential and the tokens unencrypted: use https:// (deployed functions never use plain HTTP)');
   });
 
   it('refuses a schedule slower than a third of a token lifetime, and a rotation interval that outlives the token', () => {
     const lab = { name: 'lab', provider: 'ica' as const, host: 'https://ica.illumina.com', lifetimeSeconds: 43200, rotationInterval: Duration.hours(8) };
     expect(make([lab], { scheduleRate: Duration.hours(5) })).toThrow(
-      'TokenRotation: scheduleRate: expected at most a third of connections[0].lifetimeSeconds (43200 s), got 18000 s',
+      'TokenRotation: scheduleRate: expected at most 240 minutes (a third of connections[0].lifetimeSeconds, 43200 s)',
     );
     expect(make([{ ...lab, rotationInterval: Duration.hours(12) }])).toThrow('connections[0].rotationInterval: expected less than lifetimeSeconds (43200 s)');
   });
@@ -291,14 +296,13 @@ describe('construct props validation (for users of the construct without the JSO
 
   it('rejects no connections, duplicate or malformed names', () => {
     expect(make([])).toThrow('connections: expected at least one connection');
-    expect(make([conn, conn])).toThrow('connections[1].name: "prod" is used twice');
+    expect(make([conn, conn])).toThrow('connections[1].name: expected a unique name (compared case-insensitively), "prod" is used twice');
     expect(make([{ ...conn, name: 'has space' }])).toThrow('connections[0].name: expected 1-48 letters, digits or dashes');
   });
 
   it("refuses connections whose credential bindings would not fit the functions' environment, and accepts a shared credential's", () => {
-    // The rule itself (validateProps, which the construct runs first): constructing passing stacks would bundle the functions each time.
-    const check = (connections: CheckedConnection[], discoverSecretsByTag = false) => () =>
-      validateProps('TokenRotation', { connections, secretNamePrefix: 'tg-token-rotation', scheduleRate: Duration.hours(1), rotationInterval: Duration.days(7), discoverSecretsByTag });
+    // The rule itself (checkDeployment, which the construct runs first): constructing passing stacks would bundle the functions each time.
+    const check = (connections: ConnectionInput[], discoverSecretsByTag = false) => () => checkDeployment('TokenRotation', { connections, discoverSecretsByTag });
     const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...conn, name: `connection-${i}`, host: `https://tg-${i}.example.com` }));
     // Each connection its own credential: about 190 bytes of bindings each, beside about 110 of ids.
     expect(check(many(11))).not.toThrow();
@@ -316,7 +320,7 @@ describe('construct props validation (for users of the construct without the JSO
     const stack = new Stack(new App(), 'S');
     const partial = secretsmanager.Secret.fromSecretPartialArn(stack, 'P', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tg');
     expect(() => new TokenRotation(stack, 'R', { connections: [{ ...conn, credentialSecret: partial }] })).toThrow(
-      /connections\[0\]\.credentialSecret: import it with its complete ARN/,
+      /connections\[0\]\.credentialSecret: expected the complete secret ARN/,
     );
   });
 });

@@ -120,6 +120,6 @@ describe('the CDK app', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`Invalid config file ${bad}:`);
     expect(run.stderr).toContain('connections[0].tigergraphVersion: expected one of "3", "4", "auto"');
-    expect(run.stderr).toContain("connections[0].rotationIntervalHours: expected at least 4 (Secrets Manager's minimum rotation interval)");
+    expect(run.stderr).toContain("connections[0].rotationIntervalHours: expected at least 4 hours (Secrets Manager's minimum), got 1 hours");
   });
 });

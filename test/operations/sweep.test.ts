@@ -6,15 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { loadManaged, managedFrom, refreshPointSeconds, type ManagedSecret } from '../../core/operations/managed-secret.js';
-import { FingerprintIndex, isSettleDue, settle } from '../../core/operations/settle.js';
+import { FingerprintIndex } from '../../core/operations/holders.js';
+import { isSettleDue, settle } from '../../core/operations/settle.js';
 import { parseTokenSecret } from '../../core/secrets/token-secret.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../core/settings.js';
+import { DEFAULT_SETTINGS, type OperationalSettings } from '../../core/settings.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
 import { DAY, tokenJson, useLocalAws } from '../helpers/local-aws.js';
 
 const fx = useLocalAws();
 
-function run(ids: string[] | 'tag', provider: MemoryProvider, settings: Partial<Settings> = {}, extra: Parameters<typeof sweep>[2] extends infer O ? Partial<O> : never = {}): Promise<SweepSummary> {
+function run(ids: string[] | 'tag', provider: MemoryProvider, settings: Partial<OperationalSettings> = {}, extra: Parameters<typeof sweep>[2] extends infer O ? Partial<O> : never = {}): Promise<SweepSummary> {
   const source = ids === 'tag' ? ({ kind: 'tag' } as const) : ({ kind: 'ids', ids } as const);
   return sweep(source, fx.deps(memoryOpener(provider)), { settings: { ...DEFAULT_SETTINGS, ...settings }, ...extra });
 }

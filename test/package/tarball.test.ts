@@ -59,7 +59,7 @@ import { tokenSourceMiddleware, type ContextWithTokenSource } from 'tg-token-rot
 
 const provider: ProviderName = 'ica';
 const connections: ConnectionProps[] = [{ name: 'genomics', provider, host: 'https://ica.illumina.com', lifetimeSeconds: 43200, rotationInterval: Duration.hours(8) }];
-const props: TokenRotationProps = { connections, scheduleRate: Duration.hours(1), settingsParameterName: DEFAULT_SETTINGS_PARAMETER };
+const props: TokenRotationProps = { connections, scheduleRate: Duration.hours(1), minSecondsToExpiryAlarmThreshold: Duration.hours(1), settingsParameterName: DEFAULT_SETTINGS_PARAMETER };
 const rotation: TokenRotation = new TigerGraphTokenRotation(new Stack(new App(), 'S'), 'R', props);
 const managed: ManagedConnection = rotation.connections[0]!;
 const grant: iam.Grant = rotation.grantReadToken(new iam.AccountRootPrincipal(), managed.name);

@@ -12,7 +12,7 @@ import { clearCredentialCache, Providers } from '../../core/providers/open.js';
 import type { ProviderDefinition, TokenProvider } from '../../core/providers/provider.js';
 import { providerDefinition } from '../../core/providers/registry.js';
 import { parseTokenSecret } from '../../core/secrets/token-secret.js';
-import { MemoryProvider } from '../helpers/memory-provider.js';
+import { memoryDefinition, MemoryProvider } from '../helpers/memory-provider.js';
 import { useLocalAws } from '../helpers/local-aws.js';
 
 const fx = useLocalAws();
@@ -20,7 +20,7 @@ const fx = useLocalAws();
 /** A definition whose provider refuses every credential but `accepted`. */
 function definitionAccepting(accepted: string, seen: string[]): ProviderDefinition<unknown, { password: string }> {
   return {
-    name: 'memory',
+    ...memoryDefinition,
     credentialShapes: [{ password: '...' }],
     tokenFields: [],
     parseConfig: (secret) => secret,

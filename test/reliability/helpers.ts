@@ -13,7 +13,7 @@ import { RotateSecretCommand, SecretsManagerServiceException } from '@aws-sdk/cl
 import { SSMServiceException } from '@aws-sdk/client-ssm';
 import { clearCache } from '@middy/util';
 import { TigerGraphClient } from '../../core/providers/tigergraph/client.js';
-import { decodeJwtClaims } from '../../core/providers/tigergraph/jwt.js';
+import { decodeTigerGraphClaims } from '../../core/providers/tigergraph/jwt.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { handler as onDemandHandler } from '../../functions/on-demand/handler.js';
 import { handler as rotationHandler } from '../../functions/rotation/handler.js';
@@ -494,7 +494,7 @@ export class Ledger {
     // Remember what a 4.x server refuses before its expiry now (block-listed), to notice a revoke
     // undone later (a full block list in 'drop-oldest' mode). 3.x and Trifacta delete for good.
     for (const t of held) {
-      const exp = liveSet.has(t) ? undefined : decodeJwtClaims(t)?.exp;
+      const exp = liveSet.has(t) ? undefined : decodeTigerGraphClaims(t)?.exp;
       if (exp !== undefined && exp * 1000 > now) this.revokedSeen.add(t);
     }
     const leftToExpire = live.filter((t) => held.has(t) && !tracked.has(t) && this.expiresByPolicy(t, now));
@@ -508,7 +508,7 @@ export class Ledger {
 
   /** A 4.x token the routine policy leaves to expire: at most routineRevokeMinRemainingSeconds left. */
   private expiresByPolicy(token: string, now: number): boolean {
-    const exp = decodeJwtClaims(token)?.exp;
+    const exp = decodeTigerGraphClaims(token)?.exp;
     return exp !== undefined && exp * 1000 - now <= this.routineRevokeMinRemainingSeconds * 1000;
   }
 }
@@ -534,7 +534,7 @@ export function describeToken(token: string, stack: LocalStack): string {
       if (tokenOf(v) === token || prefixed(fieldOf(v, 'tokenId')) === token) holders.push(`${snap.name}@${v.versionId}[${v.stages.join(',')}]`);
     }
   }
-  const exp = decodeJwtClaims(token)?.exp;
+  const exp = decodeTigerGraphClaims(token)?.exp;
   const kind = token.startsWith(TRIFACTA_ID) ? 'Trifacta token' : exp !== undefined ? 'TigerGraph 4.x token' : 'TigerGraph 3.x token';
   const left = exp !== undefined ? `, ${Math.round((exp * 1000 - stack.clock.now()) / 1000)} s left` : '';
   return `${kind} held by ${holders.join(' ') || 'no version'}${left}`;

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { RateBudget } from '../../core/secrets/budget.js';
 import { BATCH_GET_LIMIT } from '../../core/secrets/store.js';
-import { settle, FingerprintIndex } from '../../core/operations/settle.js';
+import { FingerprintIndex } from '../../core/operations/holders.js';
+import { settle } from '../../core/operations/settle.js';
 import { loadManaged } from '../../core/operations/managed-secret.js';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { runRotationStep } from '../../core/rotation/steps.js';

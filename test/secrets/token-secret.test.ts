@@ -4,7 +4,7 @@
  * was expected, and never echoes a value.
  */
 import { describe, expect, it } from 'vitest';
-import { heldToken, parseTokenSecret, withToken } from '../../core/secrets/token-secret.js';
+import { heldToken, parseTokenSecret, withIssuedToken } from '../../core/secrets/token-secret.js';
 import { ValidationError } from '../../core/errors.js';
 import { tigergraph } from '../../core/providers/tigergraph/index.js';
 
@@ -79,8 +79,8 @@ describe('tigergraph fields and credentials (its definition)', () => {
 });
 
 describe('writing and reading token fields', () => {
-  it('withToken keeps every other field, replaces the token fields, and drops the old token’s provider fields', () => {
-    const next = withToken(JSON.stringify({ ...base, team: 'x', tokenId: 'old-id', token: 'old' }), {
+  it('withIssuedToken keeps every other field, replaces the token fields, and drops the old token’s provider fields', () => {
+    const next = withIssuedToken(JSON.stringify({ ...base, team: 'x', tokenId: 'old-id', token: 'old' }), {
       token: 'new',
       expiresAt: null,
       issuedAt: new Date('2026-11-25T00:00:00.000Z'),

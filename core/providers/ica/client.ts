@@ -13,13 +13,14 @@
  * lifetime (hours). Sending the create only once would not avoid that orphan, only fail more often.
  */
 import { currentClock, type Clock } from '../../clock.js';
-import { ConfigError, RefreshUnsupportedError, TokenNotFoundError, TransportError, ValidationError } from '../../errors.js';
+import { RefreshUnsupportedError, TokenNotFoundError, TransportError, ValidationError } from '../../errors.js';
 import { asRecord, nonEmptyString } from '../../http/failures.js';
 import { basicAuthorization, basicCredential, httpSettings, HttpTransport, type HttpResult } from '../../http/transport.js';
-import type { IssuedToken } from '../provider.js';
+import { providerHost, type IssuedToken } from '../provider.js';
 import { failureToError } from './failures.js';
-import { decodeJwtClaims } from './jwt.js';
-import { DEFAULT_ICA_HOST, ICA_ACCEPT, ICA_BASE_PATH, modeOf, type IcaClientOptions, type IcaConfig, type IcaCredentials, type IcaMode, type IcaOp } from './types.js';
+import { decodeIcaClaims } from './jwt.js';
+import { ICA_ACCEPT, ICA_BASE_PATH } from './edge.js';
+import { DEFAULT_ICA_HOST, modeOf, type IcaClientOptions, type IcaConfig, type IcaCredentials, type IcaMode, type IcaOp } from './types.js';
 
 export const NO_EXP_MESSAGE = "ica: token secret: lifetimeSeconds: the JWT carries no exp claim; set lifetimeSeconds to the tenant's JWT lifetime";
 
@@ -74,7 +75,7 @@ export class IcaClient {
         'ICA cannot refresh a JWT minted with an API key: mint a new JWT instead (refresh needs username/password credentials)',
       );
     }
-    const exp = decodeJwtClaims(token)?.exp;
+    const exp = decodeIcaClaims(token)?.exp;
     const expiresAtMs = exp !== undefined ? exp * 1000 : held.expiresAt?.getTime();
     if (expiresAtMs !== undefined && expiresAtMs <= this.clock.now()) {
       throw new TokenNotFoundError(
@@ -106,7 +107,7 @@ export class IcaClient {
       );
     }
     const now = this.clock.now();
-    const claims = decodeJwtClaims(token);
+    const claims = decodeIcaClaims(token);
     // The answer has no expiry field: `exp` is the truth. Without it, the tenant's JWT lifetime
     // must be configured; guessing one would make the product refresh too late or too often.
     let expiresAt: Date;
@@ -148,24 +149,8 @@ export class IcaClient {
   }
 }
 
-/**
- * The REST base for a host: http(s) only, plain http only with `allowInsecureHttp: true` (the API
- * key, password and JWTs would otherwise cross the network in clear text).
- */
+/** The REST base for a host (providerHost: http(s) only, plain http only with `allowInsecureHttp: true`). */
 export function icaBase(config: Pick<IcaConfig, 'host' | 'allowInsecureHttp'>): string {
-  const host = config.host ?? DEFAULT_ICA_HOST;
-  let url: URL;
-  try {
-    url = new URL(host);
-  } catch {
-    throw new ConfigError(`ica: host is not a valid URL: expected scheme and host, e.g. ${DEFAULT_ICA_HOST}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`ica: host must use https:// (got ${url.protocol}//)`);
-  if (url.protocol === 'http:' && config.allowInsecureHttp !== true) {
-    throw new ConfigError(
-      `ica: host ${url.origin} uses plain http://, which would send the API key or password and the JWTs unencrypted: ` +
-        'use https://, or set "allowInsecureHttp": true for a local test server only',
-    );
-  }
+  const url = providerHost('ica', { host: config.host ?? DEFAULT_ICA_HOST, allowInsecureHttp: config.allowInsecureHttp }, 'the API key or password and the JWTs');
   return `${url.origin}${ICA_BASE_PATH}`;
 }

@@ -12,6 +12,7 @@ import { originOf } from '../../http/origins.js';
 import { nonEmpty } from '../../secrets/fields.js';
 import type { ProviderDefinition, TokenProvider } from '../provider.js';
 import { icaBase, IcaClient } from './client.js';
+import { icaEdge } from './edge.js';
 import { IcaProvider } from './provider.js';
 import type { IcaClientOptions, IcaConfig, IcaCredentials } from './types.js';
 
@@ -37,8 +38,10 @@ export function parseIcaCredentials(raw: unknown, what: string): IcaCredentials 
 
 export const ica: ProviderDefinition<IcaConfig, IcaCredentials> = {
   name: 'ica',
+  edge: icaEdge,
   // The tenant administrator sets the JWT lifetime; the API takes none.
   defaultLifetimeSeconds: undefined,
+  connectionFields: ['tenant'],
   credentialShapes: CREDENTIAL_SHAPES,
   tokenFields: [],
   parseConfig(secret, what) {
@@ -63,5 +66,6 @@ export const ica: ProviderDefinition<IcaConfig, IcaCredentials> = {
 export { IcaClient, icaBase, NO_EXP_MESSAGE } from './client.js';
 export { CANNOT_REVOKE, IcaProvider } from './provider.js';
 export { parseProblem, type IcaProblem } from './failures.js';
-export { decodeJwtClaims, type IcaJwtClaims } from './jwt.js';
-export { DEFAULT_ICA_HOST, ICA_ACCEPT, ICA_BASE_PATH, type IcaClientOptions, type IcaConfig, type IcaCredentials, type IcaMode, type IcaOp } from './types.js';
+export { decodeIcaClaims, type IcaJwtClaims } from './jwt.js';
+export { ICA_ACCEPT, ICA_BASE_PATH, icaEdge } from './edge.js';
+export { DEFAULT_ICA_HOST, type IcaClientOptions, type IcaConfig, type IcaCredentials, type IcaMode, type IcaOp } from './types.js';

@@ -9,6 +9,6 @@ import { decodeJwtClaimsOf, type JwtClaimsOf } from '../jwt.js';
 export type IcaJwtClaims = JwtClaimsOf<'sub'>;
 
 /** The payload of a compact JWS, or undefined when `token` is not one (no exception). */
-export function decodeJwtClaims(token: string): IcaJwtClaims | undefined {
+export function decodeIcaClaims(token: string): IcaJwtClaims | undefined {
   return decodeJwtClaimsOf(token, ['sub']);
 }

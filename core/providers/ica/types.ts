@@ -8,12 +8,6 @@ import type { HttpTuning } from '../../http/transport.js';
 /** Where ICA answers when a caller gives no host (token secrets always name one: `host` is required there). */
 export const DEFAULT_ICA_HOST = 'https://ica.illumina.com';
 
-/** The REST base path the client adds to the host. */
-export const ICA_BASE_PATH = '/ica/rest';
-
-/** Sent on every call: ICA answers errors as RFC 7807 Problems and data in its versioned media type. */
-export const ICA_ACCEPT = 'application/problem+json, application/vnd.illumina.v3+json';
-
 /** An ICA token secret's connection fields (docs/CONTRACT.md), validated by the definition in index.ts. */
 export interface IcaConfig {
   /** scheme://host[:port]; default DEFAULT_ICA_HOST. */

@@ -15,7 +15,7 @@ import { currentClock, type Clock } from '../../clock.js';
 import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundError, TransportError } from '../../errors.js';
 import { asRecord } from '../../http/failures.js';
 import { basicAuthorization as basic, basicCredential as basicValue, httpSettings, HttpTransport, type HttpCall, type HttpResult } from '../../http/transport.js';
-import type { IssuedToken as AnyIssuedToken } from '../provider.js';
+import type { IssuedToken } from '../provider.js';
 import { expiry3, isRefusal, numberField, readAsMilliseconds, stringField } from './answers.js';
 import {
   blockListFullError,
@@ -26,25 +26,32 @@ import {
   tokenGoneConfirmed,
   type FailureContext,
 } from './failures.js';
-import { decodeJwtClaims } from './jwt.js';
+import { decodeTigerGraphClaims } from './jwt.js';
 import { pickOffset, recentMints } from './mints.js';
-import { deploymentKey, parseHost, resolveBases, type TigerGraphBases } from './urls.js';
+import type { TigerGraphBases } from './edge.js';
+import { deploymentKey, parseHost, resolveBases } from './urls.js';
 import { detectApiVersion } from './version.js';
 import type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials as Credentials, TigerGraphOp } from './types.js';
 
 export { expiry3 } from './answers.js';
 
 /** TigerGraph tokens always expire. */
-export type IssuedToken = AnyIssuedToken & { expiresAt: Date };
+export type TigerGraphIssuedToken = IssuedToken & { expiresAt: Date };
 
 export interface TokenRequestOptions {
-  /** Seconds. Omitted: the server default (3.x 30 days), or 7 days on 4.x (which always sends one: mints.ts). */
+  /** Seconds. Omitted: DEFAULT_LIFETIME_SECONDS on 4.x (which always sends one: mints.ts), the server's default on 3.x (the same 30 days). */
   lifetimeSeconds?: number;
   /** Graph to scope the token to; defaults to the connection's graph. */
   graph?: string;
 }
 
-const DEFAULT_LIFETIME_4X = 7 * 86400;
+/**
+ * The product's TigerGraph token lifetime when a token secret sets none: 30 days, the 3.x server's
+ * own default. The definition requests it (index.ts) and a deployment writes it; a 4.x mint without
+ * a lifetime asks for it too rather than for the 4.x server's 7 days, since 4.x mints always send
+ * one (mints.ts).
+ */
+export const DEFAULT_LIFETIME_SECONDS = 30 * 86_400;
 /** The GSQL user name under which Basic auth carries a TigerGraph secret. */
 const GSQL_SECRET_USER = '__GSQL__secret';
 /** 4.x mints per request before giving up on getting a token this process has not handed out. */
@@ -89,13 +96,13 @@ export class TigerGraphClient {
     return resolveBases(this.conn, await this.detectVersion());
   }
 
-  async requestToken(options: TokenRequestOptions = {}): Promise<IssuedToken> {
+  async requestToken(options: TokenRequestOptions = {}): Promise<TigerGraphIssuedToken> {
     const version = await this.detectVersion();
     return version === '3' ? this.request3(options) : this.request4(options);
   }
 
   /** 3.x only: same token, new expiry = now + lifetime. 4.x throws RefreshUnsupportedError without a call. */
-  async refreshToken(token: string, options: TokenRequestOptions = {}): Promise<IssuedToken> {
+  async refreshToken(token: string, options: TokenRequestOptions = {}): Promise<TigerGraphIssuedToken> {
     const version = await this.detectVersion();
     if (version !== '3') {
       throw new RefreshUnsupportedError('TigerGraph 4.x cannot refresh a token: request a new token (rotate) instead');
@@ -187,7 +194,7 @@ export class TigerGraphClient {
 
   // ---- 3.x ----------------------------------------------------------------------------------
 
-  private async request3(options: TokenRequestOptions): Promise<IssuedToken> {
+  private async request3(options: TokenRequestOptions): Promise<TigerGraphIssuedToken> {
     const { restpp } = resolveBases(this.conn, '3');
     const json: Record<string, unknown> = {};
     const graph = options.graph ?? this.conn.graph;
@@ -215,7 +222,7 @@ export class TigerGraphClient {
     return this.http.send(call);
   }
 
-  private parse3(body: Record<string, unknown>, status: number, op: 'request' | 'refresh', url: string, knownToken?: string): IssuedToken {
+  private parse3(body: Record<string, unknown>, status: number, op: 'request' | 'refresh', url: string, knownToken?: string): TigerGraphIssuedToken {
     // With Basic auth 3.x nests the token as results.token and has no top-level token.
     const token = stringField(body.token) ?? stringField(asRecord(body.results)?.token) ?? knownToken;
     const expiration = numberField(body.expiration);
@@ -231,11 +238,11 @@ export class TigerGraphClient {
    * lifetime minus a random offset under a minute, and a token already handed out is set aside
    * (never revoked: it is someone's current token) and minted again with another offset.
    */
-  private async request4(options: TokenRequestOptions): Promise<IssuedToken> {
+  private async request4(options: TokenRequestOptions): Promise<TigerGraphIssuedToken> {
     const { gsql } = resolveBases(this.conn, '4');
     const key = deploymentKey(this.conn);
     const graph = options.graph ?? this.conn.graph;
-    const lifetime = options.lifetimeSeconds ?? DEFAULT_LIFETIME_4X;
+    const lifetime = options.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
     const random = this.options.random ?? Math.random;
     const tried = new Set<number>();
     for (let mint = 1; mint <= MAX_MINTS_4X; mint++) {
@@ -249,7 +256,7 @@ export class TigerGraphClient {
       }
       tried.add(offset);
       const issued = await this.mint4LearningUnit(gsql, key, graph, lifetime - offset);
-      const claims = decodeJwtClaims(issued.token);
+      const claims = decodeTigerGraphClaims(issued.token);
       if (recentMints.claim(`${key}|${claims?.sub ?? ''}|${claims?.graph ?? ''}`, issued.token, Date.now())) return issued;
     }
     throw new HttpError(
@@ -259,7 +266,7 @@ export class TigerGraphClient {
     );
   }
 
-  private async mint4LearningUnit(gsql: string, key: string, graph: string | undefined, seconds: number): Promise<IssuedToken> {
+  private async mint4LearningUnit(gsql: string, key: string, graph: string | undefined, seconds: number): Promise<TigerGraphIssuedToken> {
     const unit = lifetimeUnits.get(key) ?? 'seconds';
     const first = await this.mint4(gsql, graph, seconds, unit);
     if (unit === 'seconds' && readAsMilliseconds(first.claimsSpan, seconds)) {
@@ -275,7 +282,7 @@ export class TigerGraphClient {
     graph: string | undefined,
     seconds: number,
     unit: 'seconds' | 'milliseconds',
-  ): Promise<{ issued: IssuedToken; claimsSpan: number | undefined }> {
+  ): Promise<{ issued: TigerGraphIssuedToken; claimsSpan: number | undefined }> {
     const url = `${gsql}/gsql/v1/tokens`;
     const json: Record<string, unknown> = { lifetime: unit === 'seconds' ? seconds : seconds * 1000 };
     if (graph) json.graph = graph;
@@ -287,7 +294,7 @@ export class TigerGraphClient {
     const token = stringField(body.token);
     if (!token) throw this.malformed('request', 'POST', url, res.status);
     const now = this.clock.now();
-    const claims = decodeJwtClaims(token);
+    const claims = decodeTigerGraphClaims(token);
     // exp (unix seconds, UTC) is the truth; the `expiration` string is server-local time and the
     // lifetime unit is ambiguous. A JWT without exp should not happen: fall back to our clock
     // plus the lifetime we asked for, which may be off by the request time.

@@ -10,7 +10,8 @@ import { toValidationError } from '../../errors.js';
 import { originOf } from '../../http/origins.js';
 import { nonEmpty, port } from '../../secrets/fields.js';
 import type { ProviderDefinition, TokenProvider } from '../provider.js';
-import { clearLifetimeUnitCache, TigerGraphClient } from './client.js';
+import { clearLifetimeUnitCache, DEFAULT_LIFETIME_SECONDS, TigerGraphClient } from './client.js';
+import { tigergraphEdge } from './edge.js';
 import { TigerGraphProvider } from './provider.js';
 import { clearVersionCache } from './version.js';
 import { resolveBases } from './urls.js';
@@ -51,6 +52,14 @@ const CREDENTIAL_SHAPES = [{ secret: '<TigerGraph secret>' }, { username: '...',
 
 export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredentials> = {
   name: 'tigergraph',
+  edge: tigergraphEdge,
+  defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
+  connectionFields: ['tigergraphVersion', 'restppPort', 'gsqlPort', 'graph', 'restppPath'],
+  connectionSettings(fields) {
+    // "auto" unless pinned; a deployment config may write the version as the number 3 or 4.
+    const version = fields.tigergraphVersion;
+    return { ...fields, tigergraphVersion: version === 3 || version === 4 ? String(version) : (version ?? 'auto') };
+  },
   credentialShapes: CREDENTIAL_SHAPES,
   tokenFields: [],
   parseConfig(secret, what) {
@@ -94,9 +103,10 @@ export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredenti
   },
 };
 
-export { TigerGraphClient, clearLifetimeUnitCache, expiry3, type IssuedToken, type TokenRequestOptions } from './client.js';
+export { TigerGraphClient, clearLifetimeUnitCache, DEFAULT_LIFETIME_SECONDS, expiry3, type TigerGraphIssuedToken, type TokenRequestOptions } from './client.js';
 export { TigerGraphProvider } from './provider.js';
 export { clearVersionCache, parseTigerGraphVersion } from './version.js';
-export { isCloudHost, parseHost, resolveBases, type TigerGraphBases } from './urls.js';
-export { decodeJwtClaims, type JwtClaims } from './jwt.js';
+export { parseHost, resolveBases } from './urls.js';
+export { isCloudHost, tigergraphEdge, type TigerGraphBases } from './edge.js';
+export { decodeTigerGraphClaims, type TigerGraphJwtClaims } from './jwt.js';
 export type { ApiVersion, TigerGraphClientOptions, TigerGraphConfig, TigerGraphCredentials, TigerGraphOp } from './types.js';

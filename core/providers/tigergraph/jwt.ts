@@ -7,9 +7,9 @@
 import { decodeJwtClaimsOf, type JwtClaimsOf } from '../jwt.js';
 
 /** exp, iat, sub, iss, graph. */
-export type JwtClaims = JwtClaimsOf<'sub' | 'iss' | 'graph'>;
+export type TigerGraphJwtClaims = JwtClaimsOf<'sub' | 'iss' | 'graph'>;
 
 /** The payload of a compact JWS, or undefined when `token` is not one (no exception). */
-export function decodeJwtClaims(token: string): JwtClaims | undefined {
+export function decodeTigerGraphClaims(token: string): TigerGraphJwtClaims | undefined {
   return decodeJwtClaimsOf(token, ['sub', 'iss', 'graph']);
 }

@@ -17,7 +17,7 @@
  */
 import { TokenNotFoundError } from '../../errors.js';
 import type { HeldToken, IssueRequest, ProviderCapabilities, RevokeOutcome, TokenProvider } from '../provider.js';
-import type { IssuedToken, TigerGraphClient } from './client.js';
+import type { TigerGraphClient, TigerGraphIssuedToken } from './client.js';
 
 const V3: ProviderCapabilities = { refresh: 'in-place', revoke: 'by-token', routineRevoke: 'always', tokensMayCollide: false };
 const V4: ProviderCapabilities = { refresh: 'none', revoke: 'by-token', routineRevoke: 'long-lived-only', tokensMayCollide: true };
@@ -35,11 +35,11 @@ export class TigerGraphProvider implements TokenProvider {
     return (await this.client.detectVersion()) === '3' ? V3 : V4;
   }
 
-  issue(request: IssueRequest): Promise<IssuedToken> {
+  issue(request: IssueRequest): Promise<TigerGraphIssuedToken> {
     return this.client.requestToken(lifetime(request));
   }
 
-  refresh(held: HeldToken, options: { lifetimeSeconds?: number }): Promise<IssuedToken> {
+  refresh(held: HeldToken, options: { lifetimeSeconds?: number }): Promise<TigerGraphIssuedToken> {
     return this.client.refreshToken(held.token, lifetime(options));
   }
 

@@ -43,10 +43,6 @@ export interface DetectDeps {
   gsqlAuthorization: string;
 }
 
-export function cachedVersion(conn: DetectDeps['conn']): ApiVersion | undefined {
-  return detected.get(deploymentKey(conn));
-}
-
 export async function detectApiVersion(deps: DetectDeps): Promise<ApiVersion> {
   const key = deploymentKey(deps.conn);
   const known = detected.get(key);

@@ -11,7 +11,9 @@ import { currentClock, type Clock } from '../../clock.js';
 import { ConfigError, HttpError, TransportError } from '../../errors.js';
 import { asRecord, nonEmptyString } from '../../http/failures.js';
 import { basicAuthorization, basicCredential, httpSettings, HttpTransport, type HttpMethod, type HttpResult } from '../../http/transport.js';
+import { providerHost } from '../provider.js';
 import { describeFailure, failureToError, isDataNotFound, isRouteMissing, serverFailure } from './failures.js';
+import { TRIFACTA_API_PATH } from './edge.js';
 import { readTokenInfo, readTokenPage } from './paging.js';
 import type { TrifactaClientOptions, TrifactaConfig, TrifactaCredentials, TrifactaOp, TrifactaTokenInfo } from './types.js';
 
@@ -56,7 +58,7 @@ export class TrifactaClient {
 
   /** `<origin>/v4/apiAccessTokens`. */
   get tokensUrl(): string {
-    return `${this.origin}/v4/apiAccessTokens`;
+    return `${this.origin}${TRIFACTA_API_PATH}/apiAccessTokens`;
   }
 
   tokenUrl(tokenId: string): string {
@@ -238,25 +240,9 @@ export class TrifactaClient {
   }
 }
 
-/**
- * Parses and checks `host`: http(s) only, and plain http only with `allowInsecureHttp: true` (the
- * password and tokens would otherwise cross the network in clear text).
- */
+/** Parses and checks `host` (providerHost: http(s) only, plain http only with `allowInsecureHttp: true`). */
 export function parseTrifactaHost(config: Pick<TrifactaConfig, 'host' | 'allowInsecureHttp'>): URL {
-  let url: URL;
-  try {
-    url = new URL(config.host);
-  } catch {
-    throw new ConfigError('trifacta: host is not a valid URL: expected scheme and host, e.g. https://example.cloud.trifacta.com');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`trifacta: host must use https:// (got ${url.protocol}//)`);
-  if (url.protocol === 'http:' && config.allowInsecureHttp !== true) {
-    throw new ConfigError(
-      `trifacta: host ${url.origin} uses plain http://, which would send the password and tokens unencrypted: ` +
-        'use https://, or set "allowInsecureHttp": true for a local test server only',
-    );
-  }
-  return url;
+  return providerHost('trifacta', config, 'the password and the tokens');
 }
 
 /** An ISO instant: Date; null stays null (never expires); absent: undefined; anything else: 'invalid'. */

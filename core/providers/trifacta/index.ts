@@ -12,6 +12,7 @@ import { originOf } from '../../http/origins.js';
 import { nonEmpty } from '../../secrets/fields.js';
 import type { ProviderDefinition, TokenProvider } from '../provider.js';
 import { parseTrifactaHost, TrifactaClient } from './client.js';
+import { trifactaEdge } from './edge.js';
 import { DEFAULT_LIFETIME_SECONDS, TrifactaProvider } from './provider.js';
 import type { TrifactaClientOptions, TrifactaConfig, TrifactaCredentials } from './types.js';
 
@@ -26,7 +27,10 @@ const CREDENTIAL_SHAPE = '{"username": "...", "password": "..."}';
 
 export const trifacta: ProviderDefinition<TrifactaConfig, TrifactaCredentials> = {
   name: 'trifacta',
+  edge: trifactaEdge,
   defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
+  // Only the common fields: the token secret gets `tokenId` from the provider, never from a deployment.
+  connectionFields: [],
   credentialShapes: [{ username: '...', password: '...' }],
   tokenFields: ['tokenId'],
   parseConfig(secret) {
@@ -52,6 +56,7 @@ export const trifacta: ProviderDefinition<TrifactaConfig, TrifactaCredentials> =
 };
 
 export { TrifactaClient, parseTrifactaHost, type CreatedToken } from './client.js';
+export { TRIFACTA_API_PATH, trifactaEdge } from './edge.js';
 export { TrifactaProvider, tokenDescription, DEFAULT_LIFETIME_SECONDS } from './provider.js';
 export { readTokenPage, readTokenInfo, type TokenPage } from './paging.js';
 export { failureToError, serverFailure, type FailureContext, type ServerFailure } from './failures.js';

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ValidationError } from '../../../core/errors.js';
 import { CANNOT_REVOKE, createIcaProvider, ica, icaBase, IcaClient } from '../../../core/providers/ica/index.js';
-import { providerDefinition, PROVIDER_NAMES } from '../../../core/providers/registry.js';
+import { providerDefinition, providerNames } from '../../../core/providers/registry.js';
 import { API_KEY, ALICE, KEY, PASSWORD, rejection, USERS } from './helpers.js';
 
 const common = { host: 'https://ica.example.com', allowInsecureHttp: false };
 
 describe('the ica definition', () => {
   it('is registered under "ica" beside tigergraph', () => {
-    expect(PROVIDER_NAMES).toContain('ica');
+    expect(providerNames()).toContain('ica');
     expect(providerDefinition('ica')).toBe(ica);
   });
 

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { Clock } from '../../../core/clock.js';
 import { basicCredential } from '../../../core/http/transport.js';
-import { decodeJwtClaims, IcaClient, type IcaClientOptions, type IcaConfig, type IcaCredentials } from '../../../core/providers/ica/index.js';
+import { decodeIcaClaims, IcaClient, type IcaClientOptions, type IcaConfig, type IcaCredentials } from '../../../core/providers/ica/index.js';
 import { startFakeIca, type FakeIca, type FakeIcaOptions } from '../../../local/fakes/ica/index.js';
 import { closedAfterEach } from '../../helpers/fakes.js';
 
@@ -67,7 +67,7 @@ export function clientFor(fake: Fake, credentials: IcaCredentials, extra: Partia
 }
 
 export function claims(token: string): { exp?: number; iat?: number; sub?: string; tenant?: string } {
-  const c = decodeJwtClaims(token);
+  const c = decodeIcaClaims(token);
   if (!c) throw new Error('not a JWT');
   const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tenant?: string };
   return { ...c, ...(payload.tenant !== undefined ? { tenant: payload.tenant } : {}) };

@@ -6,13 +6,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { HttpError, RevokeLimitError } from '../../../core/errors.js';
-import { createTigerGraphProvider, decodeJwtClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
+import { createTigerGraphProvider, decodeTigerGraphClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
 import { MAX_LIFETIME_OFFSET_SECONDS, offsetCount, pickOffset, RecentMints } from '../../../core/providers/tigergraph/mints.js';
 import { connFor, FAST, FrozenClock, held, rejection, SECRET, USERS, useFakes } from './helpers.js';
 
 const start = useFakes();
 const span = (token: string) => {
-  const c = decodeJwtClaims(token)!;
+  const c = decodeTigerGraphClaims(token)!;
   return c.exp! - c.iat!;
 };
 
@@ -25,7 +25,7 @@ describe('4.x: different secrets never get the same token', () => {
     const b = await new TigerGraphClient(connFor(fake), { secret: SECRET }, options).requestToken({ lifetimeSeconds: 3600 });
     expect(b.token).not.toBe(a.token);
     expect([span(a.token), span(b.token)]).toEqual([3600, 3599]);
-    expect(b.expiresAt.getTime()).toBe(decodeJwtClaims(b.token)!.exp! * 1000);
+    expect(b.expiresAt.getTime()).toBe(decodeTigerGraphClaims(b.token)!.exp! * 1000);
     expect(fake.stats()).toMatchObject({ request: 3, delete: 0, check: 0 }); // the duplicate was left alone
     expect(fake.isLive(a.token)).toBe(true);
   });

@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundError } from '../../../core/errors.js';
-import { decodeJwtClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
+import { decodeTigerGraphClaims, TigerGraphClient } from '../../../core/providers/tigergraph/index.js';
 import { connFor, FAST, rejection, SECRET, USERS, useFakes } from './helpers.js';
 
 const start = useFakes();
@@ -10,7 +10,7 @@ const start = useFakes();
 const EXACT = { ...FAST, random: () => 0 };
 
 function claims(token: string) {
-  const c = decodeJwtClaims(token);
+  const c = decodeTigerGraphClaims(token);
   if (!c || c.exp === undefined || c.iat === undefined) throw new Error('not a JWT with exp/iat');
   return c as Required<Pick<typeof c, 'exp' | 'iat'>> & typeof c;
 }
@@ -37,7 +37,7 @@ describe('TigerGraph 4.x client against the fake', () => {
     const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT);
     const issued = await client.requestToken();
     expect(issued.expiresAt.getTime()).toBe(claims(issued.token).exp * 1000);
-    expect(Math.abs(issued.expiresAt.getTime() - (fake.clock.now() + 604_800_000))).toBeLessThan(1_500);
+    expect(Math.abs(issued.expiresAt.getTime() - (fake.clock.now() + 2_592_000_000))).toBeLessThan(1_500);
   });
 
   it('with the milliseconds lifetime quirk: expiry still from exp, and the client learns the unit', async () => {
@@ -54,15 +54,15 @@ describe('TigerGraph 4.x client against the fake', () => {
     expect(fake.stats().request).toBe(3); // unit remembered: one call
   });
 
-  it('with the milliseconds quirk and no lifetime: 7 days are asked for (4.x always sends a lifetime) and read from exp', async () => {
+  it('with the milliseconds quirk and no lifetime: the default 30 days are asked for (4.x always sends a lifetime) and read from exp', async () => {
     // Without a lifetime every mint would ask for the same server default, and same-second tokens
-    // would be identical (mints.ts): so the client sends 7 days (minus the offset) itself.
+    // would be identical (mints.ts): so the client sends its default (minus the offset) itself.
     const fake = await start({ version: 4, quirks: { lifetimeUnit: 'milliseconds' } });
     const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT);
     const issued = await client.requestToken();
     expect(issued.expiresAt.getTime()).toBe(claims(issued.token).exp * 1000);
-    expect(claims(issued.token).exp - claims(issued.token).iat).toBe(604_800);
-    expect(fake.stats().request).toBe(2); // the first answer lived 604 s: the unit was learned
+    expect(claims(issued.token).exp - claims(issued.token).iat).toBe(2_592_000);
+    expect(fake.stats().request).toBe(2); // the first answer lived 2592 s: the unit was learned
   });
 
   it('requests with Basic auth and a graph: sub and graph claims', async () => {

@@ -1,24 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sanitizeServerMessage } from '../../../core/http/failures.js';
-import { decodeJwtClaims, expiry3, parseTigerGraphVersion } from '../../../core/providers/tigergraph/index.js';
+import { decodeTigerGraphClaims, expiry3, parseTigerGraphVersion } from '../../../core/providers/tigergraph/index.js';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
-describe('decodeJwtClaims', () => {
+describe('decodeTigerGraphClaims', () => {
   it('reads exp, iat, sub, iss and graph from the payload', () => {
     const token = `${b64({ alg: 'HS256' })}.${b64({ sub: 'tigergraph', iat: 100, exp: 200, iss: 'TigerGraph', graph: 'g' })}.sig`;
-    expect(decodeJwtClaims(token)).toEqual({ sub: 'tigergraph', iat: 100, exp: 200, iss: 'TigerGraph', graph: 'g' });
+    expect(decodeTigerGraphClaims(token)).toEqual({ sub: 'tigergraph', iat: 100, exp: 200, iss: 'TigerGraph', graph: 'g' });
   });
 
   it('returns undefined for opaque 3.x tokens and garbage payloads', () => {
-    expect(decodeJwtClaims('abcdefghijklmnopqrstuvwxyz012345')).toBeUndefined();
-    expect(decodeJwtClaims('a.!!!.c')).toBeUndefined();
-    expect(decodeJwtClaims(`x.${b64([1, 2])}.y`)).toBeUndefined();
+    expect(decodeTigerGraphClaims('abcdefghijklmnopqrstuvwxyz012345')).toBeUndefined();
+    expect(decodeTigerGraphClaims('a.!!!.c')).toBeUndefined();
+    expect(decodeTigerGraphClaims(`x.${b64([1, 2])}.y`)).toBeUndefined();
   });
 
   it('omits a non-numeric exp', () => {
-    expect(decodeJwtClaims(`x.${b64({ exp: 'soon' })}.y`)).toEqual({});
+    expect(decodeTigerGraphClaims(`x.${b64({ exp: 'soon' })}.y`)).toEqual({});
   });
 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { OffsetClock } from '../../../core/clock.js';
 import { ConfigError, RefreshUnsupportedError, ValidationError } from '../../../core/errors.js';
-import { providerDefinition, PROVIDER_NAMES } from '../../../core/providers/registry.js';
+import { providerDefinition, providerNames } from '../../../core/providers/registry.js';
 import { tokenDescription, trifacta } from '../../../core/providers/trifacta/index.js';
 import { ALICE, DESCRIPTION, PURPOSE, rejection, useFakes } from './helpers.js';
 
@@ -12,7 +12,7 @@ const common = { host: 'https://acme.cloud.trifacta.com', allowInsecureHttp: fal
 
 describe('trifacta definition', () => {
   it('is registered under "trifacta" with its defaults', () => {
-    expect(PROVIDER_NAMES).toContain('trifacta');
+    expect(providerNames()).toContain('trifacta');
     const d = providerDefinition('trifacta');
     expect(d).toBe(trifacta);
     expect(d.defaultLifetimeSeconds).toBe(2_592_000);
@@ -53,7 +53,7 @@ describe('trifacta definition', () => {
   it('open() refuses a plain http:// host unless allowInsecureHttp is set (ConfigError naming trifacta)', () => {
     const config = trifacta.parseConfig({ host: 'http://127.0.0.1:3005', allowInsecureHttp: false }, 'token secret s');
     expect(() => trifacta.open(config, ALICE, context)).toThrow(ConfigError);
-    expect(() => trifacta.open(config, ALICE, context)).toThrow(/trifacta: host http:\/\/127\.0\.0\.1:3005 uses plain http/);
+    expect(() => trifacta.open(config, ALICE, context)).toThrow(/trifacta: host: http:\/\/127\.0\.0\.1:3005 uses plain http/);
     expect(() => trifacta.open({ ...config, allowInsecureHttp: true }, ALICE, context)).not.toThrow();
   });
 

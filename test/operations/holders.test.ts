@@ -1,0 +1,63 @@
+/**
+ * revokeUnstored: what every path that minted a token it could not store does with it. The callers
+ * differ only in the index they pass (visible at the call site): a fleet index, HOLDERS_UNKNOWN (no
+ * index: a token that can collide is left to expire) or NO_OTHER_HOLDERS (no deployment around).
+ */
+import { describe, expect, it } from 'vitest';
+import { FingerprintIndex, HOLDERS_UNKNOWN, NO_OTHER_HOLDERS, revokeUnstored } from '../../core/operations/holders.js';
+import { MemoryProvider } from '../helpers/memory-provider.js';
+
+const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:a-AbCdEf';
+const OTHER = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:b-AbCdEf';
+
+describe('revokeUnstored', () => {
+  it('revokes a token that cannot collide, whatever the index', async () => {
+    for (const index of [HOLDERS_UNKNOWN, NO_OTHER_HOLDERS, new FingerprintIndex()]) {
+      const provider = new MemoryProvider();
+      const issued = await provider.issue();
+      expect(await revokeUnstored(provider, issued, { secretArn: ARN, index })).toEqual({ revocable: true, heldElsewhere: false, revoked: true });
+      expect(provider.isLive(issued.token)).toBe(false);
+    }
+  });
+
+  it('leaves a token that can collide to expire when there is no index to ask (HOLDERS_UNKNOWN)', async () => {
+    const provider = new MemoryProvider({ capabilities: { tokensMayCollide: true } });
+    const issued = await provider.issue();
+    expect(await revokeUnstored(provider, issued, { secretArn: ARN, index: HOLDERS_UNKNOWN })).toEqual({ revocable: true, heldElsewhere: 'unknown', revoked: false });
+    expect(provider.calls.revoke).toBe(0);
+    expect(provider.isLive(issued.token)).toBe(true);
+  });
+
+  it('revokes a token that can collide when no other secret exists (NO_OTHER_HOLDERS) or the index finds none', async () => {
+    for (const index of [NO_OTHER_HOLDERS, new FingerprintIndex()]) {
+      const provider = new MemoryProvider({ capabilities: { tokensMayCollide: true } });
+      const issued = await provider.issue();
+      expect((await revokeUnstored(provider, issued, { secretArn: ARN, index })).revoked).toBe(true);
+      expect(provider.isLive(issued.token)).toBe(false);
+    }
+  });
+
+  it("never revokes a token another secret holds as current; its own holding does not count", async () => {
+    const provider = new MemoryProvider({ capabilities: { tokensMayCollide: true } });
+    const issued = await provider.issue();
+    const mine = new FingerprintIndex();
+    mine.add(issued.token, ARN);
+    expect((await revokeUnstored(provider, issued, { secretArn: ARN, index: mine })).revoked).toBe(true);
+
+    const twin = await provider.issue();
+    const theirs = new FingerprintIndex();
+    theirs.add(twin.token, OTHER);
+    expect(await revokeUnstored(provider, twin, { secretArn: ARN, index: theirs })).toEqual({ revocable: true, heldElsewhere: true, revoked: false });
+    expect(provider.isLive(twin.token)).toBe(true);
+  });
+
+  it('does nothing where the provider cannot revoke, and swallows a failed revoke', async () => {
+    const none = new MemoryProvider({ capabilities: { revoke: 'none' } });
+    expect(await revokeUnstored(none, await none.issue(), { secretArn: ARN, index: NO_OTHER_HOLDERS })).toEqual({ revocable: false, heldElsewhere: false, revoked: false });
+    expect(none.calls.revoke).toBe(0);
+
+    const failing = new MemoryProvider();
+    failing.failRevoke = new Error('server down');
+    expect(await revokeUnstored(failing, await failing.issue(), { secretArn: ARN, index: NO_OTHER_HOLDERS })).toEqual({ revocable: true, heldElsewhere: false, revoked: false });
+  });
+});
