@@ -373,6 +373,10 @@ export class TokenRotation extends Construct {
           credentialSecretId: credentialSecret.secretArn,
         },
       });
+      // A host change rotates from the custom resource: the functions that mint and check the new
+      // token must run with the new credential bindings first. CloudFormation updates what a
+      // resource depends on before it; the connection-settings function is one already (ServiceToken).
+      settings.node.addDependency(this.rotationFunction);
       return {
         name: conn.name,
         provider: provider as ProviderName,

@@ -212,6 +212,21 @@ describe('settings custom resource (one per connection)', () => {
     });
   });
 
+  it('is updated after the functions that mint for it, so a host change runs with the new credential bindings', () => {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[]; Properties?: Record<string, unknown> }>;
+    const rotationFn = logicalId(stack, r.rotationFunction);
+    const settingsFn = logicalId(stack, r.connectionSettingsFunction);
+    const settingsResources = Object.values(resources).filter((res) => res.Type === 'Custom::TokenSecretSettings');
+    expect(settingsResources).toHaveLength(3);
+    for (const res of settingsResources) {
+      // The rotation function (which mints and tests the new token) by an explicit dependency; the settings function by its ServiceToken.
+      expect(res.DependsOn).toContain(rotationFn);
+      expect(JSON.stringify(res.Properties?.ServiceToken)).toContain(settingsFn);
+      // Both functions carry the bindings in their environment, so updating them first updates the bindings first.
+      for (const fn of [rotationFn, settingsFn]) expect((resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables[ENV.CREDENTIAL_BINDINGS]).toBeDefined();
+    }
+  });
+
   it('is served by a function of its own (no Provider framework)', () => {
     template.resourceCountIs('AWS::Lambda::Function', 4);
     for (const cr of Object.values(template.findResources('Custom::TokenSecretSettings'))) {
