@@ -16,6 +16,10 @@
  *     collide is about to run and the subset holds no twin of it.
  *   A failing revoke never stands between a live token and its refresh: both are attempted and
  *   reported on their own.
+ *   A due secret that is paused or outside its rotation window waits (core/operations/routine.ts),
+ *   unless its token would expire first; the decision needs its tags, which a listed fleet has and
+ *   an id-named one reads (one DescribeSecret per due secret). Every transition is reported as a
+ *   change event and recorded on the secret (core/operations/reported.ts).
  * One secret's failure never stops the others; work that would outlive the invocation is left for
  * the next run and counted as skipped. Writes and rotations share the store's rate budgets.
  */
@@ -24,8 +28,9 @@ import type { Deps } from '../deps.js';
 import { settingsFor, type Settings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
-import { refreshOrRotate } from './refresh.js';
-import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
+import { renew, settleReported } from './reported.js';
+import { routineDecision, type HeldBack } from './routine.js';
+import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
   /** Secrets read. */
@@ -39,6 +44,8 @@ export interface SweepSummary {
   expiring: number;
   /** Due secrets left for the next run because the invocation was running out of time. */
   skipped: number;
+  /** Due secrets whose routine work a pause or their rotation window held back (core/operations/routine.ts). */
+  deferred: number;
   /** Revokes that failed or could not be confirmed (the secret stays unsettled and is retried). */
   revokeFailures: number;
   failed: Array<{ secretId: string; error: string }>;
@@ -56,6 +63,9 @@ export interface SecretReport {
   durationMs: number;
   error?: string;
   errorName?: string;
+  /** What held routine work back (a pause, the rotation window); with `override` when the renewal went ahead anyway. */
+  heldBack?: HeldBack;
+  override?: string;
 }
 
 export interface SweepOptions {
@@ -82,6 +92,8 @@ interface Work {
   settings: Settings;
   refreshDue: boolean;
   settleDue: boolean;
+  /** The secret's tags when the fleet was listed; read before acting otherwise (pause). */
+  tags?: Readonly<Record<string, string>>;
 }
 
 export async function sweep(source: FleetSource, deps: Deps, options: SweepOptions): Promise<SweepSummary> {
@@ -92,6 +104,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
     revoked: 0,
     expiring: 0,
     skipped: 0,
+    deferred: 0,
     revokeFailures: 0,
     failed: [],
     minSecondsToExpiry: null,
@@ -121,6 +134,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
       if (fate === 'expiring') summary.expiring++;
     }
     if (report.settle === 'unsettled') summary.revokeFailures++;
+    if (report.heldBack && !report.override && report.action === 'none' && report.settle === 'none') summary.deferred++;
     if (report.action === 'refresh') summary.refreshed++;
     if (report.action === 'rotate') summary.rotated++;
     if (report.outcome === 'failed') summary.failed.push({ secretId: managed.secretId, error: report.error ?? 'unknown error' });
@@ -164,8 +178,9 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
       const settings = settingsFor(managed.secret, options.settings);
       const refreshDue = isRefreshDue(managed, settings, deps.clock);
       const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
-      if (settleDue) settleLater.push({ managed, settings, refreshDue, settleDue });
-      else if (refreshDue) start({ managed, settings, refreshDue, settleDue });
+      const tags = entry.listed?.tags;
+      if (settleDue) settleLater.push({ managed, settings, refreshDue, settleDue, ...(tags ? { tags } : {}) });
+      else if (refreshDue) start({ managed, settings, refreshDue, settleDue, ...(tags ? { tags } : {}) });
       else noteExpiry(secondsLeft(managed.secret, deps.clock));
     }
     options.onProgress?.(summary.checked);
@@ -190,9 +205,19 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
     errors.push(`${step}: ${e instanceof Error ? e.message : String(e)}`);
     errorName ??= e instanceof Error ? e.name : 'Unknown';
   };
-  if (item.settleDue) {
+  // A pause or the rotation window may hold the work back; the tags say whether it is paused.
+  let routine: ReturnType<typeof routineDecision>;
+  try {
+    const tags = item.tags ?? (await deps.store.describe(managed.arn)).tags;
+    routine = routineDecision({ secret: managed.secret, tags, refreshDue: item.refreshDue, settleDue: item.settleDue, settings, now: deps.clock.now() });
+  } catch (e) {
+    return { ...failureReport(managed.secretId, e), secondsLeft: report.secondsLeft, durationMs: Math.round(performance.now() - started) };
+  }
+  if (routine.heldBack) report.heldBack = routine.heldBack;
+  if (routine.override) report.override = routine.override;
+  if (routine.settle) {
     try {
-      const settled = await settle(managed, deps, { settings, index });
+      const settled = await settleReported(managed, deps, { settings, index });
       report.settle = settled.state;
       report.fates = settled.fates.map((f) => f.fate);
       if (settled.error !== undefined) record('revoke', settled.error);
@@ -201,9 +226,9 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
       record('revoke', e);
     }
   }
-  if (item.refreshDue) {
+  if (routine.renew) {
     try {
-      const result = await refreshOrRotate(managed, deps, { index });
+      const result = await renew(managed, deps, { index, ...(routine.override ? { override: routine.override } : {}) });
       report.action = result.method;
       if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
     } catch (e) {
