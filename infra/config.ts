@@ -21,6 +21,7 @@ import {
 } from '../core/names.js';
 import { ValidationError } from '../core/errors.js';
 import { PROVIDER_NAMES, providerDefinition } from '../core/providers/registry.js';
+import { longestGapSeconds, parseRotationSchedule, type RotationSchedule } from '../core/rotation-schedule.js';
 import { hostUrlSchema, MAX_LIFETIME_SECONDS, MIN_LIFETIME_SECONDS } from '../core/secrets/fields.js';
 import { CONCURRENCY_BOUNDS, DEFAULT_SETTINGS } from '../core/settings.js';
 import { DEFAULT_PROVIDER, defaultLifetimeSeconds, isProviderName, PROVIDER_FIELDS, PROVIDER_SPECIFIC_FIELDS, type ProviderName } from './providers.js';
@@ -73,7 +74,10 @@ export interface ConnectionConfig {
   tenant?: string;
   /** The token lifetime: given, or the provider's default. */
   lifetimeSeconds: number;
-  rotationIntervalHours: number;
+  /** Without a rotationSchedule: given, or the default. */
+  rotationIntervalHours?: number;
+  /** The rotation window (Secrets Manager's RotationRules form), instead of rotationIntervalHours. */
+  rotationSchedule?: { scheduleExpression: string; duration?: string | undefined };
   credentialSecretArn?: string;
   credentialSecretKmsKeyArn?: string;
 }
@@ -104,7 +108,12 @@ export const connectionSchema = z
         message: `expected at least ${MIN_ROTATION_INTERVAL_HOURS} (Secrets Manager's minimum rotation interval)`,
       })
       .max(MAX_ROTATION_INTERVAL_HOURS, { message: `expected at most ${MAX_ROTATION_INTERVAL_HOURS} (1000 days)` })
-      .default(DEPLOYMENT_DEFAULTS.rotationInterval.toHours()),
+      .optional(),
+    /**
+     * The rotation window, as Secrets Manager's RotationRules: `{"scheduleExpression": "cron(0 2 ? * SUN *)", "duration": "4h"}`;
+     * the sweep's routine work happens inside it too. Instead of rotationIntervalHours.
+     */
+    rotationSchedule: z.object({ scheduleExpression: z.string(), duration: z.string().optional() }).strict().optional(),
     /** An existing secret holding the provider's credential; else one is created to fill in. */
     credentialSecretArn: completeSecretArn.optional(),
     /** The KMS key of that existing secret, when it is not aws/secretsmanager. */
@@ -147,7 +156,15 @@ export const connectionSchema = z
       });
       return;
     }
-    if (c.rotationIntervalHours * 3600 >= lifetime) {
+    if (c.rotationSchedule !== undefined) {
+      if (c.rotationIntervalHours !== undefined) ctx.addIssue({ code: 'custom', path: ['rotationSchedule'], message: 'expected either rotationIntervalHours or rotationSchedule, not both' });
+      const schedule = scheduleOf(c.rotationSchedule, ctx);
+      if (schedule && longestGapSeconds(schedule) >= lifetime) {
+        ctx.addIssue({ code: 'custom', path: ['rotationSchedule', 'scheduleExpression'], message: `expected windows less far apart than lifetimeSeconds (${lifetime} s), so a token is replaced before it expires` });
+      }
+      return;
+    }
+    if ((c.rotationIntervalHours ?? DEPLOYMENT_DEFAULTS.rotationInterval.toHours()) * 3600 >= lifetime) {
       ctx.addIssue({
         code: 'custom',
         path: ['rotationIntervalHours'],
@@ -162,8 +179,21 @@ export const connectionSchema = z
       provider,
       ...(provider === 'tigergraph' ? { tigergraphVersion: c.tigergraphVersion ?? 'auto' } : {}),
       lifetimeSeconds: (c.lifetimeSeconds ?? defaultLifetimeSeconds(provider)) as number,
+      ...(c.rotationSchedule ? {} : { rotationIntervalHours: c.rotationIntervalHours ?? DEPLOYMENT_DEFAULTS.rotationInterval.toHours() }),
     };
   });
+
+/** A connection's rotationSchedule parsed as Secrets Manager checks it; each problem an issue at its field. */
+function scheduleOf(input: { scheduleExpression: string; duration?: string | undefined }, ctx: z.RefinementCtx): RotationSchedule | undefined {
+  try {
+    return parseRotationSchedule(input, 'rotationSchedule');
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const field = e.field ?? 'rotationSchedule';
+    ctx.addIssue({ code: 'custom', path: field.split('.'), message: e.message.slice(field.length + 2) });
+    return undefined;
+  }
+}
 
 export const configSchema = z
   .object({
@@ -268,6 +298,20 @@ export const configSchema = z
         message: `expected at most ${Math.floor(shortest.lifetime / 3 / 60)} (a third of connections[${shortest.i}].lifetimeSeconds, ${shortest.lifetime} s), so every token is checked at least three times before it expires`,
       });
     }
+    // A sweep must run inside every rotation window, or routine work would only ever happen when urgent.
+    c.connections.forEach((conn, i) => {
+      if (!conn.rotationSchedule) return;
+      const schedule = (() => {
+        try {
+          return parseRotationSchedule(conn.rotationSchedule);
+        } catch {
+          return undefined; // reported at the connection
+        }
+      })();
+      if (schedule && c.scheduleRateMinutes * 60 > schedule.windowHours * 3600) {
+        ctx.addIssue({ code: 'custom', path: ['scheduleRateMinutes'], message: `expected at most ${schedule.windowHours * 60} (the window of connections[${i}].rotationSchedule), so a sweep runs inside every window` });
+      }
+    });
     // The alarm must stay quiet in the steady state: a token is refreshed once it has
     // refreshBeforeSeconds left (at most half its lifetime), within one schedule period.
     if (shortest) {

@@ -56,7 +56,8 @@ export class TgTokenRotationStack extends Stack {
         restppPath: c.restppPath,
         tenant: c.tenant,
         lifetimeSeconds: c.lifetimeSeconds,
-        rotationInterval: Duration.hours(c.rotationIntervalHours),
+        rotationInterval: c.rotationIntervalHours !== undefined ? Duration.hours(c.rotationIntervalHours) : undefined,
+        rotationSchedule: c.rotationSchedule,
         credentialSecret: c.credentialSecretArn
           ? secretsmanager.Secret.fromSecretCompleteArn(this, `${c.name}CredentialSecret`, c.credentialSecretArn)
           : undefined,

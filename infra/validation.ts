@@ -7,6 +7,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { MAX_ROTATION_INTERVAL_HOURS, MIN_ROTATION_INTERVAL_HOURS } from '../core/names.js';
 import { PROVIDER_NAMES, providerDefinition } from '../core/providers/registry.js';
+import { longestGapSeconds, parseRotationSchedule, type RotationScheduleInput } from '../core/rotation-schedule.js';
 import { hostUrlSchema } from '../core/secrets/fields.js';
 import { CONCURRENCY_BOUNDS } from '../core/settings.js';
 import { bindingsBytes, connectionBindings } from './bindings.js';
@@ -36,6 +37,7 @@ export interface CheckedConnection {
   readonly host: string;
   readonly lifetimeSeconds?: number;
   readonly rotationInterval?: Duration;
+  readonly rotationSchedule?: RotationScheduleInput;
   readonly credentialSecret?: { readonly secretFullArn?: string | undefined };
   readonly credentialSecretKey?: unknown;
 }
@@ -74,7 +76,8 @@ export function validateProps(what: string, props: CheckedProps): void {
     const host = https.safeParse(c.host);
     if (!host.success) fail(`${field}.host`, host.error.issues[0]?.message ?? 'expected an https:// URL');
 
-    const hours = (c.rotationInterval ?? props.rotationInterval).toHours({ integral: false });
+    const scheduleGapHours = rotationScheduleGapHours(c, field, props.scheduleRate, fail);
+    const hours = scheduleGapHours ?? (c.rotationInterval ?? props.rotationInterval).toHours({ integral: false });
     if (hours < MIN_ROTATION_INTERVAL_HOURS) {
       fail(`${field}.rotationInterval`, `expected at least ${MIN_ROTATION_INTERVAL_HOURS} hours (Secrets Manager's minimum), got ${hours} hours`);
     }
@@ -84,7 +87,12 @@ export function validateProps(what: string, props: CheckedProps): void {
     if (lifetime === undefined) {
       fail(`${field}.lifetimeSeconds`, `required for provider "${provider}": its server sets the token lifetime, and the schedule is checked against it`);
     } else {
-      if (hours * 3600 >= lifetime) fail(`${field}.rotationInterval`, `expected less than lifetimeSeconds (${lifetime} s), so a token is replaced before it expires`);
+      if (hours * 3600 >= lifetime) {
+        fail(
+          scheduleGapHours === undefined ? `${field}.rotationInterval` : `${field}.rotationSchedule.scheduleExpression`,
+          `expected ${scheduleGapHours === undefined ? 'less' : 'windows less far apart'} than lifetimeSeconds (${lifetime} s), so a token is replaced before it expires`,
+        );
+      }
       const rate = props.scheduleRate.toSeconds();
       if (rate > lifetime / 3) {
         fail('scheduleRate', `expected at most a third of ${field}.lifetimeSeconds (${lifetime} s), got ${rate} s: every token must be checked at least three times before it expires`);
@@ -116,3 +124,27 @@ export function validateProps(what: string, props: CheckedProps): void {
     );
   }
 }
+
+/**
+ * A connection's rotationSchedule, checked as Secrets Manager checks RotationRules (core/rotation-schedule.ts),
+ * and so that a sweep runs inside every window; the longest time between two windows, in hours.
+ */
+function rotationScheduleGapHours(c: CheckedConnection, field: string, scheduleRate: Duration, fail: (field: string, problem: string) => never): number | undefined {
+  if (c.rotationSchedule === undefined) return undefined;
+  if (c.rotationInterval !== undefined) fail(`${field}.rotationSchedule`, 'expected either rotationInterval or rotationSchedule, not both');
+  let windowHours = 0;
+  let gap = 0;
+  try {
+    const schedule = parseRotationSchedule(c.rotationSchedule, `${field}.rotationSchedule`);
+    windowHours = schedule.windowHours;
+    gap = longestGapSeconds(schedule) / 3600;
+  } catch (e) {
+    const where = (e as { field?: string }).field ?? `${field}.rotationSchedule`;
+    fail(where, (e as Error).message.slice(where.length + 2));
+  }
+  if (scheduleRate.toSeconds() > windowHours * 3600) {
+    fail('scheduleRate', `expected at most the ${windowHours}-hour window of ${field}.rotationSchedule, got ${scheduleRate.toSeconds()} s: a sweep must run inside every window`);
+  }
+  return gap;
+}
+

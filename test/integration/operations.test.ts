@@ -177,7 +177,7 @@ describe('plan', () => {
     expect(one).toMatchObject({ checked: 1, secrets: [{ secretId: refresh, renew: 'refresh', replaced: [] }] });
     const plan = (await invoke({ action: 'plan' })) as {
       checked: number;
-      counts: Record<string, number>;
+      counts: { refresh: number; rotate: number; refreshOrRotate: number; revoke: number; paused: number };
       secrets: Array<{ secretId: string; renew: string; replaced: Array<{ action: string }>; heldBack?: string; reason: string }>;
       calls: Record<string, number>;
       expectedSeconds: number;
