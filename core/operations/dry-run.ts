@@ -10,7 +10,7 @@
 import type { Deps } from '../deps.js';
 import { settingsFor, type Settings } from '../settings.js';
 import { AWSCURRENT, AWSPREVIOUS, versionWithStage } from '../secrets/store.js';
-import { heldToken } from '../secrets/token-secret.js';
+import { heldToken, secretJson } from '../secrets/token-secret.js';
 import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
 import { planSweep, type FleetPlan } from './fleet-plan.js';
 import { isRefreshDue, managedFrom, secondsLeft, type ManagedSecret } from './managed-secret.js';
@@ -76,7 +76,7 @@ export async function planNextSweep(source: FleetSource, deps: Deps, options: { 
       if (!refreshDue && !settleDue && !options.everySecret) continue;
       const described = entry.listed ?? (await deps.store.describe(managed.arn));
       const decision = routineDecision({ secret: managed.secret, tags: described.tags, refreshDue, settleDue, settings, now });
-      const hints = deps.providers.definition(managed.secret).planHints?.(managed.current.secretString ? (JSON.parse(managed.current.secretString) as Record<string, unknown>) : {});
+      const hints = deps.providers.definition(managed.secret).planHints?.(secretJson(managed.current.secretString) ?? {});
       const left = secondsLeft(managed.secret, deps.clock);
       const renew: PlannedRenewal = !decision.renew ? 'none' : typeof left !== 'number' || left <= 0 ? 'rotate' : (hints?.renew ?? 'refresh-or-rotate');
       const replaced = decision.settle ? await replacedTokens(managed, described.versions, deps, hints?.revoke, settings.routineRevokeMinRemainingSeconds, now) : [];

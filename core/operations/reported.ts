@@ -25,7 +25,7 @@ import { refreshOrRotate, type RefreshResult } from './refresh.js';
 import { RotationFailedError } from './rotate-now.js';
 import { settle, type SettleOptions, type SettleReport } from './settle.js';
 
-export type RenewOptions = Parameters<typeof refreshOrRotate>[2] & {
+export type RenewOptions = NonNullable<Parameters<typeof refreshOrRotate>[2]> & {
   /** Why a renewal that a pause or a window held back goes ahead (routine.ts). */
   override?: string;
 };
