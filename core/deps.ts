@@ -4,6 +4,7 @@
  * reads no environment variables; functions/ build this from the Lambda environment.
  */
 import type { Clock } from './clock.js';
+import type { ChangeEventSink } from './events.js';
 import type { ProviderOpener } from './providers/open.js';
 import type { SecretStore } from './secrets/store.js';
 
@@ -15,4 +16,8 @@ export interface Deps {
   clock: Clock;
   /** Structured progress events; never given token, secret or credential values. */
   log?: LogFn;
+  /** Where change events go (core/events.ts); none: no events are put. */
+  events?: ChangeEventSink;
+  /** Ties the change events of one invocation together (the Lambda request id; a rotation's version id). */
+  correlationId?: string;
 }

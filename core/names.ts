@@ -19,6 +19,29 @@ export const MANAGED_TAG = `${PRODUCT}:managed`;
  */
 export const ROTATION_ERROR_TAG = `${PRODUCT}:last-rotation-error`;
 
+/**
+ * Operational state kept as tags on a token secret (core/operations/records.ts), never in its
+ * value: a tag is written in one call whatever the secret's versions are doing (a pause must work
+ * while a failed rotation holds AWSPENDING), creates no version, and no tag holds a token.
+ *   PAUSED_TAG         on-demand `pause`: `<until> <pausedAt> <reason>`; `resume` removes it.
+ *   LAST_REFRESH_TAG   the last refresh's outcome: `<outcome> <instant> [<reason>]`.
+ *   LAST_REVOKE_TAG    the last settle's outcome: `<outcome> <instant> [<reason>]`.
+ *   RENEWAL_REASON_TAG why the sweep started a rotation a pause or a window would have held back;
+ *                      finishSecret puts it in the `Token Rotated` event and removes it.
+ */
+export const PAUSED_TAG = `${PRODUCT}:paused`;
+export const LAST_REFRESH_TAG = `${PRODUCT}:last-refresh`;
+export const LAST_REVOKE_TAG = `${PRODUCT}:last-revoke`;
+export const RENEWAL_REASON_TAG = `${PRODUCT}:renewal-reason`;
+
+/** The tags the scheduled refresh and on-demand functions may write (the IAM `aws:TagKeys` condition). */
+export const OPERATION_TAGS = [PAUSED_TAG, LAST_REFRESH_TAG, LAST_REVOKE_TAG, RENEWAL_REASON_TAG] as const;
+/** The tags the rotation function may write or remove. */
+export const ROTATION_TAGS = [ROTATION_ERROR_TAG, RENEWAL_REASON_TAG] as const;
+
+/** The `source` of every change event the functions put on EventBridge (core/events.ts). */
+export const EVENT_SOURCE = PRODUCT;
+
 /** The CloudFormation resource type of a connection's settings (infra/settings-resource.ts), served by connection-settings. */
 export const TOKEN_SECRET_SETTINGS_TYPE = 'Custom::TokenSecretSettings';
 
@@ -73,6 +96,11 @@ export const ENV = {
    * the custom resource's answers in place of CloudFormation's S3 bucket, path and query kept.
    */
   LOCAL_CFN_RESPONSE_ENDPOINT: 'TG_LOCAL_CFN_RESPONSE_ENDPOINT',
+  /**
+   * The EventBridge bus (name or ARN) the functions put change events on (core/events.ts). Unset:
+   * no events are put (a local run without an endpoint for them, a unit test).
+   */
+  EVENT_BUS: 'TG_EVENT_BUS',
   /** HTTP tuning of the providers' calls. */
   HTTP_TIMEOUT_MS: 'TG_HTTP_TIMEOUT_MS',
   HTTP_MAX_ATTEMPTS: 'TG_HTTP_MAX_ATTEMPTS',

@@ -42,6 +42,12 @@ export const settingsSchema = z.strictObject({
   writesPerSecond: z._default(perSecond(SECRETS_MANAGER_WRITE_QUOTA), 40),
   /** The sweep's share of the RotateSecret quota, per second. */
   rotationsPerSecond: z._default(perSecond(SECRETS_MANAGER_ROTATE_QUOTA), 40),
+  /**
+   * How often the scheduled sweep runs (the construct writes its scheduleRate here). A pause or a
+   * rotation window holds a token's renewal back only while two more sweeps would still come
+   * before it expires (core/operations/routine.ts).
+   */
+  sweepIntervalSeconds: z._default(z.number().check(z.int(), z.minimum(60)), 3_600),
 });
 
 export type OperationalSettings = z.infer<typeof settingsSchema>;

@@ -42,7 +42,10 @@ export interface ConnectionConfig {
   host: string;
   /** The token lifetime: given, or the provider's default. */
   lifetimeSeconds: number;
-  rotationIntervalHours: number;
+  /** Without a rotationSchedule: given, or the default. */
+  rotationIntervalHours?: number | undefined;
+  /** The rotation window (Secrets Manager's RotationRules form), instead of rotationIntervalHours. */
+  rotationSchedule?: { scheduleExpression: string; duration?: string | undefined } | undefined;
   credentialSecretArn?: string | undefined;
   credentialSecretKmsKeyArn?: string | undefined;
   /** The provider's own fields (ProviderDefinition.connectionFields), e.g. TigerGraph's tigergraphVersion ("auto" when not given). */
@@ -60,8 +63,13 @@ const connectionSchema = () =>
       host: z.string(),
       /** Lifetime of each token; the provider's default when absent. Required for ICA (the tenant sets the JWT lifetime). */
       lifetimeSeconds: z.number().optional(),
-      /** How often Secrets Manager rotates the token (a brand-new token each time). */
-      rotationIntervalHours: z.number().int().default(DEPLOYMENT_DEFAULTS.rotationInterval.toHours()),
+      /** How often Secrets Manager rotates the token (a brand-new token each time); the default without a rotationSchedule. */
+      rotationIntervalHours: z.number().int().optional(),
+      /**
+       * The rotation window, as Secrets Manager's RotationRules: `{"scheduleExpression": "cron(0 2 ? * SUN *)", "duration": "4h"}`;
+       * the sweep's routine work happens inside it too. Instead of rotationIntervalHours.
+       */
+      rotationSchedule: z.object({ scheduleExpression: z.string(), duration: z.string().optional() }).strict().optional(),
       /** An existing secret holding the provider's credential; else one is created to fill in. */
       credentialSecretArn: z.string().optional(),
       /** The KMS key of that existing secret, when it is not aws/secretsmanager. */
@@ -195,7 +203,7 @@ function deploymentInput(config: ParsedConfig | TokenRotationConfig): Deployment
     ...config,
     connections: config.connections.map((c) => ({
       ...c,
-      rotationInterval: Duration.hours(c.rotationIntervalHours),
+      rotationInterval: c.rotationIntervalHours !== undefined ? Duration.hours(c.rotationIntervalHours) : undefined,
       credentialSecret: c.credentialSecretArn !== undefined ? { secretFullArn: c.credentialSecretArn } : undefined,
       credentialSecretKey: c.credentialSecretKmsKeyArn !== undefined ? { keyArn: c.credentialSecretKmsKeyArn } : undefined,
     })),
@@ -208,7 +216,13 @@ function deploymentInput(config: ParsedConfig | TokenRotationConfig): Deployment
 /** A connection that passed the rules, with its provider, lifetime and provider fields' defaults filled in. */
 function filledIn(c: ParsedConfig['connections'][number]): ConnectionConfig {
   const provider = providerOf(c);
-  return { ...c, provider, ...providerSettings(c, provider), lifetimeSeconds: (c.lifetimeSeconds ?? defaultLifetimeSeconds(provider)) as number };
+  return {
+    ...c,
+    provider,
+    ...providerSettings(c, provider),
+    lifetimeSeconds: (c.lifetimeSeconds ?? defaultLifetimeSeconds(provider)) as number,
+    ...(c.rotationSchedule ? {} : { rotationIntervalHours: c.rotationIntervalHours ?? DEPLOYMENT_DEFAULTS.rotationInterval.toHours() }),
+  };
 }
 
 /** Reads and validates a JSON config file. */

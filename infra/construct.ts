@@ -22,18 +22,20 @@ import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Validation
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG, METRICS_NAMESPACE, PRODUCT, ROTATION_ERROR_TAG, serviceName, type FunctionName } from '../core/names.js';
+import { DEFAULT_SETTINGS_PARAMETER, ENV, EVENT_SOURCE, MANAGED_TAG, METRICS_NAMESPACE, OPERATION_TAGS, PRODUCT, ROTATION_TAGS, serviceName, type FunctionName } from '../core/names.js';
+import type { RotationScheduleInput } from '../core/rotation-schedule.js';
 import { DEFAULT_SETTINGS } from '../core/settings.js';
 import type { CredentialBinding } from '../core/providers/binding.js';
 import { connectionBindings, deployedOrigins, SECRET_ARN_PREFIX } from './bindings.js';
@@ -60,7 +62,8 @@ import {
 } from './sweep-engine.js';
 
 /** Shared names, for users of the construct. */
-export { MANAGED_TAG, METRICS_NAMESPACE, DEFAULT_SETTINGS_PARAMETER };
+export { MANAGED_TAG, METRICS_NAMESPACE, DEFAULT_SETTINGS_PARAMETER, EVENT_SOURCE };
+export type { RotationScheduleInput };
 export type { ProviderName, SweepEngine, DistributedMapOptions, SweepMap };
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -96,6 +99,17 @@ export interface ConnectionProps {
   readonly lifetimeSeconds?: number;
   /** How often Secrets Manager rotates the token; at least 4 hours, less than the lifetime. @default Duration.days(7) */
   readonly rotationInterval?: Duration;
+  /**
+   * The rotation window, in Secrets Manager's own form (RotationRules): `scheduleExpression`
+   * `rate(<N> hours|days)` or `cron(0 <hours> <day-of-month> <month> <day-of-week> *)` (UTC), and
+   * `duration` such as `"4h"`. Secrets Manager rotates inside it, and the scheduled sweep does its
+   * routine refreshes, rotations and revokes inside it too, unless a token would expire before the
+   * next window opens. Checked at synth as Secrets Manager checks it; windows must be less far
+   * apart than the token lifetime, and `scheduleRate` at most the window's length. Instead of
+   * `rotationInterval`.
+   * @default - no window: `rotationInterval`, and the sweep acts whenever a token is due
+   */
+  readonly rotationSchedule?: RotationScheduleInput;
   /**
    * An existing secret holding the provider's credential (e.g. `{"secret": "..."}` for TigerGraph),
    * imported with its complete ARN (`Secret.fromSecretCompleteArn`) so the IAM statements name
@@ -177,6 +191,13 @@ export interface TokenRotationProps {
   readonly sweepEngine?: SweepEngine;
   /** Options of the 'distributed-map' engine (only with it). @default - batches of 1000, 5 % tolerated failures, runs kept 14 days */
   readonly distributedMap?: DistributedMapOptions;
+  /**
+   * Where the change events go (docs/CONTRACT.md "Change events": `source` `tg-token-rotation`,
+   * `detail-type` `Token Rotated`, `Rotation Failed`, ...): the rotation, scheduled-refresh and
+   * on-demand functions get `events:PutEvents` on this bus only, and its ARN in `TG_EVENT_BUS`.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
 }
 
 /** @deprecated Use TokenRotationProps. */
@@ -222,6 +243,8 @@ export class TokenRotation extends Construct {
   readonly fleetListFunction?: NodejsFunction;
   /** 'distributed-map' only: the state machine, its bucket, role and log group. */
   readonly sweepMap?: SweepMap;
+  /** The bus the change events are put on. */
+  readonly eventBus: events.IEventBus;
 
   private readonly props: TokenRotationProps;
   /** The connections' secrets, before their settings resources exist. */
@@ -240,6 +263,7 @@ export class TokenRotation extends Construct {
     validateSweepEngine('TokenRotation', this.sweepEngine, props.distributedMap);
     // The one rule set (rules.ts), before anything is created.
     checkDeployment('TokenRotation', props, { env: knownEnvironment(Stack.of(this)) });
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
 
     // Secrets and settings
     this.key = this.createKey();
@@ -267,6 +291,7 @@ export class TokenRotation extends Construct {
     this.grantRotateTokens(this.rotationFunction);
     this.grantManageTokens(this.scheduledRefreshFunction);
     this.grantManageTokens(this.onDemandFunction);
+    for (const fn of [this.rotationFunction, this.scheduledRefreshFunction, this.onDemandFunction]) this.grantPutEvents(fn);
     this.grantApplySettings(this.connectionSettingsFunction);
     if (this.sweepEngine === 'distributed-map') this.fleetListFunction = this.createFleetListFunction();
     const invokePermissions = this.allowSecretsManagerToInvokeRotation();
@@ -355,6 +380,7 @@ export class TokenRotation extends Construct {
         refreshBeforeSeconds: this.props.refreshBeforeSeconds ?? DEFAULT_SETTINGS.refreshBeforeSeconds,
         revokeGraceSeconds: this.props.revokeGraceSeconds ?? DEFAULT_SETTINGS.revokeGraceSeconds,
         concurrency: this.props.concurrency ?? DEFAULT_SETTINGS.concurrency,
+        sweepIntervalSeconds: this.scheduleRate.toSeconds(),
       }),
     });
   }
@@ -371,6 +397,8 @@ export class TokenRotation extends Construct {
           ...providerSettings(conn, provider),
           lifetimeSeconds: conn.lifetimeSeconds ?? defaultLifetimeSeconds(provider),
           credentialSecretId: credentialSecret.secretArn,
+          // The sweep reads the window from the token secret (core/operations/routine.ts).
+          ...(conn.rotationSchedule ? { rotationSchedule: conn.rotationSchedule } : {}),
         },
       });
       // A host change rotates from the custom resource: the functions that mint and check the new
@@ -420,6 +448,13 @@ export class TokenRotation extends Construct {
         rotationLambda: rotationFunctionRef,
         automaticallyAfter: conn.rotationInterval ?? DEPLOYMENT_DEFAULTS.rotationInterval,
       });
+      if (conn.rotationSchedule) {
+        // The L2 writes only rate() from a Duration: the window goes into RotationRules as given.
+        (rotation.node.defaultChild as secretsmanager.CfnRotationSchedule).rotationRules = {
+          scheduleExpression: conn.rotationSchedule.scheduleExpression,
+          ...(conn.rotationSchedule.duration ? { duration: conn.rotationSchedule.duration } : {}),
+        };
+      }
       rotation.node.addDependency(...invokePermissions, this.rotationFunction.role!, managed.settings);
     });
   }
@@ -518,14 +553,9 @@ export class TokenRotation extends Construct {
       'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the fleet read before revoking an unstored token that may be shared).',
     );
     this.grantDiscoverSecrets(fn);
-    // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one succeeds; that tag only.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
-        resources: this.tokenSecretArns,
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_ERROR_TAG] } },
-      }),
-    );
+    // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one
+    // succeeds, with the renewal reason the sweep left for it (RENEWAL_REASON_TAG); those tags only.
+    this.grantTags(fn, ROTATION_TAGS);
     this.grantReadCredentials(fn);
     this.grantTokenKey(fn);
   }
@@ -548,6 +578,25 @@ export class TokenRotation extends Construct {
     this.grantTokenKey(fn);
     this.grantReadSettings(fn);
     this.grantDiscoverSecrets(fn);
+    // The operational records: a pause, the last refresh's and settle's outcomes, a renewal's reason.
+    this.grantTags(fn, OPERATION_TAGS);
+  }
+
+  /** TagResource and UntagResource on the token secrets, for these tag keys only (`aws:TagKeys`). */
+  private grantTags(fn: lambda.IFunction, keys: readonly string[]): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        resources: this.tokenSecretArns,
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...keys] } },
+      }),
+    );
+  }
+
+  /** PutEvents on the change events' bus only, whose ARN the function reads from ENV.EVENT_BUS. */
+  private grantPutEvents(fn: lambda.Function): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.eventBus.eventBusArn] }));
+    fn.addEnvironment(ENV.EVENT_BUS, this.eventBus.eventBusArn);
   }
 
   /** With discoverSecretsByTag: finding the managed secrets by tag (ListSecrets, which has no resource-level permissions). */

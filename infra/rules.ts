@@ -18,6 +18,7 @@ import { isProviderName, providerDefinition, providerList } from '../core/provid
 import { hostUrlSchema } from '../core/secrets/fields.js';
 import { tokenSecretSchema } from '../core/secrets/token-secret.js';
 import { DEFAULT_SETTINGS, settingsSchema } from '../core/settings.js';
+import { longestGapSeconds, parseRotationSchedule, type RotationSchedule, type RotationScheduleInput } from '../core/rotation-schedule.js';
 import { bindingsBytes, connectionBindings } from './bindings.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { defaultLifetimeSeconds, fieldOwners, providerOf, providerSettings } from './providers.js';
@@ -57,6 +58,7 @@ export interface ConnectionInput {
   readonly host: string;
   readonly lifetimeSeconds?: number | undefined;
   readonly rotationInterval?: Duration | undefined;
+  readonly rotationSchedule?: RotationScheduleInput | undefined;
   readonly credentialSecret?: { readonly secretFullArn?: string | undefined } | undefined;
   readonly credentialSecretKey?: { readonly keyArn: string } | undefined;
 }
@@ -138,7 +140,7 @@ class Issues {
 export function deploymentIssues(input: DeploymentInput, options: { name?: Namer; env?: KnownEnvironment } = {}): Issue[] {
   const issues = new Issues(options.name ?? propsNames);
   if (input.connections.length === 0) issues.add(['connections'], 'expected at least one connection');
-  const lifetimes = input.connections.map((c, i) => connectionIssues(c, i, issues));
+  const lifetimes = input.connections.map((c, i) => connectionIssues(c, i, issues, input.scheduleRate ?? DEPLOYMENT_DEFAULTS.scheduleRate));
   namesUnique(input.connections, issues);
   settingsIssues(input, issues);
   scheduleIssues(input, lifetimes, issues);
@@ -155,7 +157,7 @@ export function checkDeployment(what: string, input: DeploymentInput, options: {
 }
 
 /** One connection's problems; returns its token lifetime when it has one (for the schedule's checks). */
-function connectionIssues(c: ConnectionInput, i: number, issues: Issues): number | undefined {
+function connectionIssues(c: ConnectionInput, i: number, issues: Issues, scheduleRate: Duration): number | undefined {
   const at = (field: string): Path => ['connections', i, field];
   if (!NAME.test(c.name)) issues.add(at('name'), 'expected 1-48 letters, digits or dashes');
   const provider = providerOf(c);
@@ -167,7 +169,8 @@ function connectionIssues(c: ConnectionInput, i: number, issues: Issues): number
     if ((c as unknown as Record<string, unknown>)[field] !== undefined && owner !== provider) issues.add(at(field), `only for provider "${owner}"`);
   }
   credentialIssues(c, at, issues);
-  const hours = (c.rotationInterval ?? DEPLOYMENT_DEFAULTS.rotationInterval).toHours({ integral: false });
+  const scheduleGapHours = rotationScheduleGapHours(c, at, issues, scheduleRate);
+  const hours = scheduleGapHours ?? (c.rotationInterval ?? DEPLOYMENT_DEFAULTS.rotationInterval).toHours({ integral: false });
   if (hours < MIN_ROTATION_INTERVAL_HOURS) issues.add(at('rotationInterval'), `expected at least ${MIN_ROTATION_INTERVAL_HOURS} hours (Secrets Manager's minimum), got ${hours} hours`);
   if (hours > MAX_ROTATION_INTERVAL_HOURS) issues.add(at('rotationInterval'), `expected at most ${MAX_ROTATION_INTERVAL_HOURS} hours (1000 days), got ${hours} hours`);
   const secretOk = tokenSecretIssues(c, provider, i, issues);
@@ -177,8 +180,37 @@ function connectionIssues(c: ConnectionInput, i: number, issues: Issues): number
     return undefined;
   }
   if (!secretOk) return undefined;
-  if (hours * 3600 >= lifetime) issues.add(at('rotationInterval'), `expected less than lifetimeSeconds (${lifetime} s), so a token is replaced before it expires`);
+  if (hours * 3600 >= lifetime) {
+    if (scheduleGapHours === undefined) issues.add(at('rotationInterval'), `expected less than lifetimeSeconds (${lifetime} s), so a token is replaced before it expires`);
+    else issues.add([...at('rotationSchedule'), 'scheduleExpression'], `expected windows less far apart than lifetimeSeconds (${lifetime} s), so a token is replaced before it expires`);
+  }
   return lifetime;
+}
+
+/**
+ * A connection's rotationSchedule, checked as Secrets Manager checks RotationRules
+ * (core/rotation-schedule.ts), and so that a sweep runs inside every window: the longest time
+ * between two windows, in hours (undefined without a schedule, or for one that is refused).
+ */
+function rotationScheduleGapHours(c: ConnectionInput, at: (field: string) => Path, issues: Issues, scheduleRate: Duration): number | undefined {
+  if (c.rotationSchedule === undefined) return undefined;
+  if (c.rotationInterval !== undefined) issues.add(at('rotationSchedule'), `expected either ${issues.name(['rotationInterval'])} or rotationSchedule, not both`);
+  let schedule: RotationSchedule;
+  try {
+    schedule = parseRotationSchedule(c.rotationSchedule, 'rotationSchedule');
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const field = e.field ?? 'rotationSchedule';
+    issues.add([...at('rotationSchedule'), ...field.split('.').slice(1)], e.message.slice(field.length + 2));
+    return undefined;
+  }
+  if (scheduleRate.toSeconds() > schedule.windowHours * 3600) {
+    issues.add(
+      ['scheduleRate'],
+      `expected at most ${schedule.windowHours * 60} minutes (the window of ${issues.name(at('rotationSchedule'))}), got ${scheduleRate.toMinutes({ integral: false })} minutes: a sweep must run inside every window`,
+    );
+  }
+  return longestGapSeconds(schedule) / 3600;
 }
 
 /** An imported credential secret: named by its complete ARN, and its key only with it. */

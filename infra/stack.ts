@@ -42,7 +42,7 @@ export class TgTokenRotationStack extends Stack {
       // The config passed the construct's own rules (parseConfig): its provider fields are the props'.
       connections: config.connections.map(({ rotationIntervalHours, credentialSecretArn, credentialSecretKmsKeyArn, ...c }): ConnectionProps => ({
         ...(c as Omit<ConnectionProps, 'rotationInterval' | 'credentialSecret' | 'credentialSecretKey'>),
-        rotationInterval: Duration.hours(rotationIntervalHours),
+        rotationInterval: rotationIntervalHours !== undefined ? Duration.hours(rotationIntervalHours) : undefined,
         credentialSecret: credentialSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(this, `${c.name}CredentialSecret`, credentialSecretArn) : undefined,
         credentialSecretKey: credentialSecretKmsKeyArn ? kms.Key.fromKeyArn(this, `${c.name}CredentialSecretKey`, credentialSecretKmsKeyArn) : undefined,
       })),

@@ -6,7 +6,8 @@
  * serve:local`), the handler talks to that endpoint. Without them it starts an embedded local
  * stack with the demo secrets (as serve:local does: demo/tigergraph3, demo/tigergraph4,
  * demo/trifacta, demo/ica), and a
- * rotation step event runs after the steps before it, as Secrets Manager would have run them.
+ * rotation step event runs after the steps before it, as Secrets Manager would have run them; an
+ * on-demand `rollback` runs after one more rotation of its secret, so AWSPREVIOUS holds a token.
  */
 import { readFile } from 'node:fs/promises';
 
@@ -71,6 +72,7 @@ async function run(): Promise<void> {
     const demo = await createDemoSecrets(stack);
     process.stderr.write(`(embedded local stack at ${stack.aws.url} with ${demo.join(', ')}; set AWS_ENDPOINT_URL to use another endpoint)\n`);
     if (name === 'rotation') await prepareRotation(stack, event, lambdaContext);
+    if (name === 'on-demand') await prepareRollback(stack, event);
   }
   try {
     const handler = await loadHandler(name);
@@ -105,6 +107,16 @@ async function prepareRotation(
     await handler({ SecretId: e.SecretId, ClientRequestToken: e.ClientRequestToken, Step: step }, lambdaContext('rotation'));
     process.stderr.write(`(embedded: ran ${step} first)\n`);
   }
+}
+
+/** Embedded mode only: a demo secret was rotated once, so AWSPREVIOUS holds no token yet; rotate once more. */
+async function prepareRollback(stack: import('./stack.js').LocalStack, event: unknown): Promise<void> {
+  const e = event as { action?: unknown; secretId?: unknown };
+  if (e.action !== 'rollback' || typeof e.secretId !== 'string' || !stack.aws.inspectSecret(e.secretId)) return;
+  const { RotateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+  await stack.secretsManager.send(new RotateSecretCommand({ SecretId: e.secretId }));
+  await stack.aws.rotationsSettled(e.secretId);
+  process.stderr.write(`(embedded: rotated ${e.secretId} once more first, so AWSPREVIOUS holds a token to go back to)\n`);
 }
 
 run().catch((error: unknown) => {

@@ -5,8 +5,9 @@
  * pass and runs the scheduled refresh: ICA JWTs re-minted within hours, TigerGraph
  * 3.x refreshed in place, 4.x and Trifacta rotated; then the replaced tokens are revoked after the
  * grace period, or left to expire where the API cannot (ICA) or should not (short-lived 4.x
- * leftovers, which would fill TigerGraph's block list) revoke them. Ends with status and its own
- * checks. Tokens are only ever shown masked.
+ * leftovers, which would fill TigerGraph's block list) revoke them. Then status, and operating it
+ * (local/operations-demo.ts): a pause, a dry-run plan, a rollback and the change events they put on
+ * EventBridge. Ends with its own checks. Tokens are only ever shown masked.
  *
  *   npm start              readable transcript
  *   npm start -- --verbose also the handlers' structured JSON logs
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const { handler: onDemandHandler } = await import('../functions/on-demand/handler.js');
   const { lambdaContext } = await import('./lambda-context.js');
   const { heading, table, versionRows, humanDuration } = await import('./transcript.js');
+  const { operationsDemo } = await import('./operations-demo.js');
 
   const say = (line = '') => process.stdout.write(`${line}\n`);
   const names = new Map<string, string>();
@@ -164,6 +166,8 @@ async function main(): Promise<void> {
     const fleet = await onDemand({ action: 'status' });
     say(`  the whole fleet: ${JSON.stringify(fleet.counts)}`);
     check(connections.every((c) => live(c.name)), 'every AWSCURRENT token is accepted by its server');
+
+    await operationsDemo({ stack, arn, onDemand, sweep, say, check, nameOf, tokenAt });
 
     say(heading('Summary'));
     const sm = stack.aws.requestLog.filter((e) => e.service === 'secretsmanager').length;

@@ -12,6 +12,14 @@ const args = process.argv.slice(2);
 process.env.POWERTOOLS_LOG_LEVEL ??= args.includes('--verbose') ? 'INFO' : 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
+/**
+ * stdout carries the one JSON line and nothing else: everything any module writes there (the
+ * handlers' logs with --verbose, while the demo secrets rotate before the line is printed, and
+ * after it) goes to stderr instead, so a script can read the first line whatever the options.
+ */
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
 function option(name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -26,7 +34,7 @@ async function serve(): Promise<void> {
   if (!args.includes('--no-demo')) {
     await createDemoSecrets(stack);
   }
-  process.stdout.write(
+  writeStdout(
     `${JSON.stringify({
       secretsManager: stack.aws.url,
       ssm: stack.aws.url,

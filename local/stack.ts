@@ -145,6 +145,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
     delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
     delete process.env.AWS_ENDPOINT_URL_SSM;
+    delete process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+    // The functions put their change events on the local endpoint's default bus (aws.events()).
+    process.env[ENV.EVENT_BUS] = 'default';
   }
   const clientConfig = { endpoint: aws.url, region: 'us-east-1', credentials: LOCAL_CREDENTIALS };
   const secretsManager = new SecretsManagerClient(clientConfig);

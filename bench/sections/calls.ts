@@ -154,10 +154,11 @@ const credentialExtra = (r: Omit<ScenarioResult, 'aboveMinimum'>, counted: numbe
 const settleScenario = (version: 3 | 4): Scenario => ({
   id: `settle-${version}x`,
   operation: `settle, TigerGraph ${version}.x (scheduled sweep of one secret rotated more than revokeGraceSeconds ago and not settled; token not due${version === 4 ? '; 90-day tokens, so the replaced one has more than routineRevokeMinRemainingSeconds left and is block-listed' : ''})`,
-  minimum: { secretsManager: 6, ssm: 1, tigergraph: 2 },
+  minimum: { secretsManager: 8, ssm: 1, tigergraph: 2 },
   why:
     'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (the read pass: 1/20 of a call per secret in a fleet), then fleet-plan.ts\'s settle: DescribeSecret (which version holds AWSPREVIOUS, and AWSCURRENT unchanged since the read), ' +
     'GetSecretValue of the AWSPREVIOUS version (the token to revoke), UpdateSecretVersionStage removing AWSPREVIOUS (the revoke is recorded, never repeated) and UpdateSecretVersionStage moving TGSETTLED onto the current version (later sweeps see "nothing to do" from the batched read); ' +
+    'DescribeSecret before acting (its tags: is it paused? a sweep of ids has no ListSecrets to carry them) and TagResource recording the outcome (issue 23: status shows the last revoke); ' +
     '+ GetSecretValue credential 1 (cold container; cached per container after that). TG: version detection 1 (tigergraphVersion "auto", cold container), delete 1.',
   explainExtra: (_m, r) => {
     const out = credentialExtra(r, 1);
@@ -183,6 +184,7 @@ const settleScenario = (version: 3 | 4): Scenario => ({
 const refreshWhy =
   'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (the read pass: 1/20 of a call per secret in a fleet), then fleet-plan.ts\'s refresh: DescribeSecret (AWSCURRENT unchanged since the read, no rotation in flight, where AWSPREVIOUS is), ' +
   'PutSecretValue under the private label TGSTAGED (TGSETTLED rides along: same token, nothing new to revoke) and UpdateSecretVersionStage moving AWSCURRENT from the version read (a compare-and-swap: a concurrent rotation\'s version is never overwritten); ' +
+  '+ DescribeSecret before acting (its tags: is it paused? a sweep of ids has no ListSecrets to carry them) and TagResource recording the outcome (issue 23: status shows the last refresh); ' +
   '+ GetSecretValue credential 1 (cold container). TG: version detection 1 (auto, cold), refresh 1.';
 
 const refreshScenario = (repeat: boolean): Scenario => ({
@@ -190,7 +192,7 @@ const refreshScenario = (repeat: boolean): Scenario => ({
   operation: repeat
     ? 'refresh again, TigerGraph 3.x (the steady state: the secret was refreshed in place before, so AWSPREVIOUS is on an older version holding the same token)'
     : 'refresh, TigerGraph 3.x (scheduled sweep of one settled secret whose token is within refreshBeforeSeconds of expiry; its first refresh)',
-  minimum: { secretsManager: 5, ssm: 1, tigergraph: 2 },
+  minimum: { secretsManager: 7, ssm: 1, tigergraph: 2 },
   why: refreshWhy,
   explainExtra: (_m, r) => {
     const out = credentialExtra(r, 1);
@@ -244,8 +246,8 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'status',
     operation: 'on-demand status of one secret',
-    minimum: { secretsManager: 1, ssm: 0, tigergraph: 0 },
-    why: 'SM: GetSecretValue AWSCURRENT (expiry, issue time and detected version are stored there). SSM: none needed. TG: none.',
+    minimum: { secretsManager: 2, ssm: 0, tigergraph: 0 },
+    why: 'SM: GetSecretValue AWSCURRENT (expiry, issue time and detected version are stored there), DescribeSecret (its tags: the pause and the last outcomes; LastRotatedDate). SSM: none needed. TG: none.',
     explainExtra: (_m, r) =>
       (r.ssmOperations.GetParameters ?? 0) + (r.ssmOperations.GetParameter ?? 0) > 0
         ? [

@@ -647,7 +647,7 @@ export async function runSweep(ctx: {
       if (s.dueCalls && s.dueCalls.measured > s.dueCalls.minimum) {
         const excess = round(s.dueCalls.measured - s.dueCalls.minimum, 3);
         findings.push(
-          `${s.secrets} due secrets: ${s.dueCalls.measured} SM calls per secret, ${excess} over the minimum ${s.dueCalls.minimum} (fleet-plan's 1/20 BatchGetSecretValue + 1 DescribeSecret + 2 writes, and the credential read once per sweep): ` +
+          `${s.secrets} due secrets: ${s.dueCalls.measured} SM calls per secret, ${excess} over the minimum ${s.dueCalls.minimum} (fleet-plan's 1/20 BatchGetSecretValue + 2 DescribeSecret (one for the tags of a batch named by ids) + 2 writes + 1 TagResource (the outcome record), and the credential read once per sweep): ` +
             `${s.dueCalls.writesPerRefresh} writes per refresh; by operation: ${Object.entries(s.dueCalls.byOperation).map(([op, n]) => `${op} ${n}`).join(', ')}.`,
         );
       }

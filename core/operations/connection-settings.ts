@@ -39,10 +39,10 @@ import { HOLDERS_UNKNOWN, lazyFleetIndex, mayBeHeldElsewhere, revokeUnstored, ty
 import { concurrentChange, retiredVersionIds, rotationInProgress, writeCurrent } from './write-current.js';
 
 /** Fields the functions write; settings never set or remove them. */
-const TOKEN_STATE_FIELDS = new Set(['token', 'expiresAt', 'issuedAt', 'refreshedAt', 'providerVersion', 'retiredVersionIds']);
+export const TOKEN_STATE_FIELDS: ReadonlySet<string> = new Set(['token', 'expiresAt', 'issuedAt', 'refreshedAt', 'providerVersion', 'retiredVersionIds']);
 
 /** Settings whose change leaves the current token usable: timing only (and the CA bundle, a transport detail). */
-const HARMLESS_FIELDS = new Set(['lifetimeSeconds', 'refreshBeforeSeconds', 'revokeGraceSeconds', 'routineRevokeMinRemainingSeconds', 'caCertificate']);
+export const HARMLESS_FIELDS: ReadonlySet<string> = new Set(['lifetimeSeconds', 'refreshBeforeSeconds', 'revokeGraceSeconds', 'routineRevokeMinRemainingSeconds', 'caCertificate', 'rotationSchedule']);
 
 const APPLYING = 'applying the deployment’s settings';
 

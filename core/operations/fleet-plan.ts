@@ -7,9 +7,11 @@
  *
  * Calls per secret, as core/operations/sweep.ts makes them:
  *   every secret  1/20 BatchGetSecretValue (+ 1/100 ListSecrets with tag discovery)
- *   refresh       1 DescribeSecret + 2 writes (PutSecretValue, UpdateSecretVersionStage)
+ *   due secret    + 1 DescribeSecret for its tags (is it paused?) when the fleet is named by ids;
+ *                 a listed fleet has them
+ *   refresh       1 DescribeSecret + 2 writes (PutSecretValue, UpdateSecretVersionStage) + 1 TagResource (its outcome)
  *   rotation      1 RotateSecret + 1 DescribeSecret, and 3 writes in the rotation function
- *   settle        1 DescribeSecret + 1 GetSecretValue + 2 writes (remove AWSPREVIOUS, move SETTLED)
+ *   settle        1 DescribeSecret + 1 GetSecretValue + 2 writes (remove AWSPREVIOUS, move SETTLED) + 1 TagResource
  */
 import { SECRETS_MANAGER_ROTATE_QUOTA, SECRETS_MANAGER_WRITE_QUOTA } from '../settings.js';
 import { BATCH_GET_LIMIT, WRITES_PER_ROTATION } from '../secrets/store.js';
@@ -17,6 +19,8 @@ import { BATCH_GET_LIMIT, WRITES_PER_ROTATION } from '../secrets/store.js';
 /** Secrets Manager's read quotas the sweep lives under (per account and Region). */
 export const SECRETS_MANAGER_BATCH_GET_QUOTA = 100;
 export const SECRETS_MANAGER_LIST_QUOTA = 100;
+/** TagResource and UntagResource together, per second (the outcome records of refreshes and settles). */
+export const SECRETS_MANAGER_TAG_QUOTA = 50;
 /** The share of the read quotas a sweep takes unless told otherwise (the rest for everyone else). */
 export const DEFAULT_READ_SHARE = 0.8;
 /** ListSecrets returns at most this many secrets a call. */
@@ -52,7 +56,7 @@ export interface QuotaCheck {
 }
 
 export interface FleetPlan {
-  calls: { batchGet: number; list: number; describe: number; getSecretValue: number; writes: number; rotations: number };
+  calls: { batchGet: number; list: number; describe: number; getSecretValue: number; writes: number; rotations: number; tags: number };
   /** Seconds the sweep needs at least, bound by the slowest budget. */
   expectedSeconds: number;
   /** Which budget bounds it. */
@@ -69,10 +73,12 @@ export function planSweep(input: FleetPlanInput): FleetPlan {
   const calls = {
     batchGet: Math.ceil(n / BATCH_GET_LIMIT),
     list: input.tagDiscovery ? Math.ceil(n / LIST_PAGE_SIZE) : 0,
-    describe: Math.round(refreshes + rotations + settles),
+    // A secret named by id is described once more before acting, for its tags (core/operations/sweep.ts).
+    describe: Math.round((refreshes + rotations + settles) * (input.tagDiscovery ? 1 : 2)),
     getSecretValue: Math.round(settles),
     writes: Math.round(refreshes * WRITES_PER_REFRESH + settles * WRITES_PER_SETTLE + rotations * WRITES_PER_ROTATION),
     rotations: Math.round(rotations),
+    tags: Math.round(refreshes + settles),
   };
   const readSeconds = calls.batchGet / (SECRETS_MANAGER_BATCH_GET_QUOTA * readShare);
   const writeSeconds = calls.writes / input.writesPerSecond;
@@ -83,6 +89,8 @@ export function planSweep(input: FleetPlanInput): FleetPlan {
     check('writes (PutSecretValue + UpdateSecret + UpdateSecretVersionStage)', input.writesPerSecond, SECRETS_MANAGER_WRITE_QUOTA),
     check('RotateSecret', input.rotationsPerSecond, SECRETS_MANAGER_ROTATE_QUOTA),
     check('BatchGetSecretValue', SECRETS_MANAGER_BATCH_GET_QUOTA * readShare, SECRETS_MANAGER_BATCH_GET_QUOTA),
+    // One outcome record per refresh or settle, each of which takes at least WRITES_PER_REFRESH writes.
+    check('TagResource + UntagResource', input.writesPerSecond / Math.min(WRITES_PER_REFRESH, WRITES_PER_SETTLE), SECRETS_MANAGER_TAG_QUOTA),
     ...(input.tagDiscovery ? [check('ListSecrets', SECRETS_MANAGER_LIST_QUOTA * readShare, SECRETS_MANAGER_LIST_QUOTA)] : []),
   ];
   return { calls, expectedSeconds, boundBy, checks };

@@ -1,12 +1,14 @@
 /**
  * The on-demand actions (docs/CONTRACT.md): request (rotate now and wait a bounded time for the
- * outcome), refresh, delete (revoke a token at the provider) and status (one secret, or the whole
- * fleet). No result ever holds a token value.
+ * outcome), refresh, delete (revoke a token at the provider), status (one secret, or the whole
+ * fleet), pause and resume (pause.ts), plan (the next sweep, dry: dry-run.ts) and rollback
+ * (rollback.ts). No result ever holds a token value.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { Deps } from '../deps.js';
 import { toValidationError, ValidationError } from '../errors.js';
+import { emitChange, reasonOf } from '../events.js';
 import type { HeldToken, RevokeOutcome } from '../providers/provider.js';
 import { lifetimeSeconds, nonEmpty } from '../secrets/fields.js';
 import { AWSPREVIOUS } from '../secrets/store.js';
@@ -15,13 +17,20 @@ import type { OperationalSettings } from '../settings.js';
 import { assertOwned, type FleetSource } from './fleet.js';
 import { lazyFleetIndex } from './holders.js';
 import { loadManaged, type ManagedSecret } from './managed-secret.js';
-import { refreshOrRotate } from './refresh.js';
+import { planNextSweep, type PlanResult } from './dry-run.js';
+import { MAX_PAUSE_SECONDS, pause, resume, type PauseResult, type ResumeResult } from './pause.js';
+import { renew, settleReported } from './reported.js';
+import { rollback, type RollbackResult } from './rollback.js';
 import { rotateNow, type RotationWait } from './rotate-now.js';
-import { settle } from './settle.js';
-import { fleetStatus, statusOf, type FleetStatus, type TokenStatus } from './status.js';
+import { fleetStatus, type FleetStatus } from './status.js';
+import { detailedStatus, type DetailedStatus } from './status-detail.js';
 import { writeCurrent } from './write-current.js';
 
-export const ON_DEMAND_ACTIONS = ['request', 'refresh', 'delete', 'status'] as const;
+export const ON_DEMAND_ACTIONS = ['request', 'refresh', 'delete', 'status', 'pause', 'resume', 'plan', 'rollback'] as const;
+/** Actions that act on the fleet without a secretId. */
+const FLEET_ACTIONS: ReadonlySet<string> = new Set(['status', 'plan']);
+/** Actions that must say why (the reason goes into the change event, and the pause's record). */
+const REASONED_ACTIONS: ReadonlySet<string> = new Set(['pause', 'rollback']);
 
 /** A SHA-256 digest in hex, as `sha256sum` and `openssl dgst -sha256` print it. */
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -50,11 +59,21 @@ export const onDemandEventSchema = z
     nextToken: z.optional(nonEmpty()),
     /** fleet status: how many of the soonest expiries to list (default 20). */
     limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1_000))),
+    /** pause, resume, rollback: why (required for pause and rollback). */
+    reason: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
+    /** pause: how long until it ends on its own (default a day). */
+    durationSeconds: z.optional(z.number().check(z.int(), z.minimum(60), z.maximum(MAX_PAUSE_SECONDS))),
   })
   .check(
     z.superRefine((event, ctx) => {
-      if (event.action !== 'status' && event.secretId === undefined) {
+      if (!FLEET_ACTIONS.has(event.action) && event.secretId === undefined) {
         ctx.addIssue({ code: 'custom', path: ['secretId'], message: `expected a non-empty string (required for "${event.action}")` });
+      }
+      if (REASONED_ACTIONS.has(event.action) && event.reason === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['reason'], message: `expected a non-empty string saying why (required for "${event.action}")` });
+      }
+      if (event.durationSeconds !== undefined && event.action !== 'pause') {
+        ctx.addIssue({ code: 'custom', path: ['durationSeconds'], message: 'expected only with "pause"' });
       }
       if (event.versionId !== undefined && event.tokenSha256 !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['tokenSha256'], message: 'expected either versionId or tokenSha256, not both' });
@@ -68,8 +87,12 @@ export type OnDemandResult =
   | { versionId: string; expiresAt: string | null; state: 'finished' | 'pending' }
   | { expiresAt: string | null; method: 'refresh' | 'rotate'; state: 'finished' | 'pending' }
   | { deleted: boolean; outcome: RevokeOutcome | 'not-revocable' | 'nothing-to-delete'; message?: string }
-  | TokenStatus
-  | FleetStatus;
+  | DetailedStatus
+  | FleetStatus
+  | PauseResult
+  | ResumeResult
+  | PlanResult
+  | RollbackResult;
 
 export function parseOnDemandEvent(event: unknown): OnDemandEvent {
   const parsed = onDemandEventSchema.safeParse(event);
@@ -87,6 +110,7 @@ export interface OnDemandContext {
 
 export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
   if (event.secretId === undefined) {
+    if (event.action === 'plan') return planNextSweep(ctx.fleet, deps, { settings: ctx.settings, fleet: ctx.fleet });
     return fleetStatus(ctx.fleet, deps, { settings: ctx.settings, ...(event.limit ? { limit: event.limit } : {}), ...(event.nextToken ? { nextToken: event.nextToken } : {}) });
   }
   const managed = await loadManaged(event.secretId, deps.store);
@@ -94,7 +118,15 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
   assertOwned(ctx.fleet, managed.arn);
   switch (event.action) {
     case 'status':
-      return statusOf(managed, deps.providers.definition(managed.secret), deps.clock);
+      return detailedStatus(managed, deps);
+    case 'pause':
+      return pause(managed, deps, { reason: event.reason as string, ...(event.durationSeconds !== undefined ? { durationSeconds: event.durationSeconds } : {}) });
+    case 'resume':
+      return resume(managed, deps);
+    case 'plan':
+      return planNextSweep({ kind: 'ids', ids: [managed.arn] }, deps, { settings: ctx.settings, fleet: ctx.fleet, everySecret: true });
+    case 'rollback':
+      return rollback(managed, deps, { reason: event.reason as string, settings: ctx.settings });
     case 'request': {
       let target = managed;
       if (event.lifetimeSeconds !== undefined && event.lifetimeSeconds !== managed.secret.lifetimeSeconds) {
@@ -107,7 +139,7 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
       return { versionId: result.versionId, expiresAt: result.expiresAt ?? null, state: result.state };
     }
     case 'refresh': {
-      const result = await refreshOrRotate(managed, deps, {
+      const result = await renew(managed, deps, {
         ...(event.lifetimeSeconds !== undefined ? { lifetimeSeconds: event.lifetimeSeconds } : {}),
         wait: ctx.wait,
         // Read only if a new token that could not be stored may be another secret's current one.
@@ -124,7 +156,7 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
 async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
   const index = lazyFleetIndex(ctx.fleet, deps);
   if (event.versionId === undefined && event.tokenSha256 === undefined) {
-    const report = await settle(managed, deps, { settings: ctx.settings, force: true, index });
+    const report = await settleReported(managed, deps, { settings: ctx.settings, force: true, index });
     if (report.error !== undefined) throw report.error;
     const fates = report.fates.map((f) => f.fate);
     if (fates.includes('revoked')) return { deleted: true, outcome: 'revoked' };
@@ -148,7 +180,9 @@ async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: D
   }
   const provider = await deps.providers.open(managed.secret, { arn: managed.arn, what: `token secret ${managed.secretId}` });
   const capabilities = await provider.capabilities();
+  const facts = { secretArn: managed.arn, provider: managed.secret.provider, ...(event.versionId !== undefined ? { versionId: event.versionId } : {}) };
   if (capabilities.revoke === 'none') {
+    await emitChange(deps, 'Token Left To Expire', { ...facts, ...(held.expiresAt !== undefined ? { expiresAt: held.expiresAt?.toISOString() ?? null } : {}) });
     return { deleted: false, outcome: 'not-revocable', message: `${definition.name} cannot revoke tokens: the token stays valid until it expires${held.expiresAt ? ` (${held.expiresAt.toISOString()})` : ''}` };
   }
   if (capabilities.tokensMayCollide && event.force !== true && (await index.heldElsewhere(held.token, managed.arn))) {
@@ -158,7 +192,14 @@ async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: D
       'force',
     );
   }
-  const outcome = await provider.revoke(held);
+  let outcome: RevokeOutcome;
+  try {
+    outcome = await provider.revoke(held);
+  } catch (e) {
+    await emitChange(deps, 'Revoke Failed', { ...facts, reason: reasonOf(e) });
+    throw e;
+  }
+  await emitChange(deps, 'Token Revoked', { ...facts, outcome });
   return { deleted: outcome === 'revoked', outcome };
 }
 

@@ -11,6 +11,7 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage } from '../secret
 import { secretJson } from '../secrets/token-secret.js';
 import { scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, type ManagedSecret } from './managed-secret.js';
+import { activePause } from './records.js';
 import { isSettleDue } from './settle.js';
 
 export interface TokenStatus {
@@ -46,7 +47,7 @@ export function statusOf(managed: ManagedSecret, definition: ProviderDefinition<
   };
 }
 
-export type FleetState = 'healthy' | 'due' | 'expired' | 'rotationPending' | 'revokeOutstanding' | 'failing';
+export type FleetState = 'healthy' | 'due' | 'expired' | 'rotationPending' | 'revokeOutstanding' | 'failing' | 'paused';
 
 export interface FleetStatus {
   /** Secrets looked at on this page (or in total when there is no `nextToken`). */
@@ -73,7 +74,7 @@ export async function fleetStatus(
   const limit = options.limit ?? 20;
   const pageSize = options.pageSize ?? 1_000;
   const skip = options.nextToken ? Number(options.nextToken) : 0;
-  const counts: Record<FleetState, number> = { healthy: 0, due: 0, expired: 0, rotationPending: 0, revokeOutstanding: 0, failing: 0 };
+  const counts: Record<FleetState, number> = { healthy: 0, due: 0, expired: 0, rotationPending: 0, revokeOutstanding: 0, failing: 0, paused: 0 };
   const soonest: FleetStatus['soonest'] = [];
   const unreadable: FleetStatus['unreadable'] = [];
   const now = deps.clock.now();
@@ -111,7 +112,10 @@ export async function fleetStatus(
       if ((hasPrevious || (managed.secret.retiredVersionIds ?? []).length > 0) && isSettleDue(managed, settings.revokeGraceSeconds, now)) {
         states.push('revokeOutstanding');
       }
-      if (entry.listed?.tags[ROTATION_ERROR_TAG] !== undefined) states.push('failing');
+      // A fleet named by ids (a stack's, a few dozen at most) is described for its tags; a listed one has them.
+      const tags = entry.listed?.tags ?? (source.kind === 'ids' ? (await deps.store.describe(managed.arn)).tags : {});
+      if (tags[ROTATION_ERROR_TAG] !== undefined) states.push('failing');
+      if (activePause(tags, now)) states.push('paused');
       if (states.length === 0) states.push('healthy');
       for (const s of states) counts[s]++;
       insertSoonest(soonest, limit, {

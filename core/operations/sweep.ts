@@ -18,15 +18,20 @@
  *   reported on their own.
  * One secret's failure never stops the others; work that would outlive the invocation is left for
  * the next run and counted as skipped. Writes and rotations share the store's rate budgets.
+ *   A due secret that is paused or outside its rotation window waits (core/operations/routine.ts),
+ *   unless its token would expire first; the decision needs its tags, which a listed fleet has and
+ *   an id-named one reads (one DescribeSecret per due secret). Every transition is reported as a
+ *   change event and recorded on the secret (core/operations/reported.ts).
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Deps } from '../deps.js';
 import { settingsFor, type OperationalSettings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetEntry, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
-import { refreshOrRotate } from './refresh.js';
 import { eitherIndex, FingerprintIndex, lazyFleetIndex, type CurrentTokenIndex } from './holders.js';
-import { isSettleDue, settle, type SettleReport, type TokenFate } from './settle.js';
+import { renew, settleReported } from './reported.js';
+import { routineDecision, type HeldBack } from './routine.js';
+import { isSettleDue, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
   /** Secrets read. */
@@ -40,6 +45,8 @@ export interface SweepSummary {
   expiring: number;
   /** Due secrets left for the next run because the invocation was running out of time. */
   skipped: number;
+  /** Due secrets whose routine work a pause or their rotation window held back (core/operations/routine.ts). */
+  deferred: number;
   /** Revokes that failed or could not be confirmed (the secret stays unsettled and is retried). */
   revokeFailures: number;
   failed: Array<{ secretId: string; error: string }>;
@@ -57,6 +64,9 @@ export interface SecretReport {
   durationMs: number;
   error?: string;
   errorName?: string;
+  /** What held routine work back (a pause, the rotation window); with `override` when the renewal went ahead anyway. */
+  heldBack?: HeldBack;
+  override?: string;
 }
 
 export interface SweepOptions {
@@ -83,6 +93,8 @@ interface Work {
   settings: OperationalSettings;
   refreshDue: boolean;
   settleDue: boolean;
+  /** The secret's tags when the fleet was listed; read before acting otherwise (pause). */
+  tags?: Readonly<Record<string, string>>;
 }
 
 export async function sweep(source: FleetSource, deps: Deps, options: SweepOptions): Promise<SweepSummary> {
@@ -107,7 +119,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
 
 /** One sweep's state: its summary, the index of every current token read so far, and the secrets being acted on. */
 class SweepRun {
-  readonly summary: SweepSummary = { checked: 0, refreshed: 0, rotated: 0, revoked: 0, expiring: 0, skipped: 0, revokeFailures: 0, failed: [], minSecondsToExpiry: null };
+  readonly summary: SweepSummary = { checked: 0, refreshed: 0, rotated: 0, revoked: 0, expiring: 0, skipped: 0, deferred: 0, revokeFailures: 0, failed: [], minSecondsToExpiry: null };
   private readonly limit: LimitFunction;
   private readonly acting = new Set<Promise<void>>();
   private readonly own = new FingerprintIndex();
@@ -143,7 +155,14 @@ class SweepRun {
     }
     if (managed.secret.token) this.own.add(managed.secret.token, managed.arn);
     const settings = settingsFor(managed.secret, this.options.settings);
-    return { managed, settings, refreshDue: isRefreshDue(managed, settings, this.deps.clock), settleDue: isSettleDue(managed, settings.revokeGraceSeconds, this.now) };
+    const tags = entry.listed?.tags;
+    return {
+      managed,
+      settings,
+      refreshDue: isRefreshDue(managed, settings, this.deps.clock),
+      settleDue: isSettleDue(managed, settings.revokeGraceSeconds, this.now),
+      ...(tags ? { tags } : {}),
+    };
   }
 
   start(item: Work): void {
@@ -198,6 +217,7 @@ class SweepRun {
       if (fate === 'expiring') s.expiring++;
     }
     if (report.settle === 'unsettled') s.revokeFailures++;
+    if (report.heldBack && !report.override && report.action === 'none' && report.settle === 'none') s.deferred++;
     if (report.action === 'refresh') s.refreshed++;
     if (report.action === 'rotate') s.rotated++;
     if (report.outcome === 'failed') s.failed.push({ secretId: report.secretId, error: report.error ?? 'unknown error' });
@@ -217,9 +237,19 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
     errors.push(`${step}: ${e instanceof Error ? e.message : String(e)}`);
     errorName ??= e instanceof Error ? e.name : 'Unknown';
   };
-  if (item.settleDue) {
+  // A pause or the rotation window may hold the work back; the tags say whether it is paused.
+  let routine: ReturnType<typeof routineDecision>;
+  try {
+    const tags = item.tags ?? (await deps.store.describe(managed.arn)).tags;
+    routine = routineDecision({ secret: managed.secret, tags, refreshDue: item.refreshDue, settleDue: item.settleDue, settings, now: deps.clock.now() });
+  } catch (e) {
+    return { ...failureReport(managed.secretId, e), secondsLeft: report.secondsLeft, durationMs: Math.round(performance.now() - started) };
+  }
+  if (routine.heldBack) report.heldBack = routine.heldBack;
+  if (routine.override) report.override = routine.override;
+  if (routine.settle) {
     try {
-      const settled = await settle(managed, deps, { settings, index });
+      const settled = await settleReported(managed, deps, { settings, index });
       report.settle = settled.state;
       report.fates = settled.fates.map((f) => f.fate);
       if (settled.error !== undefined) record('revoke', settled.error);
@@ -228,9 +258,9 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
       record('revoke', e);
     }
   }
-  if (item.refreshDue) {
+  if (routine.renew) {
     try {
-      const result = await refreshOrRotate(managed, deps, { index });
+      const result = await renew(managed, deps, { index, ...(routine.override ? { override: routine.override } : {}) });
       report.action = result.method;
       if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
     } catch (e) {

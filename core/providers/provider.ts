@@ -153,6 +153,20 @@ export interface ProviderDefinition<Config = unknown, Credentials = unknown> {
   resetCaches?(): void;
   /** Extra fields for on-demand `status` (e.g. TigerGraph's `tigergraphVersion`); never a token. */
   statusFields?(secret: Record<string, unknown>, providerVersion: string | undefined): Record<string, unknown>;
+  /**
+   * What renewing and revoking a token of this secret will do, from the secret's fields alone (no
+   * server call, no credential): for on-demand `plan`. Undefined when only the server can tell
+   * (TigerGraph "auto" before its version was recorded).
+   */
+  planHints?(secret: Record<string, unknown>): PlanHints | undefined;
+}
+
+/** A provider's answer for `plan` (ProviderDefinition.planHints). */
+export interface PlanHints {
+  /** A due token is refreshed in place, or replaced by a rotation. */
+  renew: 'refresh' | 'rotate';
+  /** Replaced tokens are revoked, left to expire ('none'), or revoked only with long to live ('long-lived-only'). */
+  revoke: 'revoke' | 'none' | 'long-lived-only';
 }
 
 /** The token secret fields every provider shares (core/secrets/token-secret.ts validates them). */

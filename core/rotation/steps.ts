@@ -10,8 +10,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import type { IssuedToken, IssueRequest, TokenProvider } from '../providers/provider.js';
-import { RotationStateError, TokenNotFoundError } from '../errors.js';
-import { ROTATION_ERROR_TAG } from '../names.js';
+import { CredentialNotSetError, RotationStateError, TokenNotFoundError } from '../errors.js';
+import { emitChange, reasonOf } from '../events.js';
+import { RENEWAL_REASON_TAG, ROTATION_ERROR_TAG } from '../names.js';
 import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
 import { heldToken, parseTokenSecret, recordedExpiry, withIssuedToken } from '../secrets/token-secret.js';
 import { assertOwned, type FleetSource } from '../operations/fleet.js';
@@ -64,6 +65,11 @@ export async function runRotationStep(request: RotationRequest, deps: Deps, opti
     return await runStep(request, description, deps, options);
   } catch (e) {
     await recordRotationFailure(request, e, deps);
+    await emitChange(deps, e instanceof CredentialNotSetError ? 'Credential Not Set' : 'Rotation Failed', {
+      secretArn: description.arn,
+      versionId: request.clientRequestToken,
+      reason: `${request.step}: ${reasonOf(e)}`,
+    });
     throw e;
   }
 }
@@ -220,7 +226,7 @@ async function finishSecret(request: RotationRequest, description: SecretDescrip
   const { clientRequestToken: versionId } = request;
   // Never make a version current that holds no usable token (a finishSecret out of order, say):
   // consumers would read a secret without a token.
-  await pendingValue(versionId, description, deps);
+  const pending = await pendingValue(versionId, description, deps);
   const currentVersion = versionWithStage(description.versions, AWSCURRENT);
   // AWSPREVIOUS follows AWSCURRENT automatically; the replaced token stays valid until the sweep
   // revokes it after the grace period (older unrevoked ones are listed in retiredVersionIds).
@@ -228,10 +234,19 @@ async function finishSecret(request: RotationRequest, description: SecretDescrip
   for (const [version, stages] of Object.entries(description.versions)) {
     if (stages.includes(AWSPENDING)) await deps.store.removeStage(description.arn, AWSPENDING, version);
   }
-  if (description.tags[ROTATION_ERROR_TAG] !== undefined) {
-    // A rotation succeeded: the last failure no longer describes the secret. Best effort.
-    await deps.store.untag(description.arn, [ROTATION_ERROR_TAG]).catch(() => undefined);
-  }
+  // A rotation succeeded: the last failure no longer describes the secret, and a renewal reason
+  // the sweep left (core/operations/reported.ts) has been told, below. Best effort.
+  const told = [ROTATION_ERROR_TAG, RENEWAL_REASON_TAG].filter((tag) => description.tags[tag] !== undefined);
+  if (told.length > 0) await deps.store.untag(description.arn, told).catch(() => undefined);
+  const reason = description.tags[RENEWAL_REASON_TAG];
+  await emitChange(deps, 'Token Rotated', {
+    secretArn: description.arn,
+    provider: pending.secret.provider,
+    versionId,
+    ...(currentVersion ? { previousVersionId: currentVersion } : {}),
+    ...expiryOf(pending.secretString),
+    ...(reason ? { reason } : {}),
+  });
   return { step: 'finishSecret', versionId, outcome: 'finished' };
 }
 

@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import { toValidationError, ValidationError } from '../errors.js';
 import { DEFAULT_PROVIDER } from '../providers/edges.js';
 import type { HeldToken, IssuedToken } from '../providers/provider.js';
+import { parseRotationSchedule } from '../rotation-schedule.js';
 import { hostUrlSchema, isoInstant, lifetimeSeconds, nonEmpty, nonNegativeInt } from './fields.js';
 
 export const tokenSecretSchema = z.looseObject({
@@ -27,9 +28,26 @@ export const tokenSecretSchema = z.looseObject({
   refreshBeforeSeconds: z.optional(nonNegativeInt()),
   revokeGraceSeconds: z.optional(nonNegativeInt()),
   routineRevokeMinRemainingSeconds: z.optional(nonNegativeInt()),
+  // The connection's rotation window (Secrets Manager's RotationRules form): the sweep's routine work happens inside it.
+  rotationSchedule: z.optional(rotationScheduleSchema()),
 });
 
 export type TokenSecret = z.infer<typeof tokenSecretSchema>;
+
+/** `{"scheduleExpression", "duration"?}`, checked as Secrets Manager would (core/rotation-schedule.ts). */
+function rotationScheduleSchema() {
+  return z.strictObject({ scheduleExpression: z.string(), duration: z.optional(z.string()) }).check(
+    z.superRefine((value, ctx) => {
+      try {
+        parseRotationSchedule(value, '');
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        const field = (e.field ?? '').replace(/^\./, '');
+        ctx.addIssue({ code: 'custom', path: field ? [field] : [], message: e.message.slice((e.field ?? '').length + 2) });
+      }
+    }),
+  );
+}
 
 /** Parses a SecretString as JSON, naming the secret (by id, never by content) on failure. */
 export function parseJsonSecret(secretString: string | undefined, what: string): unknown {

@@ -8,6 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { currentClock } from '../../core/clock.js';
 import type { Deps, LogFn } from '../../core/deps.js';
+import type { ChangeEventSink } from '../../core/events.js';
 import { ConfigError, ValidationError } from '../../core/errors.js';
 import type { HttpTuning } from '../../core/http/transport.js';
 import { ENV, serviceName, type FunctionName } from '../../core/names.js';
@@ -32,7 +33,7 @@ export function secretsManagerClient(): SecretsManagerClient {
 }
 
 /** The core dependencies of one invocation. */
-export function coreDeps(options: { budgets?: StoreBudgets; log?: LogFn } = {}): Deps {
+export function coreDeps(options: { budgets?: StoreBudgets; log?: LogFn; events?: ChangeEventSink; correlationId?: string } = {}): Deps {
   const store = new SecretStore(secretsManagerClient(), options.budgets);
   const clock = currentClock();
   const http = httpTuning();
@@ -44,7 +45,14 @@ export function coreDeps(options: { budgets?: StoreBudgets; log?: LogFn } = {}):
     // Deployed functions never speak plain HTTP: only an explicitly local process honours allowInsecureHttp.
     allowInsecureHttp: process.env[ENV.LOCAL_RUN] === 'true',
   });
-  return { store, providers, clock, ...(options.log ? { log: options.log } : {}) };
+  return {
+    store,
+    providers,
+    clock,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+  };
 }
 
 /**

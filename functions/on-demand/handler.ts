@@ -6,6 +6,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parseOnDemandEvent, performOnDemand, type OnDemandResult } from '../../core/operations/on-demand.js';
+import { eventSink } from '../lib/events.js';
 import { coreDeps, createLogger, errorFields, fleetSource } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
 
@@ -22,7 +23,8 @@ async function run(event: unknown, context: ContextWithSettings): Promise<OnDema
   const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : MAX_ROTATION_WAIT_MS + 5_000;
   const fields = { action: parsed.action, ...(parsed.secretId ? { secretId: parsed.secretId } : {}) };
   try {
-    const result = await performOnDemand(parsed, coreDeps(), {
+    const deps = coreDeps({ log: (message, logged) => logger.warn(message, logged), events: eventSink(logger, 'on-demand'), correlationId: context.awsRequestId });
+    const result = await performOnDemand(parsed, deps, {
       settings: context.settings,
       fleet: fleetSource(),
       wait: { timeoutMs: Math.max(0, Math.min(MAX_ROTATION_WAIT_MS, remaining - 5_000)) },

@@ -10,6 +10,7 @@ import * as z from 'zod/mini';
 import { CredentialNotSetError, toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
 import { ROTATION_STEPS, runRotationStep, type RotationRequest, type StepResult } from '../../core/rotation/steps.js';
+import { eventSink } from '../lib/events.js';
 import { coreDeps, createLogger, errorFields, fleetSource } from '../lib/runtime.js';
 
 const logger = createLogger('rotation');
@@ -38,7 +39,9 @@ async function rotate(event: unknown): Promise<StepResult> {
   const base = { secretId: request.secretId, step: request.step, versionId: request.clientRequestToken };
   try {
     // The fleet: createSecret's clean-up checks that a token it could not store is no other secret's current one.
-    const result = await runRotationStep(request, coreDeps({ log: (message, fields) => logger.warn(message, fields) }), { fleet: fleetSource() });
+    // The steps of one rotation are separate invocations: its version id ties their events together.
+    const deps = coreDeps({ log: (message, fields) => logger.warn(message, fields), events: eventSink(logger, 'rotation'), correlationId: request.clientRequestToken });
+    const result = await runRotationStep(request, deps, { fleet: fleetSource() });
     logger.info('rotation step done', { ...base, outcome: result.outcome, durationMs: Math.round(performance.now() - started) });
     return result;
   } catch (error) {

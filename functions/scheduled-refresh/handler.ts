@@ -16,6 +16,7 @@ import { METRICS_NAMESPACE } from '../../core/names.js';
 import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA } from '../../core/operations/fleet-plan.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { RateBudget } from '../../core/secrets/budget.js';
+import { eventSink } from '../lib/events.js';
 import { coreDeps, createLogger, fleetSource } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
 
@@ -50,7 +51,8 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   const source = ids ? { kind: 'ids' as const, ids } : fleetSource();
   logger.info('sweep started', { source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}), settings });
 
-  const { minSecondsToExpiry, ...summary } = await sweep(source, coreDeps({ budgets }), {
+  const deps = coreDeps({ budgets, log: (message, fields) => logger.warn(message, fields), events: eventSink(logger, 'scheduled-refresh'), correlationId: context.awsRequestId });
+  const { minSecondsToExpiry, ...summary } = await sweep(source, deps, {
     settings,
     remainingTimeMs: typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
     onSecret: (report) => (report.outcome === 'failed' ? logger.error('secret failed', { ...report }) : logger.info('secret done', { ...report })),
@@ -67,6 +69,7 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   metrics.addMetric('Failures', MetricUnit.Count, summary.failed.length);
   metrics.addMetric('SecretsChecked', MetricUnit.Count, summary.checked);
   metrics.addMetric('SecretsSkipped', MetricUnit.Count, summary.skipped);
+  metrics.addMetric('SecretsDeferred', MetricUnit.Count, summary.deferred);
   metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles + budgets.batchReads.throttles);
   metrics.addMetric('SweepDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   if (minSecondsToExpiry !== null) metrics.addMetric('MinSecondsToExpiry', MetricUnit.Seconds, minSecondsToExpiry);

@@ -17,11 +17,12 @@ import { AwsServiceError, throttling } from './errors.js';
 import type { FaultInjector } from './faults.js';
 import type { QuotaLimiter } from './quotas.js';
 import type { CloudFormationStore, XmlElement } from './cloudformation.js';
+import type { EventBridgeStore } from './eventbridge.js';
 import { secretIdOf, type SecretsManagerStore } from './secrets-manager.js';
 import { parameterNameOf, type SsmStore } from './ssm.js';
 import { isObject, type JsonObject } from './util.js';
 
-export type ServiceName = 'secretsmanager' | 'ssm' | 'cloudformation' | 'unknown';
+export type ServiceName = 'secretsmanager' | 'ssm' | 'cloudformation' | 'events' | 'unknown';
 
 /** One request as the log records it: names and outcomes only, never a secret or parameter value. */
 export interface RequestLogEntry {
@@ -41,6 +42,7 @@ export interface HttpDeps {
   secretsManager: SecretsManagerStore;
   ssm: SsmStore;
   cloudFormation: CloudFormationStore;
+  eventBridge: EventBridgeStore;
   faults: FaultInjector;
   /** Read per request, so quotas can be switched on and off while the server runs. */
   quotas: () => QuotaLimiter | undefined;
@@ -50,6 +52,7 @@ export interface HttpDeps {
 const TARGET_PREFIXES: Readonly<Record<string, Exclude<ServiceName, 'unknown' | 'cloudformation'>>> = {
   secretsmanager: 'secretsmanager',
   AmazonSSM: 'ssm',
+  AWSEvents: 'events',
 };
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -79,7 +82,7 @@ export function createAwsHttpServer(deps: HttpDeps): Server {
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method === 'GET' && (req.url === '/' || req.url === '/health')) {
     req.resume();
-    sendJson(res, 200, { status: 'ok', services: ['secretsmanager', 'ssm', 'cloudformation'] });
+    sendJson(res, 200, { status: 'ok', services: ['secretsmanager', 'ssm', 'cloudformation', 'events'] });
     return;
   }
   if (req.method === 'PUT') return answerPut(deps, req, res);
@@ -123,7 +126,7 @@ async function dispatch(
   operation: string,
   body: JsonObject,
 ): Promise<JsonObject> {
-  const store = service === 'secretsmanager' ? deps.secretsManager : service === 'ssm' ? deps.ssm : undefined;
+  const store = service === 'secretsmanager' ? deps.secretsManager : service === 'ssm' ? deps.ssm : service === 'events' ? deps.eventBridge : undefined;
   if (!store || !store.supports(operation)) {
     throw new AwsServiceError(
       'UnknownOperationException',

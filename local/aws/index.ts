@@ -1,6 +1,6 @@
 /**
  * A local, in-memory endpoint compatible with AWS Secrets Manager and SSM Parameter Store (and a
- * sliver of CloudFormation), for running the project without an AWS account. It is a real HTTP
+ * sliver of CloudFormation and of EventBridge), for running the project without an AWS account. It is a real HTTP
  * server speaking the AWS JSON 1.1 protocol, so the unmodified AWS SDK v3 clients and the AWS CLI
  * (`--endpoint-url`) talk to it. Both services answer on the same URL (they are told apart by
  * `X-Amz-Target`: `secretsmanager.<Operation>` / `AmazonSSM.<Operation>`), so `AWS_ENDPOINT_URL`
@@ -16,7 +16,8 @@
  * PutSecretValue, UpdateSecret, UpdateSecretVersionStage, ListSecrets, ListSecretVersionIds,
  * TagResource, UntagResource, DeleteSecret, RestoreSecret, RotateSecret, CancelRotateSecret. SSM:
  * GetParameter, GetParameters, GetParametersByPath, PutParameter, DeleteParameter. CloudFormation:
- * DescribeStackResource, and the custom resource answer PUT. Anything else answers
+ * DescribeStackResource, and the custom resource answer PUT. EventBridge: PutEvents (target
+ * `AWSEvents.PutEvents`), kept for `events()` (eventbridge.ts). Anything else answers
  * `UnknownOperationException` (`InvalidAction` for a Query request).
  *
  * Where it differs from the real services:
@@ -116,6 +117,7 @@ import {
 } from './secrets-manager.js';
 import { SsmStore, type ParameterSnapshot } from './ssm.js';
 import { CloudFormationStore } from './cloudformation.js';
+import { EventBridgeStore, type ReceivedEvent } from './eventbridge.js';
 
 export type { FaultConfig } from './faults.js';
 export type { RequestLogEntry, ServiceName } from './http.js';
@@ -141,6 +143,7 @@ export type {
   StackResourceSnapshot,
 } from './cloudformation.js';
 export { CUSTOM_RESOURCE_ANSWER } from './http.js';
+export type { ReceivedEvent } from './eventbridge.js';
 
 export interface LocalAwsOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -213,6 +216,12 @@ export interface LocalAws {
    * CloudFormation would send a custom resource, and the answers PUT back (cloudformation.ts).
    */
   readonly cloudFormation: Pick<CloudFormationStore, 'createStack' | 'setResource' | 'inspectResource' | 'request' | 'answers'>;
+  /** The events PutEvents accepted, oldest first (eventbridge.ts). */
+  events(): readonly ReceivedEvent[];
+  /** Forgets the events received so far. */
+  clearEvents(): void;
+  /** Lets PutEvents name another bus than `default`. */
+  createEventBus(name: string): void;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -235,10 +244,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   });
   const ssm = new SsmStore({ clock, region, accountId });
   const cloudFormation = new CloudFormationStore({ clock, region, accountId });
+  const eventBridge = new EventBridgeStore({ clock, region, accountId });
   const server = createAwsHttpServer({
     secretsManager,
     ssm,
     cloudFormation,
+    eventBridge,
     faults,
     quotas: () => quotas,
     log: (entry) => {
@@ -292,6 +303,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     inspectSecrets: () => secretsManager.inspectAll(),
     inspectParameter: (name) => ssm.inspect(name),
     cloudFormation,
+    events: () => eventBridge.events(),
+    clearEvents: () => eventBridge.clear(),
+    createEventBus: (name) => eventBridge.createEventBus(name),
   };
 }
 

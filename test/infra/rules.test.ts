@@ -48,6 +48,19 @@ const conn = (fields: Partial<ConnectionProps>) => (): Partial<TokenRotationProp
 
 const CASES: Case[] = [
   { rule: 'at least one connection', props: () => ({ connections: [] }), json: { connections: [] }, issue: 'connections: expected at least one connection' },
+  {
+    rule: 'a rotation schedule Secrets Manager accepts',
+    props: conn({ rotationSchedule: { scheduleExpression: 'rate(2 hours)' } }),
+    json: { connections: [{ ...TG, rotationSchedule: { scheduleExpression: 'rate(2 hours)' } }] },
+    issue: 'connections[0].rotationSchedule.scheduleExpression: expected at least rate(4 hours) (Secrets Manager rotates at most every 4 hours), got "rate(2 hours)"',
+  },
+  {
+    rule: 'a sweep inside every rotation window',
+    props: () => ({ connections: [{ ...TG, rotationSchedule: { scheduleExpression: 'cron(0 2 ? * SUN *)', duration: '1h' } }], scheduleRate: Duration.hours(2) }),
+    json: { connections: [{ ...TG, rotationSchedule: { scheduleExpression: 'cron(0 2 ? * SUN *)', duration: '1h' } }], scheduleRateMinutes: 120 },
+    issue: 'scheduleRate: expected at most 60 minutes (the window of connections[0].rotationSchedule), got 120 minutes: a sweep must run inside every window',
+    jsonIssue: 'scheduleRateMinutes: expected at most 60 minutes (the window of connections[0].rotationSchedule), got 120 minutes: a sweep must run inside every window',
+  },
   { rule: 'connection names', props: conn({ name: 'has space' }), json: { connections: [{ ...TG, name: 'has space' }] }, issue: 'connections[0].name: expected 1-48 letters, digits or dashes' },
   {
     rule: 'unique names',

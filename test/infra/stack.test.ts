@@ -5,7 +5,7 @@
  */
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV, ROTATION_ERROR_TAG } from '../../core/names.js';
+import { ENV, OPERATION_TAGS, ROTATION_TAGS } from '../../core/names.js';
 import { FLEET_METRICS } from '../../infra/observability.js';
 import type { TgTokenRotationStack } from '../../infra/stack.js';
 import {
@@ -180,7 +180,7 @@ describe('secrets and key', () => {
     template.hasResourceProperties('AWS::SSM::Parameter', {
       Name: '/tg-token-rotation/config',
       Type: 'String',
-      Value: '{"refreshBeforeSeconds":259200,"revokeGraceSeconds":3600,"concurrency":10}',
+      Value: '{"refreshBeforeSeconds":259200,"revokeGraceSeconds":3600,"concurrency":10,"sweepIntervalSeconds":3600}',
     });
   });
 });
@@ -270,6 +270,8 @@ describe('functions', () => {
             NODE_OPTIONS: '--enable-source-maps',
             // The custom resource refuses events of any other stack, and asks this one whether an event is real.
             ...(name === 'connection-settings' ? { [ENV.STACK_ID]: { Ref: 'AWS::StackId' } } : {}),
+            // The functions that put change events: the bus they put them on.
+            ...(name !== 'connection-settings' ? { [ENV.EVENT_BUS]: Match.anyValue() } : {}),
           }),
         },
         VpcConfig: Match.absent(),
@@ -328,6 +330,7 @@ describe('least privilege', () => {
   ];
   // DescribeSecret resolves a credential named by name or partial ARN to the ARN its binding names.
   const readCredentials = () => ({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Effect: 'Allow', Resource: ref.credentials });
+  const putEvents = () => ({ Action: 'events:PutEvents', Effect: 'Allow', Resource: resolve(stack, r.eventBus.eventBusArn) });
   // RotateSecret only with the stack's rotation function, configured on the secret and named (if at all) in the request.
   const invokeRotation = () => [
     {
@@ -354,12 +357,13 @@ describe('least privilege', () => {
       { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
       {
         Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
-        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_ERROR_TAG] } },
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...ROTATION_TAGS] } },
         Effect: 'Allow',
         Resource: ref.tokens,
       },
       readCredentials(),
       ...keyStatements(),
+      putEvents(),
     ]);
     // The same, as a template assertion on the exact policy document.
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -381,7 +385,30 @@ describe('least privilege', () => {
     readCredentials(),
     ...keyStatements(),
     { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
+    // The operational records (a pause, the last outcomes, a renewal's reason): those tag keys only.
+    {
+      Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...OPERATION_TAGS] } },
+      Effect: 'Allow',
+      Resource: ref.tokens,
+    },
+    putEvents(),
   ];
+
+  it('change events: PutEvents on the default bus only, whose ARN is in TG_EVENT_BUS of the three functions that put them', () => {
+    const bus = resolve(stack, r.eventBus.eventBusArn);
+    expect(JSON.stringify(bus)).toContain(':event-bus/default');
+    for (const fn of [r.rotationFunction, r.scheduledRefreshFunction, r.onDemandFunction]) {
+      const variables = template.toJSON().Resources[logicalId(stack, fn)].Properties.Environment.Variables;
+      expect(variables[ENV.EVENT_BUS]).toEqual(bus);
+    }
+    const settings = template.toJSON().Resources[logicalId(stack, r.connectionSettingsFunction)].Properties.Environment.Variables;
+    expect(settings[ENV.EVENT_BUS]).toBeUndefined();
+    const granted = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).filter((st) => ([] as string[]).concat(st.Action).includes('events:PutEvents')),
+    );
+    expect(granted).toEqual([putEvents(), putEvents(), putEvents()]);
+  });
 
   it('scheduled refresh: token secrets incl. RotateSecret, batch reads, credentials, key, settings; no ListSecrets without tag discovery', () => {
     expect(roleStatements(stack, template, r.scheduledRefreshFunction.role!)).toEqual([

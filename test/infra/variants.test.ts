@@ -213,7 +213,7 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
     it('writes the configured settings, schedule rate, log retention and level', () => {
       template.hasResourceProperties('AWS::SSM::Parameter', {
         Name: '/custom/settings',
-        Value: '{"refreshBeforeSeconds":7200,"revokeGraceSeconds":600,"concurrency":3}',
+        Value: '{"refreshBeforeSeconds":7200,"revokeGraceSeconds":600,"concurrency":3,"sweepIntervalSeconds":900}',
       });
       template.allResourcesProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ SETTINGS_PARAMETER_NAME: '/custom/settings', LOG_LEVEL: 'DEBUG' }) },

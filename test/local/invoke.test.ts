@@ -23,6 +23,7 @@ const invalid: Record<string, { fn: string; field: RegExp }> = {
   'scheduled-secret-ids-not-a-list.json': { fn: 'scheduled-refresh', field: /secretIds: expected array/ },
   'on-demand-raw-token.json': { fn: 'on-demand', field: /token: a raw token is not accepted.*versionId.*tokenSha256/ },
   'on-demand-version-and-digest.json': { fn: 'on-demand', field: /tokenSha256: expected either versionId or tokenSha256/ },
+  'on-demand-pause-without-reason.json': { fn: 'on-demand', field: /reason: expected a non-empty string saying why \(required for "pause"\)/ },
 };
 
 describe('sample events', () => {
@@ -41,6 +42,11 @@ describe('sample events', () => {
         'events/on-demand/status-trifacta.json',
         'events/on-demand/refresh-ica.json',
         'events/scheduled-refresh/distributed-map-batch.json',
+        'events/on-demand/pause.json',
+        'events/on-demand/resume.json',
+        'events/on-demand/plan.json',
+        'events/on-demand/plan-fleet.json',
+        'events/on-demand/rollback.json',
       ]),
     );
     expect(readdirSync('events/invalid').sort()).toEqual(Object.keys(invalid).sort());
@@ -53,6 +59,8 @@ describe('sample events', () => {
     const result = JSON.parse(stdout) as Record<string, unknown>;
     if (fn === 'scheduled-refresh') expect(result).toMatchObject({ failed: [], skipped: 0 });
     if (fn === 'rotation') expect(result).toMatchObject({ step: expect.any(String), outcome: expect.any(String) });
+    if (file.endsWith('rollback.json')) expect(result).toMatchObject({ rolledBack: true });
+    if (file.endsWith('pause.json')) expect(result).toMatchObject({ paused: true, secondsLeft: 14_400 });
     expect(stdout).not.toMatch(WHOLE_TOKEN);
   });
 

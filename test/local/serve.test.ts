@@ -71,4 +71,38 @@ describe('npm run serve:local', () => {
     expect(stderr).toMatch(/SIGTERM: shutting down/);
     expect(stderr).not.toMatch(/serve:local failed/);
   });
+
+  it.each([['--verbose'], ['--verbose', '--no-demo', '--port', '0'], ['--no-demo']])(
+    'keeps the JSON object on the first stdout line with %s, and everything else on stderr',
+    { timeout: 90_000 },
+    async (...options) => {
+      const env = { ...process.env };
+      delete env.AWS_ENDPOINT_URL;
+      delete env.POWERTOOLS_LOG_LEVEL;
+      const child = spawn('npm', ['run', '--silent', 'serve:local', '--', ...options], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      try {
+        const firstLine = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no first line within 60 s')), 60_000);
+          child.stdout.on('data', (d: Buffer) => {
+            stdout += d.toString();
+            if (stdout.includes('\n')) {
+              clearTimeout(timer);
+              resolve(stdout.slice(0, stdout.indexOf('\n')));
+            }
+          });
+        });
+        expect(Object.keys(JSON.parse(firstLine) as object)).toContain('secretsManager');
+        // With the demo secrets and --verbose, the rotation handler logged while they rotated: to stderr.
+        if (options.includes('--verbose') && !options.includes('--no-demo')) expect(stderr).toMatch(/"message":"rotation step done"/);
+      } finally {
+        process.kill(-child.pid!, 'SIGTERM');
+      }
+      await exited;
+      expect(stdout.trim().split('\n')).toHaveLength(1);
+    },
+  );
 });

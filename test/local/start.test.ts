@@ -19,6 +19,17 @@ describe('npm start', () => {
       /ok\s+the replaced Trifacta token is now revoked/,
       /ok\s+the replaced 4\.x token .* is left to expire/,
       /ok\s+every AWSCURRENT token is accepted by its server/,
+      /pause: \{"paused":true,"reason":"incident 4711: TigerGraph upgrade"/,
+      /local\/tigergraph4\s+none\s+-\s+paused\s+renewal held back: paused until/,
+      /ok\s+the plan wrote nothing and called no token API/,
+      /ok\s+the paused connection was left alone/,
+      /ok\s+the sweep renewed what the plan said it would/,
+      /rollback local\/trifacta: \{"rolledBack":true/,
+      /ok\s+AWSCURRENT holds the previous token again, and its server accepts it/,
+      /rollback local\/tigergraph3: refused: secretId: .* cannot be rolled back: AWSPREVIOUS holds the same token/,
+      /Connection Paused\s+tigergraph4\s+-\s+incident 4711: TigerGraph upgrade/,
+      /Token Rolled Back\s+trifacta\s+\w{8}\s+the new token lacks the analyst role/,
+      /ok\s+no event carries a token/,
       /checks: all passed/,
     ]) {
       expect(stdout).toMatch(line);

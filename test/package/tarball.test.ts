@@ -169,7 +169,7 @@ describe('npm pack', () => {
     for (const name of Object.keys(PACKAGE.dependencies)) expect(has(name), name).toBe(true);
     expect(has('aws-cdk-lib') && has('constructs')).toBe(true);
     // Build-time only: bundled into dist/lambda, or tooling.
-    for (const name of ['@aws-lambda-powertools/logger', '@middy/ssm', '@aws-sdk/client-cloudformation', 'p-limit', 'esbuild', 'typescript', 'tsx']) expect(has(name), name).toBe(false);
+    for (const name of ['@aws-lambda-powertools/logger', '@middy/ssm', '@aws-sdk/client-cloudformation', '@aws-sdk/client-eventbridge', 'p-limit', 'esbuild', 'typescript', 'tsx']) expect(has(name), name).toBe(false);
     // Optional peer of tg-token-rotation/consumer/middy: not installed unless the app uses middy.
     expect(has('@middy/core')).toBe(false);
   });

@@ -61,6 +61,10 @@ export const ica: ProviderDefinition<IcaConfig, IcaCredentials> = {
   open(config, credentials, context) {
     return createIcaProvider(config, credentials, { clock: context.clock, ...context.http });
   },
+  planHints() {
+    // Minted anew either way (core/operations/refresh.ts never uses the retiring refresh); ICA cannot revoke.
+    return { renew: 'rotate', revoke: 'none' };
+  },
 };
 
 export { IcaClient, icaBase, NO_EXP_MESSAGE } from './client.js';

@@ -101,6 +101,13 @@ export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredenti
   statusFields(secret, providerVersion) {
     return { tigergraphVersion: providerVersion ?? (typeof secret.tigergraphVersion === 'string' ? secret.tigergraphVersion : 'auto') };
   },
+  planHints(secret) {
+    // The version set, or the one the last mint spoke (provider.ts: 3.x refreshes in place, 4.x block-lists).
+    const version = secret.tigergraphVersion === '3' || secret.tigergraphVersion === '4' ? secret.tigergraphVersion : secret.providerVersion;
+    if (version === '3') return { renew: 'refresh', revoke: 'revoke' };
+    if (version === '4') return { renew: 'rotate', revoke: 'long-lived-only' };
+    return undefined;
+  },
 };
 
 export { TigerGraphClient, clearLifetimeUnitCache, DEFAULT_LIFETIME_SECONDS, expiry3, type TigerGraphIssuedToken, type TokenRequestOptions } from './client.js';

@@ -53,6 +53,9 @@ export const trifacta: ProviderDefinition<TrifactaConfig, TrifactaCredentials> =
   open(config, credentials, context) {
     return createTrifactaProvider(config, credentials, { clock: context.clock, ...context.http });
   },
+  planHints() {
+    return { renew: 'rotate', revoke: 'revoke' };
+  },
 };
 
 export { TrifactaClient, parseTrifactaHost, type CreatedToken } from './client.js';

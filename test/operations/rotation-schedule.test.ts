@@ -1,0 +1,75 @@
+/** Rotation schedules in Secrets Manager's form: what is accepted, what is refused (naming the field), and the windows. */
+import { describe, expect, it } from 'vitest';
+import { longestGapSeconds, parseRotationSchedule, windowAt } from '../../core/rotation-schedule.js';
+import { parseTokenSecret } from '../../core/secrets/token-secret.js';
+
+const HOUR = 3_600_000;
+/** Wednesday 2026-03-04 10:30 UTC. */
+const WED = Date.UTC(2026, 2, 4, 10, 30);
+const window = (scheduleExpression: string, duration?: string, at = WED) => {
+  const w = windowAt(parseRotationSchedule({ scheduleExpression, ...(duration ? { duration } : {}) }), at)!;
+  return { open: w.open, opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() };
+};
+
+describe('rotation windows', () => {
+  it('cron: the hours, days of week (1 = Sunday), last day, nth and last weekday of the month, in UTC', () => {
+    expect(window('cron(0 2 ? * SUN *)', '4h')).toEqual({ open: false, opensAt: '2026-03-08T02:00:00.000Z', closesAt: '2026-03-08T06:00:00.000Z' });
+    expect(window('cron(0 10 ? * 4 *)', '1h')).toEqual({ open: true, opensAt: '2026-03-04T10:00:00.000Z', closesAt: '2026-03-04T11:00:00.000Z' });
+    expect(window('cron(0 16 L * ? *)').opensAt).toBe('2026-03-31T16:00:00.000Z');
+    expect(window('cron(0 16 L * ? *)').closesAt).toBe('2026-04-01T00:00:00.000Z'); // a single hour: until the end of the day
+    expect(window('cron(0 0 ? * 6#3 *)').opensAt).toBe('2026-03-20T00:00:00.000Z'); // third Friday
+    expect(window('cron(0 8 ? * 6L *)').opensAt).toBe('2026-03-27T08:00:00.000Z'); // last Friday
+    expect(window('cron(0 4/12 * * ? *)', '2h')).toEqual({ open: false, opensAt: '2026-03-04T16:00:00.000Z', closesAt: '2026-03-04T18:00:00.000Z' });
+    expect(window('cron(0 9 1-7 JAN,MAR ? *)', '1h').opensAt).toBe('2026-03-05T09:00:00.000Z');
+    expect(window('cron(0 9 1-3 JAN,MAR ? *)', '1h').opensAt).toBe('2027-01-01T09:00:00.000Z');
+  });
+
+  it('rate: every N hours from midnight (1 hour by default), every day from midnight (the whole day by default)', () => {
+    expect(window('rate(6 hours)')).toEqual({ open: false, opensAt: '2026-03-04T12:00:00.000Z', closesAt: '2026-03-04T13:00:00.000Z' });
+    expect(window('rate(10 days)').open).toBe(true);
+    expect(window('rate(1 day)', '2h')).toEqual({ open: false, opensAt: '2026-03-05T00:00:00.000Z', closesAt: '2026-03-05T02:00:00.000Z' });
+  });
+
+  it('the longest gap between windows, for checks against a token lifetime', () => {
+    expect(longestGapSeconds(parseRotationSchedule({ scheduleExpression: 'cron(0 2 ? * SUN *)' }))).toBe(7 * 24 * 3600);
+    expect(longestGapSeconds(parseRotationSchedule({ scheduleExpression: 'rate(6 hours)' }))).toBe(6 * 3600);
+    expect(longestGapSeconds(parseRotationSchedule({ scheduleExpression: 'cron(0 16 L * ? *)' }))).toBe(31 * 24 * 3600);
+  });
+
+  it.each([
+    ['cron(30 2 * * ? *)', undefined, 'rotationSchedule.scheduleExpression', /minutes: expected 0/],
+    ['cron(0 2 * * SUN *)', undefined, 'rotationSchedule.scheduleExpression', /\? in exactly one of day-of-month and day-of-week/],
+    ['cron(0 2 ? * SUN 2027)', undefined, 'rotationSchedule.scheduleExpression', /year: expected \*/],
+    ['cron(0 0,2 * * ? *)', undefined, 'rotationSchedule.scheduleExpression', /at least 4 hours apart/],
+    ['cron(0 25 * * ? *)', undefined, 'rotationSchedule.scheduleExpression', /hours: expected 0-23/],
+    ['cron(0 2 ? * 9 *)', undefined, 'rotationSchedule.scheduleExpression', /day-of-week: expected 1-7/],
+    ['cron(0 2 31 2 ? *)', undefined, 'rotationSchedule.scheduleExpression', /matches no day/],
+    ['cron(0 2 * * ?)', undefined, 'rotationSchedule.scheduleExpression', /six cron fields/],
+    ['rate(2 hours)', undefined, 'rotationSchedule.scheduleExpression', /at least rate\(4 hours\)/],
+    ['rate(1000 days)', undefined, 'rotationSchedule.scheduleExpression', /N from 1 to 999/],
+    ['every sunday', undefined, 'rotationSchedule.scheduleExpression', /expected rate\(\.\.\.\) or cron\(\.\.\.\)/],
+    ['cron(0 22 * * ? *)', '4h', 'rotationSchedule.duration', /at most 2h/],
+    ['cron(0 4/6 * * ? *)', '8h', 'rotationSchedule.duration', /at most 6h: a window must close before the next one opens/],
+    ['cron(0 2 * * ? *)', '4 hours', 'rotationSchedule.duration', /whole hours from 1h to 24h/],
+  ])('refuses %s (duration %s), naming %s', (scheduleExpression, duration, field, message) => {
+    const parse = () => parseRotationSchedule({ scheduleExpression, ...(duration ? { duration } : {}) });
+    expect(parse).toThrow(message);
+    expect(parse).toThrow(expect.objectContaining({ name: 'ValidationError', field }));
+  });
+
+  it('a token secret with a malformed schedule fails its parse naming the field, once', () => {
+    const secret = (rotationSchedule: unknown) => JSON.stringify({ host: 'https://tg.example.com', credentialSecretId: 'c', rotationSchedule });
+    expect(parseTokenSecret(secret({ scheduleExpression: 'cron(0 3 ? * MON *)', duration: '2h' })).rotationSchedule).toEqual({ scheduleExpression: 'cron(0 3 ? * MON *)', duration: '2h' });
+    expect(() => parseTokenSecret(secret({ scheduleExpression: 'cron(5 3 ? * MON *)' }))).toThrow(
+      expect.objectContaining({ field: 'rotationSchedule.scheduleExpression', message: 'token secret is invalid: rotationSchedule.scheduleExpression: minutes: expected 0 (Secrets Manager\'s rotation windows open on the hour), got "5"' }),
+    );
+    expect(() => parseTokenSecret(secret({ scheduleExpression: 'rate(1 day)', window: '2h' }))).toThrow(/rotationSchedule: unexpected field\(s\) window/);
+  });
+
+  it('opens at the start of the hour and closes at its end (the window is half-open)', () => {
+    const s = parseRotationSchedule({ scheduleExpression: 'cron(0 10 ? * 4 *)', duration: '1h' });
+    expect(windowAt(s, Date.UTC(2026, 2, 4, 10))?.open).toBe(true);
+    expect(windowAt(s, Date.UTC(2026, 2, 4, 11))?.open).toBe(false);
+    expect(windowAt(s, Date.UTC(2026, 2, 4, 11))?.opensAt.getTime()).toBe(Date.UTC(2026, 2, 4, 10) + 7 * 24 * HOUR);
+  });
+});
