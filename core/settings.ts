@@ -12,6 +12,9 @@ import type { TokenSecret } from './secrets/token-secret.js';
 /** Bounds of `concurrency`: secrets a sweep works on at once. */
 export const CONCURRENCY_BOUNDS = { min: 1, max: 100 } as const;
 
+/** Bounds of `pendingTokenAttempts`. */
+export const PENDING_TOKEN_ATTEMPTS_BOUNDS = { min: 1, max: 20 } as const;
+
 /**
  * Secrets Manager's account-wide quotas the sweep paces itself under: writes (PutSecretValue,
  * UpdateSecret and UpdateSecretVersionStage together) and RotateSecret, each 50 per second.
@@ -42,6 +45,13 @@ export const settingsSchema = z.strictObject({
   writesPerSecond: z._default(perSecond(SECRETS_MANAGER_WRITE_QUOTA), 40),
   /** The sweep's share of the RotateSecret quota, per second. */
   rotationsPerSecond: z._default(perSecond(SECRETS_MANAGER_ROTATE_QUOTA), 40),
+  /**
+   * Attempts at one AWSPENDING version whose token the server refuses before the rotation gives
+   * it up (core/rotation/pending-attempts.ts): its token is revoked where the API can, AWSPENDING
+   * removed, and the next rotation mints afresh. A token refused for good (revoked by an admin,
+   * minted under a credential rotated since) would otherwise be re-tested forever.
+   */
+  pendingTokenAttempts: z._default(z.number().check(z.int(), z.minimum(PENDING_TOKEN_ATTEMPTS_BOUNDS.min), z.maximum(PENDING_TOKEN_ATTEMPTS_BOUNDS.max)), 3),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -522,6 +522,8 @@ export class TokenRotation extends Construct {
       'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the fleet read before revoking an unstored token that may be shared).',
     );
     this.grantDiscoverSecrets(fn);
+    // pendingTokenAttempts and newTokenPatienceSeconds bound what testSecret does with a refused token.
+    this.grantReadSettings(fn);
     // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one succeeds; that tag only.
     fn.addToRolePolicy(
       new iam.PolicyStatement({

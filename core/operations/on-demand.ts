@@ -17,6 +17,7 @@ import { loadManaged, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotateNow, type RotationWait } from './rotate-now.js';
 import { lazyFleetIndex, settle } from './settle.js';
+import { failureStatus } from './failure-status.js';
 import { fleetStatus, statusOf, type FleetStatus, type TokenStatus } from './status.js';
 import { writeCurrent } from './write-current.js';
 
@@ -93,7 +94,7 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
   assertOwned(ctx.fleet, managed.arn);
   switch (event.action) {
     case 'status':
-      return statusOf(managed, deps.providers.definition(managed.secret), deps.clock);
+      return { ...statusOf(managed, deps.providers.definition(managed.secret), deps.clock), ...(await failureStatus(managed.arn, deps)) };
     case 'request': {
       let target = managed;
       if (event.lifetimeSeconds !== undefined && event.lifetimeSeconds !== managed.secret.lifetimeSeconds) {

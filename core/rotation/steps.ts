@@ -16,6 +16,8 @@ import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secre
 import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
 import { retiredVersionIds } from '../operations/write-current.js';
+import { DEFAULT_SETTINGS, settingsFor, type Settings } from '../settings.js';
+import { refusedPendingToken } from './pending-attempts.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
@@ -38,6 +40,11 @@ export interface RotationStepOptions {
    * revokes one another secret holds as current. Without it neither check is made (tests).
    */
   fleet?: FleetSource;
+  /**
+   * The settings (the SSM parameter): `pendingTokenAttempts` bounds the re-drives of a refused
+   * pending token (pending-attempts.ts). Default: DEFAULT_SETTINGS.
+   */
+  settings?: Settings;
 }
 
 export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'tested' | 'finished' | 'already-current';
@@ -84,7 +91,7 @@ async function runStep(request: RotationRequest, description: SecretDescription,
       // Nothing to set at the provider: the token exists from the moment createSecret minted it.
       return { step, versionId, outcome: 'nothing-to-set' };
     case 'testSecret':
-      return testSecret(request, description, deps);
+      return testSecret(request, description, deps, options);
     case 'finishSecret':
       return finishSecret(request, description, deps);
   }
@@ -200,15 +207,14 @@ async function pendingValue(versionId: string, description: SecretDescription, d
   return { secretString: pending.secretString, secret, held };
 }
 
-async function testSecret(request: RotationRequest, description: SecretDescription, deps: Deps): Promise<StepResult> {
+async function testSecret(request: RotationRequest, description: SecretDescription, deps: Deps, options: RotationStepOptions): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
   const pending = await pendingValue(versionId, description, deps);
   const provider = await deps.providers.open(pending.secret, { arn: description.arn, what: `token secret ${description.name}` });
   if (!(await provider.verify(pending.held))) {
-    throw new TokenNotFoundError(
-      `The ${provider.name} server refused the pending token of secret ${description.name} on an authenticated call; ` +
-        'check the host, the account the credential belongs to and (TigerGraph) that REST++ authentication is enabled and the graph is right',
-    );
+    // Counted, and abandoned for a fresh token after `pendingTokenAttempts` refusals.
+    const settings = settingsFor(pending.secret, options.settings ?? DEFAULT_SETTINGS);
+    await refusedPendingToken({ versionId, description, held: pending.held, provider, settings, ...(options.fleet ? { fleet: options.fleet } : {}) }, deps);
   }
   return { step: 'testSecret', versionId, outcome: 'tested', ...expiryOf(pending.secretString) };
 }

@@ -327,7 +327,7 @@ describe('least privilege', () => {
     { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: ref.rotationFn },
   ];
 
-  it('rotation function: the rotation steps on its token secrets, batch reads of them, its error tag only, read the credentials, the key for those secrets, its logs', () => {
+  it('rotation function: the rotation steps on its token secrets, batch reads of them, the settings, its error tag only, read the credentials, the key for those secrets, its logs', () => {
     expect(roleStatements(stack, template, r.rotationFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.rotationFunction.logGroup.logGroupArn)),
       {
@@ -337,6 +337,8 @@ describe('least privilege', () => {
       },
       // createSecret reads the fleet's current tokens before revoking one it could not store (tokens may collide).
       { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
+      // pendingTokenAttempts and the patience for a new token come from the settings parameter.
+      { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
       {
         Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
         Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_ERROR_TAG] } },
