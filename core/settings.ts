@@ -12,6 +12,9 @@ import type { TokenSecret } from './secrets/token-secret.js';
 /** Bounds of `concurrency`: secrets a sweep works on at once. */
 export const CONCURRENCY_BOUNDS = { min: 1, max: 100 } as const;
 
+/** Most `newTokenPatienceSeconds` allowed: a Lambda invocation lasts at most 900 s. */
+export const NEW_TOKEN_PATIENCE_MAX_SECONDS = 600;
+
 /** Bounds of `pendingTokenAttempts`. */
 export const PENDING_TOKEN_ATTEMPTS_BOUNDS = { min: 1, max: 20 } as const;
 
@@ -52,6 +55,13 @@ export const settingsSchema = z.strictObject({
    * minted under a credential rotated since) would otherwise be re-tested forever.
    */
   pendingTokenAttempts: z._default(z.number().check(z.int(), z.minimum(PENDING_TOKEN_ATTEMPTS_BOUNDS.min), z.maximum(PENDING_TOKEN_ATTEMPTS_BOUNDS.max)), 3),
+  /**
+   * How long testSecret keeps trying a freshly minted token the server refuses, with back-off,
+   * before it counts as refused (core/rotation/patience.ts): issuer and API can disagree on the
+   * clock, or a token can take seconds to propagate. Never past the invocation's remaining time
+   * less a margin. 0: one try.
+   */
+  newTokenPatienceSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(NEW_TOKEN_PATIENCE_MAX_SECONDS)), 60),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

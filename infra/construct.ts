@@ -64,6 +64,11 @@ export { MANAGED_TAG, METRICS_NAMESPACE, DEFAULT_SETTINGS_PARAMETER };
 export type { ProviderName, SweepEngine, DistributedMapOptions, SweepMap };
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The rotation function's timeout: room for testSecret's default patience for a new token (60 s,
+ * core/rotation/patience.ts) plus the margin it keeps, and the other calls of a step.
+ */
+const ROTATION_TIMEOUT_SECONDS = 120;
 
 /** One connection: a token API endpoint and the credential that mints its tokens. */
 export interface ConnectionProps {
@@ -250,7 +255,7 @@ export class TokenRotation extends Construct {
 
     // Functions
     this.securityGroup = this.createSecurityGroup();
-    this.rotationFunction = this.createFunction('rotation', Duration.seconds(60), 'Secrets Manager rotation hook for the token secrets');
+    this.rotationFunction = this.createFunction('rotation', Duration.seconds(ROTATION_TIMEOUT_SECONDS), 'Secrets Manager rotation hook for the token secrets');
     this.scheduledRefreshFunction = this.createFunction(
       'scheduled-refresh',
       // A map worker may spend all of Lambda's time on its batch.

@@ -17,6 +17,7 @@ import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
 import { retiredVersionIds } from '../operations/write-current.js';
 import { DEFAULT_SETTINGS, settingsFor, type Settings } from '../settings.js';
+import { proveFreshToken } from './patience.js';
 import { refusedPendingToken } from './pending-attempts.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -45,6 +46,8 @@ export interface RotationStepOptions {
    * pending token (pending-attempts.ts). Default: DEFAULT_SETTINGS.
    */
   settings?: Settings;
+  /** Milliseconds the invocation has left: testSecret's patience for a new token never outlasts it. */
+  remainingTimeMs?: () => number;
 }
 
 export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'tested' | 'finished' | 'already-current';
@@ -211,9 +214,12 @@ async function testSecret(request: RotationRequest, description: SecretDescripti
   const { clientRequestToken: versionId } = request;
   const pending = await pendingValue(versionId, description, deps);
   const provider = await deps.providers.open(pending.secret, { arn: description.arn, what: `token secret ${description.name}` });
-  if (!(await provider.verify(pending.held))) {
+  const settings = settingsFor(pending.secret, options.settings ?? DEFAULT_SETTINGS);
+  // A token minted a moment ago may not be accepted yet (clock skew, propagation): retried a while.
+  const proof = await proveFreshToken(provider, pending.held, { seconds: settings.newTokenPatienceSeconds, ...(options.remainingTimeMs ? { remainingTimeMs: options.remainingTimeMs } : {}) });
+  if (proof.tries > 1) deps.log?.('pending token tried more than once', { secretId: description.name, versionId, tries: proof.tries, waitedMs: Math.round(proof.waitedMs), accepted: proof.accepted });
+  if (!proof.accepted) {
     // Counted, and abandoned for a fresh token after `pendingTokenAttempts` refusals.
-    const settings = settingsFor(pending.secret, options.settings ?? DEFAULT_SETTINGS);
     await refusedPendingToken({ versionId, description, held: pending.held, provider, settings, ...(options.fleet ? { fleet: options.fleet } : {}) }, deps);
   }
   return { step: 'testSecret', versionId, outcome: 'tested', ...expiryOf(pending.secretString) };

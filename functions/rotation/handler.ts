@@ -43,7 +43,11 @@ async function rotate(event: unknown, context: Context): Promise<StepResult> {
   const base = { secretId: request.secretId, step: request.step, versionId: request.clientRequestToken };
   try {
     // The fleet: createSecret's clean-up checks that a token it could not store is no other secret's current one.
-    const result = await runRotationStep(request, coreDeps({ log: (message, fields) => logger.warn(message, fields) }), { fleet: fleetSource(), settings });
+    const result = await runRotationStep(request, coreDeps({ log: (message, fields) => logger.warn(message, fields) }), {
+      fleet: fleetSource(),
+      settings,
+      ...(typeof context.getRemainingTimeInMillis === 'function' ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
+    });
     logger.info('rotation step done', { ...base, outcome: result.outcome, durationMs: Math.round(performance.now() - started) });
     return result;
   } catch (error) {

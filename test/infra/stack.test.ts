@@ -223,7 +223,8 @@ describe('settings custom resource (one per connection)', () => {
 describe('functions', () => {
   const fns = () =>
     [
-      ['rotation', r.rotationFunction, 60, 256],
+      // 120 s: testSecret waits up to 60 s (newTokenPatienceSeconds) for a freshly minted token.
+      ['rotation', r.rotationFunction, 120, 256],
       ['scheduled-refresh', r.scheduledRefreshFunction, 300, 1024],
       ['on-demand', r.onDemandFunction, 60, 256],
       ['connection-settings', r.connectionSettingsFunction, 180, 256],

@@ -19,7 +19,7 @@ let settings: Settings;
 
 beforeEach(() => {
   provider = new MemoryProvider({ now: () => fx.clock.now(), lifetimeSeconds: 30 * DAY, capabilities: { refresh: 'none' } });
-  settings = { ...DEFAULT_SETTINGS };
+  settings = { ...DEFAULT_SETTINGS, newTokenPatienceSeconds: 0 };
   fx.aws.setRotationInvoker(async (event) => {
     const request = { secretId: event.SecretId, clientRequestToken: event.ClientRequestToken, step: event.Step as RotationStep };
     await runRotationStep(request, fx.deps(memoryOpener(provider)), { settings });
@@ -83,7 +83,7 @@ describe('a pending token the server refuses for good', () => {
 
   it('pendingTokenAttempts (the settings) sets how many attempts are made', async () => {
     const a = await dueSecret();
-    settings = { ...DEFAULT_SETTINGS, pendingTokenAttempts: 5 };
+    settings = { ...DEFAULT_SETTINGS, newTokenPatienceSeconds: 0, pendingTokenAttempts: 5 };
     provider.refuseNew = true;
     for (let i = 1; i <= 4; i++) {
       await sweepOnce(a.arn);

@@ -79,7 +79,7 @@ describe('secret hygiene with logging on', () => {
     expect(lines.filter((l) => 'scenario' in l).length).toBeGreaterThan(40);
     // The failures that carry a quoted secret or token from the fake were among them.
     const logged = new Set(lines.map((l) => l.errorName));
-    for (const name of ['BadCredentialError', 'TokenNotFoundError', 'TransportError', 'HttpError', 'ValidationError', 'InternalServiceError', 'RotationFailedError']) {
+    for (const name of ['BadCredentialError', 'PendingTokenRefusedError', 'TransportError', 'HttpError', 'ValidationError', 'InternalServiceError', 'RotationFailedError']) {
       expect(logged, `a logged ${name}`).toContain(name);
     }
     // The Trifacta and ICA secrets were exercised too, failures included.

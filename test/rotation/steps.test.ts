@@ -48,8 +48,11 @@ function describeWith(versions: Record<string, string[]>, rotationEnabled = true
 
 const notFound = () => new ResourceNotFoundException({ message: 'not found', $metadata: {} });
 
+/** No patience for a new token unless a test gives some: a refusal counts at once. */
+const IMPATIENT = { ...DEFAULT_SETTINGS, newTokenPatienceSeconds: 0 };
+
 function run(step: RotationStep, token = PENDING, rotationToken?: string) {
-  return runRotationStep({ secretId: ARN, clientRequestToken: token, step, ...(rotationToken ? { rotationToken } : {}) }, deps());
+  return runRotationStep({ secretId: ARN, clientRequestToken: token, step, ...(rotationToken ? { rotationToken } : {}) }, deps(), { settings: IMPATIENT });
 }
 
 beforeEach(() => {
@@ -320,7 +323,7 @@ describe('testSecret: a pending token the server refuses is re-driven a bounded 
     });
   }
   const runWith = (settings: Partial<typeof DEFAULT_SETTINGS> = {}, log?: (m: string, f: Record<string, unknown>) => void) =>
-    runRotationStep({ secretId: ARN, clientRequestToken: PENDING, step: 'testSecret' }, { ...deps(), ...(log ? { log } : {}) }, { settings: { ...DEFAULT_SETTINGS, ...settings } });
+    runRotationStep({ secretId: ARN, clientRequestToken: PENDING, step: 'testSecret' }, { ...deps(), ...(log ? { log } : {}) }, { settings: { ...IMPATIENT, ...settings } });
   const taggedRecord = () => sm.commandCalls(TagResourceCommand).at(-1)!.args[0].input.Tags![0]!.Value!;
 
   it('the first refusal is attempt 1 of 3, recorded in the failure tag; nothing is removed or revoked', async () => {
@@ -389,6 +392,50 @@ describe('testSecret: a pending token the server refuses is re-driven a bounded 
     expect(await runWith().catch((e: unknown) => e)).toMatchObject({ abandoned: true });
     expect(provider.calls.revoke).toBe(0);
     expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(1);
+  });
+});
+
+describe('testSecret: patience for a token minted a moment ago (issue 22)', () => {
+  let pendingToken: string;
+  beforeEach(async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    const issued = await provider.issue();
+    pendingToken = issued.token;
+    provider.refused.add(pendingToken); // not accepted yet: clock skew, or still propagating
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({
+      VersionId: PENDING,
+      SecretString: JSON.stringify({ ...currentValue, token: issued.token, expiresAt: issued.expiresAt!.toISOString() }),
+    });
+  });
+  const testWith = (patienceSeconds: number, remainingTimeMs?: () => number) =>
+    runRotationStep(
+      { secretId: ARN, clientRequestToken: PENDING, step: 'testSecret' },
+      deps(),
+      { settings: { ...DEFAULT_SETTINGS, newTokenPatienceSeconds: patienceSeconds }, ...(remainingTimeMs ? { remainingTimeMs } : {}) },
+    );
+
+  it('a token refused at first and accepted a second later passes, after more than one try, with nothing recorded', async () => {
+    setTimeout(() => provider.refused.delete(pendingToken), 1_000);
+    expect((await testWith(10)).outcome).toBe('tested');
+    expect(provider.calls.verify).toBeGreaterThan(1);
+    expect(sm.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+
+  it('without patience (0) the same token fails at the first refusal', async () => {
+    setTimeout(() => provider.refused.delete(pendingToken), 1_000);
+    await expect(testWith(0)).rejects.toBeInstanceOf(PendingTokenRefusedError);
+    expect(provider.calls.verify).toBe(1);
+  });
+
+  it('never waits past the invocation’s remaining time less the margin, whatever the setting', async () => {
+    const started = performance.now();
+    // 10.8 s left: the 10 s margin leaves 0.8 s of the 60 s patience.
+    const deadline = Date.now() + 10_800;
+    await expect(testWith(60, () => deadline - Date.now())).rejects.toBeInstanceOf(PendingTokenRefusedError);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(700);
+    expect(took).toBeLessThan(5_000);
+    expect(provider.calls.verify).toBeGreaterThan(1);
   });
 });
 

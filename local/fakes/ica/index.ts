@@ -155,7 +155,7 @@ export async function startFakeIca<C extends Clock = OffsetClock>(options: FakeI
     get minted() {
       return ctx.store.minted;
     },
-    isLive: (token) => ctx.store.state(token) === 'live',
+    isLive: (token) => ctx.store.stateWhenUsed(token, ctx.quirks.freshTokenRefusedSeconds) === 'live',
     liveCount: () => ctx.store.liveCount(),
     stats: () => stats.get(),
     requests: () => record.map((r) => ({ ...r })),

@@ -23,6 +23,8 @@ export interface FakeIcaQuirks {
   uniqueClaim?: boolean;
   /** Answer 406 to a request whose Accept does not allow application/vnd.illumina.v3+json (or JSON). Default true. */
   strictAccept?: boolean;
+  /** Seconds after minting during which a JWT is refused as not valid where it authenticates (clock skew, propagation; shared/fresh.ts). Default 0. */
+  freshTokenRefusedSeconds?: number;
 }
 
 export type ResolvedQuirks = Required<FakeIcaQuirks>;
@@ -40,5 +42,6 @@ export function resolveQuirks(q: FakeIcaQuirks = {}): ResolvedQuirks {
     echoSecretsInProblems: q.echoSecretsInProblems ?? true,
     uniqueClaim: q.uniqueClaim ?? false,
     strictAccept: q.strictAccept ?? true,
+    freshTokenRefusedSeconds: q.freshTokenRefusedSeconds ?? 0,
   };
 }

@@ -51,6 +51,8 @@ export interface FakeTrifactaQuirks {
   tokenFormat?: 'opaque' | 'base64-json';
   /** Refusals and injected 5xx quote the presented token, password or Authorization header (clients must sanitize). Default false. */
   quoteCredentials?: boolean;
+  /** Seconds after minting during which a Bearer token is refused like an unknown one (clock skew, propagation; shared/fresh.ts). Default 0. */
+  freshTokenRefusedSeconds?: number;
 }
 
 export type ResolvedQuirks = Required<Omit<FakeTrifactaQuirks, 'featureDisabled'>> & Pick<FakeTrifactaQuirks, 'featureDisabled'>;
@@ -70,6 +72,7 @@ export function resolveQuirks(q: FakeTrifactaQuirks = {}): ResolvedQuirks {
     neverExpire: q.neverExpire ?? false,
     tokenFormat: q.tokenFormat ?? 'opaque',
     quoteCredentials: q.quoteCredentials ?? false,
+    freshTokenRefusedSeconds: q.freshTokenRefusedSeconds ?? 0,
   };
 }
 

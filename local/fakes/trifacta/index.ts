@@ -143,7 +143,7 @@ export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: 
     get minted() {
       return ctx.store.minted;
     },
-    isLive: (token) => ctx.store.isLiveValue(token),
+    isLive: (token) => ctx.store.isLiveValue(token) && !ctx.store.refusedAsFresh(token, ctx.quirks.freshTokenRefusedSeconds),
     liveTokenIds: (user) =>
       ctx.store
         .all()

@@ -70,7 +70,7 @@ function authenticate(ctx: FakeContext, x: Exchange): Caller | undefined {
     sendError(ctx, x.res, q.credentialRefusalStatus, 'UnauthorizedException', message);
     return undefined;
   }
-  const token = ctx.store.authenticate(c.token);
+  const token = ctx.store.isLiveValue(c.token) && !ctx.store.refusedAsFresh(c.token, q.freshTokenRefusedSeconds) ? ctx.store.authenticate(c.token) : undefined;
   if (token) return { user: token.user, token };
   const message = q.quoteCredentials ? `Invalid access token ${c.token} (Authorization: Bearer ${c.token})` : 'The access token is expired, deleted or unknown';
   sendError(ctx, x.res, q.tokenRefusalStatus, 'UnauthorizedException', message);
