@@ -8,7 +8,9 @@
  * Calls per secret, as core/operations/sweep.ts makes them:
  *   every secret  1/20 BatchGetSecretValue (+ 1/100 ListSecrets with tag discovery)
  *   refresh       1 DescribeSecret + 2 writes (PutSecretValue, UpdateSecretVersionStage)
- *   rotation      1 RotateSecret + 1 DescribeSecret, and 3 writes in the rotation function
+ *   rotation      1 RotateSecret + 2 DescribeSecret (a look before it, so a failed rotation is
+ *                 re-driven with one RotateSecret; its outcome after it), and 3 writes in the
+ *                 rotation function
  *   settle        1 DescribeSecret + 1 GetSecretValue + 2 writes (remove AWSPREVIOUS, move SETTLED)
  */
 import { SECRETS_MANAGER_ROTATE_QUOTA, SECRETS_MANAGER_WRITE_QUOTA } from '../settings.js';
@@ -69,7 +71,7 @@ export function planSweep(input: FleetPlanInput): FleetPlan {
   const calls = {
     batchGet: Math.ceil(n / BATCH_GET_LIMIT),
     list: input.tagDiscovery ? Math.ceil(n / LIST_PAGE_SIZE) : 0,
-    describe: Math.round(refreshes + rotations + settles),
+    describe: Math.round(refreshes + 2 * rotations + settles),
     getSecretValue: Math.round(settles),
     writes: Math.round(refreshes * WRITES_PER_REFRESH + settles * WRITES_PER_SETTLE + rotations * WRITES_PER_ROTATION),
     rotations: Math.round(rotations),

@@ -36,6 +36,9 @@ export async function refreshOrRotate(
 ): Promise<RefreshResult> {
   const { secret, current } = managed;
   const definition = deps.providers.definition(secret);
+  // The provider's fields first: a malformed one fails here, naming the field, instead of starting a
+  // rotation that fails at once in the rotation function while the sweep reports it started (issue 22).
+  definition.parseConfig(secret, `token secret ${managed.secretId}`);
   const lifetimeSeconds = options.lifetimeSeconds ?? secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
   const left = secondsLeft(secret, deps.clock);
   const held = heldToken(current.secretString, definition.tokenFields);

@@ -25,14 +25,22 @@ import { settingsFor, type Settings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
+import { rotationOutcomes, type StartedRotation } from './rotation-outcome.js';
 import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
   /** Secrets read. */
   checked: number;
   refreshed: number;
-  /** Rotations started (on AWS they finish asynchronously, in the rotation function). */
+  /**
+   * Rotations that finished (their new version AWSCURRENT) by the time the sweep returned. Before
+   * issue 22 this counted rotations started, so an outage read as "rotated 37".
+   */
   rotated: number;
+  /** Rotations started (RotateSecret accepted; a failed one re-driven on its own version counts too). */
+  rotationsStarted: number;
+  /** Rotations started whose outcome was not known when the sweep returned (neither finished nor failed yet). */
+  rotationsPending: number;
   /** Replaced tokens revoked now, or proven gone already. */
   revoked: number;
   /** Replaced tokens left to expire on their own (the provider cannot, or by policy should not, revoke them). */
@@ -68,6 +76,13 @@ export interface SweepOptions {
   /** Called after each page of the check pass: secrets checked so far. */
   onProgress?: (checked: number) => void;
   /**
+   * How long (real ms) to keep looking at the rotations the sweep started, once it has started
+   * them all, for their outcome: a rotation that fails at once is listed in `failed`, one that
+   * finished counts as rotated, the rest as pending. Default 0: one look. Never past
+   * `remainingTimeMs` less `reserveMs`.
+   */
+  rotationOutcomeWaitMs?: number;
+  /**
    * The whole fleet, when the sweep's source is a subset of it (a `secretIds` event, a Distributed
    * Map batch): a secret of the subset outside it is refused (the deployment does not own it), and
    * a token the sweep would revoke may be another secret's current token outside the subset. Read
@@ -75,6 +90,12 @@ export interface SweepOptions {
    * own index.
    */
   fleet?: FleetSource;
+}
+
+interface Acted {
+  report: SecretReport;
+  /** The rotation this secret's act started, whose outcome the sweep looks at before it returns. */
+  started?: StartedRotation;
 }
 
 interface Work {
@@ -89,6 +110,8 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
     checked: 0,
     refreshed: 0,
     rotated: 0,
+    rotationsStarted: 0,
+    rotationsPending: 0,
     revoked: 0,
     expiring: 0,
     skipped: 0,
@@ -106,6 +129,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
   };
 
   const limit = pLimit(options.settings.concurrency);
+  const started: StartedRotation[] = [];
   const reserveMs = options.reserveMs ?? 15_000;
   const run = async (item: Work) => {
     const { managed } = item;
@@ -115,14 +139,17 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
       options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
       return;
     }
-    const report = await act(item, deps, index);
+    const { report, started: rotation } = await act(item, deps, index);
+    if (rotation) started.push(rotation);
+    // A rotation already known to have finished (not one the sweep has to look at again).
+    else if (report.action === 'rotate') summary.rotated++;
     for (const fate of report.fates) {
       if (fate === 'revoked' || fate === 'already-gone') summary.revoked++;
       if (fate === 'expiring') summary.expiring++;
     }
     if (report.settle === 'unsettled') summary.revokeFailures++;
     if (report.action === 'refresh') summary.refreshed++;
-    if (report.action === 'rotate') summary.rotated++;
+    if (report.action === 'rotate') summary.rotationsStarted++;
     if (report.outcome === 'failed') summary.failed.push({ secretId: managed.secretId, error: report.error ?? 'unknown error' });
     noteExpiry(report.secondsLeft);
     options.onSecret?.(report);
@@ -175,17 +202,28 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
   }
   for (const item of settleLater) start(item);
   await Promise.all(acting);
+  if (started.length > 0) {
+    const timeLeft = options.remainingTimeMs ? options.remainingTimeMs() - reserveMs : Number.POSITIVE_INFINITY;
+    const waitMs = Math.max(0, Math.min(options.rotationOutcomeWaitMs ?? 0, timeLeft));
+    const outcomes = await rotationOutcomes(started, deps, { waitMs, concurrency: options.settings.concurrency });
+    for (const [rotation, outcome] of outcomes) {
+      if (outcome.state === 'finished') summary.rotated++;
+      else if (outcome.state === 'running') summary.rotationsPending++;
+      else fail(rotation.secretId, Object.assign(new Error(`rotation (version ${rotation.versionId}) failed: ${outcome.reason}`), { name: 'RotationFailedError' }));
+    }
+  }
   return summary;
 }
 
 /** Settle, then refresh or rotate; each failure is recorded without stopping the other step. */
-async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<SecretReport> {
-  const started = performance.now();
+async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Acted> {
+  const startedAt = performance.now();
   const { managed, settings } = item;
   const report = emptyReport(managed.secretId);
   report.secondsLeft = secondsLeft(managed.secret, deps.clock) ?? null;
   const errors: string[] = [];
   let errorName: string | undefined;
+  let started: StartedRotation | undefined;
   const record = (step: string, e: unknown) => {
     errors.push(`${step}: ${e instanceof Error ? e.message : String(e)}`);
     errorName ??= e instanceof Error ? e.name : 'Unknown';
@@ -205,6 +243,9 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
     try {
       const result = await refreshOrRotate(managed, deps, { index });
       report.action = result.method;
+      if (result.method === 'rotate' && result.state === 'pending') {
+        started = { secretId: managed.secretId, versionId: result.versionId, ...(result.staleFailure !== undefined ? { staleFailure: result.staleFailure } : {}) };
+      }
       if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
     } catch (e) {
       record('refresh', e);
@@ -215,8 +256,8 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
     report.error = errors.join('; ');
     report.errorName = errorName;
   }
-  report.durationMs = Math.round(performance.now() - started);
-  return report;
+  report.durationMs = Math.round(performance.now() - startedAt);
+  return { report, ...(started ? { started } : {}) };
 }
 
 function emptyReport(secretId: string): SecretReport {

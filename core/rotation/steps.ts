@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
-import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
+import { AWSCURRENT, AWSPENDING, isServiceError, MINTED, versionWithStage, type SecretDescription } from '../secrets/store.js';
 import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
 import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
@@ -19,6 +19,7 @@ import { retiredVersionIds } from '../operations/write-current.js';
 import { DEFAULT_SETTINGS, settingsFor, type Settings } from '../settings.js';
 import { proveFreshToken } from './patience.js';
 import { refusedPendingToken } from './pending-attempts.js';
+import { unfinishedMintVersionIds } from './unfinished-mints.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
@@ -139,7 +140,13 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   if (issued.token === secret.token) {
     throw new RotationStateError(`The ${provider.name} server minted the current token of ${description.name} again; the rotation is retried later`);
   }
-  const retired = retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description);
+  const retired = [
+    ...new Set([
+      ...retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description),
+      // A token minted into a version that never became current stays tracked (unfinished-mints.ts).
+      ...(await unfinishedMintVersionIds(description, secret.token, deps, definition.tokenFields)),
+    ]),
+  ];
   // Record the API version the provider spoke, so status can report it without a server call.
   const next = withToken(current.secretString as string, issued, {
     tokenFields: definition.tokenFields,
@@ -148,7 +155,8 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   try {
     await deps.store.put(arn, next, {
       clientRequestToken: versionId,
-      stages: [AWSPENDING],
+      // MINTED marks the version this token went into, for the next rotation (unfinished-mints.ts).
+      stages: [AWSPENDING, MINTED],
       ...(request.rotationToken ? { rotationToken: request.rotationToken } : {}),
     });
   } catch (e) {

@@ -31,6 +31,12 @@ export const STAGED = 'TGSTAGED';
  * sweep can tell from the current version alone (one batched read) that nothing is left to revoke.
  */
 export const SETTLED = 'TGSETTLED';
+/**
+ * On the version a rotation last minted a token into (createSecret's PutSecretValue moves it from
+ * wherever it was, at no extra call), so the next rotation finds a token minted into a version
+ * that never became current (core/rotation/unfinished-mints.ts).
+ */
+export const MINTED = 'TGMINTED';
 
 /**
  * Writes one rotation makes in the rotation function (PutSecretValue of AWSPENDING, moving

@@ -20,6 +20,8 @@ import { coreDeps, createLogger, fleetSource } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
 
 const logger = createLogger('scheduled-refresh');
+/** How long a sweep keeps looking at the rotations it started, for their outcome (most take a few seconds). */
+const ROTATION_OUTCOME_WAIT_MS = 20_000;
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
 
 const secretIdList = () => z.array(z.string().check(z.minLength(1))).check(z.minLength(1));
@@ -55,12 +57,16 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
     remainingTimeMs: typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
     onSecret: (report) => (report.outcome === 'failed' ? logger.error('secret failed', { ...report }) : logger.info('secret done', { ...report })),
     onProgress: (checked) => logger.debug('sweep progress', { checked }),
+    // Before returning, look at the rotations it started: one that failed at once is reported failed.
+    rotationOutcomeWaitMs: ROTATION_OUTCOME_WAIT_MS,
     // A subset of the fleet: a token it would revoke may be the current one of a secret outside it.
     ...(ids ? { fleet: fleetSource() } : {}),
   });
 
   metrics.addMetric('TokensRefreshed', MetricUnit.Count, summary.refreshed);
   metrics.addMetric('TokensRotated', MetricUnit.Count, summary.rotated);
+  metrics.addMetric('RotationsStarted', MetricUnit.Count, summary.rotationsStarted);
+  metrics.addMetric('RotationsPending', MetricUnit.Count, summary.rotationsPending);
   metrics.addMetric('TokensRevoked', MetricUnit.Count, summary.revoked);
   metrics.addMetric('TokensExpiring', MetricUnit.Count, summary.expiring);
   metrics.addMetric('RevokeFailures', MetricUnit.Count, summary.revokeFailures);

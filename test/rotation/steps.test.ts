@@ -99,7 +99,7 @@ describe('createSecret', () => {
     expect(provider.calls.issue).toBe(1);
     const put = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
     expect(put.ClientRequestToken).toBe(PENDING);
-    expect(put.VersionStages).toEqual(['AWSPENDING']);
+    expect(put.VersionStages).toEqual(['AWSPENDING', 'TGMINTED']); // TGMINTED: where the last mint went (unfinished-mints.ts)
     expect(put.RotationToken).toBe('rot-token');
     const stored = JSON.parse(put.SecretString!);
     expect(stored.team).toBe('kept-as-is');
