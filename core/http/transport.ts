@@ -104,6 +104,8 @@ export interface HttpResult {
   body: unknown;
   /** True when the body was non-empty and not valid JSON, or longer than MAX_BODY_BYTES. */
   malformed: boolean;
+  /** The answer's `Date` header (the server's clock, whole seconds), when it had a valid one. */
+  serverDateMs?: number;
 }
 
 /**
@@ -247,6 +249,8 @@ export class HttpTransport {
 
       const onResponse = (res: IncomingMessage): void => {
         const chunks: Buffer[] = [];
+        const serverDate = Date.parse(res.headers.date ?? '');
+        const dated = Number.isFinite(serverDate) ? { serverDateMs: serverDate } : {};
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           if (settled) return;
@@ -254,7 +258,7 @@ export class HttpTransport {
             chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
             const text = Buffer.concat(chunks).toString('utf8');
             // Not read to the end: the socket cannot be reused.
-            succeed({ status: res.statusCode ?? 0, text, body: undefined, malformed: true });
+            succeed({ status: res.statusCode ?? 0, text, body: undefined, malformed: true, ...dated });
             res.destroy();
             req?.destroy();
             return;
@@ -264,7 +268,7 @@ export class HttpTransport {
         });
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          succeed({ status: res.statusCode ?? 0, text, ...parseBody(text) });
+          succeed({ status: res.statusCode ?? 0, text, ...parseBody(text), ...dated });
         });
         res.on('error', fail);
         res.on('close', () => {

@@ -132,6 +132,8 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
   const stats = new RequestStats(OPS);
 
   async function handle(req: IncomingMessage, res: ServerResponse, http: FakeHttp): Promise<void> {
+    // The server's clock, as a real server's Date header shows it (Node would send the real time).
+    res.setHeader('date', new Date(clock.now()).toUTCString());
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = parsed.pathname.replace(/\/+$/, '') || '/';
