@@ -530,6 +530,17 @@ export class TokenRotation extends Construct {
     // pendingTokenAttempts and newTokenPatienceSeconds bound what testSecret does with a refused token.
     this.grantReadSettings(fn);
     // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one succeeds; that tag only.
+    this.grantFailureTag(fn);
+    this.grantReadCredentials(fn);
+    this.grantTokenKey(fn);
+  }
+
+  /**
+   * Writing and removing the failure record (ROTATION_ERROR_TAG) on the token secrets, that tag
+   * only: the rotation for a failed step, the sweep and on-demand refresh for a failed refresh
+   * (core/rotation/failure-record.ts).
+   */
+  private grantFailureTag(fn: lambda.IFunction): void {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
@@ -537,8 +548,6 @@ export class TokenRotation extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_ERROR_TAG] } },
       }),
     );
-    this.grantReadCredentials(fn);
-    this.grantTokenKey(fn);
   }
 
   /**
@@ -548,6 +557,7 @@ export class TokenRotation extends Construct {
    */
   private grantManageTokens(fn: lambda.IFunction): void {
     this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
+    this.grantFailureTag(fn);
     // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
     this.acknowledgeWildcard(

@@ -137,11 +137,14 @@ export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.A
     );
   };
   // RotationFailures, not the function's Errors: a credential secret not filled in yet (a fresh
-  // deploy) fails the rotation too, and is counted apart by the rotation function.
+  // deploy) fails the rotation too, and is counted apart by the rotation function. Over the
+  // refresh period (two scheduled runs), like the sweep's failures: a rotation that fails again at
+  // every sweep's re-drive keeps the alarm in ALARM instead of clearing it five minutes after each
+  // failure (issue 22: only the first failure was noticed).
   atLeastOne(
     'RotationErrorsAlarm',
     'A rotation step failed for a reason other than a credential secret not filled in yet (AWSCURRENT is unchanged)',
-    fleetMetric('RotationFailures', Duration.minutes(5), 'Sum'),
+    fleetMetric('RotationFailures', props.refreshPeriod, 'Sum'),
   );
   atLeastOne(
     'ScheduledRefreshErrorsAlarm',

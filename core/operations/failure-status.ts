@@ -1,11 +1,11 @@
 /**
  * What on-demand `status` reports of a secret's last failure (issue 22): the rotation function's
- * failure record (the ROTATION_ERROR_TAG value, core/rotation/pending-attempts.ts parses it), with
+ * failure record (the ROTATION_ERROR_TAG value, core/rotation/failure-record.ts), with
  * how many times a refused pending token was tried. One DescribeSecret; never a token value.
  */
 import type { Deps } from '../deps.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
-import { parseFailureRecord, type RotationFailureRecord } from '../rotation/pending-attempts.js';
+import { parseFailureRecord, type RotationFailureRecord } from '../rotation/failure-record.js';
 
 export interface FailureStatus {
   /** The last rotation failure not yet cleared by a rotation that finished; null when there is none. */

@@ -10,6 +10,7 @@
  */
 import type { Deps } from '../deps.js';
 import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
+import { clearFailureRecord } from '../rotation/failure-record.js';
 import { heldToken, withToken } from '../secrets/token-secret.js';
 import { secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { rotateNow, type RotationStarted, type RotationWait } from './rotate-now.js';
@@ -56,7 +57,10 @@ export async function refreshOrRotate(
           { tokenFields: definition.tokenFields, extra: { refreshedAt: inPlace ? issued.issuedAt.toISOString() : undefined } },
         );
         try {
-          const versionId = await writeCurrent(managed, deps, next, 'refreshing');
+          let tags: Readonly<Record<string, string>> = {};
+          const versionId = await writeCurrent(managed, deps, next, 'refreshing', (d) => (tags = d.tags));
+          // A failure recorded by an earlier sweep (failure-record.ts) no longer describes the secret.
+          await clearFailureRecord(deps.store, managed.arn, tags);
           return { method: 'refresh', versionId, expiresAt: issued.expiresAt?.toISOString() ?? null };
         } catch (e) {
           if (!inPlace) {

@@ -111,7 +111,10 @@ export async function fleetStatus(
       if ((hasPrevious || (managed.secret.retiredVersionIds ?? []).length > 0) && isSettleDue(managed, settings.revokeGraceSeconds, now)) {
         states.push('revokeOutstanding');
       }
-      if (entry.listed?.tags[ROTATION_ERROR_TAG] !== undefined) states.push('failing');
+      // The failure record (a rotation step's, or the sweep's failed refresh: issue 22); listed
+      // secrets carry their tags, the stack's ids are described (the batched read has none).
+      const tags = entry.listed?.tags ?? (await deps.store.describe(managed.arn).catch(() => undefined))?.tags;
+      if (tags?.[ROTATION_ERROR_TAG] !== undefined) states.push('failing');
       if (states.length === 0) states.push('healthy');
       for (const s of states) counts[s]++;
       insertSoonest(soonest, limit, {

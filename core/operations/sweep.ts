@@ -24,6 +24,8 @@ import type { Deps } from '../deps.js';
 import { settingsFor, type Settings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
+import { RotationStateError } from '../errors.js';
+import { recordSweepFailure } from '../rotation/failure-record.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotationOutcomes, type StartedRotation } from './rotation-outcome.js';
 import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
@@ -249,6 +251,9 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Ac
       if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
     } catch (e) {
       record('refresh', e);
+      // The same failure again is a new record (its instant), so status and fleet status show it
+      // current; a rotation in progress is not a failure of this step (issue 22).
+      if (!(e instanceof RotationStateError)) await recordSweepFailure(deps.store, managed.arn, 'refresh', e);
     }
   }
   if (errors.length > 0) {

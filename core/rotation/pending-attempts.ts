@@ -18,6 +18,8 @@ import type { FleetSource } from '../operations/fleet.js';
 import type { HeldToken, TokenProvider } from '../providers/provider.js';
 import { AWSPENDING, type SecretDescription } from '../secrets/store.js';
 import type { Settings } from '../settings.js';
+import { parseFailureRecord } from './failure-record.js';
+
 
 /** A pending token the server refused; `abandoned` once the version was given up. */
 export class PendingTokenRefusedError extends TokenNotFoundError {
@@ -36,35 +38,6 @@ export class PendingTokenRefusedError extends TokenNotFoundError {
 
 /** What became of the token of an abandoned version. */
 export type AbandonedTokenFate = 'revoked' | 'already-gone' | 'expiring' | 'held-elsewhere' | 'revoke-failed';
-
-/** The parts of a failure record (the ROTATION_ERROR_TAG value) that status reports. */
-export interface RotationFailureRecord {
-  versionId: string;
-  step: string;
-  /** The sanitized reason, as tagged (no token: messages of this product never carry one). */
-  reason: string;
-  /** When the failure was recorded (the function's clock), when the record says. */
-  at?: string;
-  /** Refusals of the pending token so far and the bound, for a refused pending token. */
-  pendingTokenAttempts?: { attempt: number; of: number; abandoned: boolean };
-}
-
-const RECORD = /^(\S+) (\S+) (.*?)(?: at (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z))?$/;
-const REFUSAL = /^PendingTokenRefusedError: attempt (\d+) of (\d+)( abandoned)?:/;
-
-export function parseFailureRecord(record: string | undefined): RotationFailureRecord | undefined {
-  const m = record === undefined ? null : RECORD.exec(record);
-  if (!m) return undefined;
-  const [, versionId, step, reason, at] = m as unknown as [string, string, string, string, string | undefined];
-  const refusal = step === 'testSecret' ? REFUSAL.exec(reason) : null;
-  return {
-    versionId,
-    step,
-    reason,
-    ...(at ? { at } : {}),
-    ...(refusal ? { pendingTokenAttempts: { attempt: Number(refusal[1]), of: Number(refusal[2]), abandoned: refusal[3] !== undefined } } : {}),
-  };
-}
 
 /** Refusals of `versionId`'s pending token recorded so far (0 when the record is of another version or failure). */
 export function pendingRefusals(record: string | undefined, versionId: string): number {

@@ -17,6 +17,7 @@ import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
 import { retiredVersionIds } from '../operations/write-current.js';
 import { DEFAULT_SETTINGS, settingsFor, type Settings } from '../settings.js';
+import { formatFailureRecord } from './failure-record.js';
 import { proveFreshToken } from './patience.js';
 import { refusedPendingToken } from './pending-attempts.js';
 import { unfinishedMintVersionIds } from './unfinished-mints.js';
@@ -258,12 +259,9 @@ async function finishSecret(request: RotationRequest, description: SecretDescrip
  * report why it failed. Tag values allow few characters: the rest become spaces. Best effort.
  */
 async function recordRotationFailure(request: RotationRequest, error: unknown, deps: Deps): Promise<void> {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  // The wall-clock instant ends the record, so a retry of the same version that fails the same way
-  // is still a new record (rotate-now.ts tells a re-driven rotation's outcome from the old one).
-  const at = ` at ${new Date().toISOString()}`;
-  const reason = `${request.clientRequestToken} ${request.step} ${message}`.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, ' ').replace(/\s+/g, ' ');
-  const value = reason.slice(0, 256 - at.length) + at;
+  // The wall-clock instant ends the record (failure-record.ts), so a retry of the same version that
+  // fails the same way is still a new record (rotate-now.ts tells a re-driven rotation's outcome from the old one).
+  const value = formatFailureRecord(request.clientRequestToken, request.step, error);
   await deps.store.tag(request.secretId, { [ROTATION_ERROR_TAG]: value }).catch(() => undefined);
 }
 

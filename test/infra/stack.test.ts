@@ -363,6 +363,13 @@ describe('least privilege', () => {
       Effect: 'Allow',
       Resource: ref.tokens,
     },
+    // A failed refresh is recorded in the failure tag, removed by the next one that succeeds (that tag only).
+    {
+      Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_ERROR_TAG] } },
+      Effect: 'Allow',
+      Resource: ref.tokens,
+    },
     // The sweep reads in batches; BatchGetSecretValue has no resource-level permissions and returns only what GetSecretValue above allows.
     { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
     ...invokeRotation(),
@@ -590,13 +597,13 @@ describe('alarms', () => {
     }
   });
 
-  it('rotation: RotationFailures >= 1 in 5 minutes (a credential not filled in yet is not a failure), not the function Errors', () => {
+  it('rotation: RotationFailures >= 1 over two schedule periods (a failure each sweep re-drives keeps it in ALARM; a credential not filled in yet is not a failure), not the function Errors', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'TgTokenRotation',
       MetricName: 'RotationFailures',
       Dimensions: [{ Name: 'service', Value: 'tg-token-rotation-rotation' }],
       Statistic: 'Sum',
-      Period: 300,
+      Period: 7200,
       Threshold: 1,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweep } from '../../core/operations/sweep.js';
 import { ROTATION_ERROR_TAG } from '../../core/names.js';
-import { parseFailureRecord } from '../../core/rotation/pending-attempts.js';
+import { parseFailureRecord } from '../../core/rotation/failure-record.js';
 import { runRotationStep, type RotationStep } from '../../core/rotation/steps.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../core/settings.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';

@@ -18,7 +18,8 @@ import { SecretStore } from '../../core/secrets/store.js';
 import { RotationStateError, TokenNotFoundError, ValidationError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
-import { parseFailureRecord, PendingTokenRefusedError } from '../../core/rotation/pending-attempts.js';
+import { parseFailureRecord } from '../../core/rotation/failure-record.js';
+import { PendingTokenRefusedError } from '../../core/rotation/pending-attempts.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import type { HeldToken, IssueRequest } from '../../core/providers/provider.js';
 
