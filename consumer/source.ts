@@ -8,11 +8,14 @@
  *     refusals of that version do not read again for refusalBackoffMs (plus jitter): a caller
  *     looping on a refused token costs at most one GetSecretValue per period, not one per call.
  *     A newer version (from any read) is never held back, and the first refusal always re-reads.
+ *   - A refused version still current after the re-read: AWSPENDING's token, if a rotation holds
+ *     another one (pending.ts: APIs that end older tokens when they issue a new one).
  * It never logs, and its errors never hold a token (consumer/errors.ts).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV } from '../core/names.js';
 import { ConsumerError, SecretReadError } from './errors.js';
+import { DEFAULT_PENDING_WAIT_MS, pendingToken } from './pending.js';
 import { tokenInfoFromSecret } from './secret.js';
 import type { SecretsClient, TokenInfo, TokenSource, TokenSourceOptions, TokenSourceStats } from './types.js';
 
@@ -62,6 +65,7 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const maxAgeMs = nonNegative(options.maxAgeMs, DEFAULT_MAX_AGE_MS, 'maxAgeMs');
   const refreshBeforeMs = nonNegative(options.refreshBeforeMs, DEFAULT_REFRESH_BEFORE_MS, 'refreshBeforeMs');
   const refusalBackoffMs = nonNegative(options.refusalBackoffMs, DEFAULT_REFUSAL_BACKOFF_MS, 'refusalBackoffMs');
+  const pendingWaitMs = nonNegative(options.pendingWaitMs, DEFAULT_PENDING_WAIT_MS, 'pendingWaitMs');
   const now = options.now ?? Date.now;
   const allowInsecureHttp = options.allowInsecureHttp ?? process.env[ENV.LOCAL_RUN] === 'true';
   const client = (): SecretsClient => options.client ?? defaultClient();
@@ -71,7 +75,7 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   let started = 0;
   /** Which read produced a TokenInfo this source handed out. */
   const readOf = new WeakMap<TokenInfo, number>();
-  const stats: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0, rereadsSkipped: 0 };
+  const stats: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0 };
   /** The version a re-read after a refusal found still current, and until when its refusals are not re-read. */
   let backoff: { versionId: string; until: number } | undefined;
 
@@ -95,6 +99,18 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     return Math.min(byAge, byExpiry);
   }
 
+  /** After a refusal of `stale`: AWSCURRENT, or AWSPENDING's token when the refused version is still current and a rotation holds another. */
+  async function readForRefusal(seq: number, stale: TokenInfo): Promise<TokenInfo> {
+    const current = await readCurrent(seq);
+    if (current.versionId !== stale.versionId) return current;
+    const pending = await pendingToken({ client: client(), secretId, allowInsecureHttp, waitMs: pendingWaitMs, onRead: () => stats.pendingReads++ }, stale);
+    if (!pending) return current;
+    stats.pendingUsed++;
+    readOf.set(pending, seq);
+    cached = { info: pending, seq, validUntil: validUntil(pending, now()) };
+    return pending;
+  }
+
   async function readCurrent(seq: number): Promise<TokenInfo> {
     let out;
     try {
@@ -109,11 +125,11 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     return info;
   }
 
-  function startRead(byRefresh: boolean): Promise<TokenInfo> {
+  function startRead(byRefresh: boolean, refused?: TokenInfo): Promise<TokenInfo> {
     const seq = ++started;
     stats.reads++;
     if (byRefresh) stats.refreshes++;
-    const read: Read = { seq, promise: readCurrent(seq) };
+    const read: Read = { seq, promise: refused ? readForRefusal(seq, refused) : readCurrent(seq) };
     inFlight = read;
     read.promise.then(
       () => {
@@ -150,7 +166,7 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
         // The refused token must not be handed out again while the re-read is on its way.
         if (cached?.info === stale) cached = undefined;
       }
-      const read = inFlight ? inFlight.promise : startRead(true);
+      const read = inFlight ? inFlight.promise : startRead(true, stale);
       if (stale !== undefined) {
         read.then(
           (found) => noteReread(stale, found),

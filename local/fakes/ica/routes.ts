@@ -91,7 +91,10 @@ function create(ctx: FakeIcaContext, x: Exchange): Answer {
   if (asked === undefined && tenants.length > 1) {
     return problem(ctx, ctx.quirks.multiTenantStatus, 'The user belongs to several tenants: specify the tenant parameter.', x.path);
   }
-  return minted(ctx, { sub: subjectOf(basic.user), tenant: asked ?? tenants[0] ?? ctx.defaultTenant, via: 'password' });
+  const jwt = { sub: subjectOf(basic.user), tenant: asked ?? tenants[0] ?? ctx.defaultTenant, via: 'password' as const };
+  const answer = minted(ctx, jwt);
+  if (ctx.quirks.passwordMintInvalidatesEarlier) ctx.store.invalidateOthersOf(jwt.sub, jwt.tenant, (answer.body as { token: string }).token);
+  return answer;
 }
 
 function refresh(ctx: FakeIcaContext, x: Exchange): Answer {

@@ -59,6 +59,11 @@ export class JwtStore {
     this.invalidated.add(token);
   }
 
+  /** Invalidates every JWT of `sub` in `tenant` but `keep` (passwordMintInvalidatesEarlier). */
+  invalidateOthersOf(sub: string, tenant: string, keep: string): void {
+    for (const [token, jwt] of this.tokens) if (token !== keep && jwt.sub === sub && jwt.tenant === tenant) this.invalidated.add(token);
+  }
+
   /** The JWT's record when its signature is ours and we minted it (expired or not). */
   lookup(token: string): MintedJwt | undefined {
     const parts = token.split('.');

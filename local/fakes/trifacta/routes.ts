@@ -92,6 +92,8 @@ function create(ctx: FakeContext, x: Exchange, caller: Caller, afterMint: AfterM
   if (lifetime === 'missing') return sendError(ctx, x.res, 400, 'ApiValidationFailed', 'lifetimeSeconds is required');
   const description = typeof b.description === 'string' ? b.description : null;
   const token = ctx.store.mint(caller.user, ctx.quirks.neverExpire ? null : lifetime, description, ctx.quirks.tokenFormat);
+  // One live token per user: the user's others end now (gone from the list too).
+  if (ctx.quirks.oneLiveTokenPerUser) for (const other of ctx.store.ofUser(caller.user)) if (other.tokenId !== token.tokenId) ctx.store.remove(other.tokenId);
   if (afterMint(x, token)) return;
   return sendJson(x.res, 201, { tokenValue: token.value, tokenInfo: ctx.store.info(token) });
 }
