@@ -428,6 +428,12 @@ export class TokenRotation extends Construct {
       const rotation = managed.tokenSecret.addRotationSchedule('Rotation', {
         rotationLambda: rotationFunctionRef,
         automaticallyAfter: conn.rotationInterval ?? DEPLOYMENT_DEFAULTS.rotationInterval,
+        // A deploy rotates nothing (issue 22): an update of the schedule (a new interval, a new
+        // rotation function) would otherwise rotate every token at once, however fresh. The sweep
+        // rotates what is due. CloudFormation then has Secrets Manager test the configuration
+        // (testSecret on an empty version: 'nothing-to-test'). The create still rotates: the
+        // first token arrives with the deploy.
+        rotateImmediatelyOnUpdate: false,
       });
       rotation.node.addDependency(...invokePermissions, this.rotationFunction.role!, managed.settings);
     });

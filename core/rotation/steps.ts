@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { RotationStateError, TokenNotFoundError } from '../errors.js';
 import { ROTATION_ERROR_TAG } from '../names.js';
-import { AWSCURRENT, AWSPENDING, isServiceError, MINTED, versionWithStage, type SecretDescription } from '../secrets/store.js';
+import { AWSCURRENT, AWSPENDING, isServiceError, MINTED, versionWithStage, type SecretDescription, type SecretVersionValue } from '../secrets/store.js';
 import { heldToken, parseTokenSecret, recordedExpiry, withToken } from '../secrets/token-secret.js';
 import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, mayBeHeldElsewhere } from '../operations/settle.js';
@@ -52,7 +52,7 @@ export interface RotationStepOptions {
   remainingTimeMs?: () => number;
 }
 
-export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'tested' | 'finished' | 'already-current';
+export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'nothing-to-test' | 'tested' | 'finished' | 'already-current';
 
 export interface StepResult {
   step: RotationStep;
@@ -196,9 +196,9 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   return { step: 'createSecret', versionId, outcome: 'created', expiresAt: issued.expiresAt?.toISOString() ?? null };
 }
 
-/** The AWSPENDING value createSecret wrote, with an unexpired token; throws when there is none. */
-async function pendingValue(versionId: string, description: SecretDescription, deps: Deps) {
-  const pending = await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING });
+/** The AWSPENDING value createSecret wrote (`read` already, or read now), with an unexpired token; throws when there is none. */
+async function pendingValue(versionId: string, description: SecretDescription, deps: Deps, read?: SecretVersionValue) {
+  const pending = read ?? (await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING }));
   if (!pending?.secretString) {
     throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no value yet: createSecret has not completed`);
   }
@@ -221,7 +221,13 @@ async function pendingValue(versionId: string, description: SecretDescription, d
 
 async function testSecret(request: RotationRequest, description: SecretDescription, deps: Deps, options: RotationStepOptions): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
-  const pending = await pendingValue(versionId, description, deps);
+  const stored = await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING });
+  // Secrets Manager's configuration test (RotateSecret with RotateImmediately false, which a
+  // CloudFormation update of the rotation schedule makes: rotateImmediatelyOnUpdate is false,
+  // infra/construct.ts) runs testSecret alone on an AWSPENDING version without a value: nothing to
+  // test and nothing changed, not a failure. finishSecret still refuses such a version.
+  if (!stored?.secretString) return { step: 'testSecret', versionId, outcome: 'nothing-to-test' };
+  const pending = await pendingValue(versionId, description, deps, stored);
   const provider = await deps.providers.open(pending.secret, { arn: description.arn, what: `token secret ${description.name}` });
   const settings = settingsFor(pending.secret, options.settings ?? DEFAULT_SETTINGS);
   // A token minted a moment ago may not be accepted yet (clock skew, propagation): retried a while.

@@ -290,9 +290,12 @@ describe('testSecret', () => {
       { SecretId: ARN, VersionStage: 'AWSPENDING', RemoveFromVersionId: PENDING },
     ]);
   });
-  it('fails clearly when createSecret has not stored a value', async () => {
+  it('has nothing to test on a version without a value (Secrets Manager’s configuration test, RotateImmediately false): no provider call, nothing changed, nothing recorded', async () => {
     sm.on(GetSecretValueCommand).rejects(notFound());
-    await expect(run('testSecret')).rejects.toThrow(/createSecret has not completed/);
+    expect(await run('testSecret')).toEqual({ step: 'testSecret', versionId: PENDING, outcome: 'nothing-to-test' });
+    expect(provider.calls.verify).toBe(0);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(sm.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
   it('fails clearly when the pending value has no token', async () => {
     const { token: _t, ...noToken } = currentValue;
