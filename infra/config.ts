@@ -27,6 +27,7 @@ import { DEFAULT_PROVIDER, defaultLifetimeSeconds, isProviderName, PROVIDER_FIEL
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { estimateManagedSecretIdsBytes, MANAGED_SECRET_IDS_BUDGET_BYTES } from './validation.js';
 import { DISTRIBUTED_MAP_BOUNDS, DISTRIBUTED_MAP_DEFAULTS, SWEEP_ENGINES } from './sweep-engine.js';
+import { longestScheduleRateSeconds, MIN_SWEEPS_IN_REFRESH_WINDOW, sweepsInRefreshWindow } from './sweep-window.js';
 
 const port = z.number().int().min(1).max(65535);
 const boundedInt = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
@@ -267,6 +268,19 @@ export const configSchema = z
         path: ['scheduleRateMinutes'],
         message: `expected at most ${Math.floor(shortest.lifetime / 3 / 60)} (a third of connections[${shortest.i}].lifetimeSeconds, ${shortest.lifetime} s), so every token is checked at least three times before it expires`,
       });
+    }
+    // Issue 22: at least three sweeps inside the refresh window, so a failure is retried before expiry.
+    if (shortest && c.scheduleRateMinutes * 60 <= shortest.lifetime / 3) {
+      const sweeps = sweepsInRefreshWindow(shortest.lifetime, c.refreshBeforeSeconds, c.scheduleRateMinutes * 60);
+      if (sweeps < MIN_SWEEPS_IN_REFRESH_WINDOW) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scheduleRateMinutes'],
+          message:
+            `expected at most ${Math.floor(longestScheduleRateSeconds(shortest.lifetime, c.refreshBeforeSeconds) / 60)}: tokens of connections[${shortest.i}] are renewed in the last ` +
+            `min(refreshBeforeSeconds, half of lifetimeSeconds) of their life, which holds ${sweeps} sweep(s) at this rate; at least ${MIN_SWEEPS_IN_REFRESH_WINDOW} are needed so a failure is retried before the token expires`,
+        });
+      }
     }
     // The alarm must stay quiet in the steady state: a token is refreshed once it has
     // refreshBeforeSeconds left (at most half its lifetime), within one schedule period.

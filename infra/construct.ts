@@ -244,6 +244,7 @@ export class TokenRotation extends Construct {
       secretNamePrefix: this.secretNamePrefix,
       scheduleRate: this.scheduleRate,
       rotationInterval: DEPLOYMENT_DEFAULTS.rotationInterval,
+      ...(props.refreshBeforeSeconds !== undefined ? { refreshBeforeSeconds: props.refreshBeforeSeconds } : {}),
       concurrency: props.concurrency,
       discoverSecretsByTag: this.discoverSecretsByTag,
     });

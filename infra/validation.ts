@@ -8,9 +8,10 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { MAX_ROTATION_INTERVAL_HOURS, MIN_ROTATION_INTERVAL_HOURS } from '../core/names.js';
 import { PROVIDER_NAMES, providerDefinition } from '../core/providers/registry.js';
 import { hostUrlSchema } from '../core/secrets/fields.js';
-import { CONCURRENCY_BOUNDS } from '../core/settings.js';
+import { CONCURRENCY_BOUNDS, DEFAULT_SETTINGS } from '../core/settings.js';
 import { bindingsBytes, connectionBindings } from './bindings.js';
 import { DEFAULT_PROVIDER, defaultLifetimeSeconds, isProviderName, PROVIDER_SPECIFIC_FIELDS, type ProviderName } from './providers.js';
+import { longestScheduleRateSeconds, MIN_SWEEPS_IN_REFRESH_WINDOW, sweepsInRefreshWindow } from './sweep-window.js';
 
 /**
  * Lambda allows 4 KB for all of a function's environment variables; the stack's token secret ARNs
@@ -45,6 +46,8 @@ export interface CheckedProps {
   readonly secretNamePrefix: string;
   readonly scheduleRate: Duration;
   readonly rotationInterval: Duration;
+  /** The deploy-time refreshBeforeSeconds (the settings parameter's), for the sweeps-per-window check. */
+  readonly refreshBeforeSeconds?: number;
   readonly concurrency?: number;
   readonly discoverSecretsByTag: boolean;
 }
@@ -88,6 +91,17 @@ export function validateProps(what: string, props: CheckedProps): void {
       const rate = props.scheduleRate.toSeconds();
       if (rate > lifetime / 3) {
         fail('scheduleRate', `expected at most a third of ${field}.lifetimeSeconds (${lifetime} s), got ${rate} s: every token must be checked at least three times before it expires`);
+      }
+      // Issue 22: at least three sweeps between the first due point and expiry (sweep-window.ts).
+      const before = props.refreshBeforeSeconds ?? DEFAULT_SETTINGS.refreshBeforeSeconds;
+      const sweeps = sweepsInRefreshWindow(lifetime, before, rate);
+      if (sweeps < MIN_SWEEPS_IN_REFRESH_WINDOW) {
+        fail(
+          'scheduleRate',
+          `expected at most ${longestScheduleRateSeconds(lifetime, before)} s: ${field}'s tokens are renewed in the last ${Math.min(before, Math.floor(lifetime / 2))} s of their life ` +
+            `(min(refreshBeforeSeconds, half of lifetimeSeconds)), and a sweep every ${rate} s leaves ${sweeps} attempt(s) there; ` +
+            `at least ${MIN_SWEEPS_IN_REFRESH_WINDOW} are needed so an outage or a failing rotation is retried before the token expires (or raise refreshBeforeSeconds)`,
+        );
       }
     }
     if (c.credentialSecret && !c.credentialSecret.secretFullArn) {
