@@ -187,6 +187,8 @@ export const configSchema = z
       .default(DEFAULT_SETTINGS_PARAMETER),
     /** The MinSecondsToExpiry alarm fires when the soonest-expiring managed token has less than this left. */
     minSecondsToExpiryAlarmThreshold: z.number().int().min(60).default(DEPLOYMENT_DEFAULTS.minSecondsToExpiryAlarmThreshold.toSeconds()),
+    /** The credential-age alarm fires when a credential secret has not changed for this many days (issue 22). */
+    credentialMaxAgeDays: z.number().int().min(1).max(3650).default(DEPLOYMENT_DEFAULTS.credentialMaxAge.toDays()),
     /** Alarm notifications: an email subscribed to a topic created here, and/or an existing topic. */
     alarmEmail: z.email({ message: 'expected an email address' }).optional(),
     alarmTopicArn: z

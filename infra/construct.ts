@@ -135,6 +135,11 @@ export interface TokenRotationProps {
   readonly settingsParameterName?: string;
   /** Alarm when the soonest-expiring managed token has less than this left. @default Duration.days(1) */
   readonly minSecondsToExpiryAlarmThreshold?: Duration;
+  /**
+   * Alarm when a credential secret has not changed for this long (the product never rotates
+   * credentials: issue 22). Whole days. @default Duration.days(365)
+   */
+  readonly credentialMaxAge?: Duration;
   /** Existing topic to notify on alarm. @default - none (a topic is created only for `alarmEmail`) */
   readonly alarmTopic?: sns.ITopic;
   /** Email to notify on alarm; subscribed to `alarmTopic`, or to a KMS-encrypted topic created here. @default - none */
@@ -295,6 +300,7 @@ export class TokenRotation extends Construct {
     this.dashboard = createDashboard(this, {
       period: this.dashboardPeriod,
       minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      credentialMaxAgeDays: this.credentialMaxAgeDays,
       ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
     });
     this.alarms = this.createAlarms();
@@ -740,6 +746,10 @@ export class TokenRotation extends Construct {
     });
   }
 
+  private get credentialMaxAgeDays(): number {
+    return (this.props.credentialMaxAge ?? DEPLOYMENT_DEFAULTS.credentialMaxAge).toDays();
+  }
+
   private get expiryThresholdSeconds(): number {
     return (this.props.minSecondsToExpiryAlarmThreshold ?? DEPLOYMENT_DEFAULTS.minSecondsToExpiryAlarmThreshold).toSeconds();
   }
@@ -755,6 +765,7 @@ export class TokenRotation extends Construct {
       // One period covers at least two scheduled runs, so one late run is not a missing datapoint.
       refreshPeriod: Duration.seconds(Math.min(Math.max(2 * this.scheduleRate.toSeconds(), 300), 86400)),
       minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      credentialMaxAgeDays: this.credentialMaxAgeDays,
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
       onDemandFailureQueue: this.onDemandFailureQueue,
       dashboardUrl: dashboardUrl(this.dashboard),

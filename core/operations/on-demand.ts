@@ -17,6 +17,7 @@ import { loadManaged, type ManagedSecret } from './managed-secret.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotateNow, type RotationWait } from './rotate-now.js';
 import { lazyFleetIndex, settle } from './settle.js';
+import { credentialAge } from './credential-age.js';
 import { failureStatus } from './failure-status.js';
 import { fleetStatus, statusOf, type FleetStatus, type TokenStatus } from './status.js';
 import { writeCurrent } from './write-current.js';
@@ -94,7 +95,12 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
   assertOwned(ctx.fleet, managed.arn);
   switch (event.action) {
     case 'status':
-      return { ...statusOf(managed, deps.providers.definition(managed.secret), deps.clock), ...(await failureStatus(managed.arn, deps)) };
+      return {
+        ...statusOf(managed, deps.providers.definition(managed.secret), deps.clock),
+        ...(await failureStatus(managed.arn, deps)),
+        // Issue 22: how old the credential this token is minted with is (null when it cannot be described).
+        credential: await credentialAge(deps.store, managed.secret.credentialSecretId, deps.clock).catch(() => null),
+      };
     case 'request': {
       let target = managed;
       if (event.lifetimeSeconds !== undefined && event.lifetimeSeconds !== managed.secret.lifetimeSeconds) {

@@ -28,6 +28,7 @@ import { RotationStateError } from '../errors.js';
 import { recordSweepFailure } from '../rotation/failure-record.js';
 import { refreshOrRotate } from './refresh.js';
 import { rotationOutcomes, type StartedRotation } from './rotation-outcome.js';
+import { credentialAges, type CredentialAge } from './credential-age.js';
 import { eitherIndex, FingerprintIndex, isSettleDue, lazyFleetIndex, settle, type CurrentTokenIndex, type SettleReport, type TokenFate } from './settle.js';
 
 export interface SweepSummary {
@@ -54,6 +55,8 @@ export interface SweepSummary {
   failed: Array<{ secretId: string; error: string }>;
   /** Soonest expiry among the tokens apps hold after the sweep acted (null when none has a known expiry). */
   minSecondsToExpiry: number | null;
+  /** With `credentialAges`: the age of each credential secret the sweep's token secrets name (credential-age.ts). */
+  credentialAges?: CredentialAge[];
 }
 
 export interface SecretReport {
@@ -84,6 +87,8 @@ export interface SweepOptions {
    * `remainingTimeMs` less `reserveMs`.
    */
   rotationOutcomeWaitMs?: number;
+  /** Measure the credential secrets the swept token secrets name (one DescribeSecret each per run). */
+  credentialAges?: boolean;
   /**
    * The whole fleet, when the sweep's source is a subset of it (a `secretIds` event, a Distributed
    * Map batch): a secret of the subset outside it is refused (the deployment does not own it), and
@@ -132,6 +137,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
 
   const limit = pLimit(options.settings.concurrency);
   const started: StartedRotation[] = [];
+  const credentials = new Set<string>();
   const reserveMs = options.reserveMs ?? 15_000;
   const run = async (item: Work) => {
     const { managed } = item;
@@ -190,6 +196,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
         continue;
       }
       if (managed.secret.token) own.add(managed.secret.token, managed.arn);
+      if (options.credentialAges) credentials.add(managed.secret.credentialSecretId);
       const settings = settingsFor(managed.secret, options.settings);
       const refreshDue = isRefreshDue(managed, settings, deps.clock);
       const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
@@ -214,6 +221,7 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
       else fail(rotation.secretId, Object.assign(new Error(`rotation (version ${rotation.versionId}) failed: ${outcome.reason}`), { name: 'RotationFailedError' }));
     }
   }
+  if (options.credentialAges) summary.credentialAges = (await credentialAges(deps.store, credentials, deps.clock)).ages;
   return summary;
 }
 

@@ -56,6 +56,8 @@ export interface SecretDescription {
   versions: Record<string, string[]>;
   tags: Record<string, string>;
   lastRotatedDate?: Date;
+  /** Any change of the secret (value, labels, description, rotation settings, tags). */
+  lastChangedDate?: Date;
 }
 
 export interface SecretVersionValue {
@@ -104,6 +106,7 @@ export class SecretStore {
       versions: stagesMap(out.VersionIdsToStages),
       tags: Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       ...(out.LastRotatedDate ? { lastRotatedDate: out.LastRotatedDate } : {}),
+      ...(out.LastChangedDate ? { lastChangedDate: out.LastChangedDate } : {}),
     };
   }
 

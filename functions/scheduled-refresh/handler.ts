@@ -14,6 +14,7 @@ import * as z from 'zod/mini';
 import { toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
 import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA } from '../../core/operations/fleet-plan.js';
+import type { CredentialAge } from '../../core/operations/credential-age.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { RateBudget } from '../../core/secrets/budget.js';
 import { coreDeps, createLogger, fleetSource } from '../lib/runtime.js';
@@ -33,7 +34,7 @@ const eventSchema = z.looseObject({
   BatchInput: z.optional(z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()), batchGetPerSecond: z.optional(positive()) })),
 });
 
-export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry'>;
+export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry' | 'credentialAges'>;
 
 async function run(event: unknown, context: ContextWithSettings): Promise<ScheduledRefreshResult> {
   const started = performance.now();
@@ -52,13 +53,15 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   const source = ids ? { kind: 'ids' as const, ids } : fleetSource();
   logger.info('sweep started', { source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}), settings });
 
-  const { minSecondsToExpiry, ...summary } = await sweep(source, coreDeps({ budgets }), {
+  const { minSecondsToExpiry, credentialAges, ...summary } = await sweep(source, coreDeps({ budgets }), {
     settings,
     remainingTimeMs: typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
     onSecret: (report) => (report.outcome === 'failed' ? logger.error('secret failed', { ...report }) : logger.info('secret done', { ...report })),
     onProgress: (checked) => logger.debug('sweep progress', { checked }),
     // Before returning, look at the rotations it started: one that failed at once is reported failed.
     rotationOutcomeWaitMs: ROTATION_OUTCOME_WAIT_MS,
+    // One DescribeSecret per credential secret per run: its age, for the credential-age alarm.
+    credentialAges: true,
     // A subset of the fleet: a token it would revoke may be the current one of a secret outside it.
     ...(ids ? { fleet: fleetSource() } : {}),
   });
@@ -76,8 +79,27 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles + budgets.batchReads.throttles);
   metrics.addMetric('SweepDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   if (minSecondsToExpiry !== null) metrics.addMetric('MinSecondsToExpiry', MetricUnit.Seconds, minSecondsToExpiry);
+  publishCredentialAges(credentialAges ?? []);
   logger.info('sweep finished', { ...summary, failed: summary.failed.length, minSecondsToExpiry });
   return summary;
+}
+
+/**
+ * Issue 22: the age of each credential secret, in days since it last changed: one metric per
+ * credential (dimension `credential`, its ARN) for the dashboard, and the oldest in the run's
+ * metrics for the credential-age alarm (infra/observability.ts).
+ */
+function publishCredentialAges(ages: readonly CredentialAge[]): void {
+  let oldest: number | undefined;
+  for (const age of ages) {
+    if (age.ageDays === null) continue;
+    oldest = Math.max(oldest ?? 0, age.ageDays);
+    const single = metrics.singleMetric();
+    single.addDimension('credential', age.credentialSecretId);
+    single.addMetric('CredentialAgeDays', MetricUnit.Count, age.ageDays);
+  }
+  if (oldest !== undefined) metrics.addMetric('OldestCredentialAgeDays', MetricUnit.Count, oldest);
+  if (ages.length > 0) logger.info('credential ages', { credentials: ages.map((a) => ({ credentialSecretId: a.credentialSecretId, ageDays: a.ageDays })) });
 }
 
 export const handler = middy(run).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(settingsMiddleware());

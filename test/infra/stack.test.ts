@@ -12,6 +12,7 @@ import {
   acknowledgedAt,
   acknowledgments,
   dashboardBody,
+  exampleConfig,
   logicalId,
   nagViolations,
   resolve,
@@ -578,6 +579,7 @@ describe('dashboard', () => {
       'Secrets Manager throttles (the sweep waited for its write budget)',
       'Sweep duration (ms)',
       'Sweep coverage: secrets checked and skipped per run',
+      'Credential secrets: days since the oldest last changed',
     ]);
   });
 });
@@ -585,8 +587,8 @@ describe('dashboard', () => {
 describe('alarms', () => {
   const sweep = [{ Name: 'service', Value: 'tg-token-rotation-scheduled-refresh' }];
 
-  it('has seven alarms, each linking to the dashboard, and, without a topic configured, no actions', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('has eight alarms, each linking to the dashboard, and, without a topic configured, no actions', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
     template.resourceCountIs('AWS::SNS::Topic', 0);
     const dashboard = { Ref: logicalId(stack, r.dashboard) };
@@ -595,6 +597,22 @@ describe('alarms', () => {
       expect(parts).toContainEqual(dashboard);
       expect(JSON.stringify(parts)).toContain('Dashboard: https://console.aws.amazon.com/cloudwatch/home?region=');
     }
+  });
+
+  it('credential age: the oldest credential secret unchanged for 365 days or more (the default), over two schedule periods (issue 22)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'TgTokenRotation',
+      MetricName: 'OldestCredentialAgeDays',
+      Dimensions: sweep,
+      Statistic: 'Maximum',
+      Period: 7200,
+      Threshold: 365,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const custom = synthesize({ ...exampleConfig(), credentialMaxAgeDays: 90 }).template;
+    custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OldestCredentialAgeDays', Threshold: 90 });
   });
 
   it('rotation: RotationFailures >= 1 over two schedule periods (a failure each sweep re-drives keeps it in ALARM; a credential not filled in yet is not a failure), not the function Errors', () => {

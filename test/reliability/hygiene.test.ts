@@ -90,6 +90,14 @@ describe('secret hygiene with logging on', () => {
     }
   });
 
+  it('the sweep published the credential ages (issue 22): one CredentialAgeDays per credential secret, and the oldest', () => {
+    const emf = logLines().filter((l) => '_aws' in l);
+    const perCredential = emf.filter((l) => typeof l.CredentialAgeDays === 'number');
+    expect(perCredential.length).toBeGreaterThan(0);
+    for (const l of perCredential) expect(String(l.credential)).toMatch(/^arn:aws:secretsmanager:.*:secret:/);
+    expect(emf.some((l) => typeof l.OldestCredentialAgeDays === 'number')).toBe(true);
+  });
+
   it('collected what there is to protect: every token minted, the secrets and passwords', () => {
     expect(code).toBe(0);
     // Every mint answer TigerGraph sent the client was collected (the wrappers saw them: a 4.x
