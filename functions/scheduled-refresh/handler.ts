@@ -16,7 +16,7 @@ import { METRICS_NAMESPACE } from '../../core/names.js';
 import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA } from '../../core/operations/fleet-plan.js';
 import type { CredentialAge } from '../../core/operations/credential-age.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
-import { RateBudget } from '../../core/secrets/budget.js';
+import { sweepBudgets } from '../../core/secrets/budget.js';
 import { coreDeps, createLogger, fleetSource } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
 
@@ -43,12 +43,12 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   const { settings } = context;
   // A map worker gets its share of the account-wide budgets; a single sweep the whole of them.
   const share = parsed.data.BatchInput;
-  const budgets = {
-    writes: new RateBudget({ ratePerSecond: share?.writesPerSecond ?? settings.writesPerSecond }),
-    rotations: new RateBudget({ ratePerSecond: share?.rotationsPerSecond ?? settings.rotationsPerSecond }),
+  const budgets = sweepBudgets({
+    writesPerSecond: share?.writesPerSecond ?? settings.writesPerSecond,
+    rotationsPerSecond: share?.rotationsPerSecond ?? settings.rotationsPerSecond,
     // Reads: a map worker its share of BatchGetSecretValue's quota; one sweep alone the default share of it.
-    batchReads: new RateBudget({ ratePerSecond: share?.batchGetPerSecond ?? SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE }),
-  };
+    batchGetPerSecond: share?.batchGetPerSecond ?? SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE,
+  });
   const ids = parsed.data.secretIds ?? parsed.data.Items?.map((item) => item.secretId);
   const source = ids ? { kind: 'ids' as const, ids } : fleetSource();
   logger.info('sweep started', { source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}), settings });
