@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
 import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, PROJECT_ROOT } from '../../infra/bundling.js';
+import { ENV, TOKEN_SECRET_SETTINGS_TYPE } from '../../core/names.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import type { ColdStartReport } from '../child/cold-start.js';
@@ -118,44 +119,24 @@ interface Target {
 }
 
 /**
- * The other side of two functions' calls, on one local HTTP server: CloudFormation's response PUT
- * to the pre-signed ResponseURL (connection-settings, functions/lib/cfn-response.ts; under
- * /response/) and S3 PutObject (fleet-list writes the fleet list; path style, any other PUT),
- * which the local AWS endpoint does not serve. Every PUT is accepted.
+ * The other side of fleet-list's calls, on one local HTTP server: S3 PutObject (it writes the fleet
+ * list; path style), which the local AWS endpoint does not serve. Every PUT is accepted.
+ * (connection-settings answers the local endpoint's CloudFormation: stack.aws.cloudFormation.)
  */
 interface Responder {
   url: string;
-  /** CloudFormation responses: SUCCESS count and the reasons of FAILED ones. */
-  succeeded: () => number;
-  failures: () => string[];
   /** S3 objects written. */
   objects: () => number;
   close: () => Promise<void>;
 }
 
 async function startResponder(): Promise<Responder> {
-  let succeeded = 0;
   let objects = 0;
-  const failures: string[] = [];
   const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      if (body.length < 100_000) body += chunk.toString('utf8');
-    });
+    req.resume();
     req.on('end', () => {
       if (req.method !== 'PUT') {
         res.writeHead(405).end();
-        return;
-      }
-      if (req.url?.startsWith('/response/')) {
-        try {
-          const answer = JSON.parse(body) as { Status?: string; Reason?: string };
-          if (answer.Status === 'SUCCESS') succeeded++;
-          else failures.push(answer.Reason ?? `status ${answer.Status}`);
-        } catch {
-          failures.push('unreadable response body');
-        }
-        res.writeHead(200).end();
         return;
       }
       objects++;
@@ -166,8 +147,6 @@ async function startResponder(): Promise<Responder> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    succeeded: () => succeeded,
-    failures: () => [...failures],
     objects: () => objects,
     close: () =>
       new Promise<void>((resolve) => {
@@ -179,6 +158,8 @@ async function startResponder(): Promise<Responder> {
 
 async function prepareTargets(stack: LocalStack, runsNeeded: number, responderUrl: string): Promise<Target[]> {
   await stack.putSettings(DEFAULT_SETTINGS);
+  // The stack the connection-settings function serves (ENV.STACK_ID), on the local CloudFormation.
+  const stackId = stack.aws.cloudFormation.createStack(`bench-cold-${process.pid}`);
   const baseline = await stack.secretsManager.send(
     new CreateSecretCommand({ Name: 'bench/cold/baseline', SecretString: JSON.stringify({ hello: 'world', padding: 'x'.repeat(400) }) }),
   );
@@ -229,22 +210,28 @@ async function prepareTargets(stack: LocalStack, runsNeeded: number, responderUr
     { name: 'on-demand', describe: '{"action": "status"}', eventFor: () => JSON.stringify({ action: 'status', secretId: onDemand }) },
     {
       name: 'connection-settings',
-      describe: 'custom resource Update changing lifetimeSeconds only (write over the current version, no rotation); response PUT to a local server',
+      describe:
+        'custom resource Update changing lifetimeSeconds only (write over the current version, no rotation), confirmed with the local CloudFormation (DescribeStackResource) and answered to its answer URL',
+      // The function acts only on events CloudFormation confirms for its own stack, and answers only
+      // CloudFormation's bucket (or, in a local run, the local endpoint): test/helpers/cloudformation.ts.
+      env: { [ENV.STACK_ID]: stackId, [ENV.LOCAL_RUN]: 'true', [ENV.LOCAL_CFN_RESPONSE_ENDPOINT]: stack.aws.url },
       eventFor: (run) => {
         const arn = settingsArns[run];
         if (!arn) throw new Error(`no connection secret prepared for run ${run}`);
         const settings = settingsOf(arn);
-        return JSON.stringify({
-          RequestType: 'Update',
-          ResponseURL: `${responderUrl}/response/${run}`,
-          StackId: 'arn:aws:cloudformation:us-east-1:000000000000:stack/bench/00000000-0000-0000-0000-000000000000',
-          RequestId: `bench-${run}`,
-          LogicalResourceId: 'BenchConnectionSettings',
-          ResourceType: 'Custom::TokenSecretSettings',
-          PhysicalResourceId: arn,
-          ResourceProperties: { SecretId: arn, Settings: { ...settings, lifetimeSeconds: 7 * 86_400 } },
-          OldResourceProperties: { SecretId: arn, Settings: settings },
-        });
+        // One resource per run, as a deploy would have it: updating (the request marks it UPDATE_IN_PROGRESS).
+        const logicalId = `BenchConnectionSettings${run}`;
+        stack.aws.cloudFormation.setResource(stackId, logicalId, { resourceType: TOKEN_SECRET_SETTINGS_TYPE, resourceStatus: 'UPDATE_IN_PROGRESS', physicalResourceId: arn });
+        const serviceToken = 'arn:aws:lambda:us-east-1:000000000000:function:connection-settings';
+        return JSON.stringify(
+          stack.aws.cloudFormation.request(
+            stackId,
+            logicalId,
+            'Update',
+            { ServiceToken: serviceToken, SecretId: arn, Settings: { ...settings, lifetimeSeconds: 7 * 86_400 } },
+            { ServiceToken: serviceToken, SecretId: arn, Settings: settings },
+          ),
+        );
       },
     },
     {
@@ -308,10 +295,10 @@ export async function runColdStart(ctx: {
   const bundles: Bundles = await buildAllBundles(ctx.workDir);
   const scripts = await buildChildScripts(ctx.workDir);
   const stack = await startLocalStack();
-  const cfn = await startResponder();
+  const s3 = await startResponder();
   try {
     ctx.log(`cold-start: preparing ${runs + warmupRounds + 1} pending rotations, connection secrets and the other targets`);
-    const targets = await prepareTargets(stack, runs + warmupRounds + 1, cfn.url);
+    const targets = await prepareTargets(stack, runs + warmupRounds + 1, s3.url);
     const samples = new Map<BundleName, ColdStartReport[]>();
     const walls = new Map<BundleName, number[]>();
     const errors = new Map<BundleName, string[]>();
@@ -391,8 +378,12 @@ export async function runColdStart(ctx: {
       }
     }
 
-    // The custom resource answers CloudFormation, not its caller: a FAILED answer is its error.
-    for (const f of cfn.failures()) errors.set('connection-settings', [...(errors.get('connection-settings') ?? []), `answered CloudFormation FAILED: ${f}`]);
+    // The custom resource answers CloudFormation (here the local endpoint), not its caller: a FAILED answer is its error.
+    for (const a of stack.aws.cloudFormation.answers()) {
+      if (a.first && a.body.Status !== 'SUCCESS') {
+        errors.set('connection-settings', [...(errors.get('connection-settings') ?? []), `answered CloudFormation ${String(a.body.Status)}: ${String(a.body.Reason ?? '')}`]);
+      }
+    }
     const resultFor = (t: Target): Omit<TargetResult, 'ratio' | 'importRatio' | 'handleRatio'> => {
       const s = samples.get(t.name) ?? [];
       return {
@@ -495,7 +486,7 @@ export async function runColdStart(ctx: {
       findings,
     };
   } finally {
-    await cfn.close();
+    await s3.close();
     await stack.close();
   }
 }
