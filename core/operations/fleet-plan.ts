@@ -7,6 +7,7 @@
  *
  * Calls per secret, as core/operations/sweep.ts makes them:
  *   every secret  1/20 BatchGetSecretValue (+ 1/100 ListSecrets with tag discovery)
+ *   every sweep   1 DescribeSecret per credential secret (its age: credential-age.ts)
  *   refresh       1 DescribeSecret + 2 writes (PutSecretValue, UpdateSecretVersionStage)
  *   rotation      1 RotateSecret + 2 DescribeSecret (a look before it, so a failed rotation is
  *                 re-driven with one RotateSecret; its outcome after it), and 3 writes in the
@@ -43,6 +44,8 @@ export interface FleetPlanInput {
   /** Share of the read quotas the sweep may use (default 0.8). */
   readShare?: number;
   tagDiscovery?: boolean;
+  /** Credential secrets the fleet's token secrets name, each described once per sweep (its age). Default 1. */
+  credentialSecrets?: number;
 }
 
 export interface QuotaCheck {
@@ -71,7 +74,7 @@ export function planSweep(input: FleetPlanInput): FleetPlan {
   const calls = {
     batchGet: Math.ceil(n / BATCH_GET_LIMIT),
     list: input.tagDiscovery ? Math.ceil(n / LIST_PAGE_SIZE) : 0,
-    describe: Math.round(refreshes + 2 * rotations + settles),
+    describe: Math.round(refreshes + 2 * rotations + settles) + (input.credentialSecrets ?? 1),
     getSecretValue: Math.round(settles),
     writes: Math.round(refreshes * WRITES_PER_REFRESH + settles * WRITES_PER_SETTLE + rotations * WRITES_PER_ROTATION),
     rotations: Math.round(rotations),

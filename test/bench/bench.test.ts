@@ -117,8 +117,8 @@ describe('npm run bench -- --smoke', () => {
     expect(byId['refresh-3x-again']?.tigergraphByOp.refresh).toBe(1);
     expect(byId['settle-3x']?.tigergraphByOp.delete).toBe(1);
     expect(byId['settle-4x']?.tigergraphByOp.delete).toBe(1);
-    // The sweep reads one not-due secret with one batched read and nothing else.
-    expect(byId['not-due']?.smSequence).toEqual(['BatchGetSecretValue(token)']);
+    // The sweep reads one not-due secret with one batched read, and describes its credential once (its age).
+    expect(byId['not-due']?.smSequence).toEqual(['BatchGetSecretValue(token)', 'DescribeSecret(credential)']);
     expect(byId.status?.measured.tigergraph).toBe(0);
   });
 
@@ -154,15 +154,16 @@ describe('npm run bench -- --smoke', () => {
     }
     const notDue = data.runs.find((r) => r.id === 'not-due');
     const oldDesign = data.runs.find((r) => r.id === 'old-design');
-    // Counted at the endpoint: one ListSecrets page and one batched read for 20 secrets; the old design read each secret twice.
-    expect(notDue?.smCalls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 1 });
+    // Counted at the endpoint: one ListSecrets page and one batched read for 20 secrets, and one DescribeSecret of
+    // their shared credential secret (its age); the old design read each secret twice.
+    expect(notDue?.smCalls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 1, DescribeSecret: 1 });
     expect(oldDesign?.smCalls.GetSecretValue).toBe(2 * (oldDesign?.secrets ?? 0));
     const [size] = data.sizes;
     expect(size?.secrets).toBe(20);
-    // fleet-plan.ts: ceil(n/20) BatchGetSecretValue + ceil(n/100) ListSecrets; a refresh 1 DescribeSecret + 2 writes;
-    // a due sweep also reads the shared credential secret once.
-    expect(size?.notDueCalls.minimum).toBeCloseTo((1 + 1) / 20, 3);
-    expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 20 * 3 + 1) / 20, 3);
+    // fleet-plan.ts: ceil(n/20) BatchGetSecretValue + ceil(n/100) ListSecrets + 1 DescribeSecret of the credential
+    // (its age, once per sweep); a refresh 1 DescribeSecret + 2 writes; a due sweep also reads the shared credential once.
+    expect(size?.notDueCalls.minimum).toBeCloseTo((1 + 1 + 1) / 20, 3);
+    expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 1 + 20 * 3 + 1) / 20, 3);
     expect(size?.dueCalls?.writesPerRefresh).toBeGreaterThanOrEqual(2);
     for (const n of [size?.notDueCpu.ratioToBatchedRead, size?.notDueCpu.ratioToOldDesign, size?.dueCpu?.ratioToSdkCalls, size?.dueCpu?.bareMsPerSecret, size?.dueCpu?.ratioToBareCalls, size?.writeRate?.ratioToBudget, size?.writeRate?.ceiling]) {
       expect(finitePositive(n)).toBe(true);
