@@ -70,8 +70,9 @@ export function lambdaEnv(options: LambdaEnvOptions): NodeJS.ProcessEnv {
     ...(options.enableSourceMaps === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
     // A local run: the fakes speak plain HTTP.
     [ENV.LOCAL_RUN]: 'true',
-    // Where each credential may go, as the construct sets it on every function: the local stack of
-    // this process binds each credential it creates (local/stack.ts bindCredential), read at the call.
-    ...(process.env[ENV.CREDENTIAL_BINDINGS] !== undefined ? { [ENV.CREDENTIAL_BINDINGS]: process.env[ENV.CREDENTIAL_BINDINGS] } : {}),
+    // Where each credential may go, as the construct sets it on every function (always): what the
+    // local stack of this process bound (local/stack.ts bindCredential), else none, which with tag
+    // discovery (no TG_MANAGED_SECRET_IDS: the bench's sweeps) lets every credential be used.
+    [ENV.CREDENTIAL_BINDINGS]: process.env[ENV.CREDENTIAL_BINDINGS] ?? '[]',
   };
 }

@@ -109,6 +109,10 @@ export function sweepBudgets(
     writes: new RateBudget({ ratePerSecond: rates.writesPerSecond, ...clock }),
     rotations: new RateBudget({ ratePerSecond: rates.rotationsPerSecond, ...clock }),
     batchReads: new RateBudget({ ratePerSecond: rates.batchGetPerSecond, maxBurst: 1, ...clock }),
+    // TagResource + UntagResource share a 50/s quota, as the writes do: the same share of it. A sweep
+    // records each failure in the failure tag and removes it on recovery (failure-record.ts): after an
+    // outage of thousands of secrets, unpaced, those calls would be throttled.
+    tags: new RateBudget({ ratePerSecond: rates.writesPerSecond, ...clock }),
   };
 }
 
@@ -118,4 +122,6 @@ export interface StoreBudgets {
   rotations?: RateBudget;
   /** BatchGetSecretValue (100/s per account and Region), which a Distributed Map's workers share. */
   batchReads?: RateBudget;
+  /** TagResource and UntagResource (50/s together): the failure record. */
+  tags?: RateBudget;
 }

@@ -239,11 +239,11 @@ export class SecretStore {
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
-    await this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    await this.budgeted(this.budgets.tags, () => this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
   }
 
   async untag(secretId: string, keys: string[]): Promise<void> {
-    await this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys }));
+    await this.budgeted(this.budgets.tags, () => this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys })));
   }
 
   /**

@@ -76,7 +76,7 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   metrics.addMetric('Failures', MetricUnit.Count, summary.failed.length);
   metrics.addMetric('SecretsChecked', MetricUnit.Count, summary.checked);
   metrics.addMetric('SecretsSkipped', MetricUnit.Count, summary.skipped);
-  metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles + budgets.batchReads.throttles);
+  metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles + budgets.batchReads.throttles + budgets.tags.throttles);
   metrics.addMetric('SweepDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   if (minSecondsToExpiry !== null) metrics.addMetric('MinSecondsToExpiry', MetricUnit.Seconds, minSecondsToExpiry);
   publishCredentialAges(credentialAges ?? []);
