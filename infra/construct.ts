@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Validations, type CustomResource } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, type CustomResource } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -45,6 +45,7 @@ import { alarmTopic } from './notifications.js';
 import { createAlarms, createDashboard, dashboardUrl } from './observability.js';
 import { defaultLifetimeSeconds, providerOf, providerSettings, type ProviderName } from './providers.js';
 import { checkDeployment, knownEnvironment } from './rules.js';
+import { acknowledgeFinding } from './nag.js';
 import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './schedule.js';
 import { createSettingsResource } from './settings-resource.js';
 import { fenceWritePath } from './write-fence.js';
@@ -210,7 +211,8 @@ export class TokenRotation extends Construct {
   readonly scheduleDeadLetterQueue: sqs.Queue;
   /** Receives asynchronous on-demand invocations that failed after Lambda's retries. */
   readonly onDemandFailureQueue: sqs.Queue;
-  readonly schedule: scheduler.Schedule;
+  /** The scheduled refresh's EventBridge Scheduler schedule (the L1 resource: `attrArn`). */
+  readonly schedule: scheduler.CfnSchedule;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly alarmTopic?: sns.ITopic;
@@ -449,10 +451,7 @@ export class TokenRotation extends Construct {
     if (this.props.tracing) {
       this.acknowledgeWildcard(role, 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.');
     }
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The contract pins nodejs22.x (tests run on Node 22); the runtime moves with the project, not ahead of it.',
-    });
+    acknowledgeFinding(fn, 'AwsSolutions-L1', 'The contract pins nodejs22.x (tests run on Node 22); the runtime moves with the project, not ahead of it.');
     return fn;
   }
 
@@ -688,7 +687,7 @@ export class TokenRotation extends Construct {
    * discovery; with the Distributed Map engine, an execution of the sweep state machine (its list
    * step finds the fleet the same way).
    */
-  private scheduleRefresh(): scheduler.Schedule {
+  private scheduleRefresh(): scheduler.CfnSchedule {
     if (this.sweepMap) {
       const schedule = createRefreshSchedule(this, {
         target: this.sweepMap.stateMachine,
@@ -786,7 +785,7 @@ export class TokenRotation extends Construct {
 
   private acknowledgeFindings(): void {
     for (const [role, reasons] of this.wildcardReasons) {
-      Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join(' ') });
+      acknowledgeFinding(role, 'AwsSolutions-IAM5[Resource::*]', reasons.join(' '));
     }
   }
 }
