@@ -1,9 +1,9 @@
 /**
- * `npm run build`: the installable package in dist/ (what `npm pack` ships, package.json `files`).
+ * `npm run build`: the construct package in dist/ (what `npm pack` ships, package.json `files`).
+ * The consumer package (consumer/, a workspace) has its own: scripts/build-consumer.ts.
  *
  *   dist/infra/construct.js + .d.ts      the CDK construct (package.json exports ".")
- *   dist/consumer/index.js, middy.js     the consumer library ("./consumer", "./consumer/middy")
- *   dist/core/...                        what those import
+ *   dist/core/...                        what it imports
  *   dist/lambda/<name>/index.mjs (+.map) each Lambda function of core/names.ts FUNCTION_NAMES, bundled
  *                                        from functions/<name>/handler.ts with the deployed settings
  *                                        (infra/bundling.ts esbuildOptionsFor, as NodejsFunction does)
