@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, type CustomResource } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token, TokenComparison, type CustomResource } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -36,7 +36,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG, METRICS_NAMESPACE, PRODUCT, ROTATION_ERROR_TAG, serviceName, type FunctionName } from '../core/names.js';
 import { DEFAULT_SETTINGS } from '../core/settings.js';
 import type { CredentialBinding } from '../core/providers/binding.js';
-import { connectionBindings, deployedOrigins, SECRET_ARN_PREFIX } from './bindings.js';
+import { connectionBindings, deployedOrigins, SECRET_ARN_PREFIX, tokenSecretName } from './bindings.js';
 import { createConnectionSecrets, type ConnectionSecrets } from './connection-secrets.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { createFunction, type FunctionEnvironment } from './functions.js';
@@ -45,6 +45,7 @@ import { alarmTopic } from './notifications.js';
 import { createAlarms, createDashboard, dashboardUrl } from './observability.js';
 import { defaultLifetimeSeconds, providerOf, providerSettings, type ProviderName } from './providers.js';
 import { checkDeployment, knownEnvironment } from './rules.js';
+import { requireConstructCdk, requireDistributedMapCdk } from './cdk-floor.js';
 import { acknowledgeFinding } from './nag.js';
 import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './schedule.js';
 import { createSettingsResource } from './settings-resource.js';
@@ -152,6 +153,13 @@ export interface TokenRotationProps {
   /** X-Ray active tracing. @default false */
   readonly tracing?: boolean;
   /**
+   * Deploy each function with its source map and NODE_OPTIONS=--enable-source-maps, so that stack
+   * traces in the logs name the product's source files and lines. Off by default: the map is 1.7
+   * times the code, and reading it slows every cold start (bench/RESULTS.md section 2).
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
+  /**
    * Find the managed secrets by tag (secretsmanager:ListSecrets on `*`, ENV.FLEET_DISCOVERY=tag)
    * instead of the list of this construct's token secrets (ENV.MANAGED_SECRET_IDS and the schedule's
    * `secretIds`). For fleets too large for the list (Lambda's 4 KB environment), or secrets outside
@@ -197,6 +205,9 @@ export interface ManagedConnection {
   readonly settings: CustomResource;
 }
 
+/** What a consumer may do with a token secret (grantReadToken): read it, nothing else. */
+export const TOKEN_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] as const;
+
 export class TokenRotation extends Construct {
   /** Encrypts every token and created credential secret, and the failure queues. Rotation enabled; retained on stack deletion. */
   readonly key: kms.Key;
@@ -235,11 +246,13 @@ export class TokenRotation extends Construct {
 
   constructor(scope: Construct, id: string, props: TokenRotationProps) {
     super(scope, id);
+    requireConstructCdk();
     this.props = props;
     this.scheduleRate = props.scheduleRate ?? DEPLOYMENT_DEFAULTS.scheduleRate;
     this.discoverSecretsByTag = props.discoverSecretsByTag ?? false;
     this.sweepEngine = props.sweepEngine ?? 'lambda';
     validateSweepEngine('TokenRotation', this.sweepEngine, props.distributedMap);
+    if (this.sweepEngine === 'distributed-map') requireDistributedMapCdk();
     // The one rule set (rules.ts), before anything is created.
     checkDeployment('TokenRotation', props, { env: knownEnvironment(Stack.of(this)) });
 
@@ -305,12 +318,21 @@ export class TokenRotation extends Construct {
   /**
    * Lets a consumer read the token: secretsmanager:GetSecretValue and DescribeSecret on the token
    * secret of `connectionName` (or of every connection), and kms:Decrypt on the key only through
-   * Secrets Manager and only for those secrets. Never the credential secret, never a write. For
-   * principals in this account (identity policy).
+   * Secrets Manager and only for those secrets. Never the credential secret, never a write.
+   *
+   * A principal of this account (a role, a function) gets an identity policy. A principal of
+   * another account (`new iam.AccountPrincipal('111122223333')`, a role ARN there) or an
+   * organization (`new iam.OrganizationPrincipal('o-...')`: aws:PrincipalOrgID) gets the same
+   * two statements where it cannot get an identity policy from this stack: in the token secret's
+   * resource policy (beside the write fence, whose denies still win) and in the key policy. Its
+   * own account must still allow it in an identity policy (docs/usage.md).
    */
   grantReadToken(grantee: iam.IGrantable, connectionName?: string): iam.Grant {
-    const arns = (connectionName ? [this.tokenSecret(connectionName)] : this.connections.map((c) => c.tokenSecret)).map(secretArnForPolicy);
-    const read = iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resourceArns: arns });
+    const names = connectionName ? [connectionName] : this.connections.map((c) => c.name);
+    const secrets = names.map((name) => this.tokenSecret(name));
+    if (!this.inThisAccount(grantee.grantPrincipal)) return this.grantReadTokenByResourcePolicies(grantee, names, secrets);
+    const arns = secrets.map(secretArnForPolicy);
+    const read = iam.Grant.addToPrincipal({ grantee, actions: [...TOKEN_READ_ACTIONS], resourceArns: arns });
     const decrypt = iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
@@ -318,6 +340,38 @@ export class TokenRotation extends Construct {
       conditions: this.viaSecretsManagerFor(arns),
     });
     return read.combine(decrypt);
+  }
+
+  /** Whether `principal` is of this stack's account (or both accounts are the deploy-time one). */
+  private inThisAccount(principal: iam.IPrincipal): boolean {
+    if (principal.principalAccount === undefined) return false; // an organization, '*', a service
+    const comparison = Token.compareStrings(Stack.of(this).account, principal.principalAccount);
+    return comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED;
+  }
+
+  /**
+   * grantReadToken for a principal of another account or an organization: the token secrets'
+   * resource policies and the key policy name it (the statements an identity policy would hold).
+   * The key policy is a property of the key, which each secret names: it matches the secrets'
+   * ARNs by name (`<prefix>/<name>/token-` and Secrets Manager's six-character suffix), as a
+   * reference to the secrets would make a dependency cycle.
+   */
+  private grantReadTokenByResourcePolicies(grantee: iam.IGrantable, names: string[], secrets: secretsmanager.ISecret[]): iam.Grant {
+    const grants = secrets.map((secret) =>
+      iam.Grant.addToPrincipalAndResource({ grantee, actions: [...TOKEN_READ_ACTIONS], resourceArns: [secretArnForPolicy(secret)], resource: secret, resourceSelfArns: ['*'] }),
+    );
+    const decrypt = iam.Grant.addToPrincipalAndResource({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+      resource: this.key,
+      resourceSelfArns: ['*'],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+        StringLike: { 'kms:EncryptionContext:SecretARN': names.map((name) => `${SECRET_ARN_PREFIX}${tokenSecretName(this.secretNamePrefix, name)}-??????`) },
+      },
+    });
+    return grants.reduce((all, g) => all.combine(g), decrypt);
   }
 
   // ---- Secrets and settings ----------------------------------------------------------------------
@@ -464,6 +518,7 @@ export class TokenRotation extends Construct {
       logRetention: this.props.logRetention ?? (DEPLOYMENT_DEFAULTS.logRetentionDays as logs.RetentionDays),
       logLevel: this.props.logLevel ?? DEPLOYMENT_DEFAULTS.logLevel,
       tracing: this.props.tracing ?? false,
+      sourceMaps: this.props.sourceMaps ?? false,
       ...(this.props.vpc ? { vpc: this.props.vpc } : {}),
       ...(this.props.vpcSubnets ? { vpcSubnets: this.props.vpcSubnets } : {}),
       ...(this.securityGroup ? { securityGroup: this.securityGroup } : {}),
