@@ -354,24 +354,27 @@ export class TokenRotation extends Construct {
    * resource policies and the key policy name it (the statements an identity policy would hold).
    * The key policy is a property of the key, which each secret names: it matches the secrets'
    * ARNs by name (`<prefix>/<name>/token-` and Secrets Manager's six-character suffix), as a
-   * reference to the secrets would make a dependency cycle.
+   * reference to the secrets would make a dependency cycle. The key statement is written out:
+   * Grant.addToPrincipalAndResource drops the conditions from the resource statement it writes in
+   * older aws-cdk-lib versions (2.168.0 does), which would leave that Decrypt unconditioned; the
+   * returned Grant holds the secrets' statements.
    */
   private grantReadTokenByResourcePolicies(grantee: iam.IGrantable, names: string[], secrets: secretsmanager.ISecret[]): iam.Grant {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [grantee.grantPrincipal],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': names.map((name) => `${SECRET_ARN_PREFIX}${tokenSecretName(this.secretNamePrefix, name)}-??????`) },
+        },
+      }),
+    );
     const grants = secrets.map((secret) =>
       iam.Grant.addToPrincipalAndResource({ grantee, actions: [...TOKEN_READ_ACTIONS], resourceArns: [secretArnForPolicy(secret)], resource: secret, resourceSelfArns: ['*'] }),
     );
-    const decrypt = iam.Grant.addToPrincipalAndResource({
-      grantee,
-      actions: ['kms:Decrypt'],
-      resourceArns: [this.key.keyArn],
-      resource: this.key,
-      resourceSelfArns: ['*'],
-      conditions: {
-        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-        StringLike: { 'kms:EncryptionContext:SecretARN': names.map((name) => `${SECRET_ARN_PREFIX}${tokenSecretName(this.secretNamePrefix, name)}-??????`) },
-      },
-    });
-    return grants.reduce((all, g) => all.combine(g), decrypt);
+    return grants.reduce((all, g) => all.combine(g));
   }
 
   // ---- Secrets and settings ----------------------------------------------------------------------
