@@ -78,16 +78,31 @@ export function parseOnDemandEvent(event: unknown): OnDemandEvent {
 }
 
 export interface OnDemandContext {
-  settings: OperationalSettings;
+  /** The operational settings: needed only for the events usesSettings() names (the handler reads SSM only then). */
+  settings?: OperationalSettings;
   /** The managed secrets (the stack's ids, or the tag): the only secrets acted on, fleet status, and the revoke guard for tokens that can collide. */
   fleet: FleetSource;
   /** How long `request` and a rotating `refresh` wait for the rotation's outcome. */
   wait: RotationWait;
 }
 
+/**
+ * Whether performOnDemand reads the operational settings for `event`: fleet status (due and
+ * expiring counts) and a delete of every replaced token (settle). Status of one secret, request,
+ * refresh and a delete by version or digest do not, so the handler skips the SSM read for them.
+ */
+export function usesSettings(event: OnDemandEvent): boolean {
+  return event.secretId === undefined || (event.action === 'delete' && event.versionId === undefined && event.tokenSha256 === undefined);
+}
+
+function settingsOf(ctx: OnDemandContext): OperationalSettings {
+  if (!ctx.settings) throw new Error('on-demand: the settings were not loaded for an event that uses them (usesSettings)');
+  return ctx.settings;
+}
+
 export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
   if (event.secretId === undefined) {
-    return fleetStatus(ctx.fleet, deps, { settings: ctx.settings, ...(event.limit ? { limit: event.limit } : {}), ...(event.nextToken ? { nextToken: event.nextToken } : {}) });
+    return fleetStatus(ctx.fleet, deps, { settings: settingsOf(ctx), ...(event.limit ? { limit: event.limit } : {}), ...(event.nextToken ? { nextToken: event.nextToken } : {}) });
   }
   const managed = await loadManaged(event.secretId, deps.store);
   // The secret may be named by name or partial ARN: ownership is checked on the ARN it resolved to.
@@ -124,7 +139,7 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
 async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
   const index = lazyFleetIndex(ctx.fleet, deps);
   if (event.versionId === undefined && event.tokenSha256 === undefined) {
-    const report = await settle(managed, deps, { settings: ctx.settings, force: true, index });
+    const report = await settle(managed, deps, { settings: settingsOf(ctx), force: true, index });
     if (report.error !== undefined) throw report.error;
     const fates = report.fates.map((f) => f.fate);
     if (fates.includes('revoked')) return { deleted: true, outcome: 'revoked' };
