@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/',
-      'dist/',
+      '**/dist/',
       'cdk.out/',
       '**/cdk.out/',
       '.tmp/',

@@ -1,6 +1,22 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * tsconfig.json's `paths` (the two packages by name, from their sources) as exact-match aliases, so
+ * examples/ and the tests that load them resolve `tg-token-rotation-consumer` to consumer/index.ts
+ * as tsx, esbuild and tsc do. One definition: tsconfig.json.
+ */
+function aliasesFromTsconfig(): Array<{ find: RegExp; replacement: string }> {
+  const { compilerOptions } = JSON.parse(readFileSync(path.join(import.meta.dirname, 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
+  return Object.entries(compilerOptions.paths).map(([name, [target]]) => ({
+    find: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`),
+    replacement: path.resolve(import.meta.dirname, target!),
+  }));
+}
+
 export default defineConfig({
+  resolve: { alias: aliasesFromTsconfig() },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

@@ -87,6 +87,7 @@ function refusedError(source: TokenSource, first: TokenInfo, last: TokenInfo, ou
   const status = statusOf(outcome);
   return new TokenRefusedError({
     secretId: source.secretId,
+    ...(source.versionStage ? { versionStage: source.versionStage } : {}),
     provider: last.provider,
     versionId: last.versionId,
     sameVersion: last.versionId === first.versionId,

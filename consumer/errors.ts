@@ -3,7 +3,7 @@
  * token (nor a response body, which a server may use to quote the token back): an app may log
  * `error.message` as it is.
  */
-import { ROTATION_ERROR_TAG } from '../core/names.js';
+import { ROTATION_ERROR_TAG, TOKEN_SECRET_DOCS_URL } from '../core/names.js';
 import { edgeOf } from './base-url.js';
 import type { ProviderName } from './types.js';
 
@@ -39,17 +39,40 @@ export class TokenNotReadyError extends ConsumerError {
   }
 }
 
-/** GetSecretValue failed (access, missing secret, network): nothing was cached. */
+/** What a SecretReadError knows beyond the AWS error. */
+export interface SecretReadContext {
+  /** The staging label read (TokenSourceOptions.versionStage). Default AWSCURRENT. */
+  versionStage?: string;
+  /**
+   * The expiry of the token the source had read before, when it is too close to (or past) it to be
+   * served instead (TokenSourceOptions.expiryMarginMs): the app has no valid token until a read succeeds.
+   */
+  cachedExpiresAt?: Date;
+}
+
+/**
+ * GetSecretValue failed (access, missing secret, network, throttling, the source's read timeout)
+ * and no token the source read before could stand in: there was none, it has expired or is about
+ * to (`cachedExpiresAt`), or the error is not one that passes (access, a missing secret).
+ */
 export class SecretReadError extends ConsumerError {
   readonly code = 'SECRET_READ' as const;
   override readonly retryable: boolean;
-  /** The AWS error name, e.g. AccessDeniedException. */
+  /** The AWS error name, e.g. AccessDeniedException; TimeoutError for the source's own read timeout. */
   readonly awsErrorName: string | undefined;
-  constructor(secretId: string, cause: unknown) {
+  /** Set when a token read before existed but was too close to its expiry to be served (see SecretReadContext). */
+  readonly cachedExpiresAt: Date | undefined;
+  constructor(secretId: string, cause: unknown, context: SecretReadContext = {}) {
     const name = typeof (cause as { name?: unknown })?.name === 'string' ? (cause as { name: string }).name : undefined;
-    super(`reading token secret ${secretId} (AWSCURRENT) failed: ${name ?? 'error'}${hintFor(name)}`, secretId, { cause: safeCause(cause) });
+    const expired = context.cachedExpiresAt
+      ? `; the token read before expires at ${context.cachedExpiresAt.toISOString()}, too close to serve it (expiryMarginMs), so there is no valid token until a read succeeds`
+      : '';
+    super(`reading token secret ${secretId} (${context.versionStage ?? 'AWSCURRENT'}) failed: ${name ?? 'error'}${hintFor(name)}${expired}`, secretId, {
+      cause: safeCause(cause),
+    });
     this.awsErrorName = name;
     this.retryable = !name || !PERMANENT.has(name);
+    this.cachedExpiresAt = context.cachedExpiresAt;
   }
 }
 
@@ -79,6 +102,8 @@ function hintFor(name: string | undefined): string {
       return ': check that the app role may use the KMS key the secret is encrypted with (kms:Decrypt)';
     case 'InvalidRequestException':
       return ': the secret may be scheduled for deletion';
+    case 'TimeoutError':
+      return ': no answer within the read timeout (readTimeoutMs); check network access to Secrets Manager (a Lambda in a VPC needs a VPC endpoint or a NAT gateway)';
     default:
       return ': check network access to Secrets Manager and the app credentials';
   }
@@ -93,12 +118,14 @@ export class SecretFormatError extends ConsumerError {
     /** The field at fault, when one is. */
     readonly field?: string,
   ) {
-    super(`token secret ${secretId} is invalid: ${message} (docs/CONTRACT.md describes the token secret)`, secretId);
+    super(`token secret ${secretId} is invalid: ${message} (the token secret's fields: ${TOKEN_SECRET_DOCS_URL})`, secretId);
   }
 }
 
 export interface TokenRefusedDetails {
   secretId: string;
+  /** The staging label re-read (TokenSource.versionStage). Default AWSCURRENT. */
+  versionStage?: string;
   provider: ProviderName;
   /** The version the second (refused) attempt used. */
   versionId: string;
@@ -131,9 +158,9 @@ export class TokenRefusedError extends ConsumerError {
     const status = details.status !== undefined ? `, HTTP ${details.status}` : '';
     super(
       (details.backedOff
-        ? `${details.provider} refused the token of secret ${details.secretId} (version ${details.versionId}${status}), which a re-read of AWSCURRENT ` +
+        ? `${details.provider} refused the token of secret ${details.secretId} (version ${details.versionId}${status}), which a re-read of ${details.versionStage ?? 'AWSCURRENT'} ` +
           'after an earlier refusal moments ago found still current: not re-read again until the back-off ends (refusalBackoffMs). '
-        : `${details.provider} refused the token of secret ${details.secretId} twice, the second time right after re-reading AWSCURRENT ` +
+        : `${details.provider} refused the token of secret ${details.secretId} twice, the second time right after re-reading ${details.versionStage ?? 'AWSCURRENT'} ` +
           `(version ${details.versionId}${details.sameVersion ? ', unchanged: no rotation has replaced the refused token yet' : ', a newer version'}${status}). `) +
         `Check ${edgeOf(details.provider).refusedHint(details)}. Is the rotation failing? ${WHY_ROTATION_FAILED}.`,
       details.secretId,

@@ -32,7 +32,7 @@ export interface TokenInfo {
   readonly expiresAt: Date | null;
   /** When the token was issued, if the secret says. */
   readonly issuedAt: Date | null;
-  /** The Secrets Manager version the token was read from (AWSCURRENT at the time). */
+  /** The Secrets Manager version the token was read from (the source's versionStage, AWSCURRENT by default, at the time). */
   readonly versionId: string;
   /** The secret id the source was created with (name or ARN, as given). */
   readonly secretId: string;
@@ -42,7 +42,8 @@ export interface TokenInfo {
 
 /** The one call a token source makes. A SecretsManagerClient (AWS SDK v3) is one. */
 export interface SecretsClient {
-  send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput>;
+  /** `options.abortSignal` fires at the source's read timeout (the source gives up then either way). */
+  send(command: GetSecretValueCommand, options?: { abortSignal?: AbortSignal }): Promise<GetSecretValueCommandOutput>;
 }
 
 export interface TokenSourceOptions {
@@ -58,6 +59,24 @@ export interface TokenSourceOptions {
   maxAgeMs?: number;
   /** Read again this long before the token's expiresAt. Default 60 000 (1 minute). */
   refreshBeforeMs?: number;
+  /**
+   * When a read fails with an error that passes (throttling, 5xx, network, the read timeout) and
+   * the token read before has more than this left before its expiresAt (or has none), get() serves
+   * that token and the read is retried in the background with back-off and jitter; closer to the
+   * expiry, get() fails with SecretReadError (`cachedExpiresAt`). Default 30 000 (30 s).
+   */
+  expiryMarginMs?: number;
+  /**
+   * Longest one GetSecretValue may take (the client's own retries included) before the read fails
+   * with `awsErrorName` "TimeoutError"; the client's `send` gets an abort signal for it. Default
+   * 5 000; 0 or Infinity: no timeout.
+   */
+  readTimeoutMs?: number;
+  /**
+   * The staging label to read. Default "AWSCURRENT", the token apps use. "AWSPREVIOUS" (the token
+   * just replaced, valid until it is revoked) or "AWSPENDING" are for tooling, not for apps.
+   */
+  versionStage?: string;
   /**
    * After a refusal, AWSCURRENT is re-read at once; when that read finds the refused version still
    * current (no rotation has replaced it), further refusals of that version are not re-read for
@@ -98,11 +117,18 @@ export interface TokenSourceStats {
   pendingReads: number;
   /** Refusals answered with AWSPENDING's token (the refused version still current, a rotation holding another). */
   pendingUsed: number;
+  /** get() calls answered with the token read before because Secrets Manager failed (expiryMarginMs). */
+  servedStale: number;
 }
 
 export interface TokenSource {
   readonly secretId: string;
-  /** The cached token while it is fresh (see TokenSourceOptions), else a read of AWSCURRENT. */
+  /** The staging label it reads (TokenSourceOptions.versionStage); createTokenSource's sources always say. */
+  readonly versionStage?: string;
+  /**
+   * The cached token while it is fresh (see TokenSourceOptions), else a read of the version stage;
+   * when that read fails and the cached token is still valid (expiryMarginMs), the cached token.
+   */
   get(): Promise<TokenInfo>;
   /**
    * Reads AWSCURRENT again now (a read already in flight is shared). With `stale`, the token that

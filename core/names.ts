@@ -6,6 +6,15 @@
 /** The product's name: prefix of secret names, log service names and descriptions. */
 export const PRODUCT = 'tg-token-rotation';
 
+/**
+ * Where the documentation lives, for messages: an installed package ships no docs/ folder, so a
+ * message names the page on the repository (package.json `repository` is the same repository).
+ */
+export const REPOSITORY_URL = 'https://github.com/tg-token-rotation/tg-token-rotation';
+
+/** The token secret's fields (docs/CONTRACT.md, "Token secret"), as messages link it. */
+export const TOKEN_SECRET_DOCS_URL = `${REPOSITORY_URL}/blob/main/docs/CONTRACT.md#token-secret-secretstring-json`;
+
 /** SSM parameter holding the operational settings (JSON), unless a deployment names another. */
 export const DEFAULT_SETTINGS_PARAMETER = `/${PRODUCT}/config`;
 

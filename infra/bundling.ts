@@ -5,8 +5,9 @@
  *
  * NodejsFunction turns these props into one esbuild CLI call, run from the project root:
  *   esbuild --bundle <root>/functions/<name>/handler.ts --target=node22 --platform=node
- *     --format=esm --outfile=<asset>/index.mjs --minify --sourcemap --banner:js=<banner>
+ *     --format=esm --outfile=<asset>/index.mjs --minify --banner:js=<banner>
  *     --main-fields=module,main
+ * (plus --sourcemap with LAMBDA_BUNDLING_WITH_SOURCE_MAPS: the construct's `sourceMaps` prop)
  * (no --external: the AWS SDK is bundled too). `esbuildOptionsFor` is the same call through
  * esbuild's JS API. The construct can consume the constant as
  *   bundling: { ...cdkBundlingProps(), format: OutputFormat.ESM, forceDockerBundling: false }
@@ -28,7 +29,11 @@ export interface LambdaBundling {
   /** Matches the runtime (nodejs22.x). */
   readonly target: string;
   readonly minify: boolean;
-  /** A linked `index.mjs.map` (NODE_OPTIONS=--enable-source-maps reads it). */
+  /**
+   * A linked `index.mjs.map` (NODE_OPTIONS=--enable-source-maps reads it). Off by default: a map is
+   * 1.7 times the code it maps and slows every cold start that reads it (bench/RESULTS.md section 2);
+   * the construct's `sourceMaps` prop deploys it.
+   */
   readonly sourceMap: boolean;
   /**
    * false: the map still maps stack traces to file:line (NODE_OPTIONS=--enable-source-maps), but does
@@ -46,18 +51,31 @@ export interface LambdaBundling {
   readonly outFile: string;
 }
 
+/** What the construct deploys by default. */
 export const LAMBDA_BUNDLING: LambdaBundling = Object.freeze({
   format: 'esm',
   platform: 'node',
   target: 'node22',
   minify: true,
-  sourceMap: true,
+  sourceMap: false,
   sourcesContent: false,
   mainFields: Object.freeze(['module', 'main']),
   externalModules: Object.freeze([]),
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   outFile: 'index.mjs',
 });
+
+/**
+ * With the construct's `sourceMaps: true`; also what `npm run build` prebuilds (dist/lambda/<name>/
+ * index.mjs and its map), so that the installed package can deploy either: the map is left out of
+ * the asset unless it is asked for, and then index.mjs's `sourceMappingURL` comment is unused.
+ */
+export const LAMBDA_BUNDLING_WITH_SOURCE_MAPS: LambdaBundling = Object.freeze({ ...LAMBDA_BUNDLING, sourceMap: true });
+
+/** The bundling of a deployment with or without source maps. */
+export function lambdaBundling(sourceMaps: boolean): LambdaBundling {
+  return sourceMaps ? LAMBDA_BUNDLING_WITH_SOURCE_MAPS : LAMBDA_BUNDLING;
+}
 
 /** The NodejsFunction `bundling` props other than `format` and `forceDockerBundling` (see the header). */
 export function cdkBundlingProps(bundling: LambdaBundling = LAMBDA_BUNDLING): {

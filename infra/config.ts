@@ -135,6 +135,8 @@ const configSchema = () =>
     logRetentionDays: logRetentionDays.default(DEPLOYMENT_DEFAULTS.logRetentionDays),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], { message: 'expected one of "DEBUG", "INFO", "WARN", "ERROR"' }).default(DEPLOYMENT_DEFAULTS.logLevel),
     tracing: z.boolean().default(false),
+    /** Deploy the functions' source maps (TokenRotationProps.sourceMaps). */
+    sourceMaps: z.boolean().default(false),
     /**
      * Find the managed secrets by their tag (ListSecrets on `*`) instead of the stack's list of
      * token secret ARNs: for fleets too large for the list, or secrets managed outside this stack.

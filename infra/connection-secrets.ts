@@ -7,13 +7,14 @@
  *                settings custom resource (settings-resource.ts) writes the initial JSON and later
  *                merges changed settings into it, so a deploy never overwrites a token.
  */
-import { RemovalPolicy, SecretValue, Tags, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Tags } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MANAGED_TAG, PRODUCT } from '../core/names.js';
 import { credentialSecretName, tokenSecretName } from './bindings.js';
 import { credentialDescription, credentialPlaceholder, providerLabel } from './providers.js';
+import { acknowledgeFinding } from './nag.js';
 
 export interface ConnectionSecretsProps {
   readonly name: string;
@@ -47,10 +48,11 @@ export function createConnectionSecrets(parent: Construct, props: ConnectionSecr
       removalPolicy: RemovalPolicy.RETAIN,
     });
   if (credentialSecretCreated) {
-    Validations.of(credentialSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: `The ${providerLabel(props.provider)} credential is issued by the token API's administrator and filled in by the operator; this app rotates the tokens derived from it, not the credential itself.`,
-    });
+    acknowledgeFinding(
+      credentialSecret,
+      'AwsSolutions-SMG4',
+      `The ${providerLabel(props.provider)} credential is issued by the token API's administrator and filled in by the operator; this app rotates the tokens derived from it, not the credential itself.`,
+    );
   }
 
   const tokenSecret = new secretsmanager.Secret(scope, 'Token', {

@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Validations, type CustomResource } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token, TokenComparison, type CustomResource } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -38,7 +38,7 @@ import { DEFAULT_SETTINGS_PARAMETER, ENV, EVENT_SOURCE, MANAGED_TAG, METRICS_NAM
 import type { RotationScheduleInput } from '../core/rotation-schedule.js';
 import { DEFAULT_SETTINGS } from '../core/settings.js';
 import type { CredentialBinding } from '../core/providers/binding.js';
-import { connectionBindings, deployedOrigins, SECRET_ARN_PREFIX } from './bindings.js';
+import { connectionBindings, deployedOrigins, SECRET_ARN_PREFIX, tokenSecretName } from './bindings.js';
 import { createConnectionSecrets, type ConnectionSecrets } from './connection-secrets.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { createFunction, type FunctionEnvironment } from './functions.js';
@@ -47,6 +47,8 @@ import { alarmTopic } from './notifications.js';
 import { createAlarms, createDashboard, dashboardUrl } from './observability.js';
 import { defaultLifetimeSeconds, providerOf, providerSettings, type ProviderName } from './providers.js';
 import { checkDeployment, knownEnvironment } from './rules.js';
+import { requireConstructCdk, requireDistributedMapCdk } from './cdk-floor.js';
+import { acknowledgeFinding } from './nag.js';
 import { createFailureQueue, createRefreshSchedule, grantSendToQueue } from './schedule.js';
 import { createSettingsResource } from './settings-resource.js';
 import { fenceWritePath } from './write-fence.js';
@@ -175,6 +177,13 @@ export interface TokenRotationProps {
   /** X-Ray active tracing. @default false */
   readonly tracing?: boolean;
   /**
+   * Deploy each function with its source map and NODE_OPTIONS=--enable-source-maps, so that stack
+   * traces in the logs name the product's source files and lines. Off by default: the map is 1.7
+   * times the code, and reading it slows every cold start (bench/RESULTS.md section 2).
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
+  /**
    * Find the managed secrets by tag (secretsmanager:ListSecrets on `*`, ENV.FLEET_DISCOVERY=tag)
    * instead of the list of this construct's token secrets (ENV.MANAGED_SECRET_IDS and the schedule's
    * `secretIds`). For fleets too large for the list (Lambda's 4 KB environment), or secrets outside
@@ -227,6 +236,9 @@ export interface ManagedConnection {
   readonly settings: CustomResource;
 }
 
+/** What a consumer may do with a token secret (grantReadToken): read it, nothing else. */
+export const TOKEN_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] as const;
+
 export class TokenRotation extends Construct {
   /** Encrypts every token and created credential secret, and the failure queues. Rotation enabled; retained on stack deletion. */
   readonly key: kms.Key;
@@ -241,7 +253,8 @@ export class TokenRotation extends Construct {
   readonly scheduleDeadLetterQueue: sqs.Queue;
   /** Receives asynchronous on-demand invocations that failed after Lambda's retries. */
   readonly onDemandFailureQueue: sqs.Queue;
-  readonly schedule: scheduler.Schedule;
+  /** The scheduled refresh's EventBridge Scheduler schedule (the L1 resource: `attrArn`). */
+  readonly schedule: scheduler.CfnSchedule;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly alarmTopic?: sns.ITopic;
@@ -266,11 +279,13 @@ export class TokenRotation extends Construct {
 
   constructor(scope: Construct, id: string, props: TokenRotationProps) {
     super(scope, id);
+    requireConstructCdk();
     this.props = props;
     this.scheduleRate = props.scheduleRate ?? DEPLOYMENT_DEFAULTS.scheduleRate;
     this.discoverSecretsByTag = props.discoverSecretsByTag ?? false;
     this.sweepEngine = props.sweepEngine ?? 'lambda';
     validateSweepEngine('TokenRotation', this.sweepEngine, props.distributedMap);
+    if (this.sweepEngine === 'distributed-map') requireDistributedMapCdk();
     // The one rule set (rules.ts), before anything is created.
     checkDeployment('TokenRotation', props, { env: knownEnvironment(Stack.of(this)) });
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
@@ -283,13 +298,7 @@ export class TokenRotation extends Construct {
     // Functions
     this.securityGroup = this.createSecurityGroup();
     this.rotationFunction = this.createFunction('rotation', Duration.seconds(ROTATION_TIMEOUT_SECONDS), 'Secrets Manager rotation hook for the token secrets');
-    this.scheduledRefreshFunction = this.createFunction(
-      'scheduled-refresh',
-      // A map worker may spend all of Lambda's time on its batch.
-      this.sweepEngine === 'distributed-map' ? MAP_WORKER_TIMEOUT : Duration.minutes(5),
-      'Refreshes or rotates tokens close to expiry and revokes superseded ones',
-      props.scheduledRefreshMemoryMB ?? DEPLOYMENT_DEFAULTS.scheduledRefreshMemoryMB,
-    );
+    this.scheduledRefreshFunction = this.createSweepFunction();
     this.onDemandFunction = this.createFunction('on-demand', Duration.seconds(60), 'Request, refresh, delete or inspect a token on demand');
     this.connectionSettingsFunction = this.createFunction(
       'connection-settings',
@@ -297,12 +306,7 @@ export class TokenRotation extends Construct {
       "Writes a token secret's settings for CloudFormation (custom resource)",
     );
 
-    // Permissions
-    this.grantRotateTokens(this.rotationFunction);
-    this.grantManageTokens(this.scheduledRefreshFunction);
-    this.grantManageTokens(this.onDemandFunction);
-    for (const fn of [this.rotationFunction, this.scheduledRefreshFunction, this.onDemandFunction]) this.grantPutEvents(fn);
-    this.grantApplySettings(this.connectionSettingsFunction);
+    this.grantFunctions();
     if (this.sweepEngine === 'distributed-map') this.fleetListFunction = this.createFleetListFunction();
     const invokePermissions = this.allowSecretsManagerToInvokeRotation();
 
@@ -326,6 +330,26 @@ export class TokenRotation extends Construct {
     this.acknowledgeFindings();
   }
 
+  /** The scheduled refresh (or, with the Distributed Map engine, its map worker). */
+  private createSweepFunction(): lambda.Function {
+    return this.createFunction(
+      'scheduled-refresh',
+      // A map worker may spend all of Lambda's time on its batch.
+      this.sweepEngine === 'distributed-map' ? MAP_WORKER_TIMEOUT : Duration.minutes(5),
+      'Refreshes or rotates tokens close to expiry and revokes superseded ones',
+      this.props.scheduledRefreshMemoryMB ?? DEPLOYMENT_DEFAULTS.scheduledRefreshMemoryMB,
+    );
+  }
+
+  /** Each function's permissions (least privilege: SECURITY.md has the table). */
+  private grantFunctions(): void {
+    this.grantRotateTokens(this.rotationFunction);
+    this.grantManageTokens(this.scheduledRefreshFunction);
+    this.grantManageTokens(this.onDemandFunction);
+    for (const fn of [this.rotationFunction, this.scheduledRefreshFunction, this.onDemandFunction]) this.grantPutEvents(fn);
+    this.grantApplySettings(this.connectionSettingsFunction);
+  }
+
   /** The token secret of one connection. */
   tokenSecret(connectionName: string): secretsmanager.ISecret {
     const found = this.connections.find((c) => c.name === connectionName);
@@ -338,12 +362,21 @@ export class TokenRotation extends Construct {
   /**
    * Lets a consumer read the token: secretsmanager:GetSecretValue and DescribeSecret on the token
    * secret of `connectionName` (or of every connection), and kms:Decrypt on the key only through
-   * Secrets Manager and only for those secrets. Never the credential secret, never a write. For
-   * principals in this account (identity policy).
+   * Secrets Manager and only for those secrets. Never the credential secret, never a write.
+   *
+   * A principal of this account (a role, a function) gets an identity policy. A principal of
+   * another account (`new iam.AccountPrincipal('111122223333')`, a role ARN there) or an
+   * organization (`new iam.OrganizationPrincipal('o-...')`: aws:PrincipalOrgID) gets the same
+   * two statements where it cannot get an identity policy from this stack: in the token secret's
+   * resource policy (beside the write fence, whose denies still win) and in the key policy. Its
+   * own account must still allow it in an identity policy (docs/usage.md).
    */
   grantReadToken(grantee: iam.IGrantable, connectionName?: string): iam.Grant {
-    const arns = (connectionName ? [this.tokenSecret(connectionName)] : this.connections.map((c) => c.tokenSecret)).map(secretArnForPolicy);
-    const read = iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resourceArns: arns });
+    const names = connectionName ? [connectionName] : this.connections.map((c) => c.name);
+    const secrets = names.map((name) => this.tokenSecret(name));
+    if (!this.inThisAccount(grantee.grantPrincipal)) return this.grantReadTokenByResourcePolicies(grantee, names, secrets);
+    const arns = secrets.map(secretArnForPolicy);
+    const read = iam.Grant.addToPrincipal({ grantee, actions: [...TOKEN_READ_ACTIONS], resourceArns: arns });
     const decrypt = iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
@@ -351,6 +384,41 @@ export class TokenRotation extends Construct {
       conditions: this.viaSecretsManagerFor(arns),
     });
     return read.combine(decrypt);
+  }
+
+  /** Whether `principal` is of this stack's account (or both accounts are the deploy-time one). */
+  private inThisAccount(principal: iam.IPrincipal): boolean {
+    if (principal.principalAccount === undefined) return false; // an organization, '*', a service
+    const comparison = Token.compareStrings(Stack.of(this).account, principal.principalAccount);
+    return comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED;
+  }
+
+  /**
+   * grantReadToken for a principal of another account or an organization: the token secrets'
+   * resource policies and the key policy name it (the statements an identity policy would hold).
+   * The key policy is a property of the key, which each secret names: it matches the secrets'
+   * ARNs by name (`<prefix>/<name>/token-` and Secrets Manager's six-character suffix), as a
+   * reference to the secrets would make a dependency cycle. The key statement is written out:
+   * Grant.addToPrincipalAndResource drops the conditions from the resource statement it writes in
+   * older aws-cdk-lib versions (2.168.0 does), which would leave that Decrypt unconditioned; the
+   * returned Grant holds the secrets' statements.
+   */
+  private grantReadTokenByResourcePolicies(grantee: iam.IGrantable, names: string[], secrets: secretsmanager.ISecret[]): iam.Grant {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [grantee.grantPrincipal],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': names.map((name) => `${SECRET_ARN_PREFIX}${tokenSecretName(this.secretNamePrefix, name)}-??????`) },
+        },
+      }),
+    );
+    const grants = secrets.map((secret) =>
+      iam.Grant.addToPrincipalAndResource({ grantee, actions: [...TOKEN_READ_ACTIONS], resourceArns: [secretArnForPolicy(secret)], resource: secret, resourceSelfArns: ['*'] }),
+    );
+    return grants.reduce((all, g) => all.combine(g));
   }
 
   // ---- Secrets and settings ----------------------------------------------------------------------
@@ -504,10 +572,7 @@ export class TokenRotation extends Construct {
     if (this.props.tracing) {
       this.acknowledgeWildcard(role, 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.');
     }
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The contract pins nodejs22.x (tests run on Node 22); the runtime moves with the project, not ahead of it.',
-    });
+    acknowledgeFinding(fn, 'AwsSolutions-L1', 'The contract pins nodejs22.x (tests run on Node 22); the runtime moves with the project, not ahead of it.');
     return fn;
   }
 
@@ -520,6 +585,7 @@ export class TokenRotation extends Construct {
       logRetention: this.props.logRetention ?? (DEPLOYMENT_DEFAULTS.logRetentionDays as logs.RetentionDays),
       logLevel: this.props.logLevel ?? DEPLOYMENT_DEFAULTS.logLevel,
       tracing: this.props.tracing ?? false,
+      sourceMaps: this.props.sourceMaps ?? false,
       ...(this.props.vpc ? { vpc: this.props.vpc } : {}),
       ...(this.props.vpcSubnets ? { vpcSubnets: this.props.vpcSubnets } : {}),
       ...(this.securityGroup ? { securityGroup: this.securityGroup } : {}),
@@ -760,7 +826,7 @@ export class TokenRotation extends Construct {
    * discovery; with the Distributed Map engine, an execution of the sweep state machine (its list
    * step finds the fleet the same way).
    */
-  private scheduleRefresh(): scheduler.Schedule {
+  private scheduleRefresh(): scheduler.CfnSchedule {
     if (this.sweepMap) {
       const schedule = createRefreshSchedule(this, {
         target: this.sweepMap.stateMachine,
@@ -864,7 +930,7 @@ export class TokenRotation extends Construct {
 
   private acknowledgeFindings(): void {
     for (const [role, reasons] of this.wildcardReasons) {
-      Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join(' ') });
+      acknowledgeFinding(role, 'AwsSolutions-IAM5[Resource::*]', reasons.join(' '));
     }
   }
 }

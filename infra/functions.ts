@@ -15,7 +15,7 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV, METRICS_NAMESPACE, PRODUCT, serviceName, type FunctionName } from '../core/names.js';
-import { cdkBundlingProps, LAMBDA_BUNDLING, prebuiltBundleDir } from './bundling.js';
+import { cdkBundlingProps, LAMBDA_BUNDLING, lambdaBundling, prebuiltBundleDir } from './bundling.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 
 export interface FunctionSpec {
@@ -38,6 +38,8 @@ export interface FunctionEnvironment {
   readonly logRetention: logs.RetentionDays;
   readonly logLevel: string;
   readonly tracing: boolean;
+  /** Deploy each function's source map and run it with NODE_OPTIONS=--enable-source-maps (TokenRotationProps.sourceMaps). */
+  readonly sourceMaps: boolean;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroup?: ec2.ISecurityGroup;
@@ -69,7 +71,7 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
   role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   return new NodejsFunction(scope, `${cid}Function`, {
     description: spec.description,
-    ...functionCode(spec.name, env.projectRoot),
+    ...functionCode(spec.name, env.projectRoot, env.sourceMaps),
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memorySize ?? DEPLOYMENT_DEFAULTS.functionMemoryMB,
@@ -90,14 +92,20 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
  * by NodejsFunction at synth. In the installed package (dist/, no TypeScript, no esbuild, no lock
  * file): the bundle `npm run build` made with the same settings (infra/bundling.ts
  * esbuildOptionsFor), dist/lambda/<name>/index.mjs next to this module, as a plain asset
- * (NodejsFunction's `code` prop: no bundling, same function otherwise). The TypeScript entry wins
- * whenever it exists, so the repository's own synth and tests never use a stale build.
+ * (NodejsFunction's `code` prop: no bundling, same function otherwise), its source map left out
+ * unless `sourceMaps` asks for it. The TypeScript entry wins whenever it exists, so the
+ * repository's own synth and tests never use a stale build.
  */
-function functionCode(name: FunctionName, projectRoot: string): Pick<NodejsFunctionProps, 'code' | 'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling'> {
+function functionCode(
+  name: FunctionName,
+  projectRoot: string,
+  sourceMaps: boolean,
+): Pick<NodejsFunctionProps, 'code' | 'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling'> {
   const entry = path.join(projectRoot, 'functions', name, 'handler.ts');
   const prebuilt = prebuiltBundleDir(name);
   if (!existsSync(entry) && existsSync(path.join(prebuilt, LAMBDA_BUNDLING.outFile))) {
-    return { code: lambda.Code.fromAsset(prebuilt), handler: 'index.handler' }; // index.mjs, export `handler`
+    // index.mjs, export `handler`
+    return { code: lambda.Code.fromAsset(prebuilt, sourceMaps ? {} : { exclude: ['*.map'] }), handler: 'index.handler' };
   }
   return {
     entry,
@@ -105,24 +113,28 @@ function functionCode(name: FunctionName, projectRoot: string): Pick<NodejsFunct
     projectRoot,
     depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
     bundling: {
-      // Shared with the benchmarks (infra/bundling.ts): ESM, node22, minified, source maps, the
-      // AWS SDK bundled (a pinned, tree-shaken version) and a require() shim for CommonJS deps.
-      ...cdkBundlingProps(),
+      // Shared with the benchmarks (infra/bundling.ts): ESM, node22, minified, a source map only
+      // when asked, the AWS SDK bundled (a pinned, tree-shaken version) and a require() shim for
+      // CommonJS deps.
+      ...cdkBundlingProps(lambdaBundling(sourceMaps)),
       format: OutputFormat.ESM,
       forceDockerBundling: false,
     },
   };
 }
 
-/** The environment of function `name`. Never ENV.LOCAL_RUN. */
-export function functionEnvironment(name: FunctionName, env: Pick<FunctionEnvironment, 'settingsParameterName' | 'deployment' | 'logLevel'>): Record<string, string> {
+/** The environment of function `name`. Never ENV.LOCAL_RUN; NODE_OPTIONS only where a source map is deployed to read. */
+export function functionEnvironment(
+  name: FunctionName,
+  env: Pick<FunctionEnvironment, 'settingsParameterName' | 'deployment' | 'logLevel'> & Partial<Pick<FunctionEnvironment, 'sourceMaps'>>,
+): Record<string, string> {
   const variables: Record<string, string> = {
     [ENV.SETTINGS_PARAMETER]: env.settingsParameterName,
     ...env.deployment,
     POWERTOOLS_SERVICE_NAME: serviceName(name),
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     LOG_LEVEL: env.logLevel,
-    NODE_OPTIONS: '--enable-source-maps',
+    ...(env.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
   };
   if (ENV.LOCAL_RUN in variables) throw new Error(`${ENV.LOCAL_RUN} is for local runs only; a deployed function never gets it`);
   return variables;

@@ -1,5 +1,13 @@
 /**
- * Acknowledging a cdk-nag finding about one resource value (an ARN in a policy statement).
+ * Acknowledging cdk-nag findings on the construct's own resources.
+ *
+ * An acknowledgment is the node metadata entry `aws:cdk:acknowledged-rules` ({ ruleId: reason }),
+ * which cdk-nag 3 reads from a resource and its scopes, and which aws-cdk-lib's
+ * `Validations.of(x).acknowledge()` writes. It is written here directly instead: `Validations`
+ * exists only in recent aws-cdk-lib versions, and the construct must synthesize with older ones
+ * (package.json peerDependencies); metadata works with every version.
+ *
+ * A finding about one resource value (an ARN in a policy statement):
  *
  * cdk-nag names such a finding after the value as the template holds it (its flattenCfnReference):
  * `Ref` as `<Id>`, `Fn::GetAtt` as `<Id.Attr>`, an `Fn::Join` joined. The name therefore depends on
@@ -7,8 +15,19 @@
  * `<AWS::AccountId>` and `<AWS::Region>`): it is derived here from the value itself, never written
  * out, so the acknowledgment matches the finding in every environment (issue 25).
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+
+/** The metadata type aws-cdk-lib's `Validations.ACKNOWLEDGED_RULES_METADATA_KEY` names, and cdk-nag 3 reads. */
+export const ACKNOWLEDGED_RULES_METADATA = 'aws:cdk:acknowledged-rules';
+
+/**
+ * Acknowledges cdk-nag's finding `id` (e.g. `AwsSolutions-L1`, `AwsSolutions-IAM5[Resource::*]`)
+ * on `scope` and everything under it, as `Validations.of(scope).acknowledge({ id, reason })` does.
+ */
+export function acknowledgeFinding(scope: IConstruct, id: string, reason: string): void {
+  scope.node.addMetadata(ACKNOWLEDGED_RULES_METADATA, { [id]: reason });
+}
 
 /** cdk-nag's flat name of a resolved template value. */
 export function flattenReference(value: unknown): string {
@@ -29,5 +48,5 @@ export function flattenReference(value: unknown): string {
 /** Acknowledges, on `scope`, cdk-nag's AwsSolutions-IAM5 finding for `resource` (a token or a literal ARN). */
 export function acknowledgeWildcardResource(scope: IConstruct, resource: string, reason: string): void {
   const name = flattenReference(Stack.of(scope).resolve(resource));
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
+  acknowledgeFinding(scope, `AwsSolutions-IAM5[Resource::${name}]`, reason);
 }

@@ -148,6 +148,32 @@ function expiryAlarm(scope: Construct, props: AlarmsProps): cloudwatch.Alarm {
   });
 }
 
+/** Issue 22: the product never rotates a credential secret; this says when one is old. */
+function credentialAgeAlarm(scope: Construct, props: AlarmsProps): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, 'CredentialAgeAlarm', {
+    alarmDescription: `A credential secret (an API key, a password, a TigerGraph secret) has not changed for ${props.credentialMaxAgeDays} days or more: rotate it at its source and update the secret; on-demand status (credential.ageDays) and the CredentialAgeDays metric say which. Dashboard: ${props.dashboardUrl}`,
+    metric: fleetMetric('OldestCredentialAgeDays', props.refreshPeriod, 'Maximum'),
+    threshold: props.credentialMaxAgeDays,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
+const SWEEP_FAILED_DESCRIPTION =
+  'A sweep (Distributed Map state machine) execution failed or timed out: the list step failed, more batches failed than tolerated, or the sweep did not finish within one schedule period (see the execution and the map run)';
+
+/** The Distributed Map's executions that failed or timed out, per five minutes. */
+function failedExecutions(map: sfn.IStateMachine): cloudwatch.IMetric {
+  const period = Duration.minutes(5);
+  return new cloudwatch.MathExpression({
+    label: 'Failed or timed-out sweep executions',
+    expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+    usingMetrics: { failed: map.metricFailed({ period, statistic: 'Sum' }), timedOut: map.metricTimedOut({ period, statistic: 'Sum' }) },
+    period,
+  });
+}
+
 export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Alarm[] {
   const alarms: cloudwatch.Alarm[] = [];
   const atLeastOne = (id: string, description: string, metric: cloudwatch.IMetric) => {
@@ -188,34 +214,11 @@ export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.A
     fleetMetric('RevokeFailures', props.refreshPeriod, 'Sum'),
   );
   alarms.push(expiryAlarm(scope, props));
-  // Issue 22: the product never rotates a credential secret; this says when one is old.
-  alarms.push(
-    new cloudwatch.Alarm(scope, 'CredentialAgeAlarm', {
-      alarmDescription: `A credential secret (an API key, a password, a TigerGraph secret) has not changed for ${props.credentialMaxAgeDays} days or more: rotate it at its source and update the secret; on-demand status (credential.ageDays) and the CredentialAgeDays metric say which. Dashboard: ${props.dashboardUrl}`,
-      metric: fleetMetric('OldestCredentialAgeDays', props.refreshPeriod, 'Maximum'),
-      threshold: props.credentialMaxAgeDays,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }),
-  );
+  alarms.push(credentialAgeAlarm(scope, props));
   const queueAlarm = (id: string, queue: sqs.IQueue, what: string) =>
     atLeastOne(id, `${what} (inspect the queue's messages)`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }));
   queueAlarm('ScheduleDeadLetterAlarm', props.scheduleDeadLetterQueue, 'EventBridge Scheduler could not invoke the scheduled refresh');
   queueAlarm('OnDemandFailureAlarm', props.onDemandFailureQueue, 'An asynchronous on-demand invocation failed');
-  const map = props.sweepStateMachine;
-  if (map) {
-    const period = Duration.minutes(5);
-    atLeastOne(
-      'SweepExecutionsFailedAlarm',
-      'A sweep (Distributed Map state machine) execution failed or timed out: the list step failed, more batches failed than tolerated, or the sweep did not finish within one schedule period (see the execution and the map run)',
-      new cloudwatch.MathExpression({
-        label: 'Failed or timed-out sweep executions',
-        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-        usingMetrics: { failed: map.metricFailed({ period, statistic: 'Sum' }), timedOut: map.metricTimedOut({ period, statistic: 'Sum' }) },
-        period,
-      }),
-    );
-  }
+  if (props.sweepStateMachine) atLeastOne('SweepExecutionsFailedAlarm', SWEEP_FAILED_DESCRIPTION, failedExecutions(props.sweepStateMachine));
   return alarms;
 }

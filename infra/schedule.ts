@@ -5,16 +5,21 @@
  * Lambda delivers a failed asynchronous invocation with the function's role) gets kms:GenerateDataKey
  * and kms:Decrypt on the key through SQS only. The key policy lets IAM policies of the account grant
  * that (its root statement), so no key policy statement is added for them.
+ *
+ * The schedule is the L1 resource (CfnSchedule), written out: aws-cdk-lib's L2 `Schedule` exists
+ * only from 2.186.0, the L1 in every version the construct supports (package.json peerDependencies).
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
+import { acknowledgeFinding } from './nag.js';
 
 export function createFailureQueue(scope: Construct, id: string, key: kms.IKey): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
@@ -23,10 +28,7 @@ export function createFailureQueue(scope: Construct, id: string, key: kms.IKey):
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason: 'This queue is itself a dead-letter queue; its messages are inspected by the operator.',
-  });
+  acknowledgeFinding(queue, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter queue; its messages are inspected by the operator.');
   return queue;
 }
 
@@ -58,7 +60,7 @@ export interface RefreshScheduleProps {
  * aliases), or start executions of only the target state machine, and send only to the dead-letter
  * queue; only the Scheduler of this account may assume it.
  */
-export function createRefreshSchedule(scope: Construct, props: RefreshScheduleProps): scheduler.Schedule {
+export function createRefreshSchedule(scope: Construct, props: RefreshScheduleProps): scheduler.CfnSchedule {
   const { target, deadLetterQueue, input } = props;
   const stateMachine = 'stateMachineArn' in target ? target : undefined;
   const role = new iam.Role(scope, 'SchedulerRole', {
@@ -70,20 +72,23 @@ export function createRefreshSchedule(scope: Construct, props: RefreshSchedulePr
   const targetArn = stateMachine ? stateMachine.stateMachineArn : (target as lambda.IFunction).functionArn;
   role.addToPolicy(new iam.PolicyStatement({ actions: [stateMachine ? 'states:StartExecution' : 'lambda:InvokeFunction'], resources: [targetArn] }));
   grantSendToQueue(role, deadLetterQueue);
-  return new scheduler.Schedule(scope, 'ScheduledRefresh', {
+  // At the path the L2 Schedule gave its resource (ScheduledRefresh/Resource), so the logical id,
+  // and with it the deployed schedule, stays the same.
+  return new scheduler.CfnSchedule(new Construct(scope, 'ScheduledRefresh'), 'Resource', {
     description: `Runs the ${PRODUCT} scheduled refresh`,
-    schedule: scheduler.ScheduleExpression.rate(props.rate),
+    scheduleExpression: events.Schedule.rate(props.rate).expressionString,
+    scheduleExpressionTimezone: 'Etc/UTC',
+    state: 'ENABLED',
+    flexibleTimeWindow: { mode: 'OFF' },
     // A target written out rather than aws-scheduler-targets' LambdaInvoke, whose grantInvoke also
     // allows `<function-arn>:*` (and StepFunctionsStartExecution, for the same control).
     target: {
-      bind: () => ({
-        arn: targetArn,
-        role,
-        ...(input ? { input: scheduler.ScheduleTargetInput.fromObject(input) } : {}),
-        // A missed run is retried for up to an hour; the next run comes anyway.
-        retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
-        deadLetterConfig: { arn: deadLetterQueue.queueArn },
-      }),
+      arn: targetArn,
+      roleArn: role.roleArn,
+      ...(input ? { input: Stack.of(scope).toJsonString(input) } : {}),
+      // A missed run is retried for up to an hour; the next run comes anyway.
+      retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+      deadLetterConfig: { arn: deadLetterQueue.queueArn },
     },
   });
 }

@@ -62,6 +62,7 @@ export class TgTokenRotationStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logLevel: config.logLevel,
       tracing: config.tracing,
+      sourceMaps: config.sourceMaps,
       discoverSecretsByTag: config.discoverSecretsByTag,
       deploymentRoleArns: config.deploymentRoleArns,
       projectRoot,

@@ -15,10 +15,11 @@
  * current versions expire after the run retention (a delete marker then makes them noncurrent),
  * noncurrent versions the same time later, and S3 removes the delete markers left with no version.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { acknowledgeFinding } from './nag.js';
 
 /** Key prefixes in the sweep bucket: the list step writes `fleet/`, the map's ResultWriter `results/`. */
 export const SWEEP_BUCKET_PREFIXES = { fleet: 'fleet', results: 'results' } as const;
@@ -47,11 +48,11 @@ export function createSweepBucket(scope: Construct, runRetention: Duration): s3.
     ],
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  Validations.of(bucket).acknowledge({
-    id: 'AwsSolutions-S1',
-    reason:
-      'The bucket holds transient run data (fleet lists of secret ARNs, map results), written and read only by the sweep state machine and the fleet-list function, whose executions and logs record every run; an access-log bucket would be one more bucket to secure for no extra audit value (CloudTrail data events can be enabled on it if wanted).',
-  });
+  acknowledgeFinding(
+    bucket,
+    'AwsSolutions-S1',
+    'The bucket holds transient run data (fleet lists of secret ARNs, map results), written and read only by the sweep state machine and the fleet-list function, whose executions and logs record every run; an access-log bucket would be one more bucket to secure for no extra audit value (CloudTrail data events can be enabled on it if wanted).',
+  );
   return bucket;
 }
 

@@ -16,7 +16,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
+// A namespace import: a named import of a flag an older aws-cdk-lib lacks would fail loading the construct (package.json peerDependencies).
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { SWEEP_BUCKET_PREFIXES } from './sweep-bucket.js';
 
@@ -55,7 +56,7 @@ export function sweepDefinitionBody(scope: Construct, props: SweepDefinitionBody
 function sweepStates(scope: Construct, props: SweepDefinitionProps): sfn.IChainable {
   const states = new Construct(scope, 'SweepDefinition');
   // ResultWriterV2 renders only with this flag; set here, before any state exists, it holds for these states only.
-  states.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
+  states.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
   const S = SWEEP_STATES;
   const map = sweepBatches(states, props).itemProcessor(sweepBatch(states, props.workerFunction));
   const choice = new sfn.Choice(states, S.choice)

@@ -26,7 +26,7 @@
  * delivery, which works on `*` only), plus X-Ray when tracing is on. The fleet-list role may only
  * write fleet lists. The bucket policy keeps every other principal out of both (sweep-bucket.ts).
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -35,7 +35,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 import { DEFAULT_MAP_BATCH_SIZE } from '../core/operations/fleet-list.js';
-import { acknowledgeWildcardResource } from './nag.js';
+import { acknowledgeFinding, acknowledgeWildcardResource } from './nag.js';
 import { createSweepBucket, fenceSweepBucket, SWEEP_BUCKET_PREFIXES } from './sweep-bucket.js';
 import { sweepDefinitionBody } from './sweep-definition.js';
 
@@ -138,10 +138,11 @@ export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap
   // Created after the role's policy: Step Functions checks the log delivery permissions on creation.
   stateMachine.node.addDependency(role);
   if (!props.tracing) {
-    Validations.of(stateMachine).acknowledge({
-      id: 'AwsSolutions-SF2',
-      reason: "X-Ray follows the construct's `tracing` option, off in this deployment (as for the functions); every state of every execution is logged (level ALL) and kept in the execution history.",
-    });
+    acknowledgeFinding(
+      stateMachine,
+      'AwsSolutions-SF2',
+      "X-Ray follows the construct's `tracing` option, off in this deployment (as for the functions); every state of every execution is logged (level ALL) and kept in the execution history.",
+    );
   }
   const executionPolicy = createExecutionPolicy(scope, stateMachine, role);
   return { bucket, stateMachine, role, executionPolicy, logGroup };
@@ -189,7 +190,7 @@ function createSweepRole(scope: Construct, props: SweepRoleProps): iam.Role {
     allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], ['*']);
     wildcardReasons.push('X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets do not support resource-level permissions.');
   }
-  Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
+  acknowledgeFinding(role, 'AwsSolutions-IAM5[Resource::*]', wildcardReasons.join(' '));
   acknowledgeWildcardResource(role, fleetLists, FLEET_LIST_KEYS_REASON);
   acknowledgeWildcardResource(
     role,

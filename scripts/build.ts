@@ -1,12 +1,14 @@
 /**
- * `npm run build`: the installable package in dist/ (what `npm pack` ships, package.json `files`).
+ * `npm run build`: the construct package in dist/ (what `npm pack` ships, package.json `files`).
+ * The consumer package (consumer/, a workspace) has its own: scripts/build-consumer.ts.
  *
  *   dist/infra/construct.js + .d.ts      the CDK construct (package.json exports ".")
- *   dist/consumer/index.js, middy.js     the consumer library ("./consumer", "./consumer/middy")
- *   dist/core/...                        what those import
+ *   dist/core/...                        what it imports
  *   dist/lambda/<name>/index.mjs (+.map) each Lambda function of core/names.ts FUNCTION_NAMES, bundled
  *                                        from functions/<name>/handler.ts with the deployed settings
- *                                        (infra/bundling.ts esbuildOptionsFor, as NodejsFunction does)
+ *                                        and its source map (infra/bundling.ts esbuildOptionsFor with
+ *                                        LAMBDA_BUNDLING_WITH_SOURCE_MAPS, as NodejsFunction does);
+ *                                        the construct deploys the map only with `sourceMaps: true`
  *
  * The JavaScript and declarations come from tsc with tsconfig.build.json. An installed construct
  * has neither the TypeScript handlers nor esbuild: infra/functions.ts then deploys the prebuilt
@@ -20,7 +22,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { FUNCTION_NAMES } from '../core/names.js';
-import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, PROJECT_ROOT, prebuiltBundleDir } from '../infra/bundling.js';
+import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, LAMBDA_BUNDLING_WITH_SOURCE_MAPS, PROJECT_ROOT, prebuiltBundleDir } from '../infra/bundling.js';
 
 const DIST = path.join(PROJECT_ROOT, 'dist');
 
@@ -42,7 +44,7 @@ if (missing.length > 0) {
   process.exit(1);
 }
 await Promise.all(
-  FUNCTION_NAMES.map((name) => build(esbuildOptionsFor(functionEntry(name), path.join(prebuiltBundleDir(name, DIST), LAMBDA_BUNDLING.outFile)))),
+  FUNCTION_NAMES.map((name) => build(esbuildOptionsFor(functionEntry(name), path.join(prebuiltBundleDir(name, DIST), LAMBDA_BUNDLING.outFile), LAMBDA_BUNDLING_WITH_SOURCE_MAPS))),
 );
 
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(0)} kB`;

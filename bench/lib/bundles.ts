@@ -6,7 +6,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING } from '../../infra/bundling.js';
+import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, LAMBDA_BUNDLING_WITH_SOURCE_MAPS } from '../../infra/bundling.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../core/names.js';
 import { BENCH_DIR } from './options.js';
 
@@ -49,7 +49,8 @@ export async function buildBundle(name: BundleName, workDir: string): Promise<Bu
   await mkdir(outDir, { recursive: true });
   const outfile = path.join(outDir, LAMBDA_BUNDLING.outFile);
   const started = performance.now();
-  const result = await build({ ...esbuildOptionsFor(entryOf(name), outfile), metafile: true, write: true });
+  // With the map (a `sourceMaps: true` deployment's bundle): its size is reported beside the code's, and cold-start compares imports with and without it.
+  const result = await build({ ...esbuildOptionsFor(entryOf(name), outfile, LAMBDA_BUNDLING_WITH_SOURCE_MAPS), metafile: true, write: true });
   const buildMs = performance.now() - started;
   const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.mjs'));
   if (!output) throw new Error(`esbuild produced no .mjs for ${name}`);

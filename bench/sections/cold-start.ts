@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
-import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, PROJECT_ROOT } from '../../infra/bundling.js';
+import { esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, LAMBDA_BUNDLING_WITH_SOURCE_MAPS, PROJECT_ROOT } from '../../infra/bundling.js';
 import { ENV, TOKEN_SECRET_SETTINGS_TYPE } from '../../core/names.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
@@ -243,7 +243,7 @@ async function buildLadder(workDir: string, rungs: number): Promise<Array<{ name
     const dir = path.join(workDir, 'import-ladder', String(i));
     await mkdir(dir, { recursive: true });
     const outfile = path.join(dir, LAMBDA_BUNDLING.outFile);
-    const { entryPoints: _entry, ...options } = esbuildOptionsFor('index.ts', outfile);
+    const { entryPoints: _entry, ...options } = esbuildOptionsFor('index.ts', outfile, LAMBDA_BUNDLING_WITH_SOURCE_MAPS);
     const contents = `const keep: unknown[] = [];\n${imports}export const handler = async () => keep.length;\n`;
     await build({ ...options, stdin: { contents, resolveDir: PROJECT_ROOT, sourcefile: `ladder-${i}.ts`, loader: 'ts' } });
     out.push({ name: rung.name, file: outfile, bytes: (await stat(outfile)).size });
@@ -255,7 +255,7 @@ async function buildLadder(workDir: string, rungs: number): Promise<Array<{ name
 async function buildWithSourcesContentFlipped(workDir: string, name: 'rotation'): Promise<{ file: string; mapBytes: number }> {
   const outfile = path.join(workDir, 'no-sources-content', name, LAMBDA_BUNDLING.outFile);
   await mkdir(path.dirname(outfile), { recursive: true });
-  await build({ ...esbuildOptionsFor(functionEntry(name), outfile), sourcesContent: !LAMBDA_BUNDLING.sourcesContent });
+  await build({ ...esbuildOptionsFor(functionEntry(name), outfile, LAMBDA_BUNDLING_WITH_SOURCE_MAPS), sourcesContent: !LAMBDA_BUNDLING.sourcesContent });
   return { file: outfile, mapBytes: (await stat(`${outfile}.map`)).size };
 }
 

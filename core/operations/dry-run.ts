@@ -11,7 +11,7 @@ import type { Deps } from '../deps.js';
 import { settingsFor, type OperationalSettings } from '../settings.js';
 import { AWSCURRENT, AWSPREVIOUS, versionWithStage } from '../secrets/store.js';
 import { heldToken, secretJson } from '../secrets/token-secret.js';
-import { assertOwned, scanFleet, type FleetSource } from './fleet.js';
+import { assertOwned, scanFleet, type FleetEntry, type FleetSource } from './fleet.js';
 import { planSweep, type FleetPlan } from './fleet-plan.js';
 import { isRefreshDue, managedFrom, secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { routineDecision, type HeldBack } from './routine.js';
@@ -48,59 +48,41 @@ export interface PlanResult {
   boundBy: FleetPlan['boundBy'];
 }
 
-export async function planNextSweep(source: FleetSource, deps: Deps, options: { settings: OperationalSettings; fleet: FleetSource; everySecret?: boolean }): Promise<PlanResult> {
+type PlanOptions = { settings: OperationalSettings; fleet: FleetSource; everySecret?: boolean };
+
+/** One secret's plan, and what the counts need beyond it. */
+interface SecretPlan {
+  planned: PlannedSecret;
+  settles: boolean;
+  /** Held back by a pause or the window with a reason to count (not only a routine wait). */
+  counted?: HeldBack;
+}
+
+export async function planNextSweep(source: FleetSource, deps: Deps, options: PlanOptions): Promise<PlanResult> {
   const counts: PlanResult['counts'] = { refresh: 0, rotate: 0, refreshOrRotate: 0, revoke: 0, leaveToExpire: 0, paused: 0, outsideWindow: 0 };
   const secrets: PlannedSecret[] = [];
   const unreadable: PlanResult['unreadable'] = [];
-  const now = deps.clock.now();
+  const credentials = new Set<string>();
   let checked = 0;
   let settles = 0;
   for await (const page of scanFleet(source, deps.store)) {
     for (const entry of page) {
       checked++;
-      if (!entry.value) {
-        unreadable.push({ secretId: entry.secretId, error: entry.error?.errorCode ?? 'unreadable' });
-        continue;
-      }
       let managed: ManagedSecret;
       try {
+        if (!entry.value) throw new Error(entry.error?.errorCode ?? 'unreadable');
         assertOwned(options.fleet, entry.value.arn);
         managed = managedFrom(entry.value.arn, entry.value);
       } catch (e) {
         unreadable.push({ secretId: entry.secretId, error: e instanceof Error ? e.message : String(e) });
         continue;
       }
-      const settings = settingsFor(managed.secret, options.settings);
-      const refreshDue = isRefreshDue(managed, settings, deps.clock);
-      const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
-      if (!refreshDue && !settleDue && !options.everySecret) continue;
-      const described = entry.listed ?? (await deps.store.describe(managed.arn));
-      const decision = routineDecision({ secret: managed.secret, tags: described.tags, refreshDue, settleDue, settings, now });
-      const hints = deps.providers.definition(managed.secret).planHints?.(secretJson(managed.current.secretString) ?? {});
-      const left = secondsLeft(managed.secret, deps.clock);
-      const renew: PlannedRenewal = !decision.renew ? 'none' : typeof left !== 'number' || left <= 0 ? 'rotate' : (hints?.renew ?? 'refresh-or-rotate');
-      const replaced = decision.settle ? await replacedTokens(managed, described.versions, deps, hints?.revoke, settings.routineRevokeMinRemainingSeconds, now) : [];
-      if (renew === 'refresh') counts.refresh++;
-      if (renew === 'rotate') counts.rotate++;
-      if (renew === 'refresh-or-rotate') counts.refreshOrRotate++;
-      if (decision.settle) settles++;
-      for (const r of replaced) {
-        if (r.action === 'revoke') counts.revoke++;
-        if (r.action === 'leave-to-expire') counts.leaveToExpire++;
-      }
-      const heldBack = decision.heldBack && (decision.reason !== undefined || decision.override !== undefined) ? decision.heldBack : undefined;
-      if (heldBack === 'paused' && decision.reason) counts.paused++;
-      if (heldBack === 'outside-window' && decision.reason) counts.outsideWindow++;
-      secrets.push({
-        secretId: managed.secretId,
-        provider: managed.secret.provider,
-        renew,
-        replaced,
-        ...(heldBack ? { heldBack } : {}),
-        reason: reasonFor(refreshDue, settleDue, decision),
-        secondsLeft: left ?? null,
-        ...(decision.window ? { window: { open: decision.window.open, opensAt: decision.window.opensAt.toISOString(), closesAt: decision.window.closesAt.toISOString() } } : {}),
-      });
+      credentials.add(managed.secret.credentialSecretId);
+      const plan = await planSecret(managed, entry.listed, deps, options);
+      if (!plan) continue;
+      tally(counts, plan);
+      if (plan.settles) settles++;
+      secrets.push(plan.planned);
     }
   }
   const n = Math.max(1, checked);
@@ -113,8 +95,50 @@ export async function planNextSweep(source: FleetSource, deps: Deps, options: { 
     writesPerSecond: options.settings.writesPerSecond,
     rotationsPerSecond: options.settings.rotationsPerSecond,
     tagDiscovery: source.kind === 'tag',
+    credentialSecrets: credentials.size,
   });
   return { checked, counts, secrets, unreadable, calls: plan.calls, expectedSeconds: Math.round(plan.expectedSeconds * 10) / 10, boundBy: plan.boundBy };
+}
+
+/** What the next sweep would do with one secret; undefined when nothing is due (unless every secret is asked for). */
+async function planSecret(managed: ManagedSecret, listed: FleetEntry['listed'], deps: Deps, options: PlanOptions): Promise<SecretPlan | undefined> {
+  const now = deps.clock.now();
+  const settings = settingsFor(managed.secret, options.settings);
+  const refreshDue = isRefreshDue(managed, settings, deps.clock);
+  const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);
+  if (!refreshDue && !settleDue && !options.everySecret) return undefined;
+  const described = listed ?? (await deps.store.describe(managed.arn));
+  const decision = routineDecision({ secret: managed.secret, tags: described.tags, refreshDue, settleDue, settings, now });
+  const hints = deps.providers.definition(managed.secret).planHints?.(secretJson(managed.current.secretString) ?? {});
+  const left = secondsLeft(managed.secret, deps.clock);
+  const renew: PlannedRenewal = !decision.renew ? 'none' : typeof left !== 'number' || left <= 0 ? 'rotate' : (hints?.renew ?? 'refresh-or-rotate');
+  const replaced = decision.settle ? await replacedTokens(managed, described.versions, deps, hints?.revoke, settings.routineRevokeMinRemainingSeconds, now) : [];
+  const heldBack = decision.heldBack && (decision.reason !== undefined || decision.override !== undefined) ? decision.heldBack : undefined;
+  const counted = heldBack && decision.reason ? heldBack : undefined;
+  const planned: PlannedSecret = {
+    secretId: managed.secretId,
+    provider: managed.secret.provider,
+    renew,
+    replaced,
+    ...(heldBack ? { heldBack } : {}),
+    reason: reasonFor(refreshDue, settleDue, decision),
+    secondsLeft: left ?? null,
+    ...(decision.window ? { window: { open: decision.window.open, opensAt: decision.window.opensAt.toISOString(), closesAt: decision.window.closesAt.toISOString() } } : {}),
+  };
+  return { planned, settles: decision.settle, ...(counted ? { counted } : {}) };
+}
+
+function tally(counts: PlanResult['counts'], plan: SecretPlan): void {
+  const { renew, replaced } = plan.planned;
+  if (renew === 'refresh') counts.refresh++;
+  if (renew === 'rotate') counts.rotate++;
+  if (renew === 'refresh-or-rotate') counts.refreshOrRotate++;
+  for (const r of replaced) {
+    if (r.action === 'revoke') counts.revoke++;
+    if (r.action === 'leave-to-expire') counts.leaveToExpire++;
+  }
+  if (plan.counted === 'paused') counts.paused++;
+  if (plan.counted === 'outside-window') counts.outsideWindow++;
 }
 
 function reasonFor(refreshDue: boolean, settleDue: boolean, decision: ReturnType<typeof routineDecision>): string {

@@ -101,17 +101,34 @@ export function parseOnDemandEvent(event: unknown): OnDemandEvent {
 }
 
 export interface OnDemandContext {
-  settings: OperationalSettings;
+  /** The operational settings: needed only for the events usesSettings() names (the handler reads SSM only then). */
+  settings?: OperationalSettings;
   /** The managed secrets (the stack's ids, or the tag): the only secrets acted on, fleet status, and the revoke guard for tokens that can collide. */
   fleet: FleetSource;
   /** How long `request` and a rotating `refresh` wait for the rotation's outcome. */
   wait: RotationWait;
 }
 
+/**
+ * Whether performOnDemand reads the operational settings for `event`: fleet status (due and
+ * expiring counts), plan, rollback (the refresh window) and a delete of every replaced token
+ * (settle). Status of one secret, pause, resume, request,
+ * refresh and a delete by version or digest do not, so the handler skips the SSM read for them.
+ */
+export function usesSettings(event: OnDemandEvent): boolean {
+  if (event.secretId === undefined || event.action === 'plan' || event.action === 'rollback') return true;
+  return event.action === 'delete' && event.versionId === undefined && event.tokenSha256 === undefined;
+}
+
+function settingsOf(ctx: OnDemandContext): OperationalSettings {
+  if (!ctx.settings) throw new Error('on-demand: the settings were not loaded for an event that uses them (usesSettings)');
+  return ctx.settings;
+}
+
 export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
   if (event.secretId === undefined) {
-    if (event.action === 'plan') return planNextSweep(ctx.fleet, deps, { settings: ctx.settings, fleet: ctx.fleet });
-    return fleetStatus(ctx.fleet, deps, { settings: ctx.settings, ...(event.limit ? { limit: event.limit } : {}), ...(event.nextToken ? { nextToken: event.nextToken } : {}) });
+    if (event.action === 'plan') return planNextSweep(ctx.fleet, deps, { settings: settingsOf(ctx), fleet: ctx.fleet });
+    return fleetStatus(ctx.fleet, deps, { settings: settingsOf(ctx), ...(event.limit ? { limit: event.limit } : {}), ...(event.nextToken ? { nextToken: event.nextToken } : {}) });
   }
   const managed = await loadManaged(event.secretId, deps.store);
   // The secret may be named by name or partial ARN: ownership is checked on the ARN it resolved to.
@@ -124,9 +141,9 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
     case 'resume':
       return resume(managed, deps);
     case 'plan':
-      return planNextSweep({ kind: 'ids', ids: [managed.arn] }, deps, { settings: ctx.settings, fleet: ctx.fleet, everySecret: true });
+      return planNextSweep({ kind: 'ids', ids: [managed.arn] }, deps, { settings: settingsOf(ctx), fleet: ctx.fleet, everySecret: true });
     case 'rollback':
-      return rollback(managed, deps, { reason: event.reason as string, settings: ctx.settings });
+      return rollback(managed, deps, { reason: event.reason as string, settings: settingsOf(ctx) });
     case 'request': {
       let target = managed;
       if (event.lifetimeSeconds !== undefined && event.lifetimeSeconds !== managed.secret.lifetimeSeconds) {
@@ -156,7 +173,7 @@ export async function performOnDemand(event: OnDemandEvent, deps: Deps, ctx: OnD
 async function deleteToken(managed: ManagedSecret, event: OnDemandEvent, deps: Deps, ctx: OnDemandContext): Promise<OnDemandResult> {
   const index = lazyFleetIndex(ctx.fleet, deps);
   if (event.versionId === undefined && event.tokenSha256 === undefined) {
-    const report = await settleReported(managed, deps, { settings: ctx.settings, force: true, index });
+    const report = await settleReported(managed, deps, { settings: settingsOf(ctx), force: true, index });
     if (report.error !== undefined) throw report.error;
     const fates = report.fates.map((f) => f.fate);
     if (fates.includes('revoked')) return { deleted: true, outcome: 'revoked' };

@@ -9,7 +9,7 @@ import type { ProviderDefinition } from '../providers/provider.js';
 import { settingsFor, type OperationalSettings } from '../settings.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage } from '../secrets/store.js';
 import { secretJson } from '../secrets/token-secret.js';
-import { scanFleet, type FleetSource } from './fleet.js';
+import { scanFleet, type FleetEntry, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, type ManagedSecret } from './managed-secret.js';
 import { activePause } from './records.js';
 import { isSettleDue } from './settle.js';
@@ -100,24 +100,8 @@ export async function fleetStatus(
         unreadable.push({ secretId: entry.secretId, error: e instanceof Error ? e.message : String(e) });
         continue;
       }
-      const settings = settingsFor(managed.secret, options.settings);
-      const states: FleetState[] = [];
       const left = secondsLeft(managed.secret, deps.clock);
-      if (typeof left === 'number' && left <= 0) states.push('expired');
-      else if (isRefreshDue(managed, settings, deps.clock)) states.push('due');
-      const versions = entry.listed?.versions;
-      const pending = versions ? versionWithStage(versions, AWSPENDING) : undefined;
-      if (pending && pending !== versionWithStage(versions ?? {}, AWSCURRENT)) states.push('rotationPending');
-      const hasPrevious = versions ? versionWithStage(versions, AWSPREVIOUS) !== undefined : true;
-      if ((hasPrevious || (managed.secret.retiredVersionIds ?? []).length > 0) && isSettleDue(managed, settings.revokeGraceSeconds, now)) {
-        states.push('revokeOutstanding');
-      }
-      // The failure record (a rotation step's, or the sweep's failed refresh: issue 22); listed
-      // secrets carry their tags, the stack's ids are described (the batched read has none).
-      const tags = entry.listed?.tags ?? (await deps.store.describe(managed.arn).catch(() => undefined))?.tags ?? {};
-      if (tags[ROTATION_ERROR_TAG] !== undefined) states.push('failing');
-      if (activePause(tags, now)) states.push('paused');
-      if (states.length === 0) states.push('healthy');
+      const states = await statesOf(managed, entry.listed, deps, settingsFor(managed.secret, options.settings), now);
       for (const s of states) counts[s]++;
       insertSoonest(soonest, limit, {
         secretId: managed.secretId,
@@ -129,6 +113,28 @@ export async function fleetStatus(
     }
   }
   return { secrets: looked, counts, soonest, unreadable, ...(more ? { nextToken: String(skip + looked) } : {}) };
+}
+
+/** Every state that applies to one secret (a failing rotation can also be due). */
+async function statesOf(managed: ManagedSecret, listed: FleetEntry['listed'], deps: Deps, settings: OperationalSettings, now: number): Promise<FleetState[]> {
+  const states: FleetState[] = [];
+  const left = secondsLeft(managed.secret, deps.clock);
+  if (typeof left === 'number' && left <= 0) states.push('expired');
+  else if (isRefreshDue(managed, settings, deps.clock)) states.push('due');
+  const versions = listed?.versions;
+  const pending = versions ? versionWithStage(versions, AWSPENDING) : undefined;
+  if (pending && pending !== versionWithStage(versions ?? {}, AWSCURRENT)) states.push('rotationPending');
+  const hasPrevious = versions ? versionWithStage(versions, AWSPREVIOUS) !== undefined : true;
+  if ((hasPrevious || (managed.secret.retiredVersionIds ?? []).length > 0) && isSettleDue(managed, settings.revokeGraceSeconds, now)) {
+    states.push('revokeOutstanding');
+  }
+  // The failure record (a rotation step's, or the sweep's failed refresh: issue 22); listed
+  // secrets carry their tags, the stack's ids are described (the batched read has none).
+  const tags = listed?.tags ?? (await deps.store.describe(managed.arn).catch(() => undefined))?.tags ?? {};
+  if (tags[ROTATION_ERROR_TAG] !== undefined) states.push('failing');
+  if (activePause(tags, now)) states.push('paused');
+  if (states.length === 0) states.push('healthy');
+  return states;
 }
 
 /** Keeps the `limit` soonest expiries, soonest first; unknown expiries sort first (they need attention), never-expiring last. */

@@ -18,6 +18,7 @@
 import type { Clock } from '../clock.js';
 import { BadCredentialError, CredentialBindingError, CredentialNotSetError, ValidationError } from '../errors.js';
 import type { HttpTuning } from '../http/transport.js';
+import { TOKEN_SECRET_DOCS_URL } from '../names.js';
 import { isServiceError, type SecretStore } from '../secrets/store.js';
 import { parseJsonSecret, type TokenSecret } from '../secrets/token-secret.js';
 import { checkBinding, refersTo, type BindingPolicy } from './binding.js';
@@ -156,7 +157,7 @@ export class Providers implements ProviderOpener {
     } catch (e) {
       if (isServiceError(e, 'ResourceNotFoundException')) {
         throw new ValidationError(
-          `credentialSecretId: the credential secret ${id} was not found or has no current value; create it with the shape the provider expects (see docs/CONTRACT.md)`,
+          `credentialSecretId: the credential secret ${id} was not found or has no current value; create it with the shape the provider expects (see ${TOKEN_SECRET_DOCS_URL})`,
           'credentialSecretId',
         );
       }

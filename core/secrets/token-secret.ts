@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { toValidationError, ValidationError } from '../errors.js';
+import { TOKEN_SECRET_DOCS_URL } from '../names.js';
 import { DEFAULT_PROVIDER } from '../providers/edges.js';
 import type { HeldToken, IssuedToken } from '../providers/provider.js';
 import { parseRotationSchedule } from '../rotation-schedule.js';
@@ -55,7 +56,7 @@ export function parseJsonSecret(secretString: string | undefined, what: string):
   try {
     return JSON.parse(secretString);
   } catch {
-    throw new ValidationError(`${what} is not valid JSON: expected a JSON object as described in docs/CONTRACT.md`);
+    throw new ValidationError(`${what} is not valid JSON: expected a JSON object as described in ${TOKEN_SECRET_DOCS_URL}`);
   }
 }
 

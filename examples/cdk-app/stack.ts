@@ -3,10 +3,8 @@
  * one connection per provider, plus an app Lambda that reads one of the tokens (the consumer in
  * examples/consumer-lambda) with exactly the permissions `grantReadToken` gives.
  *
- * In your own project the construct comes from the package:
- *   import { TokenRotation } from 'tg-token-rotation';
- * Here it is imported from the sources (../../infra/construct.js), so the example runs from a
- * checkout without a build.
+ * It imports the construct by its package name, as your project does. In this checkout the name
+ * resolves to the sources (tsconfig.json `paths`), so the example runs without a build.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { TokenRotation } from '../../infra/construct.js';
+import { TokenRotation } from 'tg-token-rotation';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '../..');

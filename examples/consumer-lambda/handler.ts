@@ -10,8 +10,8 @@
  * stack: `npx tsx examples/consumer-lambda/run-local.ts`.
  */
 import middy from '@middy/core';
-import { tokenFetch } from '../../consumer/index.js';
-import { tokenSourceMiddleware, type ContextWithTokenSource } from '../../consumer/middy.js';
+import { tokenFetch } from 'tg-token-rotation-consumer';
+import { tokenSourceMiddleware, type ContextWithTokenSource } from 'tg-token-rotation-consumer/middy';
 
 export const TOKEN_SECRET_ENV = 'TOKEN_SECRET_ID';
 

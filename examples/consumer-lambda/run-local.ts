@@ -7,7 +7,7 @@
  *
  *   npx tsx examples/consumer-lambda/run-local.ts
  */
-import type { ContextWithTokenSource } from '../../consumer/middy.js';
+import type { ContextWithTokenSource } from 'tg-token-rotation-consumer/middy';
 import type { EchoResult } from './handler.js';
 
 // Set before the handlers load (they create their loggers at import); the handler reads

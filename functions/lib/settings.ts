@@ -1,7 +1,8 @@
 /**
  * Loads the settings parameter through @middy/ssm (cached per container) and puts the parsed
  * Settings on `context.settings`. @middy/ssm fails the invocation when the parameter does not
- * exist; a missing parameter here means "use the defaults", so that one case is caught.
+ * exist; a missing parameter here means "use the defaults", so that one case is caught. With
+ * `when`, only for the events it accepts (the others get no `context.settings` and no SSM read).
  */
 import type middy from '@middy/core';
 import ssm from '@middy/ssm';
@@ -12,7 +13,12 @@ import { parseSettings, type OperationalSettings } from '../../core/settings.js'
 
 export type ContextWithSettings = Context & { settings: OperationalSettings };
 
-export function settingsMiddleware(options: { cacheExpiryMs?: number } = {}): middy.MiddlewareObj<unknown, unknown, Error, ContextWithSettings> {
+/** The context of a handler that loads the settings only for some events (settingsMiddleware's `when`). */
+export type ContextWithOptionalSettings = Context & { settings?: OperationalSettings };
+
+export function settingsMiddleware<C extends ContextWithOptionalSettings = ContextWithSettings>(
+  options: { cacheExpiryMs?: number; when?: (event: unknown) => boolean } = {},
+): middy.MiddlewareObj<unknown, unknown, Error, C> {
   const parameterName = process.env[ENV.SETTINGS_PARAMETER] ?? DEFAULT_SETTINGS_PARAMETER;
   // One fetcher (and SSM client) per endpoint: a local process may start endpoints on new ports
   // (the bench runs one stack per section), and a client keeps the endpoint it was made with.
@@ -36,6 +42,7 @@ export function settingsMiddleware(options: { cacheExpiryMs?: number } = {}): mi
   };
   return {
     before: async (request) => {
+      if (options.when && !options.when(request.event)) return;
       const fetcher = fetcherFor(process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL);
       await fetcher.before?.(request as never);
       let value: unknown;
@@ -45,7 +52,7 @@ export function settingsMiddleware(options: { cacheExpiryMs?: number } = {}): mi
         if (!isMissingParameter(e, parameterName)) throw e;
         value = undefined;
       }
-      request.context.settings = parseSettings(value, parameterName);
+      (request.context as ContextWithOptionalSettings).settings = parseSettings(value, parameterName);
     },
   };
 }

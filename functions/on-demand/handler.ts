@@ -5,10 +5,10 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { parseOnDemandEvent, performOnDemand, type OnDemandResult } from '../../core/operations/on-demand.js';
+import { parseOnDemandEvent, performOnDemand, usesSettings, type OnDemandResult } from '../../core/operations/on-demand.js';
 import { eventSink } from '../lib/events.js';
 import { coreDeps, createLogger, errorFields, fleetSource } from '../lib/runtime.js';
-import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
+import { settingsMiddleware, type ContextWithOptionalSettings } from '../lib/settings.js';
 
 export { onDemandEventSchema, parseOnDemandEvent, type OnDemandEvent, type OnDemandResult } from '../../core/operations/on-demand.js';
 
@@ -17,7 +17,7 @@ const logger = createLogger('on-demand');
 /** Longest wait for a rotation's outcome; less when the invocation has less time left. */
 const MAX_ROTATION_WAIT_MS = 45_000;
 
-async function run(event: unknown, context: ContextWithSettings): Promise<OnDemandResult> {
+async function run(event: unknown, context: ContextWithOptionalSettings): Promise<OnDemandResult> {
   const started = performance.now();
   const parsed = parseOnDemandEvent(event);
   const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : MAX_ROTATION_WAIT_MS + 5_000;
@@ -25,7 +25,7 @@ async function run(event: unknown, context: ContextWithSettings): Promise<OnDema
   try {
     const deps = coreDeps({ log: (message, logged) => logger.warn(message, logged), events: eventSink(logger, 'on-demand'), correlationId: context.awsRequestId });
     const result = await performOnDemand(parsed, deps, {
-      settings: context.settings,
+      ...(context.settings ? { settings: context.settings } : {}),
       fleet: fleetSource(),
       wait: { timeoutMs: Math.max(0, Math.min(MAX_ROTATION_WAIT_MS, remaining - 5_000)) },
     });
@@ -39,4 +39,15 @@ async function run(event: unknown, context: ContextWithSettings): Promise<OnDema
 
 // Never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: `delete` refuses a raw `token`,
 // but an event that carries one has still arrived with it, and must not be copied into the logs.
-export const handler = middy(run).use(injectLambdaContext(logger, { logEvent: false })).use(settingsMiddleware());
+/** The SSM read only for the actions that use the settings; a bad event is left for run() to refuse and log. */
+function readsSettings(event: unknown): boolean {
+  try {
+    return usesSettings(parseOnDemandEvent(event));
+  } catch {
+    return false;
+  }
+}
+
+export const handler = middy(run)
+  .use(injectLambdaContext(logger, { logEvent: false }))
+  .use(settingsMiddleware<ContextWithOptionalSettings>({ when: readsSettings }));

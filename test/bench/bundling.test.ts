@@ -9,24 +9,26 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cdkBundlingProps, esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, PROJECT_ROOT } from '../../infra/bundling.js';
+import { cdkBundlingProps, esbuildOptionsFor, functionEntry, LAMBDA_BUNDLING, LAMBDA_BUNDLING_WITH_SOURCE_MAPS, PROJECT_ROOT } from '../../infra/bundling.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'tg-bundling-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('infra/bundling.ts', () => {
-  it('describes the deployed bundling: ESM for node22, minified, source-mapped, nothing external, the require shim', () => {
-    expect(LAMBDA_BUNDLING).toMatchObject({ format: 'esm', platform: 'node', target: 'node22', minify: true, sourceMap: true, outFile: 'index.mjs' });
+  it('describes the deployed bundling: ESM for node22, minified, no source map unless asked, nothing external, the require shim', () => {
+    expect(LAMBDA_BUNDLING).toMatchObject({ format: 'esm', platform: 'node', target: 'node22', minify: true, sourceMap: false, outFile: 'index.mjs' });
+    expect(LAMBDA_BUNDLING_WITH_SOURCE_MAPS).toEqual({ ...LAMBDA_BUNDLING, sourceMap: true });
     expect(LAMBDA_BUNDLING.externalModules).toEqual([]);
     expect(LAMBDA_BUNDLING.mainFields).toEqual(['module', 'main']);
     expect(LAMBDA_BUNDLING.banner).toContain('createRequire(import.meta.url)');
     expect(functionEntry('rotation')).toBe(path.join(PROJECT_ROOT, 'functions', 'rotation', 'handler.ts'));
     const options = esbuildOptionsFor(functionEntry('on-demand'), '/tmp/x/index.mjs');
-    expect(options).toMatchObject({ bundle: true, platform: 'node', format: 'esm', target: 'node22', minify: true, sourcemap: true, external: [], absWorkingDir: PROJECT_ROOT });
+    expect(options).toMatchObject({ bundle: true, platform: 'node', format: 'esm', target: 'node22', minify: true, sourcemap: false, external: [], absWorkingDir: PROJECT_ROOT });
+    expect(esbuildOptionsFor(functionEntry('on-demand'), '/tmp/x/index.mjs', LAMBDA_BUNDLING_WITH_SOURCE_MAPS)).toMatchObject({ sourcemap: true, sourcesContent: false });
     expect(options.banner).toEqual({ js: LAMBDA_BUNDLING.banner });
   });
 
-  it('builds byte-for-byte what NodejsFunction builds from the same settings', { timeout: 180_000 }, async () => {
+  it('builds byte-for-byte what NodejsFunction builds from the same settings, with and without the source map', { timeout: 180_000 }, async () => {
     const [{ App, Stack }, lambda, { NodejsFunction, OutputFormat }] = await Promise.all([
       import('aws-cdk-lib'),
       import('aws-cdk-lib/aws-lambda'),
@@ -34,25 +36,32 @@ describe('infra/bundling.ts', () => {
     ]);
     expect(OutputFormat.ESM).toBe(LAMBDA_BUNDLING.format);
     const entry = path.join(PROJECT_ROOT, 'bench', 'baseline', 'handler.ts');
-    const app = new App({ outdir: path.join(scratch, 'cdk.out') });
-    const stack = new Stack(app, 'BundlingCheck');
-    new NodejsFunction(stack, 'Baseline', {
-      entry,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      bundling: { ...cdkBundlingProps(), format: OutputFormat.ESM, forceDockerBundling: false },
-    });
-    const assembly = app.synth();
-    const assets = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
-    expect(assets).toHaveLength(1);
-    const cdkOut = readFileSync(path.join(assembly.directory, assets[0] as string, 'index.mjs'));
+    for (const [variant, bundling] of [
+      ['default', LAMBDA_BUNDLING],
+      ['source-maps', LAMBDA_BUNDLING_WITH_SOURCE_MAPS],
+    ] as const) {
+      const app = new App({ outdir: path.join(scratch, variant, 'cdk.out') });
+      const stack = new Stack(app, 'BundlingCheck');
+      new NodejsFunction(stack, 'Baseline', {
+        entry,
+        handler: 'handler',
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_22_X,
+        bundling: { ...cdkBundlingProps(bundling), format: OutputFormat.ESM, forceDockerBundling: false },
+      });
+      const assembly = app.synth();
+      const assets = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
+      expect(assets).toHaveLength(1);
+      const assetDir = path.join(assembly.directory, assets[0] as string);
+      expect(readdirSync(assetDir).sort()).toEqual(bundling.sourceMap ? ['index.mjs', 'index.mjs.map'] : ['index.mjs']);
+      const cdkOut = readFileSync(path.join(assetDir, 'index.mjs'));
 
-    const outfile = path.join(scratch, 'api', LAMBDA_BUNDLING.outFile);
-    await build(esbuildOptionsFor(entry, outfile));
-    const apiOut = readFileSync(outfile);
-    expect(apiOut.length).toBe(cdkOut.length);
-    expect(apiOut.equals(cdkOut)).toBe(true);
+      const outfile = path.join(scratch, variant, 'api', LAMBDA_BUNDLING.outFile);
+      await build(esbuildOptionsFor(entry, outfile, bundling));
+      const apiOut = readFileSync(outfile);
+      expect(apiOut.length, variant).toBe(cdkOut.length);
+      expect(apiOut.equals(cdkOut), variant).toBe(true);
+    }
   });
 });

@@ -29,6 +29,10 @@ export class FakeSecrets implements SecretsClient {
   private value: string | undefined;
   private versionId = 'v0';
   private failures: unknown[] = [];
+  /** While set, every read fails with it (after the scripted failures). */
+  private outage: unknown;
+  /** The abort signal of each read, as the source passed it. */
+  signals: Array<AbortSignal | undefined> = [];
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
   /** AWSPENDING (a rotation in flight), when a test sets one; else reading it is ResourceNotFoundException, as on AWS. */
@@ -60,6 +64,11 @@ export class FakeSecrets implements SecretsClient {
     this.failures.push(...errors);
   }
 
+  /** Every read fails with `error` until down(undefined). */
+  down(error: unknown): void {
+    this.outage = error;
+  }
+
   /** Holds reads until open() is called. */
   hold(): void {
     this.gate = new Promise((resolve) => (this.release = resolve));
@@ -70,10 +79,11 @@ export class FakeSecrets implements SecretsClient {
     this.gate = undefined;
   }
 
-  async send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput> {
+  async send(command: GetSecretValueCommand, options?: { abortSignal?: AbortSignal }): Promise<GetSecretValueCommandOutput> {
     this.calls++;
     this.requests.push({ SecretId: command.input.SecretId, VersionStage: command.input.VersionStage });
-    const failure = this.failures.shift();
+    this.signals.push(options?.abortSignal);
+    const failure = this.failures.shift() ?? this.outage;
     const gate = this.gate;
     if (gate) await gate;
     if (failure !== undefined) throw failure;

@@ -216,7 +216,7 @@ describe('concurrency and failures', () => {
     const infos = await Promise.all(all);
     expect(client.calls).toBe(1);
     expect(new Set(infos).size).toBe(1);
-    expect(source.stats()).toEqual({ reads: 1, failedReads: 0, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0 });
+    expect(source.stats()).toEqual({ reads: 1, failedReads: 0, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0, servedStale: 0 });
   });
 
   it('a failed read is shared by the callers waiting on it and not cached: the next get() reads again', async () => {
@@ -231,17 +231,19 @@ describe('concurrency and failures', () => {
     const info = await source.get();
     expect(info.token).toBe(TOKEN);
     expect(client.calls).toBe(2);
-    expect(source.stats()).toEqual({ reads: 2, failedReads: 1, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0 });
+    expect(source.stats()).toEqual({ reads: 2, failedReads: 1, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0, servedStale: 0 });
   });
 
-  it('a failed read after the cache aged out is not cached either, and does not poison the source', async () => {
-    const { clock, client, source } = setup({}, { maxAgeMs: MIN });
-    await source.get();
-    clock.advance(MIN);
+  it('a failed read with nothing read before (or only a refused token) is an error, never a token', async () => {
+    const { client, source } = setup();
     client.failNext(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await expect(source.get()).rejects.toMatchObject({ code: 'SECRET_READ', awsErrorName: 'ThrottlingException', cachedExpiresAt: undefined });
+    const refused = await source.get();
+    client.failNext(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }), Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await expect(source.refresh(refused)).rejects.toBeInstanceOf(SecretReadError);
+    // The refused token is gone from the cache: not served through the outage either.
     await expect(source.get()).rejects.toBeInstanceOf(SecretReadError);
-    await expect(source.get()).resolves.toMatchObject({ versionId: 'v1' });
-    expect(client.calls).toBe(3);
+    expect(source.stats().servedStale).toBe(0);
   });
 
   it('refresh(stale) from 10 callers refused with the same token makes one read; a later one reuses it', async () => {

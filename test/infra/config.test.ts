@@ -45,6 +45,7 @@ describe('config validation', () => {
       settingsParameterName: '/tg-token-rotation/config',
       logRetentionDays: 30,
       tracing: false,
+      sourceMaps: false,
       discoverSecretsByTag: false,
     });
     // A connection without provider is a TigerGraph one (as a token secret without provider is).

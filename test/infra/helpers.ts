@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Stack, Validations, type CfnResource, type Environment, type IStackSynthesizer } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations, type Environment, type IStackSynthesizer } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -75,8 +75,9 @@ export function resolve(stack: Stack, value: unknown): unknown {
   return stack.resolve(value);
 }
 
+/** The logical id of an L1 resource, or of an L2 construct's default child. */
 export function logicalId(stack: Stack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
+  return stack.getLogicalId((CfnResource.isCfnResource(construct) ? construct : construct.node.defaultChild) as CfnResource);
 }
 
 /** The statements of the one AWS::IAM::Policy attached to `role`. */

@@ -40,13 +40,26 @@ function section(heading: string): string {
 let stack: TgTokenRotationStack;
 let template: Template;
 let consumer: iam.Role;
+const OTHER_ACCOUNT = '111122223333';
 
 beforeAll(() => {
   ({ stack, template } = synthesize(undefined, (s) => {
     consumer = new iam.Role(s, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
     s.rotation.grantReadToken(consumer, 'analytics');
+    s.rotation.grantReadToken(new iam.AccountPrincipal(OTHER_ACCOUNT), 'wrangling');
   }));
 }, SYNTH_TIMEOUT_MS);
+
+/** Every action the resource policies of the token secrets and the key policy allow a principal naming `account`. */
+function resourcePolicyActions(account: string): string[] {
+  const statements = [
+    ...stack.rotation.connections.flatMap((c) => resourcePolicyStatements(stack, template, c.tokenSecret)),
+    ...(Object.values(template.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy.Statement as Array<Record<string, unknown>>),
+  ];
+  return [
+    ...new Set(statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes(`:${account}:`)).flatMap((s) => ([] as string[]).concat(s.Action as string | string[]))),
+  ].sort();
+}
 
 describe('SECURITY.md "Who can do what" lists exactly what each role may do', () => {
   it('rotation, scheduled-refresh, on-demand, connection-settings, scheduler and consumer rows', () => {
@@ -64,6 +77,8 @@ describe('SECURITY.md "Who can do what" lists exactly what each role may do', ()
     for (const [name, role, documented] of rows) {
       expect({ name, actions: roleActions(stack, template, role) }).toEqual({ name, actions: documented });
     }
+    // A reader in another account has no role here: what the resource and key policies allow it.
+    expect(resourcePolicyActions(OTHER_ACCOUNT)).toEqual(actionsIn(row('reader in another account or organization (`grantReadToken`)')));
   });
 
   it('the options paragraph names the wildcard actions the options add', () => {

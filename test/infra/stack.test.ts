@@ -269,7 +269,7 @@ describe('functions', () => {
             POWERTOOLS_SERVICE_NAME: `tg-token-rotation-${name}`,
             POWERTOOLS_METRICS_NAMESPACE: 'TgTokenRotation',
             LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps',
+            // No NODE_OPTIONS: no source map is deployed by default (sourceMaps), so there is none to read.
             // The custom resource refuses events of any other stack, and asks this one whether an event is real.
             ...(name === 'connection-settings' ? { [ENV.STACK_ID]: { Ref: 'AWS::StackId' } } : {}),
             // The functions that put change events: the bus they put them on.

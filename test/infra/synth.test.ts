@@ -66,12 +66,13 @@ function synthWithCli(out: string, extraArgs: string[], functions: readonly stri
   // cdk-nag ran as a validation plugin and found nothing (a finding fails the synth).
   const report = JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations?: unknown[] }> };
   expect(report.pluginReports.flatMap((p) => p.violations ?? [])).toEqual([]);
-  // One bundled asset per handler: an ESM index.mjs with the require shim and its source map, SDK included.
+  // One bundled asset per handler: an ESM index.mjs with the require shim, SDK included, and no source map (sourceMaps is off by default).
   const assets = readdirSync(out).filter((d) => d.startsWith('asset.'));
   expect(assets).toHaveLength(functions.length);
   for (const asset of assets) {
-    expect(readdirSync(path.join(out, asset)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readdirSync(path.join(out, asset)).sort()).toEqual(['index.mjs']);
     const code = readFileSync(path.join(out, asset, 'index.mjs'), 'utf8');
+    expect(code).not.toContain('sourceMappingURL');
     expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
     expect(code).toContain('secretsmanager'); // @aws-sdk/client-secrets-manager is bundled, not external
     expect(code).not.toMatch(/from\s*["']@aws-sdk\//);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Aws, CliCredentialsStackSynthesizer, type Environment, type Stack } from 'aws-cdk-lib';
+import { App, Aws, CliCredentialsStackSynthesizer, type CfnResource, type Environment, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -45,7 +45,7 @@ const viaSecretsManager = (stack: Stack, arns: unknown[]) => ({
 });
 
 describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
-  describe('VPC with IPv6, created alarm topic, imported credential secret and key, tracing, tag discovery, consumer grant', () => {
+  describe('VPC with IPv6, created alarm topic, imported credential secret and key, tracing, source maps, tag discovery, consumer grant', () => {
     let stack: TgTokenRotationStack;
     let template: Template;
     let consumer: iam.Role;
@@ -78,6 +78,7 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
           logRetentionDays: 90,
           logLevel: 'DEBUG',
           tracing: true,
+          sourceMaps: true,
           discoverSecretsByTag: true,
           vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], ipv6Egress: true },
         },
@@ -276,6 +277,13 @@ describe.each(ENVIRONMENTS)('%s', (_name, env: Environment | undefined) => {
       const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
       const topicId = (resolve(stack, stack.rotation.alarmTopic!.topicArn) as { Ref: string }).Ref;
       expect(documentedPolicyRows(SECURITY_MD, 'alarm topic', [])).toEqual(templatePolicyRows(policy!.Properties.PolicyDocument.Statement, { [topicId]: 'topic' }));
+    });
+
+    it('sourceMaps: every function runs with NODE_OPTIONS=--enable-source-maps (its map is deployed: synth.test.ts, test/package)', () => {
+      for (const fn of fns()) {
+        const [, props] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id === stack.getLogicalId(fn.node.defaultChild as CfnResource))!;
+        expect(props.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      }
     });
 
     it('grantReadToken: read one token secret and decrypt through Secrets Manager for that secret only, nothing more', () => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { clearCache } from '@middy/util';
 import { resetCaches } from '../../core/reset.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { handler as scheduled } from '../../functions/scheduled-refresh/handler.js';
@@ -137,6 +138,23 @@ describe('scheduled refresh', () => {
 });
 
 describe('on-demand', () => {
+  it('reads the settings parameter only for the actions that use them (fleet status, delete of every replaced token), on a cold container', async () => {
+    const arn = await stack.createTokenSecret(`it/od/settings-${++counter}`, { version: 3 });
+    const { versionId } = await current(arn);
+    const ssmReads = async (event: Record<string, unknown>) => {
+      clearCache(); // a cold container: @middy/ssm's cache empty
+      stack.aws.resetRequestLog();
+      await invoke(event);
+      return stack.aws.countCalls(undefined, 'ssm');
+    };
+    expect(await ssmReads({ action: 'status', secretId: arn })).toBe(0);
+    expect(await ssmReads({ action: 'delete', secretId: arn, versionId: 'not-a-version-of-it' }).catch(() => 'refused')).toBe('refused');
+    expect(stack.aws.countCalls(undefined, 'ssm')).toBe(0);
+    expect(await ssmReads({ action: 'status' })).toBeGreaterThan(0);
+    expect(await ssmReads({ action: 'delete', secretId: arn })).toBeGreaterThan(0);
+    expect((await current(arn)).versionId).toBe(versionId);
+  });
+
   it('request reports a failed rotation as an error with the reason (RotateSecret only starts it), and the next success clears it', async () => {
     const arn = await stack.createTokenSecret(`it/od/fail-${++counter}`, { version: 3 });
     const before = await current(arn);
