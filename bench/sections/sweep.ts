@@ -491,6 +491,11 @@ export async function runSweep(ctx: {
       quotas: awsQuotas,
       budget: { writesPerSecond: DEFAULT_SETTINGS.writesPerSecond, rotationsPerSecond: DEFAULT_SETTINGS.rotationsPerSecond },
     });
+    /** The untagged secrets, swept by id at AWS's default budgets (the outage and its recovery). */
+    const untaggedAtAwsDefaults = (id: RunId): ChildRunSpec => ({
+      ...notDueSpec(fleet.extra.length, id),
+      event: { ...SCHEDULED_EVENT, secretIds: fleet.extra },
+    });
     const dueSpec = (n: number, id: RunId = 'due'): ChildRunSpec => ({
       id,
       bundle: sweepBundle,
@@ -548,14 +553,7 @@ export async function runSweep(ctx: {
         // On the untagged secrets (their recovery is the run at AWS's defaults below), so the due
         // runs of the tagged fleet measure a drain without failure records to clear.
         const outage = await run({
-          id: 'outage',
-          bundle: sweepBundle,
-          functionName: 'scheduled-refresh',
-          event: { ...SCHEDULED_EVENT, secretIds: fleet.extra },
-          secrets: fleet.extra.length,
-          fleetSize: fleet.extra.length,
-          quotas: awsQuotas,
-          budget: { writesPerSecond: DEFAULT_SETTINGS.writesPerSecond, rotationsPerSecond: DEFAULT_SETTINGS.rotationsPerSecond },
+          ...untaggedAtAwsDefaults('outage'),
           tgFaults: { errorRate: 1, errorStatus: 503, ops: ['refresh', 'request'] },
           env: { TG_HTTP_MAX_ATTEMPTS: '1' },
         });
@@ -571,16 +569,7 @@ export async function runSweep(ctx: {
       }
       const due = await run(dueSpec(size));
       if (i === 0) {
-        await run({
-          id: 'due-aws-defaults',
-          bundle: sweepBundle,
-          functionName: 'scheduled-refresh',
-          event: { ...SCHEDULED_EVENT, secretIds: fleet.extra },
-          secrets: fleet.extra.length,
-          fleetSize: fleet.extra.length,
-          quotas: awsQuotas,
-          budget: { writesPerSecond: DEFAULT_SETTINGS.writesPerSecond, rotationsPerSecond: DEFAULT_SETTINGS.rotationsPerSecond },
-        });
+        await run(untaggedAtAwsDefaults('due-aws-defaults'));
       }
       // What the endpoint serves as it is now (this fleet size, this machine's load), unpaced.
       const ceiling = await run(probeSpec(size, 'write-ceiling'));

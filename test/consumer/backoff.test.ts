@@ -11,9 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenSource, tokenFetch, TokenRefusedError, type TokenFetch } from '../../consumer/index.js';
 import { DEFAULT_REFUSAL_BACKOFF_MS, REFUSAL_BACKOFF_JITTER } from '../../consumer/source.js';
 import { startLocalAws, type LocalAws } from '../../local/aws/index.js';
-import { fakeNow, TOKEN } from './helpers.js';
+import { fakeNow, ROTATED, TOKEN } from './helpers.js';
 
-const ROTATED = 'tok-ROTATED-VALUE-7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d';
 /** Fake time between two calls of the loop; not a divisor of the back-off, so no read lands on a boundary. */
 const STEP_MS = 130;
 const CALLS = 200;

@@ -7,6 +7,8 @@ import type { SecretsClient } from '../../consumer/index.js';
 
 /** A token no message may ever contain. */
 export const TOKEN = 'tok-SECRET-VALUE-4f1b2c3d4e5f60718293a4b5c6d7e8f9';
+/** The token a rotation writes after TOKEN (the consumer's outage and back-off tests). */
+export const ROTATED = 'tok-ROTATED-VALUE-7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d';
 
 export function secretJson(fields: Record<string, unknown> = {}): string {
   return JSON.stringify({

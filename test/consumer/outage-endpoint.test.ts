@@ -17,9 +17,8 @@ import { createTokenSource, SecretReadError, tokenFetch } from '../../consumer/i
 import { DEFAULT_EXPIRY_MARGIN_MS, READ_RETRY_MAX_MS } from '../../consumer/source.js';
 import type { FaultConfig } from '../../local/aws/faults.js';
 import { startLocalAws, type LocalAws } from '../../local/aws/index.js';
-import { fakeNow, TOKEN } from './helpers.js';
+import { fakeNow, ROTATED, TOKEN } from './helpers.js';
 
-const ROTATED = 'tok-ROTATED-VALUE-7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d';
 const STEP_MS = 10_000;
 const MIN = 60_000;
 
