@@ -42,7 +42,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
-import { DEFAULT_READ_SHARE, planSweep, SECRETS_MANAGER_BATCH_GET_QUOTA, type FleetPlanInput } from '../../core/operations/fleet-plan.js';
+import { DEFAULT_READ_SHARE, planSweep, SECRETS_MANAGER_BATCH_GET_QUOTA, sweepTagsPerSecond, type FleetPlanInput } from '../../core/operations/fleet-plan.js';
 import { SETTLED } from '../../core/secrets/store.js';
 import { withIssuedToken } from '../../core/secrets/token-secret.js';
 import { CONCURRENCY_BOUNDS, DEFAULT_SETTINGS } from '../../core/settings.js';
@@ -438,7 +438,12 @@ export async function runSweep(ctx: {
   const sizes = [...(ctx.sizes ?? (ctx.smoke ? [20] : [1_000, 10_000]))].sort((a, b) => a - b);
   const scale = ctx.budgetScale ?? DEFAULT_BUDGET_SCALE;
   const defaultBudgetSecrets = ctx.smoke ? 10 : DEFAULT_BUDGET_SECRETS;
-  const scaledBudget = { writesPerSecond: DEFAULT_SETTINGS.writesPerSecond * scale, rotationsPerSecond: DEFAULT_SETTINGS.rotationsPerSecond * scale };
+  // Quotas x scale for writes and RotateSecret only: the tag quota stays AWS's, and so does the tag budget.
+  const scaledBudget = {
+    writesPerSecond: DEFAULT_SETTINGS.writesPerSecond * scale,
+    rotationsPerSecond: DEFAULT_SETTINGS.rotationsPerSecond * scale,
+    tagsPerSecond: sweepTagsPerSecond(DEFAULT_SETTINGS.writesPerSecond),
+  };
   // In flight per unit of budget as deployed (concurrency 10 for 40 writes/s), within the setting's bounds.
   const scaledConcurrency = Math.min(CONCURRENCY_BOUNDS.max, DEFAULT_SETTINGS.concurrency * scale);
   const awsQuotas = { label: "AWS's", options: true as const };

@@ -26,6 +26,18 @@ export const SECRETS_MANAGER_LIST_QUOTA = 100;
 export const SECRETS_MANAGER_TAG_QUOTA = 50;
 /** The share of the read quotas a sweep takes unless told otherwise (the rest for everyone else). */
 export const DEFAULT_READ_SHARE = 0.8;
+/** The share of the tag quota a sweep takes at most (40/s, as the default write budget of the 50/s write quota). */
+export const DEFAULT_TAG_SHARE = 0.8;
+
+/**
+ * The tag budget of a whole sweep whose write budget is `writesPerSecond`: as many outcome records
+ * a second as writes, never more than DEFAULT_TAG_SHARE of the tag quota. Tags have their own 50/s
+ * quota: a write budget past it (scaled quotas in the bench, a raised write quota) must not pace
+ * the records above it. A map splits it between its workers as it splits the writes (planMap).
+ */
+export function sweepTagsPerSecond(writesPerSecond: number): number {
+  return Math.min(writesPerSecond, SECRETS_MANAGER_TAG_QUOTA * DEFAULT_TAG_SHARE);
+}
 /** ListSecrets returns at most this many secrets a call. */
 export const LIST_PAGE_SIZE = 100;
 
@@ -116,7 +128,7 @@ export interface MapPlan extends FleetPlan {
   /** The Distributed Map's MaxConcurrency: enough workers to use the budgets, no more. */
   maxConcurrency: number;
   /** What each worker gets of the account-wide budgets (they are split evenly). */
-  perWorker: { writesPerSecond: number; rotationsPerSecond: number; batchGetPerSecond: number };
+  perWorker: { writesPerSecond: number; rotationsPerSecond: number; batchGetPerSecond: number; tagsPerSecond: number };
   /** Seconds one batch needs at its share of the budgets; must stay well under Lambda's 900 s. */
   batchSeconds: number;
 }
@@ -136,6 +148,7 @@ export function planMap(input: MapPlanInput): MapPlan {
     writesPerSecond: input.writesPerSecond / maxConcurrency,
     rotationsPerSecond: input.rotationsPerSecond / maxConcurrency,
     batchGetPerSecond: (SECRETS_MANAGER_BATCH_GET_QUOTA * (input.readShare ?? DEFAULT_READ_SHARE)) / maxConcurrency,
+    tagsPerSecond: sweepTagsPerSecond(input.writesPerSecond) / maxConcurrency,
   };
   const share = batchSize / Math.max(1, input.secrets);
   const batchSeconds = Math.max(

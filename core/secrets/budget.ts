@@ -102,17 +102,17 @@ export class RateBudget {
  * (maxBurst 1), so the read budget is never exceeded over any window (issue 22).
  */
 export function sweepBudgets(
-  rates: { writesPerSecond: number; rotationsPerSecond: number; batchGetPerSecond: number },
+  rates: { writesPerSecond: number; rotationsPerSecond: number; batchGetPerSecond: number; tagsPerSecond?: number },
   clock: Pick<RateBudgetOptions, 'now' | 'wait'> = {},
 ): Required<StoreBudgets> {
   return {
     writes: new RateBudget({ ratePerSecond: rates.writesPerSecond, ...clock }),
     rotations: new RateBudget({ ratePerSecond: rates.rotationsPerSecond, ...clock }),
     batchReads: new RateBudget({ ratePerSecond: rates.batchGetPerSecond, maxBurst: 1, ...clock }),
-    // TagResource + UntagResource share a 50/s quota, as the writes do: the same share of it. A sweep
-    // records each failure in the failure tag and removes it on recovery (failure-record.ts): after an
-    // outage of thousands of secrets, unpaced, those calls would be throttled.
-    tags: new RateBudget({ ratePerSecond: rates.writesPerSecond, ...clock }),
+    // TagResource + UntagResource share a 50/s quota of their own (fleet-plan.ts tagsPerSecondFor). A
+    // sweep records each outcome and failure in tags and removes a failure on recovery
+    // (failure-record.ts): after an outage of thousands of secrets, unpaced, those calls would be throttled.
+    tags: new RateBudget({ ratePerSecond: rates.tagsPerSecond ?? rates.writesPerSecond, ...clock }),
   };
 }
 

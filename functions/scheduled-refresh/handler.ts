@@ -2,7 +2,7 @@
  * EventBridge schedule: keeps every managed token from expiring (core/operations/sweep.ts).
  * Event: any scheduled event (the fleet from the environment: the stack's ids, or the managed tag),
  * `{"secretIds": [...]}`, or a batch of a Step Functions Distributed Map
- * (`{"Items": [{"secretId": ...}], "BatchInput": {"writesPerSecond", "rotationsPerSecond", "batchGetPerSecond"}}`: the
+ * (`{"Items": [{"secretId": ...}], "BatchInput": {"writesPerSecond", "rotationsPerSecond", "batchGetPerSecond", "tagsPerSecond"}}`: the
  * same sweep on a batch of ids, with this worker's share of the budgets). Thin: parse, sweep
  * under the write budgets, log, publish the summary metrics.
  */
@@ -13,7 +13,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import * as z from 'zod/mini';
 import { toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
-import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA } from '../../core/operations/fleet-plan.js';
+import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA, sweepTagsPerSecond } from '../../core/operations/fleet-plan.js';
 import type { CredentialAge } from '../../core/operations/credential-age.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { sweepBudgets } from '../../core/secrets/budget.js';
@@ -32,7 +32,9 @@ const eventSchema = z.looseObject({
   secretIds: z.optional(secretIdList()),
   // A Distributed Map batch: one item per line of the fleet list.
   Items: z.optional(z.array(z.looseObject({ secretId: z.string().check(z.minLength(1)) })).check(z.minLength(1))),
-  BatchInput: z.optional(z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()), batchGetPerSecond: z.optional(positive()) })),
+  BatchInput: z.optional(
+    z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()), batchGetPerSecond: z.optional(positive()), tagsPerSecond: z.optional(positive()) }),
+  ),
 });
 
 export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry' | 'credentialAges'>;
@@ -49,6 +51,8 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
     rotationsPerSecond: share?.rotationsPerSecond ?? settings.rotationsPerSecond,
     // Reads: a map worker its share of BatchGetSecretValue's quota; one sweep alone the default share of it.
     batchGetPerSecond: share?.batchGetPerSecond ?? SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE,
+    // Tags (the outcome and failure records) have a quota of their own: a worker its share, as planned.
+    tagsPerSecond: share ? (share.tagsPerSecond ?? share.writesPerSecond ?? settings.writesPerSecond) : sweepTagsPerSecond(settings.writesPerSecond),
   });
   const ids = parsed.data.secretIds ?? parsed.data.Items?.map((item) => item.secretId);
   const source = ids ? { kind: 'ids' as const, ids } : fleetSource();

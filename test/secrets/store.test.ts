@@ -5,6 +5,7 @@
  * per-secret failures without hiding the others; and the write budget taking a slot per write.
  */
 import { describe, expect, it } from 'vitest';
+import { planMap, SECRETS_MANAGER_TAG_QUOTA, sweepTagsPerSecond } from '../../core/operations/fleet-plan.js';
 import { RateBudget, sweepBudgets } from '../../core/secrets/budget.js';
 import { BATCH_GET_LIMIT } from '../../core/secrets/store.js';
 import { FingerprintIndex } from '../../core/operations/holders.js';
@@ -136,6 +137,30 @@ describe('the read budget is never exceeded (issue 22)', () => {
     const store = fx.store({ batchReads: bursting });
     for (let i = 0; i < 20; i++) await store.batchGet([a.arn]);
     expect(achievedRate()).toBeGreaterThan(20);
+  });
+});
+
+describe('the outcome records stay within the tag quota, whatever the write budget', () => {
+  /** TagResource calls per second over their first-to-last window, as the endpoint answered them. */
+  const tagRate = () => {
+    const c = fx.aws.operationCounters().TagResource!;
+    return ((c.calls - 1) / (c.lastAtMs - c.firstAtMs)) * 1000;
+  };
+
+  it('a write budget of 120/s (scaled quotas) gets a tag budget of 40/s, within the 50/s TagResource quota; a map worker its share', async () => {
+    expect(sweepTagsPerSecond(120)).toBe(40);
+    expect(sweepTagsPerSecond(30)).toBe(30);
+    expect(planMap({ secrets: 100_000, refreshFraction: 1, rotateFraction: 0, settleFraction: 0, writesPerSecond: 120, rotationsPerSecond: 40, tagDiscovery: true }).perWorker).toMatchObject({
+      writesPerSecond: 120 / 100,
+      tagsPerSecond: 40 / 100,
+    });
+    const a = await fx.createSecret('store/tag-pace', { a: 1 });
+    const { tags } = sweepBudgets({ writesPerSecond: 120, rotationsPerSecond: 120, batchGetPerSecond: 80, tagsPerSecond: sweepTagsPerSecond(120) });
+    fx.aws.resetRequestLog();
+    const store = fx.store({ tags });
+    for (let i = 0; i < 81; i++) await store.tag(a.arn, { k: String(i) });
+    // 40/s plus the one-second burst the bucket starts with: at most 81 calls in just over a second, never 120/s.
+    expect(tagRate()).toBeLessThan(SECRETS_MANAGER_TAG_QUOTA);
   });
 });
 
