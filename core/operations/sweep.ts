@@ -201,7 +201,11 @@ class SweepRun {
       this.fail(entry.secretId, e);
       return undefined;
     }
-    if (managed.secret.token) this.own.add(managed.secret.token, managed.arn);
+    // Only a token that may collide is ever looked up (holders.ts mayBeHeldElsewhere): the others stay
+    // out of the index, so a fleet of such tokens is held in memory a few secrets at a time.
+    if (managed.secret.token && this.deps.providers.definition(managed.secret).planHints?.(managed.secret)?.tokensMayCollide !== false) {
+      this.own.add(managed.secret.token, managed.arn);
+    }
     if (this.options.credentialAges) this.credentials.add(managed.secret.credentialSecretId);
     const settings = settingsFor(managed.secret, this.options.settings);
     const tags = entry.listed?.tags;

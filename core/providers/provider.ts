@@ -167,6 +167,12 @@ export interface PlanHints {
   renew: 'refresh' | 'rotate';
   /** Replaced tokens are revoked, left to expire ('none'), or revoked only with long to live ('long-lived-only'). */
   revoke: 'revoke' | 'none' | 'long-lived-only';
+  /**
+   * Whether its tokens may be byte-identical to another secret's (ProviderCapabilities.tokensMayCollide).
+   * A sweep indexes only such tokens (core/operations/holders.ts: only they are ever looked up), so
+   * its memory stays flat in a fleet whose tokens cannot collide. Absent: they may.
+   */
+  tokensMayCollide?: boolean;
 }
 
 /** The token secret fields every provider shares (core/secrets/token-secret.ts validates them). */

@@ -63,7 +63,7 @@ export const ica: ProviderDefinition<IcaConfig, IcaCredentials> = {
   },
   planHints() {
     // Minted anew either way (core/operations/refresh.ts never uses the retiring refresh); ICA cannot revoke.
-    return { renew: 'rotate', revoke: 'none' };
+    return { renew: 'rotate', revoke: 'none', tokensMayCollide: true };
   },
 };
 

@@ -104,8 +104,8 @@ export const tigergraph: ProviderDefinition<TigerGraphConfig, TigerGraphCredenti
   planHints(secret) {
     // The version set, or the one the last mint spoke (provider.ts: 3.x refreshes in place, 4.x block-lists).
     const version = secret.tigergraphVersion === '3' || secret.tigergraphVersion === '4' ? secret.tigergraphVersion : secret.providerVersion;
-    if (version === '3') return { renew: 'refresh', revoke: 'revoke' };
-    if (version === '4') return { renew: 'rotate', revoke: 'long-lived-only' };
+    if (version === '3') return { renew: 'refresh', revoke: 'revoke', tokensMayCollide: false };
+    if (version === '4') return { renew: 'rotate', revoke: 'long-lived-only', tokensMayCollide: true };
     return undefined;
   },
 };

@@ -54,7 +54,7 @@ export const trifacta: ProviderDefinition<TrifactaConfig, TrifactaCredentials> =
     return createTrifactaProvider(config, credentials, { clock: context.clock, ...context.http });
   },
   planHints() {
-    return { renew: 'rotate', revoke: 'revoke' };
+    return { renew: 'rotate', revoke: 'revoke', tokensMayCollide: false };
   },
 };
 
