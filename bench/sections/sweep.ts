@@ -438,18 +438,19 @@ export async function runSweep(ctx: {
   const sizes = [...(ctx.sizes ?? (ctx.smoke ? [20] : [1_000, 10_000]))].sort((a, b) => a - b);
   const scale = ctx.budgetScale ?? DEFAULT_BUDGET_SCALE;
   const defaultBudgetSecrets = ctx.smoke ? 10 : DEFAULT_BUDGET_SECRETS;
-  // Quotas x scale for writes and RotateSecret only: the tag quota stays AWS's, and so does the tag budget.
+  // Quotas x scale for writes, tags and RotateSecret (a refresh records its outcome in a tag, whose
+  // quota is its own): the budgets as the product would set them against such quotas.
   const scaledBudget = {
     writesPerSecond: DEFAULT_SETTINGS.writesPerSecond * scale,
     rotationsPerSecond: DEFAULT_SETTINGS.rotationsPerSecond * scale,
-    tagsPerSecond: sweepTagsPerSecond(DEFAULT_SETTINGS.writesPerSecond),
+    tagsPerSecond: sweepTagsPerSecond(DEFAULT_SETTINGS.writesPerSecond) * scale,
   };
   // In flight per unit of budget as deployed (concurrency 10 for 40 writes/s), within the setting's bounds.
   const scaledConcurrency = Math.min(CONCURRENCY_BOUNDS.max, DEFAULT_SETTINGS.concurrency * scale);
   const awsQuotas = { label: "AWS's", options: true as const };
   const scaledQuotas = {
-    label: scale === 1 ? "AWS's" : `AWS's, writes and RotateSecret x${scale}`,
-    options: scale === 1 ? (true as const) : { perSecond: { writes: 50 * scale, rotate: 50 * scale } },
+    label: scale === 1 ? "AWS's" : `AWS's, writes, tags and RotateSecret x${scale}`,
+    options: scale === 1 ? (true as const) : { perSecond: { writes: 50 * scale, rotate: 50 * scale, tag: 50 * scale } },
   };
   const bundles: Bundles = await buildAllBundles(ctx.workDir);
   const scripts = await buildChildScripts(ctx.workDir);
