@@ -7,7 +7,9 @@
  *
  * Calls per secret, as core/operations/sweep.ts makes them:
  *   every secret  1/20 BatchGetSecretValue (+ 1/100 ListSecrets with tag discovery)
- *   every sweep   1 DescribeSecret per credential secret (its age: credential-age.ts)
+ *   every sweep   1 DescribeSecret per credential secret (its age: credential-age.ts), and with tag
+ *                 discovery 1 more once a due secret opens its provider, where no binding names the
+ *                 credential by ARN (core/providers/open.ts resolves it)
  *   due secret    + 1 DescribeSecret for its tags (is it paused?) when the fleet is named by ids;
  *                 a listed fleet has them
  *   refresh       1 DescribeSecret + 2 writes (PutSecretValue, UpdateSecretVersionStage) + 1 TagResource (its outcome)
@@ -91,7 +93,7 @@ export function planSweep(input: FleetPlanInput): FleetPlan {
     batchGet: Math.ceil(n / BATCH_GET_LIMIT),
     list: input.tagDiscovery ? Math.ceil(n / LIST_PAGE_SIZE) : 0,
     // A secret named by id is described once more before acting, for its tags (core/operations/sweep.ts).
-    describe: Math.round(refreshes + 2 * rotations + settles + (input.tagDiscovery ? 0 : refreshes + rotations + settles)) + (input.credentialSecrets ?? 1),
+    describe: Math.round(refreshes + 2 * rotations + settles + (input.tagDiscovery ? 0 : refreshes + rotations + settles)) + (input.credentialSecrets ?? 1) * (input.tagDiscovery && refreshes + rotations + settles > 0 ? 2 : 1),
     getSecretValue: Math.round(settles),
     writes: Math.round(refreshes * WRITES_PER_REFRESH + settles * WRITES_PER_SETTLE + rotations * WRITES_PER_ROTATION),
     rotations: Math.round(rotations),
