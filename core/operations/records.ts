@@ -69,9 +69,11 @@ export async function recordOutcome(
   tag: typeof LAST_REFRESH_TAG | typeof LAST_REVOKE_TAG,
   outcome: RefreshOutcome | RevokeRecordOutcome,
   reason?: string,
+  /** Other tags written in the same call (the failure record of a failed renewal). */
+  alongside: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const value = formatOutcome({ outcome, at: new Date(deps.clock.now()).toISOString(), ...(reason ? { reason } : {}) });
-  await deps.store.tag(secretId, { [tag]: value }).catch((e: unknown) => {
+  await deps.store.tag(secretId, { ...alongside, [tag]: value }).catch((e: unknown) => {
     deps.log?.('outcome not recorded', { secretId, tag, error: e instanceof Error ? e.message : String(e) });
   });
 }

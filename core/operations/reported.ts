@@ -15,7 +15,8 @@
  * through RENEWAL_REASON_TAG, which finishSecret puts into Token Rotated.
  */
 import type { Deps } from '../deps.js';
-import { CredentialNotSetError } from '../errors.js';
+import { CredentialNotSetError, RotationStateError } from '../errors.js';
+import { renewalFailureTag } from '../rotation/failure-record.js';
 import { emitChange, reasonOf } from '../events.js';
 import { LAST_REFRESH_TAG, LAST_REVOKE_TAG, RENEWAL_REASON_TAG } from '../names.js';
 import { recordedExpiry } from '../secrets/token-secret.js';
@@ -45,7 +46,10 @@ export async function renew(managed: ManagedSecret, deps: Deps, options: RenewOp
     // A rotation that failed was reported by the rotation function, which saw why.
     if (!(e instanceof RotationFailedError)) {
       await emitChange(deps, e instanceof CredentialNotSetError ? 'Credential Not Set' : 'Refresh Failed', { ...base, reason: reasonOf(e) });
-      await recordOutcome(deps, managed.arn, LAST_REFRESH_TAG, 'failed', reasonOf(e));
+      // The failure record too (status `failing`, issue 22), in the same TagResource; a rotation in
+      // progress is not a failure of this step.
+      const failure = e instanceof RotationStateError ? {} : await renewalFailureTag(deps.store, managed.arn, 'refresh', e);
+      await recordOutcome(deps, managed.arn, LAST_REFRESH_TAG, 'failed', reasonOf(e), failure);
     }
     throw e;
   }

@@ -25,8 +25,6 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Deps } from '../deps.js';
-import { RotationStateError } from '../errors.js';
-import { recordSweepFailure } from '../rotation/failure-record.js';
 import { settingsFor, type OperationalSettings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetEntry, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
@@ -340,10 +338,9 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Ac
       }
       if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
     } catch (e) {
+      // renew() recorded it on the secret: each failure anew (its instant), so status and fleet
+      // status show it current (issue 22).
       record('refresh', e);
-      // The same failure again is a new record (its instant), so status and fleet status show it
-      // current; a rotation in progress is not a failure of this step (issue 22).
-      if (!(e instanceof RotationStateError)) await recordSweepFailure(deps.store, managed.arn, 'refresh', e);
     }
   }
   if (errors.length > 0) {

@@ -50,21 +50,21 @@ export function parseFailureRecord(record: string | undefined): RotationFailureR
 }
 
 /**
- * Records a failure of the sweep's own step (a refresh, the start of a rotation) on the secret's
- * current version. Never over a record of a pending rotation: that one says more (and re-drives
- * by it), and the rotation records its own next failure. Best effort: the failure is reported
- * anyway (the sweep's `failed` and its metric).
+ * The failure record of a renewal's own step (a refresh, the start of a rotation) on the secret's
+ * current version, as a tag for the caller to write with its other records (one TagResource: the
+ * tag quota is 50/s, and an outage fails every due secret). None over a record of a pending
+ * rotation: that one says more (and re-drives by it), and the rotation records its own next
+ * failure. Best effort: none when the secret cannot be described; the failure is reported anyway.
  */
-export async function recordSweepFailure(store: SecretStore, secretId: string, step: string, error: unknown): Promise<void> {
+export async function renewalFailureTag(store: Pick<SecretStore, 'describe'>, secretId: string, step: string, error: unknown): Promise<Record<string, string>> {
   try {
     const description = await store.describe(secretId);
     const current = Object.entries(description.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0];
     const existing = parseFailureRecord(description.tags[ROTATION_ERROR_TAG]);
-    if (existing && (description.versions[existing.versionId] ?? []).includes(AWSPENDING) && existing.versionId !== current) return;
-    if (current === undefined) return;
-    await store.tag(description.arn, { [ROTATION_ERROR_TAG]: formatFailureRecord(current, step, error) });
+    if (existing && (description.versions[existing.versionId] ?? []).includes(AWSPENDING) && existing.versionId !== current) return {};
+    return current === undefined ? {} : { [ROTATION_ERROR_TAG]: formatFailureRecord(current, step, error) };
   } catch {
-    // Best effort, as the rotation function's own record.
+    return {};
   }
 }
 

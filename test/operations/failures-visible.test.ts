@@ -6,10 +6,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
-import { ROTATION_ERROR_TAG } from '../../core/names.js';
+import { LAST_REFRESH_TAG, ROTATION_ERROR_TAG } from '../../core/names.js';
 import { fleetStatus } from '../../core/operations/status.js';
 import { sweep } from '../../core/operations/sweep.js';
-import { parseFailureRecord, recordSweepFailure } from '../../core/rotation/failure-record.js';
+import { parseFailureRecord, renewalFailureTag } from '../../core/rotation/failure-record.js';
 import { runRotationStep, type RotationStep } from '../../core/rotation/steps.js';
 import { DEFAULT_SETTINGS, type OperationalSettings } from '../../core/settings.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
@@ -54,8 +54,12 @@ describe('a TigerGraph 3.x-style in-place refresh that keeps failing', () => {
     expect(await status(a.arn)).toMatchObject({ due: 1, failing: 0 });
     provider.failRefresh = new Error('HTTP 503 from REST++');
 
+    fx.aws.resetRequestLog();
     const first = await sweepOnce(a.arn);
     expect(first.failed).toEqual([{ secretId: a.arn, error: 'refresh: HTTP 503 from REST++' }]);
+    // The failure record and the last refresh's outcome in one TagResource (the tag quota is 50/s).
+    expect(fx.aws.countCalls('TagResource')).toBe(1);
+    expect(fx.aws.inspectSecret(a.arn)!.tags[LAST_REFRESH_TAG]).toMatch(/^failed /);
     const r1 = record(a.arn)!;
     expect(r1).toMatchObject({ step: 'refresh', reason: 'Error: HTTP 503 from REST++' });
     expect(await status(a.arn)).toMatchObject({ due: 1, failing: 1 });
@@ -90,13 +94,13 @@ describe('a rotation that keeps failing', () => {
   });
 });
 
-describe('recordSweepFailure', () => {
+describe('renewalFailureTag', () => {
   it('never writes over the record of a pending rotation (that one re-drives by it, and records its own next failure)', async () => {
     const a = await dueSecret();
     const pending = await fx.client.send(new PutSecretValueCommand({ SecretId: a.arn, SecretString: JSON.stringify({ pending: true }), VersionStages: ['AWSPENDING'] }));
     const rotationRecord = `${pending.VersionId} testSecret Error: refused at 2030-01-01T00:00:00.000Z`;
     await fx.client.send(new TagResourceCommand({ SecretId: a.arn, Tags: [{ Key: ROTATION_ERROR_TAG, Value: rotationRecord }] }));
-    await recordSweepFailure(fx.store(), a.arn, 'refresh', new Error('other'));
+    expect(await renewalFailureTag(fx.store(), a.arn, 'refresh', new Error('other'))).toEqual({});
     expect(fx.aws.inspectSecret(a.arn)!.tags[ROTATION_ERROR_TAG]).toBe(rotationRecord);
   });
 });
