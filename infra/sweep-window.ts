@@ -29,21 +29,25 @@ export function longestScheduleRateSeconds(lifetimeSeconds: number, refreshBefor
 
 export interface RefreshWindowRow {
   provider: string;
-  /** The lifetime a connection gets when it names none; ICA has none (its tenant sets it): the example's 12 hours. */
+  /** The lifetime a connection gets when it names none; a provider without a default (the server sets it, as ICA's tenant does): a typical 12 hours. */
   lifetimeSeconds: number;
   lifetimeIsDefault: boolean;
   windowSeconds: number;
   sweeps: number;
 }
 
-/** ICA's JWT lifetime is the tenant's (no product default): the table uses the common 12 hours, as infra/config.example.json. */
-const ICA_TYPICAL_LIFETIME_SECONDS = 43_200;
+/**
+ * For a provider whose server sets the lifetime (no product default: ProviderDefinition.
+ * defaultLifetimeSeconds undefined, as ICA's tenant does), the table uses a common 12 hours, as
+ * infra/config.example.json does.
+ */
+const TYPICAL_SERVER_SET_LIFETIME_SECONDS = 43_200;
 
 /** Per provider at its default lifetime and the default settings and schedule: sweeps inside the refresh window. */
 export function refreshWindowTable(scheduleRate: Duration = DEPLOYMENT_DEFAULTS.scheduleRate, refreshBeforeSeconds = DEFAULT_SETTINGS.refreshBeforeSeconds): RefreshWindowRow[] {
   return providerNames().map((provider) => {
     const fromDefault = defaultLifetimeSeconds(provider);
-    const lifetimeSeconds = fromDefault ?? ICA_TYPICAL_LIFETIME_SECONDS;
+    const lifetimeSeconds = fromDefault ?? TYPICAL_SERVER_SET_LIFETIME_SECONDS;
     return {
       provider,
       lifetimeSeconds,
@@ -60,7 +64,7 @@ export function refreshWindowMarkdown(rows: readonly RefreshWindowRow[] = refres
   const lines = [
     '| provider | token lifetime | refresh window | sweeps inside it (hourly) |',
     '| --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.provider} | ${hours(r.lifetimeSeconds)}${r.lifetimeIsDefault ? ' (default)' : ' (tenant-set; typical)'} | ${hours(r.windowSeconds)} | ${r.sweeps} |`),
+    ...rows.map((r) => `| ${r.provider} | ${hours(r.lifetimeSeconds)}${r.lifetimeIsDefault ? ' (default)' : ' (server-set; typical)'} | ${hours(r.windowSeconds)} | ${r.sweeps} |`),
   ];
   return lines.join('\n');
 }
