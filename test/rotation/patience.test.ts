@@ -43,6 +43,19 @@ describe('proveFreshToken', () => {
     expect(s.tries.at(-1)).toBe(30_000);
   });
 
+  it('at the defaults (60 s, a 120 s invocation), a token refused for 0, 20 or 60 s after its mint is accepted: the delays ica-token-api.md says to test', async () => {
+    for (const refusedMs of [0, 20_000, 60_000]) {
+      const s = scenario(refusedMs);
+      const proof = await proveFreshToken(s.provider, held, s.patience(60, 120_000));
+      expect(proof, `${refusedMs} ms`).toMatchObject({ accepted: true });
+      // Accepted at the first try on or after the refusal ends, at most one back-off step (8 s) later.
+      expect(s.tries.at(-1)! - refusedMs, `${refusedMs} ms`).toBeLessThanOrEqual(8_000);
+    }
+    // One second more than the patience is a refusal (counted by pending-attempts.ts).
+    const late = scenario(61_000);
+    expect(await proveFreshToken(late.provider, held, late.patience(60, 120_000))).toMatchObject({ accepted: false, waitedMs: 60_000 });
+  });
+
   it('the invocation’s remaining time less the margin bounds it below the setting', async () => {
     const s = scenario(Number.POSITIVE_INFINITY);
     expect(await proveFreshToken(s.provider, held, s.patience(60, PATIENCE_MARGIN_MS + 3_000))).toMatchObject({ accepted: false, waitedMs: 3_000 });
