@@ -234,7 +234,8 @@ class CachingTokenSource implements TokenSource {
     // Only a reader of AWSCURRENT falls back to the rotation's new token; one of another label asked for that label.
     if (current.versionId !== stale.versionId || this.versionStage !== 'AWSCURRENT') return current;
     const pending = await pendingToken(
-      { client: this.#client(), secretId: this.secretId, allowInsecureHttp: this.#allowInsecureHttp, waitMs: this.#pendingWaitMs, onRead: () => this.#counters.pendingReads++ },
+      // Through #send: the AWSPENDING reads have the same read timeout as every other.
+      { client: { send: (command) => this.#send(command) }, secretId: this.secretId, allowInsecureHttp: this.#allowInsecureHttp, waitMs: this.#pendingWaitMs, onRead: () => this.#counters.pendingReads++ },
       stale,
     );
     if (!pending) return current;

@@ -183,6 +183,26 @@ describe('read timeout (readTimeoutMs)', () => {
     expect(client.signals[0]?.aborted).toBe(true);
   });
 
+  it('the AWSPENDING read after a refusal has the same timeout: a hanging one ends the refresh within it, with the AWSCURRENT read', async () => {
+    const fake = new FakeSecrets(secretJson());
+    const signals: Array<AbortSignal | undefined> = [];
+    const client: SecretsClient = {
+      send: (command, options) => {
+        if (command.input.VersionStage !== 'AWSPENDING') return fake.send(command, options);
+        signals.push(options?.abortSignal);
+        return new Promise(() => undefined);
+      },
+    };
+    const source = createTokenSource({ secretId: SECRET_ID, client, readTimeoutMs: 50, refusalBackoffMs: 0 });
+    const stale = await source.get();
+    const started = performance.now();
+    const found = await source.refresh(stale);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(found.versionId).toBe(stale.versionId);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(true);
+  });
+
   it('by default every read carries a 5-second timeout', async () => {
     expect(DEFAULT_READ_TIMEOUT_MS).toBe(5_000);
     const { client, source } = setup();
