@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
-import { checkedHost, HostError, originCovers, originOf } from '../../core/http/origins.js';
+import { checkedHost, HostError, originCovers, originOf, originPort } from '../../core/http/origins.js';
 import { providerHost } from '../../core/providers/provider.js';
 import { hostUrlSchema } from '../../core/secrets/fields.js';
 import { checkedOrigin } from '../../consumer/base-url.js';
@@ -43,5 +43,21 @@ describe('origins', () => {
     expect(originOf('https://H.example.com:443/')).toBe('https://h.example.com:443');
     expect(originCovers('https://h:14240/restpp', 'https://h:14240/restpp/echo')).toBe(true);
     expect(originCovers('https://h:14240/restpp', 'https://h:14240/restppx')).toBe(false);
+  });
+
+  it('covers the bound path itself, with or without trailing slashes, and trims any number of them from a bound origin', () => {
+    // The mutation run (docs/mutation.md, batch a1) found no test of a URL at exactly the bound path.
+    expect(originCovers('https://h.example.com:443/api', 'https://h.example.com/api')).toBe(true);
+    expect(originCovers('https://h.example.com:443/api', 'https://h.example.com/api/')).toBe(true);
+    expect(originOf('https://h.example.com/api//')).toBe('https://h.example.com:443/api');
+    expect(originCovers('https://h.example.com/api//', 'https://h.example.com/api')).toBe(true);
+    expect(originCovers('https://h.example.com:443/api', 'https://h.example.com/')).toBe(false);
+  });
+
+  it('tells the port of an origin or URL, its scheme’s default where none is written', () => {
+    expect(originPort('https://h.example.com')).toBe(443);
+    expect(originPort('http://h.example.com')).toBe(80);
+    expect(originPort('https://h.example.com:14240/restpp')).toBe(14240);
+    expect(() => originPort('ftp://h.example.com')).toThrow(/expected an http:\/\/ or https:\/\/ URL/);
   });
 });
