@@ -8,11 +8,14 @@
  *     refusals of that version do not read again for refusalBackoffMs (plus jitter): a caller
  *     looping on a refused token costs at most one GetSecretValue per period, not one per call.
  *     A newer version (from any read) is never held back, and the first refusal always re-reads.
+ *   - A refused version still current after the re-read: AWSPENDING's token, if a rotation holds
+ *     another one (pending.ts: APIs that end older tokens when they issue a new one).
  * It never logs, and its errors never hold a token (consumer/errors.ts).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV } from '../core/names.js';
 import { ConsumerError, SecretReadError } from './errors.js';
+import { DEFAULT_PENDING_WAIT_MS, pendingToken } from './pending.js';
 import { tokenInfoFromSecret } from './secret.js';
 import type { SecretsClient, TokenInfo, TokenSource, TokenSourceOptions, TokenSourceStats } from './types.js';
 
@@ -70,6 +73,7 @@ class CachingTokenSource implements TokenSource {
   readonly #maxAgeMs: number;
   readonly #refreshBeforeMs: number;
   readonly #refusalBackoffMs: number;
+  readonly #pendingWaitMs: number;
   readonly #now: () => number;
   readonly #allowInsecureHttp: boolean;
   readonly #client: () => SecretsClient;
@@ -78,7 +82,7 @@ class CachingTokenSource implements TokenSource {
   #started = 0;
   /** Which read produced a TokenInfo this source handed out. */
   readonly #readOf = new WeakMap<TokenInfo, number>();
-  readonly #counters: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0, rereadsSkipped: 0 };
+  readonly #counters: TokenSourceStats = { reads: 0, failedReads: 0, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0 };
   /** The version a re-read after a refusal found still current, and until when its refusals are not re-read. */
   #backoff: { versionId: string; until: number } | undefined;
 
@@ -89,6 +93,7 @@ class CachingTokenSource implements TokenSource {
     this.#maxAgeMs = nonNegative(options.maxAgeMs, DEFAULT_MAX_AGE_MS, 'maxAgeMs');
     this.#refreshBeforeMs = nonNegative(options.refreshBeforeMs, DEFAULT_REFRESH_BEFORE_MS, 'refreshBeforeMs');
     this.#refusalBackoffMs = nonNegative(options.refusalBackoffMs, DEFAULT_REFUSAL_BACKOFF_MS, 'refusalBackoffMs');
+    this.#pendingWaitMs = nonNegative(options.pendingWaitMs, DEFAULT_PENDING_WAIT_MS, 'pendingWaitMs');
     this.#now = options.now ?? Date.now;
     this.#allowInsecureHttp = options.allowInsecureHttp ?? process.env[ENV.LOCAL_RUN] === 'true';
     this.#client = () => options.client ?? defaultClient();
@@ -116,7 +121,7 @@ class CachingTokenSource implements TokenSource {
       // The refused token must not be handed out again while the re-read is on its way.
       if (this.#cached?.info === stale) this.#cached = undefined;
     }
-    const read = this.#inFlight ? this.#inFlight.promise : this.#startRead(true);
+    const read = this.#inFlight ? this.#inFlight.promise : this.#startRead(true, stale);
     if (stale !== undefined) {
       read.then(
         (found) => this.#noteReread(stale, found),
@@ -148,6 +153,21 @@ class CachingTokenSource implements TokenSource {
     return Math.min(byAge, byExpiry);
   }
 
+  /** After a refusal of `stale`: AWSCURRENT, or AWSPENDING's token when the refused version is still current and a rotation holds another. */
+  async #readForRefusal(seq: number, stale: TokenInfo): Promise<TokenInfo> {
+    const current = await this.#readCurrent(seq);
+    if (current.versionId !== stale.versionId) return current;
+    const pending = await pendingToken(
+      { client: this.#client(), secretId: this.secretId, allowInsecureHttp: this.#allowInsecureHttp, waitMs: this.#pendingWaitMs, onRead: () => this.#counters.pendingReads++ },
+      stale,
+    );
+    if (!pending) return current;
+    this.#counters.pendingUsed++;
+    this.#readOf.set(pending, seq);
+    this.#cached = { info: pending, seq, validUntil: this.#validUntil(pending, this.#now()) };
+    return pending;
+  }
+
   async #readCurrent(seq: number): Promise<TokenInfo> {
     let out;
     try {
@@ -162,11 +182,11 @@ class CachingTokenSource implements TokenSource {
     return info;
   }
 
-  #startRead(byRefresh: boolean): Promise<TokenInfo> {
+  #startRead(byRefresh: boolean, refused?: TokenInfo): Promise<TokenInfo> {
     const seq = ++this.#started;
     this.#counters.reads++;
     if (byRefresh) this.#counters.refreshes++;
-    const read: Read = { seq, promise: this.#readCurrent(seq) };
+    const read: Read = { seq, promise: refused ? this.#readForRefusal(seq, refused) : this.#readCurrent(seq) };
     this.#inFlight = read;
     read.promise.then(
       () => {

@@ -67,6 +67,14 @@ export interface TokenSourceOptions {
    * 5 000; 0 re-reads on every refusal.
    */
   refusalBackoffMs?: number;
+  /**
+   * When a re-read after a refusal finds the refused version still AWSCURRENT, AWSPENDING is read
+   * too, and its token used if it is another one: for APIs that end older tokens when they issue a
+   * new one, AWSPENDING holds the live token until the rotation finishes. AWSPENDING is read again
+   * (after 100, 200, 400 ms...) within this long while it has no value yet (the moment between the
+   * mint and its write). Default 500 (at most 4 reads); 0 reads it once.
+   */
+  pendingWaitMs?: number;
   /** Milliseconds since the epoch. Default Date.now (tests pass a fake clock). */
   now?: () => number;
   /**
@@ -78,7 +86,7 @@ export interface TokenSourceOptions {
 
 /** Counters of one source, for metrics and tests. Never a token. */
 export interface TokenSourceStats {
-  /** GetSecretValue calls started. */
+  /** GetSecretValue calls of AWSCURRENT started. */
   reads: number;
   /** Reads that failed (not cached). */
   failedReads: number;
@@ -86,6 +94,10 @@ export interface TokenSourceStats {
   refreshes: number;
   /** refresh(stale) calls answered without a read because of the refusal back-off (refusalBackoffMs). */
   rereadsSkipped: number;
+  /** GetSecretValue calls of AWSPENDING (after a refusal found the refused version still current). */
+  pendingReads: number;
+  /** Refusals answered with AWSPENDING's token (the refused version still current, a rotation holding another). */
+  pendingUsed: number;
 }
 
 export interface TokenSource {

@@ -12,6 +12,12 @@ import type { TokenSecret } from './secrets/token-secret.js';
 /** Bounds of `concurrency`: secrets a sweep works on at once. */
 export const CONCURRENCY_BOUNDS = { min: 1, max: 100 } as const;
 
+/** Most `newTokenPatienceSeconds` allowed: a Lambda invocation lasts at most 900 s. */
+export const NEW_TOKEN_PATIENCE_MAX_SECONDS = 600;
+
+/** Bounds of `pendingTokenAttempts`. */
+export const PENDING_TOKEN_ATTEMPTS_BOUNDS = { min: 1, max: 20 } as const;
+
 /**
  * Secrets Manager's account-wide quotas the sweep paces itself under: writes (PutSecretValue,
  * UpdateSecret and UpdateSecretVersionStage together) and RotateSecret, each 50 per second.
@@ -48,6 +54,20 @@ export const settingsSchema = z.strictObject({
    * before it expires (core/operations/routine.ts).
    */
   sweepIntervalSeconds: z._default(z.number().check(z.int(), z.minimum(60)), 3_600),
+  /**
+   * Attempts at one AWSPENDING version whose token the server refuses before the rotation gives
+   * it up (core/rotation/pending-attempts.ts): its token is revoked where the API can, AWSPENDING
+   * removed, and the next rotation mints afresh. A token refused for good (revoked by an admin,
+   * minted under a credential rotated since) would otherwise be re-tested forever.
+   */
+  pendingTokenAttempts: z._default(z.number().check(z.int(), z.minimum(PENDING_TOKEN_ATTEMPTS_BOUNDS.min), z.maximum(PENDING_TOKEN_ATTEMPTS_BOUNDS.max)), 3),
+  /**
+   * How long testSecret keeps trying a freshly minted token the server refuses, with back-off,
+   * before it counts as refused (core/rotation/patience.ts): issuer and API can disagree on the
+   * clock, or a token can take seconds to propagate. Never past the invocation's remaining time
+   * less a margin. 0: one try.
+   */
+  newTokenPatienceSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(NEW_TOKEN_PATIENCE_MAX_SECONDS)), 60),
 });
 
 export type OperationalSettings = z.infer<typeof settingsSchema>;

@@ -30,6 +30,7 @@ const JSON_NAMES: Readonly<Record<string, string>> = {
   credentialSecretKey: 'credentialSecretKmsKeyArn',
   scheduleRate: 'scheduleRateMinutes',
   alarmTopic: 'alarmTopicArn',
+  credentialMaxAge: 'credentialMaxAgeDays',
 };
 
 /** Names a props path as the JSON config does: `connections[0].rotationIntervalHours`. */
@@ -126,6 +127,8 @@ const configSchema = () =>
     settingsParameterName: z.string().default(DEFAULT_SETTINGS_PARAMETER),
     /** The MinSecondsToExpiry alarm fires when the soonest-expiring managed token has less than this left. */
     minSecondsToExpiryAlarmThreshold: z.number().int().default(DEPLOYMENT_DEFAULTS.minSecondsToExpiryAlarmThreshold.toSeconds()),
+    /** The credential-age alarm fires when a credential secret has not changed for this many days (issue 22). */
+    credentialMaxAgeDays: z.number().default(DEPLOYMENT_DEFAULTS.credentialMaxAge.toDays()),
     /** Alarm notifications: an email subscribed to a topic created here, and/or an existing topic. */
     alarmEmail: z.string().optional(),
     alarmTopicArn: z.string().optional(),
@@ -209,6 +212,7 @@ function deploymentInput(config: ParsedConfig | TokenRotationConfig): Deployment
     })),
     scheduleRate: Duration.minutes(config.scheduleRateMinutes),
     minSecondsToExpiryAlarmThreshold: Duration.seconds(config.minSecondsToExpiryAlarmThreshold),
+    credentialMaxAge: Duration.days(config.credentialMaxAgeDays),
     alarmTopic: config.alarmTopicArn !== undefined ? { topicArn: config.alarmTopicArn } : undefined,
   };
 }

@@ -34,7 +34,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { DEFAULT_SETTINGS_PARAMETER, ENV, EVENT_SOURCE, MANAGED_TAG, METRICS_NAMESPACE, OPERATION_TAGS, PRODUCT, ROTATION_TAGS, serviceName, type FunctionName } from '../core/names.js';
+import { DEFAULT_SETTINGS_PARAMETER, ENV, EVENT_SOURCE, MANAGED_TAG, METRICS_NAMESPACE, OPERATION_TAGS, PRODUCT, ROTATION_ERROR_TAG, ROTATION_TAGS, serviceName, type FunctionName } from '../core/names.js';
 import type { RotationScheduleInput } from '../core/rotation-schedule.js';
 import { DEFAULT_SETTINGS } from '../core/settings.js';
 import type { CredentialBinding } from '../core/providers/binding.js';
@@ -67,6 +67,11 @@ export type { RotationScheduleInput };
 export type { ProviderName, SweepEngine, DistributedMapOptions, SweepMap };
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The rotation function's timeout: room for testSecret's default patience for a new token (60 s,
+ * core/rotation/patience.ts) plus the margin it keeps, and the other calls of a step.
+ */
+const ROTATION_TIMEOUT_SECONDS = 120;
 
 /**
  * One connection: a token API endpoint and the credential that mints its tokens. The provider's own
@@ -148,6 +153,11 @@ export interface TokenRotationProps {
   readonly settingsParameterName?: string;
   /** Alarm when the soonest-expiring managed token has less than this left. @default Duration.days(1) */
   readonly minSecondsToExpiryAlarmThreshold?: Duration;
+  /**
+   * Alarm when a credential secret has not changed for this long (the product never rotates
+   * credentials: issue 22). Whole days. @default Duration.days(365)
+   */
+  readonly credentialMaxAge?: Duration;
   /** Existing topic to notify on alarm. @default - none (a topic is created only for `alarmEmail`) */
   readonly alarmTopic?: sns.ITopic;
   /** Email to notify on alarm; subscribed to `alarmTopic`, or to a KMS-encrypted topic created here. @default - none */
@@ -272,7 +282,7 @@ export class TokenRotation extends Construct {
 
     // Functions
     this.securityGroup = this.createSecurityGroup();
-    this.rotationFunction = this.createFunction('rotation', Duration.seconds(60), 'Secrets Manager rotation hook for the token secrets');
+    this.rotationFunction = this.createFunction('rotation', Duration.seconds(ROTATION_TIMEOUT_SECONDS), 'Secrets Manager rotation hook for the token secrets');
     this.scheduledRefreshFunction = this.createFunction(
       'scheduled-refresh',
       // A map worker may spend all of Lambda's time on its batch.
@@ -447,6 +457,12 @@ export class TokenRotation extends Construct {
       const rotation = managed.tokenSecret.addRotationSchedule('Rotation', {
         rotationLambda: rotationFunctionRef,
         automaticallyAfter: conn.rotationInterval ?? DEPLOYMENT_DEFAULTS.rotationInterval,
+        // A deploy rotates nothing (issue 22): an update of the schedule (a new interval, a new
+        // rotation function) would otherwise rotate every token at once, however fresh. The sweep
+        // rotates what is due. CloudFormation then has Secrets Manager test the configuration
+        // (testSecret on an empty version: 'nothing-to-test'). The create still rotates: the
+        // first token arrives with the deploy.
+        rotateImmediatelyOnUpdate: false,
       });
       if (conn.rotationSchedule) {
         // The L2 writes only rate() from a Duration: the window goes into RotationRules as given.
@@ -553,6 +569,8 @@ export class TokenRotation extends Construct {
       'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the fleet read before revoking an unstored token that may be shared).',
     );
     this.grantDiscoverSecrets(fn);
+    // pendingTokenAttempts and newTokenPatienceSeconds bound what testSecret does with a refused token.
+    this.grantReadSettings(fn);
     // The rotation tags a secret whose rotation failed (ROTATION_ERROR_TAG) and untags it when one
     // succeeds, with the renewal reason the sweep left for it (RENEWAL_REASON_TAG); those tags only.
     this.grantTags(fn, ROTATION_TAGS);
@@ -578,8 +596,9 @@ export class TokenRotation extends Construct {
     this.grantTokenKey(fn);
     this.grantReadSettings(fn);
     this.grantDiscoverSecrets(fn);
-    // The operational records: a pause, the last refresh's and settle's outcomes, a renewal's reason.
-    this.grantTags(fn, OPERATION_TAGS);
+    // The operational records: a pause, the last refresh's and settle's outcomes, a renewal's reason,
+    // and the failure record of a failed refresh (core/rotation/failure-record.ts).
+    this.grantTags(fn, [...OPERATION_TAGS, ROTATION_ERROR_TAG]);
   }
 
   /** TagResource and UntagResource on the token secrets, for these tag keys only (`aws:TagKeys`). */
@@ -761,6 +780,10 @@ export class TokenRotation extends Construct {
     });
   }
 
+  private get credentialMaxAgeDays(): number {
+    return (this.props.credentialMaxAge ?? DEPLOYMENT_DEFAULTS.credentialMaxAge).toDays();
+  }
+
   private get expiryThresholdSeconds(): number {
     return (this.props.minSecondsToExpiryAlarmThreshold ?? DEPLOYMENT_DEFAULTS.minSecondsToExpiryAlarmThreshold).toSeconds();
   }
@@ -774,6 +797,7 @@ export class TokenRotation extends Construct {
     return createDashboard(this, {
       period: this.dashboardPeriod,
       minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      credentialMaxAgeDays: this.credentialMaxAgeDays,
       ...(this.sweepMap ? { sweepStateMachine: this.sweepMap.stateMachine } : {}),
     });
   }
@@ -784,6 +808,7 @@ export class TokenRotation extends Construct {
       // One period covers at least two scheduled runs, so one late run is not a missing datapoint.
       refreshPeriod: Duration.seconds(Math.min(Math.max(2 * this.scheduleRate.toSeconds(), 300), 86400)),
       minSecondsToExpiryThreshold: this.expiryThresholdSeconds,
+      credentialMaxAgeDays: this.credentialMaxAgeDays,
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
       onDemandFailureQueue: this.onDemandFailureQueue,
       dashboardUrl: dashboardUrl(this.dashboard),

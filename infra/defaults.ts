@@ -13,6 +13,8 @@ export const DEPLOYMENT_DEFAULTS = {
   rotationInterval: Duration.days(7),
   /** The MinSecondsToExpiry alarm's threshold. */
   minSecondsToExpiryAlarmThreshold: Duration.days(1),
+  /** The credential-age alarm's threshold: a credential secret unchanged this long (issue 22). */
+  credentialMaxAge: Duration.days(365),
   /** Memory of the scheduled refresh (CPU-bound in the AWS SDK: bench/RESULTS.md). */
   scheduledRefreshMemoryMB: 1024,
   /** Memory of every other function. */

@@ -25,6 +25,8 @@ export const FLEET_METRICS = {
   SweepDuration: { fn: 'scheduled-refresh', statistic: 'Maximum' },
   SecretsChecked: { fn: 'scheduled-refresh', statistic: 'Maximum' },
   SecretsSkipped: { fn: 'scheduled-refresh', statistic: 'Maximum' },
+  /** Days since the oldest credential secret last changed (issue 22; per credential: CredentialAgeDays with a `credential` dimension). */
+  OldestCredentialAgeDays: { fn: 'scheduled-refresh', statistic: 'Maximum' },
 } as const satisfies Record<string, { fn: FunctionName; statistic: string }>;
 
 export type FleetMetricName = keyof typeof FLEET_METRICS;
@@ -61,6 +63,8 @@ export interface DashboardProps {
   readonly period: Duration;
   /** Drawn on the time-to-expiry graph. */
   readonly minSecondsToExpiryThreshold: number;
+  /** Drawn on the credential-age graph. */
+  readonly credentialMaxAgeDays: number;
   /** The Distributed Map engine's state machine: per-run counts summed over batches, and its executions. */
   readonly sweepStateMachine?: sfn.IStateMachine;
 }
@@ -90,6 +94,12 @@ export function createDashboard(scope: Construct, props: DashboardProps): cloudw
     graph(map ? 'Sweep duration per batch (ms)' : 'Sweep duration (ms)', [fleetMetric('SweepDuration', p), fleetMetric('SweepDuration', p, 'Average')]),
     graph('Sweep coverage: secrets checked and skipped per run', [fleetMetric('SecretsChecked', p), fleetMetric('SecretsSkipped', p)]),
   );
+  dashboard.addWidgets(
+    graph('Credential secrets: days since the oldest last changed', [fleetMetric('OldestCredentialAgeDays', p)], {
+      leftAnnotations: [{ value: props.credentialMaxAgeDays, label: 'alarm threshold', color: cloudwatch.Color.RED }],
+      leftYAxis: { min: 0 },
+    }),
+  );
   if (map) {
     const executions = (metric: cloudwatch.Metric) => metric.with({ period: p, statistic: 'Sum' });
     dashboard.addWidgets(
@@ -115,6 +125,8 @@ export interface AlarmsProps {
   /** Covers at least two scheduled runs, so one late run is not a missing datapoint. */
   readonly refreshPeriod: Duration;
   readonly minSecondsToExpiryThreshold: number;
+  /** Alarm when a credential secret has not changed for this many days (issue 22). */
+  readonly credentialMaxAgeDays: number;
   readonly scheduleDeadLetterQueue: sqs.IQueue;
   readonly onDemandFailureQueue: sqs.IQueue;
   readonly dashboardUrl: string;
@@ -151,11 +163,14 @@ export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.A
     );
   };
   // RotationFailures, not the function's Errors: a credential secret not filled in yet (a fresh
-  // deploy) fails the rotation too, and is counted apart by the rotation function.
+  // deploy) fails the rotation too, and is counted apart by the rotation function. Over the
+  // refresh period (two scheduled runs), like the sweep's failures: a rotation that fails again at
+  // every sweep's re-drive keeps the alarm in ALARM instead of clearing it five minutes after each
+  // failure (issue 22: only the first failure was noticed).
   atLeastOne(
     'RotationErrorsAlarm',
     'A rotation step failed for a reason other than a credential secret not filled in yet (AWSCURRENT is unchanged)',
-    fleetMetric('RotationFailures', Duration.minutes(5), 'Sum'),
+    fleetMetric('RotationFailures', props.refreshPeriod, 'Sum'),
   );
   atLeastOne(
     'ScheduledRefreshErrorsAlarm',
@@ -173,6 +188,17 @@ export function createAlarms(scope: Construct, props: AlarmsProps): cloudwatch.A
     fleetMetric('RevokeFailures', props.refreshPeriod, 'Sum'),
   );
   alarms.push(expiryAlarm(scope, props));
+  // Issue 22: the product never rotates a credential secret; this says when one is old.
+  alarms.push(
+    new cloudwatch.Alarm(scope, 'CredentialAgeAlarm', {
+      alarmDescription: `A credential secret (an API key, a password, a TigerGraph secret) has not changed for ${props.credentialMaxAgeDays} days or more: rotate it at its source and update the secret; on-demand status (credential.ageDays) and the CredentialAgeDays metric say which. Dashboard: ${props.dashboardUrl}`,
+      metric: fleetMetric('OldestCredentialAgeDays', props.refreshPeriod, 'Maximum'),
+      threshold: props.credentialMaxAgeDays,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+  );
   const queueAlarm = (id: string, queue: sqs.IQueue, what: string) =>
     atLeastOne(id, `${what} (inspect the queue's messages)`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }));
   queueAlarm('ScheduleDeadLetterAlarm', props.scheduleDeadLetterQueue, 'EventBridge Scheduler could not invoke the scheduled refresh');

@@ -22,6 +22,7 @@ import { longestGapSeconds, parseRotationSchedule, type RotationSchedule, type R
 import { bindingsBytes, connectionBindings } from './bindings.js';
 import { DEPLOYMENT_DEFAULTS } from './defaults.js';
 import { defaultLifetimeSeconds, fieldOwners, providerOf, providerSettings } from './providers.js';
+import { longestScheduleRateSeconds, MIN_SWEEPS_IN_REFRESH_WINDOW, sweepsInRefreshWindow } from './sweep-window.js';
 
 /** A props path, e.g. ['connections', 0, 'rotationInterval']. */
 export type Path = ReadonlyArray<string | number>;
@@ -74,6 +75,8 @@ export interface DeploymentInput {
   readonly scheduledRefreshMemoryMB?: number | undefined;
   readonly settingsParameterName?: string | undefined;
   readonly minSecondsToExpiryAlarmThreshold?: Duration | undefined;
+  /** The credential-age alarm's threshold (issue 22). */
+  readonly credentialMaxAge?: Duration | undefined;
   readonly alarmTopic?: { readonly topicArn: string } | undefined;
   readonly alarmEmail?: string | undefined;
   readonly logLevel?: string | undefined;
@@ -105,6 +108,8 @@ export const SCHEDULE_RATE_MINUTES = { min: 5, max: 720 } as const;
 export const MEMORY_MB = { min: 128, max: 10_240 } as const;
 /** Shortest expiry alarm threshold: the metric is emitted once a run, so less could not fire in time. */
 const MIN_ALARM_THRESHOLD_SECONDS = 60;
+/** The credential-age alarm threshold in days: at least one, at most ten years. */
+const CREDENTIAL_MAX_AGE_DAYS = { min: 1, max: 3650 } as const;
 
 const NAME = /^[A-Za-z0-9-]{1,48}$/;
 const SECRET_NAME_PREFIX = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
@@ -293,6 +298,10 @@ function scheduleIssues(input: DeploymentInput, lifetimes: ReadonlyArray<number 
   );
   const threshold = (input.minSecondsToExpiryAlarmThreshold ?? DEPLOYMENT_DEFAULTS.minSecondsToExpiryAlarmThreshold).toSeconds();
   if (threshold < MIN_ALARM_THRESHOLD_SECONDS) issues.add(['minSecondsToExpiryAlarmThreshold'], `expected at least ${MIN_ALARM_THRESHOLD_SECONDS} seconds, got ${threshold} seconds`);
+  const maxAgeDays = (input.credentialMaxAge ?? DEPLOYMENT_DEFAULTS.credentialMaxAge).toDays({ integral: false });
+  if (!Number.isInteger(maxAgeDays) || maxAgeDays < CREDENTIAL_MAX_AGE_DAYS.min || maxAgeDays > CREDENTIAL_MAX_AGE_DAYS.max) {
+    issues.add(['credentialMaxAge'], `expected whole days from ${CREDENTIAL_MAX_AGE_DAYS.min} to ${CREDENTIAL_MAX_AGE_DAYS.max}, got ${maxAgeDays} days`);
+  }
   if (!shortest) return;
   const lifetimeName = issues.name(['connections', shortest.i, 'lifetimeSeconds']);
   // Each token must be seen by at least three scheduled refreshes before it expires.
@@ -302,9 +311,19 @@ function scheduleIssues(input: DeploymentInput, lifetimes: ReadonlyArray<number 
       `expected at most ${Math.floor(shortest.lifetime / 3 / 60)} minutes (a third of ${lifetimeName}, ${shortest.lifetime} s), so every token is checked at least three times before it expires`,
     );
   }
+  // Issue 22: at least three sweeps between the first due point and expiry (sweep-window.ts), so an
+  // outage or a failing rotation is retried before the token expires.
+  const refreshBefore = input.refreshBeforeSeconds ?? DEFAULT_SETTINGS.refreshBeforeSeconds;
+  const sweeps = sweepsInRefreshWindow(shortest.lifetime, refreshBefore, rate.toSeconds());
+  if (rate.toSeconds() <= shortest.lifetime / 3 && sweeps < MIN_SWEEPS_IN_REFRESH_WINDOW) {
+    issues.add(
+      ['scheduleRate'],
+      `expected at most ${Math.floor(longestScheduleRateSeconds(shortest.lifetime, refreshBefore) / 60)} minutes: tokens of ${issues.name(['connections', shortest.i])} are renewed in the last ` +
+        `min(refreshBeforeSeconds, half of lifetimeSeconds) of their life, which holds ${sweeps} sweep(s) at this rate; at least ${MIN_SWEEPS_IN_REFRESH_WINDOW} are needed so an outage or a failing rotation is retried before the token expires (or raise refreshBeforeSeconds)`,
+    );
+  }
   // The alarm must stay quiet in the steady state: a token is refreshed once it has
   // refreshBeforeSeconds left (at most half its lifetime), within one schedule period.
-  const refreshBefore = input.refreshBeforeSeconds ?? DEFAULT_SETTINGS.refreshBeforeSeconds;
   const refreshedAt = Math.min(refreshBefore, shortest.lifetime / 2) - rate.toSeconds();
   if (threshold >= refreshedAt) {
     issues.add(

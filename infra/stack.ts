@@ -54,6 +54,7 @@ export class TgTokenRotationStack extends Stack {
       scheduledRefreshMemoryMB: config.scheduledRefreshMemoryMB,
       settingsParameterName: config.settingsParameterName,
       minSecondsToExpiryAlarmThreshold: Duration.seconds(config.minSecondsToExpiryAlarmThreshold),
+      credentialMaxAge: Duration.days(config.credentialMaxAgeDays),
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
       alarmEmail: config.alarmEmail,
       ...this.network(config),

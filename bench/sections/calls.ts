@@ -232,9 +232,9 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'not-due',
     operation: 'scheduled sweep of one settled secret that is not due (the quiet majority of a fleet; also after a rotation, within the grace period)',
-    minimum: { secretsManager: 1, ssm: 1, tigergraph: 0 },
+    minimum: { secretsManager: 2, ssm: 1, tigergraph: 0 },
     why:
-      'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (in a fleet 1/20 of a call per secret, plus 1/100 ListSecrets with tag discovery): AWSCURRENT\'s labels show it settled (or its CreatedDate the grace period running), its expiresAt that no refresh is due. TG: none.',
+      'SSM: settings 1 (cold container). SM: BatchGetSecretValue 1 (in a fleet 1/20 of a call per secret, plus 1/100 ListSecrets with tag discovery): AWSCURRENT\'s labels show it settled (or its CreatedDate the grace period running), its expiresAt that no refresh is due; DescribeSecret 1 of its credential secret, for the credential-age metric (once per credential per sweep, however many secrets share it). TG: none.',
     explainExtra: () => [],
     prepare: async (s) => ({ arn: await settledSecret(s, 'bench/calls/not-due', 3) }),
     run: async (_s, arn) => {

@@ -109,6 +109,8 @@ export interface HttpResult {
   body: unknown;
   /** True when the body was non-empty and not valid JSON, or longer than MAX_BODY_BYTES. */
   malformed: boolean;
+  /** The answer's `Date` header (the server's clock, whole seconds), when it had a valid one. */
+  serverDateMs?: number;
 }
 
 /**
@@ -211,6 +213,9 @@ interface AnswerSink {
 /** Collects an answer's body, at most MAX_BODY_BYTES of it (a longer one is malformed and not read on). */
 function collectAnswer(res: IncomingMessage, sink: AnswerSink): void {
   const chunks: Buffer[] = [];
+  // The server's clock (issue 22: token times are read on it, core/providers/server-time.ts).
+  const serverDate = Date.parse(res.headers.date ?? '');
+  const dated = Number.isFinite(serverDate) ? { serverDateMs: serverDate } : {};
   let size = 0;
   res.on('data', (chunk: Buffer) => {
     if (sink.settled()) return;
@@ -218,7 +223,7 @@ function collectAnswer(res: IncomingMessage, sink: AnswerSink): void {
       chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
       const text = Buffer.concat(chunks).toString('utf8');
       // Not read to the end: the socket cannot be reused.
-      sink.succeed({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, body: undefined, malformed: true });
+      sink.succeed({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, body: undefined, malformed: true, ...dated });
       res.destroy();
       sink.abort();
       return;
@@ -229,7 +234,7 @@ function collectAnswer(res: IncomingMessage, sink: AnswerSink): void {
   res.on('end', () => {
     const text = Buffer.concat(chunks).toString('utf8');
     const status = res.statusCode ?? 0;
-    sink.succeed({ status, contentType: res.headers['content-type'], text, ...readAnswer(status, text) });
+    sink.succeed({ status, contentType: res.headers['content-type'], text, ...readAnswer(status, text), ...dated });
   });
   res.on('error', sink.fail);
   res.on('close', () => {

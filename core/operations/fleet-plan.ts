@@ -7,10 +7,13 @@
  *
  * Calls per secret, as core/operations/sweep.ts makes them:
  *   every secret  1/20 BatchGetSecretValue (+ 1/100 ListSecrets with tag discovery)
+ *   every sweep   1 DescribeSecret per credential secret (its age: credential-age.ts)
  *   due secret    + 1 DescribeSecret for its tags (is it paused?) when the fleet is named by ids;
  *                 a listed fleet has them
  *   refresh       1 DescribeSecret + 2 writes (PutSecretValue, UpdateSecretVersionStage) + 1 TagResource (its outcome)
- *   rotation      1 RotateSecret + 1 DescribeSecret, and 3 writes in the rotation function
+ *   rotation      1 RotateSecret + 2 DescribeSecret (a look before it, so a failed rotation is
+ *                 re-driven with one RotateSecret; its outcome after it), and 3 writes in the
+ *                 rotation function
  *   settle        1 DescribeSecret + 1 GetSecretValue + 2 writes (remove AWSPREVIOUS, move SETTLED) + 1 TagResource
  */
 import { SECRETS_MANAGER_ROTATE_QUOTA, SECRETS_MANAGER_WRITE_QUOTA } from '../settings.js';
@@ -45,6 +48,8 @@ export interface FleetPlanInput {
   /** Share of the read quotas the sweep may use (default 0.8). */
   readShare?: number;
   tagDiscovery?: boolean;
+  /** Credential secrets the fleet's token secrets name, each described once per sweep (its age). Default 1. */
+  credentialSecrets?: number;
 }
 
 export interface QuotaCheck {
@@ -74,7 +79,7 @@ export function planSweep(input: FleetPlanInput): FleetPlan {
     batchGet: Math.ceil(n / BATCH_GET_LIMIT),
     list: input.tagDiscovery ? Math.ceil(n / LIST_PAGE_SIZE) : 0,
     // A secret named by id is described once more before acting, for its tags (core/operations/sweep.ts).
-    describe: Math.round((refreshes + rotations + settles) * (input.tagDiscovery ? 1 : 2)),
+    describe: Math.round(refreshes + 2 * rotations + settles + (input.tagDiscovery ? 0 : refreshes + rotations + settles)) + (input.credentialSecrets ?? 1),
     getSecretValue: Math.round(settles),
     writes: Math.round(refreshes * WRITES_PER_REFRESH + settles * WRITES_PER_SETTLE + rotations * WRITES_PER_ROTATION),
     rotations: Math.round(rotations),

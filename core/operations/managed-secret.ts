@@ -77,9 +77,17 @@ export function tokenLifetimeSeconds(secret: TokenSecret): number | undefined {
  * one day does not come due in one minute.
  */
 export function refreshPointSeconds(secret: TokenSecret, settings: Pick<OperationalSettings, 'refreshBeforeSeconds'>, secretId: string): number {
-  const lifetime = tokenLifetimeSeconds(secret);
-  const before = lifetime === undefined ? settings.refreshBeforeSeconds : Math.min(settings.refreshBeforeSeconds, Math.floor(lifetime / 2));
+  const before = refreshWindowSeconds(tokenLifetimeSeconds(secret), settings.refreshBeforeSeconds);
   return before + Math.floor(stableFraction(secretId) * Math.min(before * 0.1, 3_600));
+}
+
+/**
+ * The refresh window without its jitter (which only widens it): the last `refreshBeforeSeconds` of
+ * a token's life, at most half of it. Every sweep inside it renews the token, or tries to; the
+ * construct requires room for at least three (infra/sweep-window.ts).
+ */
+export function refreshWindowSeconds(lifetimeSeconds: number | undefined, refreshBeforeSeconds: number): number {
+  return lifetimeSeconds === undefined ? refreshBeforeSeconds : Math.min(refreshBeforeSeconds, Math.floor(lifetimeSeconds / 2));
 }
 
 /** Whether the current token is due for refresh or rotation now. */

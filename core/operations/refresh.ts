@@ -10,6 +10,7 @@
  */
 import type { Deps } from '../deps.js';
 import { RefreshUnsupportedError, TokenNotFoundError } from '../errors.js';
+import { clearFailureRecord } from '../rotation/failure-record.js';
 import { heldToken, withIssuedToken } from '../secrets/token-secret.js';
 import { HOLDERS_UNKNOWN, revokeUnstored, type CurrentTokenIndex } from './holders.js';
 import { secondsLeft, type ManagedSecret } from './managed-secret.js';
@@ -36,6 +37,9 @@ export async function refreshOrRotate(
 ): Promise<RefreshResult> {
   const { secret, current } = managed;
   const definition = deps.providers.definition(secret);
+  // The provider's fields first: a malformed one fails here, naming the field, instead of starting a
+  // rotation that fails at once in the rotation function while the sweep reports it started (issue 22).
+  definition.parseConfig(secret, `token secret ${managed.secretId}`);
   const lifetimeSeconds = options.lifetimeSeconds ?? secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
   const left = secondsLeft(secret, deps.clock);
   const held = heldToken(current.secretString, definition.tokenFields);
@@ -53,7 +57,10 @@ export async function refreshOrRotate(
           { tokenFields: definition.tokenFields, extra: { refreshedAt: inPlace ? issued.issuedAt.toISOString() : undefined } },
         );
         try {
-          const versionId = await writeCurrent(managed, deps, next, 'refreshing');
+          let tags: Readonly<Record<string, string>> = {};
+          const versionId = await writeCurrent(managed, deps, next, 'refreshing', (d) => (tags = d.tags));
+          // A failure recorded by an earlier sweep (failure-record.ts) no longer describes the secret.
+          await clearFailureRecord(deps.store, managed.arn, tags);
           return { method: 'refresh', versionId, expiresAt: issued.expiresAt?.toISOString() ?? null };
         } catch (e) {
           if (!inPlace) {

@@ -25,6 +25,8 @@ export interface RotationStarted {
   state: 'finished' | 'pending';
   /** The new token's expiry once stored (null: never expires). */
   expiresAt?: string | null;
+  /** A re-driven rotation: the failure record that named its version before (not this run's outcome). */
+  staleFailure?: string;
 }
 
 /** A rotation that the rotation function reported as failed; the message says why. */
@@ -45,9 +47,16 @@ export interface RotateOptions {
 export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWait, options: RotateOptions = {}): Promise<RotationStarted> {
   let versionId: string;
   let staleFailure: string | undefined;
+  // Look before asking for a rotation: one left pending by a failure is re-driven on its own version
+  // with one RotateSecret (a request for a new one would be refused first, every sweep: a wasted
+  // RotateSecret and its write slots), and one still running is reported without any.
+  const redrive = options.versionId ? undefined : pendingRotation(await deps.store.describe(secretId));
+  if (redrive?.kind === 'running') throw new RotationStateError(`A rotation of ${secretId} is already in progress; try again when it has finished`);
   try {
-    versionId = await deps.store.rotate(secretId, options.versionId);
+    if (redrive?.kind === 'failed') staleFailure = redrive.record;
+    versionId = await deps.store.rotate(secretId, options.versionId ?? redrive?.versionId);
   } catch (e) {
+    if (redrive) throw e;
     const message = (e as Error).message ?? '';
     if (!(isServiceError(e, 'InvalidRequestException') && /previous rotation isn't complete|rotation.*in progress/i.test(message))) throw e;
     if (options.versionId) throw new RotationStateError(`A rotation of ${secretId} is already in progress; version ${options.versionId} was not rotated to`);
@@ -63,6 +72,8 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
     versionId = await deps.store.rotate(secretId, failed.versionId);
   }
   options.onStarted?.(versionId);
+  // Not waited for: the caller looks at the outcome later (the sweep does, for every rotation it started).
+  if (!wait) return { method: 'rotate', versionId, state: 'pending', ...(staleFailure !== undefined ? { staleFailure } : {}) };
   const started = performance.now();
   for (let look = 0; ; look++) {
     const description = await deps.store.describe(secretId);
@@ -82,6 +93,13 @@ export async function rotateNow(secretId: string, deps: Deps, wait?: RotationWai
     const delay = Math.min(wait.pollMs ?? 500, 25 * 2 ** look);
     await sleep(Math.min(delay, Math.max(0, wait.timeoutMs - (performance.now() - started))));
   }
+}
+
+/** The AWSPENDING version (not AWSCURRENT): failed (its failure recorded) or still running; undefined when there is none. */
+function pendingRotation(description: SecretDescription): { kind: 'failed'; versionId: string; record: string } | { kind: 'running' } | undefined {
+  const failed = failedPendingVersion(description);
+  if (failed) return { kind: 'failed', ...failed };
+  return Object.values(description.versions).some((stages) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT)) ? { kind: 'running' } : undefined;
 }
 
 /** The AWSPENDING version (not AWSCURRENT) whose rotation the rotation function recorded as failed, if any. */

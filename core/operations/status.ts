@@ -112,8 +112,9 @@ export async function fleetStatus(
       if ((hasPrevious || (managed.secret.retiredVersionIds ?? []).length > 0) && isSettleDue(managed, settings.revokeGraceSeconds, now)) {
         states.push('revokeOutstanding');
       }
-      // A fleet named by ids (a stack's, a few dozen at most) is described for its tags; a listed one has them.
-      const tags = entry.listed?.tags ?? (source.kind === 'ids' ? (await deps.store.describe(managed.arn)).tags : {});
+      // The failure record (a rotation step's, or the sweep's failed refresh: issue 22); listed
+      // secrets carry their tags, the stack's ids are described (the batched read has none).
+      const tags = entry.listed?.tags ?? (await deps.store.describe(managed.arn).catch(() => undefined))?.tags ?? {};
       if (tags[ROTATION_ERROR_TAG] !== undefined) states.push('failing');
       if (activePause(tags, now)) states.push('paused');
       if (states.length === 0) states.push('healthy');

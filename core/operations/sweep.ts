@@ -25,11 +25,15 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Deps } from '../deps.js';
+import { RotationStateError } from '../errors.js';
+import { recordSweepFailure } from '../rotation/failure-record.js';
 import { settingsFor, type OperationalSettings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetEntry, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
+import { credentialAges, type CredentialAge } from './credential-age.js';
 import { eitherIndex, FingerprintIndex, lazyFleetIndex, type CurrentTokenIndex } from './holders.js';
 import { renew, settleReported } from './reported.js';
+import { rotationOutcomes, type StartedRotation } from './rotation-outcome.js';
 import { routineDecision, type HeldBack } from './routine.js';
 import { isSettleDue, type SettleReport, type TokenFate } from './settle.js';
 
@@ -37,8 +41,15 @@ export interface SweepSummary {
   /** Secrets read. */
   checked: number;
   refreshed: number;
-  /** Rotations started (on AWS they finish asynchronously, in the rotation function). */
+  /**
+   * Rotations that finished (their new version AWSCURRENT) by the time the sweep returned. Before
+   * issue 22 this counted rotations started, so an outage read as "rotated 37".
+   */
   rotated: number;
+  /** Rotations started (RotateSecret accepted; a failed one re-driven on its own version counts too). */
+  rotationsStarted: number;
+  /** Rotations started whose outcome was not known when the sweep returned (neither finished nor failed yet). */
+  rotationsPending: number;
   /** Replaced tokens revoked now, or proven gone already. */
   revoked: number;
   /** Replaced tokens left to expire on their own (the provider cannot, or by policy should not, revoke them). */
@@ -52,6 +63,8 @@ export interface SweepSummary {
   failed: Array<{ secretId: string; error: string }>;
   /** Soonest expiry among the tokens apps hold after the sweep acted (null when none has a known expiry). */
   minSecondsToExpiry: number | null;
+  /** With `credentialAges`: the age of each credential secret the sweep's token secrets name (credential-age.ts). */
+  credentialAges?: CredentialAge[];
 }
 
 export interface SecretReport {
@@ -79,6 +92,15 @@ export interface SweepOptions {
   /** Called after each page of the check pass: secrets checked so far. */
   onProgress?: (checked: number) => void;
   /**
+   * How long (real ms) to keep looking at the rotations the sweep started, once it has started
+   * them all, for their outcome: a rotation that fails at once is listed in `failed`, one that
+   * finished counts as rotated, the rest as pending. Default 0: one look. Never past
+   * `remainingTimeMs` less `reserveMs`.
+   */
+  rotationOutcomeWaitMs?: number;
+  /** Measure the credential secrets the swept token secrets name (one DescribeSecret each per run). */
+  credentialAges?: boolean;
+  /**
    * The whole fleet, when the sweep's source is a subset of it (a `secretIds` event, a Distributed
    * Map batch): a secret of the subset outside it is refused (the deployment does not own it), and
    * a token the sweep would revoke may be another secret's current token outside the subset. Read
@@ -86,6 +108,12 @@ export interface SweepOptions {
    * own index.
    */
   fleet?: FleetSource;
+}
+
+interface Acted {
+  report: SecretReport;
+  /** The rotation this secret's act started, whose outcome the sweep looks at before it returns. */
+  started?: StartedRotation;
 }
 
 interface Work {
@@ -118,11 +146,31 @@ export async function sweep(source: FleetSource, deps: Deps, options: SweepOptio
 }
 
 /** One sweep's state: its summary, the index of every current token read so far, and the secrets being acted on. */
+/** Milliseconds of the invocation kept free: no secret is started with less left. */
+const DEFAULT_RESERVE_MS = 15_000;
+
 class SweepRun {
-  readonly summary: SweepSummary = { checked: 0, refreshed: 0, rotated: 0, revoked: 0, expiring: 0, skipped: 0, deferred: 0, revokeFailures: 0, failed: [], minSecondsToExpiry: null };
+  readonly summary: SweepSummary = {
+    checked: 0,
+    refreshed: 0,
+    rotated: 0,
+    rotationsStarted: 0,
+    rotationsPending: 0,
+    revoked: 0,
+    expiring: 0,
+    skipped: 0,
+    deferred: 0,
+    revokeFailures: 0,
+    failed: [],
+    minSecondsToExpiry: null,
+  };
   private readonly limit: LimitFunction;
   private readonly acting = new Set<Promise<void>>();
   private readonly own = new FingerprintIndex();
+  /** Rotations started, looked at for their outcome once every secret is acted on. */
+  private readonly started: StartedRotation[] = [];
+  /** The credential secrets the swept token secrets name (with `credentialAges`). */
+  private readonly credentials = new Set<string>();
   private readonly index: CurrentTokenIndex;
   private readonly now: number;
 
@@ -154,6 +202,7 @@ class SweepRun {
       return undefined;
     }
     if (managed.secret.token) this.own.add(managed.secret.token, managed.arn);
+    if (this.options.credentialAges) this.credentials.add(managed.secret.credentialSecretId);
     const settings = settingsFor(managed.secret, this.options.settings);
     const tags = entry.listed?.tags;
     return {
@@ -183,7 +232,23 @@ class SweepRun {
 
   async finish(): Promise<SweepSummary> {
     await Promise.all(this.acting);
+    await this.lookAtRotations();
+    if (this.options.credentialAges) this.summary.credentialAges = (await credentialAges(this.deps.store, this.credentials, this.deps.clock)).ages;
     return this.summary;
+  }
+
+  /** The outcome of each rotation started (issue 22: what the sweep reports is what happened). */
+  private async lookAtRotations(): Promise<void> {
+    if (this.started.length === 0) return;
+    const { remainingTimeMs, reserveMs = DEFAULT_RESERVE_MS, rotationOutcomeWaitMs = 0 } = this.options;
+    const timeLeft = remainingTimeMs ? remainingTimeMs() - reserveMs : Number.POSITIVE_INFINITY;
+    const waitMs = Math.max(0, Math.min(rotationOutcomeWaitMs, timeLeft));
+    const outcomes = await rotationOutcomes(this.started, this.deps, { waitMs, concurrency: this.options.settings.concurrency });
+    for (const [rotation, outcome] of outcomes) {
+      if (outcome.state === 'finished') this.summary.rotated++;
+      else if (outcome.state === 'running') this.summary.rotationsPending++;
+      else this.fail(rotation.secretId, Object.assign(new Error(`rotation (version ${rotation.versionId}) failed: ${outcome.reason}`), { name: 'RotationFailedError' }));
+    }
   }
 
   noteExpiry(seconds: number | null | undefined): void {
@@ -198,14 +263,17 @@ class SweepRun {
 
   private async run(item: Work): Promise<void> {
     const { managed } = item;
-    const { remainingTimeMs, reserveMs = 15_000 } = this.options;
+    const { remainingTimeMs, reserveMs = DEFAULT_RESERVE_MS } = this.options;
     if (remainingTimeMs && remainingTimeMs() < reserveMs) {
       this.summary.skipped++;
       this.noteExpiry(secondsLeft(managed.secret, this.deps.clock));
       this.options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
       return;
     }
-    const report = await act(item, this.deps, this.index);
+    const { report, started } = await act(item, this.deps, this.index);
+    // A rotation already known to have finished counts as rotated now; a started one once looked at.
+    if (started) this.started.push(started);
+    else if (report.action === 'rotate') this.summary.rotated++;
     this.tally(report);
     this.options.onSecret?.(report);
   }
@@ -219,20 +287,21 @@ class SweepRun {
     if (report.settle === 'unsettled') s.revokeFailures++;
     if (report.heldBack && !report.override && report.action === 'none' && report.settle === 'none') s.deferred++;
     if (report.action === 'refresh') s.refreshed++;
-    if (report.action === 'rotate') s.rotated++;
+    if (report.action === 'rotate') s.rotationsStarted++;
     if (report.outcome === 'failed') s.failed.push({ secretId: report.secretId, error: report.error ?? 'unknown error' });
     this.noteExpiry(report.secondsLeft);
   }
 }
 
 /** Settle, then refresh or rotate; each failure is recorded without stopping the other step. */
-async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<SecretReport> {
-  const started = performance.now();
+async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Acted> {
+  const startedAt = performance.now();
   const { managed, settings } = item;
   const report = emptyReport(managed.secretId);
   report.secondsLeft = secondsLeft(managed.secret, deps.clock) ?? null;
   const errors: string[] = [];
   let errorName: string | undefined;
+  let started: StartedRotation | undefined;
   const record = (step: string, e: unknown) => {
     errors.push(`${step}: ${e instanceof Error ? e.message : String(e)}`);
     errorName ??= e instanceof Error ? e.name : 'Unknown';
@@ -243,7 +312,7 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
     const tags = item.tags ?? (await deps.store.describe(managed.arn)).tags;
     routine = routineDecision({ secret: managed.secret, tags, refreshDue: item.refreshDue, settleDue: item.settleDue, settings, now: deps.clock.now() });
   } catch (e) {
-    return { ...failureReport(managed.secretId, e), secondsLeft: report.secondsLeft, durationMs: Math.round(performance.now() - started) };
+    return { report: { ...failureReport(managed.secretId, e), secondsLeft: report.secondsLeft, durationMs: Math.round(performance.now() - startedAt) } };
   }
   if (routine.heldBack) report.heldBack = routine.heldBack;
   if (routine.override) report.override = routine.override;
@@ -262,9 +331,15 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
     try {
       const result = await renew(managed, deps, { index, ...(routine.override ? { override: routine.override } : {}) });
       report.action = result.method;
+      if (result.method === 'rotate' && result.state === 'pending') {
+        started = { secretId: managed.secretId, versionId: result.versionId, ...(result.staleFailure !== undefined ? { staleFailure: result.staleFailure } : {}) };
+      }
       if (result.expiresAt) report.secondsLeft = secondsUntil(result.expiresAt, deps.clock);
     } catch (e) {
       record('refresh', e);
+      // The same failure again is a new record (its instant), so status and fleet status show it
+      // current; a rotation in progress is not a failure of this step (issue 22).
+      if (!(e instanceof RotationStateError)) await recordSweepFailure(deps.store, managed.arn, 'refresh', e);
     }
   }
   if (errors.length > 0) {
@@ -272,8 +347,8 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Se
     report.error = errors.join('; ');
     report.errorName = errorName;
   }
-  report.durationMs = Math.round(performance.now() - started);
-  return report;
+  report.durationMs = Math.round(performance.now() - startedAt);
+  return { report, ...(started ? { started } : {}) };
 }
 
 function emptyReport(secretId: string): SecretReport {

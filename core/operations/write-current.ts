@@ -52,11 +52,19 @@ export function retiredVersionIds(current: { versionId: string; secretString: st
  * Throws RotationStateError when AWSCURRENT moved since `managed` was read or a rotation is in
  * progress; nothing is overwritten then.
  */
-export async function writeCurrent(managed: ManagedSecret, deps: Deps, nextValue: string, doing: string): Promise<string> {
+export async function writeCurrent(
+  managed: ManagedSecret,
+  deps: Deps,
+  nextValue: string,
+  doing: string,
+  /** Sees the description the write was checked against (its tags, say), at no extra call. */
+  onDescribed?: (description: SecretDescription) => void,
+): Promise<string> {
   const { store } = deps;
   const id = managed.secretId;
   const currentId = managed.current.versionId;
   const description = await store.describe(id);
+  onDescribed?.(description);
   if (versionWithStage(description.versions, AWSCURRENT) !== currentId) throw concurrentChange(id, doing);
   const pending = versionWithStage(description.versions, AWSPENDING);
   if (pending && pending !== currentId) throw rotationInProgress(id, doing);

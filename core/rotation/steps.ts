@@ -13,11 +13,16 @@ import type { IssuedToken, IssueRequest, TokenProvider } from '../providers/prov
 import { CredentialNotSetError, RotationStateError, TokenNotFoundError } from '../errors.js';
 import { emitChange, reasonOf } from '../events.js';
 import { RENEWAL_REASON_TAG, ROTATION_ERROR_TAG } from '../names.js';
-import { AWSCURRENT, AWSPENDING, isServiceError, versionWithStage, type SecretDescription } from '../secrets/store.js';
+import { AWSCURRENT, AWSPENDING, isServiceError, MINTED, versionWithStage, type SecretDescription, type SecretVersionValue } from '../secrets/store.js';
 import { heldToken, parseTokenSecret, recordedExpiry, withIssuedToken } from '../secrets/token-secret.js';
 import { assertOwned, type FleetSource } from '../operations/fleet.js';
 import { lazyFleetIndex, NO_OTHER_HOLDERS, revokeUnstored, type UnstoredOutcome } from '../operations/holders.js';
 import { retiredVersionIds } from '../operations/write-current.js';
+import { DEFAULT_SETTINGS, settingsFor, type OperationalSettings } from '../settings.js';
+import { formatFailureRecord } from './failure-record.js';
+import { proveFreshToken } from './patience.js';
+import { refusedPendingToken } from './pending-attempts.js';
+import { unfinishedMintVersionIds } from './unfinished-mints.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
@@ -40,9 +45,16 @@ export interface RotationStepOptions {
    * revokes one another secret holds as current. Without it neither check is made (tests).
    */
   fleet?: FleetSource;
+  /**
+   * The settings (the SSM parameter): `pendingTokenAttempts` bounds the re-drives of a refused
+   * pending token (pending-attempts.ts). Default: DEFAULT_SETTINGS.
+   */
+  settings?: OperationalSettings;
+  /** Milliseconds the invocation has left: testSecret's patience for a new token never outlasts it. */
+  remainingTimeMs?: () => number;
 }
 
-export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'tested' | 'finished' | 'already-current';
+export type StepOutcome = 'created' | 'already-created' | 'nothing-to-set' | 'nothing-to-test' | 'tested' | 'finished' | 'already-current';
 
 export interface StepResult {
   step: RotationStep;
@@ -91,7 +103,7 @@ async function runStep(request: RotationRequest, description: SecretDescription,
       // Nothing to set at the provider: the token exists from the moment createSecret minted it.
       return { step, versionId, outcome: 'nothing-to-set' };
     case 'testSecret':
-      return testSecret(request, description, deps);
+      return testSecret(request, description, deps, options);
     case 'finishSecret':
       return finishSecret(request, description, deps);
   }
@@ -126,7 +138,13 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   const lifetimeSeconds = secret.lifetimeSeconds ?? definition.defaultLifetimeSeconds;
   const issueRequest = { ...(lifetimeSeconds !== undefined ? { lifetimeSeconds } : {}), purpose: { secretName: description.name, versionId } };
   const issued = await mintUnlikeCurrent(provider, issueRequest, secret.token, description.name);
-  const retired = retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description);
+  const retired = [
+    ...new Set([
+      ...retiredVersionIds({ versionId: current.versionId, secretString: current.secretString as string }, description),
+      // A token minted into a version that never became current stays tracked (unfinished-mints.ts).
+      ...(await unfinishedMintVersionIds(description, secret.token, deps, definition.tokenFields)),
+    ]),
+  ];
   // Record the API version the provider spoke, so status can report it without a server call.
   const next = withIssuedToken(current.secretString as string, issued, {
     tokenFields: definition.tokenFields,
@@ -135,7 +153,8 @@ async function createSecret(request: RotationRequest, description: SecretDescrip
   try {
     await deps.store.put(arn, next, {
       clientRequestToken: versionId,
-      stages: [AWSPENDING],
+      // MINTED marks the version this token went into, for the next rotation (unfinished-mints.ts).
+      stages: [AWSPENDING, MINTED],
       ...(request.rotationToken ? { rotationToken: request.rotationToken } : {}),
     });
   } catch (e) {
@@ -186,9 +205,9 @@ function logOrphan(deps: Deps, at: { secretId: string; versionId: string }, issu
   );
 }
 
-/** The AWSPENDING value createSecret wrote, with an unexpired token; throws when there is none. */
-async function pendingValue(versionId: string, description: SecretDescription, deps: Deps) {
-  const pending = await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING });
+/** The AWSPENDING value createSecret wrote (`read` already, or read now), with an unexpired token; throws when there is none. */
+async function pendingValue(versionId: string, description: SecretDescription, deps: Deps, read?: SecretVersionValue) {
+  const pending = read ?? (await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING }));
   if (!pending?.secretString) {
     throw new RotationStateError(`Version ${versionId} of secret ${description.name} has no value yet: createSecret has not completed`);
   }
@@ -209,15 +228,23 @@ async function pendingValue(versionId: string, description: SecretDescription, d
   return { secretString: pending.secretString, secret, held };
 }
 
-async function testSecret(request: RotationRequest, description: SecretDescription, deps: Deps): Promise<StepResult> {
+async function testSecret(request: RotationRequest, description: SecretDescription, deps: Deps, options: RotationStepOptions): Promise<StepResult> {
   const { clientRequestToken: versionId } = request;
-  const pending = await pendingValue(versionId, description, deps);
+  const stored = await deps.store.tryGet(description.arn, { versionId, stage: AWSPENDING });
+  // Secrets Manager's configuration test (RotateSecret with RotateImmediately false, which a
+  // CloudFormation update of the rotation schedule makes: rotateImmediatelyOnUpdate is false,
+  // infra/construct.ts) runs testSecret alone on an AWSPENDING version without a value: nothing to
+  // test and nothing changed, not a failure. finishSecret still refuses such a version.
+  if (!stored?.secretString) return { step: 'testSecret', versionId, outcome: 'nothing-to-test' };
+  const pending = await pendingValue(versionId, description, deps, stored);
   const provider = await deps.providers.open(pending.secret, { arn: description.arn, what: `token secret ${description.name}` });
-  if (!(await provider.verify(pending.held))) {
-    throw new TokenNotFoundError(
-      `The ${provider.name} server refused the pending token of secret ${description.name} on an authenticated call; ` +
-        'check the host, the account the credential belongs to and (TigerGraph) that REST++ authentication is enabled and the graph is right',
-    );
+  const settings = settingsFor(pending.secret, options.settings ?? DEFAULT_SETTINGS);
+  // A token minted a moment ago may not be accepted yet (clock skew, propagation): retried a while.
+  const proof = await proveFreshToken(provider, pending.held, { seconds: settings.newTokenPatienceSeconds, ...(options.remainingTimeMs ? { remainingTimeMs: options.remainingTimeMs } : {}) });
+  if (proof.tries > 1) deps.log?.('pending token tried more than once', { secretId: description.name, versionId, tries: proof.tries, waitedMs: Math.round(proof.waitedMs), accepted: proof.accepted });
+  if (!proof.accepted) {
+    // Counted, and abandoned for a fresh token after `pendingTokenAttempts` refusals.
+    await refusedPendingToken({ versionId, description, held: pending.held, provider, settings, ...(options.fleet ? { fleet: options.fleet } : {}) }, deps);
   }
   return { step: 'testSecret', versionId, outcome: 'tested', ...expiryOf(pending.secretString) };
 }
@@ -256,12 +283,9 @@ async function finishSecret(request: RotationRequest, description: SecretDescrip
  * report why it failed. Tag values allow few characters: the rest become spaces. Best effort.
  */
 async function recordRotationFailure(request: RotationRequest, error: unknown, deps: Deps): Promise<void> {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  // The wall-clock instant ends the record, so a retry of the same version that fails the same way
-  // is still a new record (rotate-now.ts tells a re-driven rotation's outcome from the old one).
-  const at = ` at ${new Date().toISOString()}`;
-  const reason = `${request.clientRequestToken} ${request.step} ${message}`.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, ' ').replace(/\s+/g, ' ');
-  const value = reason.slice(0, 256 - at.length) + at;
+  // The wall-clock instant ends the record (failure-record.ts), so a retry of the same version that
+  // fails the same way is still a new record (rotate-now.ts tells a re-driven rotation's outcome from the old one).
+  const value = formatFailureRecord(request.clientRequestToken, request.step, error);
   await deps.store.tag(request.secretId, { [ROTATION_ERROR_TAG]: value }).catch(() => undefined);
 }
 

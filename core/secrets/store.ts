@@ -31,6 +31,12 @@ export const STAGED = 'TGSTAGED';
  * sweep can tell from the current version alone (one batched read) that nothing is left to revoke.
  */
 export const SETTLED = 'TGSETTLED';
+/**
+ * On the version a rotation last minted a token into (createSecret's PutSecretValue moves it from
+ * wherever it was, at no extra call), so the next rotation finds a token minted into a version
+ * that never became current (core/rotation/unfinished-mints.ts).
+ */
+export const MINTED = 'TGMINTED';
 
 /**
  * Writes one rotation makes in the rotation function (PutSecretValue of AWSPENDING, moving
@@ -50,6 +56,8 @@ export interface SecretDescription {
   versions: Record<string, string[]>;
   tags: Record<string, string>;
   lastRotatedDate?: Date;
+  /** Any change of the secret (value, labels, description, rotation settings, tags). */
+  lastChangedDate?: Date;
 }
 
 export interface SecretVersionValue {
@@ -98,6 +106,7 @@ export class SecretStore {
       versions: stagesMap(out.VersionIdsToStages),
       tags: Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       ...(out.LastRotatedDate ? { lastRotatedDate: out.LastRotatedDate } : {}),
+      ...(out.LastChangedDate ? { lastChangedDate: out.LastChangedDate } : {}),
     };
   }
 
@@ -230,11 +239,11 @@ export class SecretStore {
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
-    await this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    await this.budgeted(this.budgets.tags, () => this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
   }
 
   async untag(secretId: string, keys: string[]): Promise<void> {
-    await this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys }));
+    await this.budgeted(this.budgets.tags, () => this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys })));
   }
 
   /**

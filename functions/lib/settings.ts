@@ -14,15 +14,29 @@ export type ContextWithSettings = Context & { settings: OperationalSettings };
 
 export function settingsMiddleware(options: { cacheExpiryMs?: number } = {}): middy.MiddlewareObj<unknown, unknown, Error, ContextWithSettings> {
   const parameterName = process.env[ENV.SETTINGS_PARAMETER] ?? DEFAULT_SETTINGS_PARAMETER;
-  const fetcher = ssm({
-    fetchData: { tgSettings: parameterName },
-    cacheKey: `tg-settings:${parameterName}`,
-    cacheExpiry: options.cacheExpiryMs ?? 5 * 60_000,
-    // No fetch at import time: a missing parameter must not become an unhandled rejection.
-    disablePrefetch: true,
-  });
+  // One fetcher (and SSM client) per endpoint: a local process may start endpoints on new ports
+  // (the bench runs one stack per section), and a client keeps the endpoint it was made with.
+  // Deployed, the endpoint never changes: one fetcher per container, as before.
+  type Fetcher = middy.MiddlewareObj;
+  let current: { endpoint: string | undefined; fetcher: Fetcher } | undefined;
+  const fetcherFor = (endpoint: string | undefined): Fetcher => {
+    if (!current || current.endpoint !== endpoint) {
+      current = {
+        endpoint,
+        fetcher: ssm({
+          fetchData: { tgSettings: parameterName },
+          cacheKey: `tg-settings:${parameterName}:${endpoint ?? 'default'}`,
+          cacheExpiry: options.cacheExpiryMs ?? 5 * 60_000,
+          // No fetch at import time: a missing parameter must not become an unhandled rejection.
+          disablePrefetch: true,
+        }) as Fetcher,
+      };
+    }
+    return current.fetcher;
+  };
   return {
     before: async (request) => {
+      const fetcher = fetcherFor(process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL);
       await fetcher.before?.(request as never);
       let value: unknown;
       try {

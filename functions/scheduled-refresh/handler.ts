@@ -14,13 +14,16 @@ import * as z from 'zod/mini';
 import { toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
 import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA } from '../../core/operations/fleet-plan.js';
+import type { CredentialAge } from '../../core/operations/credential-age.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
-import { RateBudget } from '../../core/secrets/budget.js';
+import { sweepBudgets } from '../../core/secrets/budget.js';
 import { eventSink } from '../lib/events.js';
 import { coreDeps, createLogger, fleetSource } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
 
 const logger = createLogger('scheduled-refresh');
+/** How long a sweep keeps looking at the rotations it started, for their outcome (most take a few seconds). */
+const ROTATION_OUTCOME_WAIT_MS = 20_000;
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
 
 const secretIdList = () => z.array(z.string().check(z.minLength(1))).check(z.minLength(1));
@@ -32,7 +35,7 @@ const eventSchema = z.looseObject({
   BatchInput: z.optional(z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()), batchGetPerSecond: z.optional(positive()) })),
 });
 
-export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry'>;
+export type ScheduledRefreshResult = Omit<SweepSummary, 'minSecondsToExpiry' | 'credentialAges'>;
 
 async function run(event: unknown, context: ContextWithSettings): Promise<ScheduledRefreshResult> {
   const started = performance.now();
@@ -41,28 +44,34 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   const { settings } = context;
   // A map worker gets its share of the account-wide budgets; a single sweep the whole of them.
   const share = parsed.data.BatchInput;
-  const budgets = {
-    writes: new RateBudget({ ratePerSecond: share?.writesPerSecond ?? settings.writesPerSecond }),
-    rotations: new RateBudget({ ratePerSecond: share?.rotationsPerSecond ?? settings.rotationsPerSecond }),
+  const budgets = sweepBudgets({
+    writesPerSecond: share?.writesPerSecond ?? settings.writesPerSecond,
+    rotationsPerSecond: share?.rotationsPerSecond ?? settings.rotationsPerSecond,
     // Reads: a map worker its share of BatchGetSecretValue's quota; one sweep alone the default share of it.
-    batchReads: new RateBudget({ ratePerSecond: share?.batchGetPerSecond ?? SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE }),
-  };
+    batchGetPerSecond: share?.batchGetPerSecond ?? SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE,
+  });
   const ids = parsed.data.secretIds ?? parsed.data.Items?.map((item) => item.secretId);
   const source = ids ? { kind: 'ids' as const, ids } : fleetSource();
   logger.info('sweep started', { source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}), settings });
 
   const deps = coreDeps({ budgets, log: (message, fields) => logger.warn(message, fields), events: eventSink(logger, 'scheduled-refresh'), correlationId: context.awsRequestId });
-  const { minSecondsToExpiry, ...summary } = await sweep(source, deps, {
+  const { minSecondsToExpiry, credentialAges, ...summary } = await sweep(source, deps, {
     settings,
     remainingTimeMs: typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
     onSecret: (report) => (report.outcome === 'failed' ? logger.error('secret failed', { ...report }) : logger.info('secret done', { ...report })),
     onProgress: (checked) => logger.debug('sweep progress', { checked }),
+    // Before returning, look at the rotations it started: one that failed at once is reported failed.
+    rotationOutcomeWaitMs: ROTATION_OUTCOME_WAIT_MS,
+    // One DescribeSecret per credential secret per run: its age, for the credential-age alarm.
+    credentialAges: true,
     // A subset of the fleet: a token it would revoke may be the current one of a secret outside it.
     ...(ids ? { fleet: fleetSource() } : {}),
   });
 
   metrics.addMetric('TokensRefreshed', MetricUnit.Count, summary.refreshed);
   metrics.addMetric('TokensRotated', MetricUnit.Count, summary.rotated);
+  metrics.addMetric('RotationsStarted', MetricUnit.Count, summary.rotationsStarted);
+  metrics.addMetric('RotationsPending', MetricUnit.Count, summary.rotationsPending);
   metrics.addMetric('TokensRevoked', MetricUnit.Count, summary.revoked);
   metrics.addMetric('TokensExpiring', MetricUnit.Count, summary.expiring);
   metrics.addMetric('RevokeFailures', MetricUnit.Count, summary.revokeFailures);
@@ -70,11 +79,30 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   metrics.addMetric('SecretsChecked', MetricUnit.Count, summary.checked);
   metrics.addMetric('SecretsSkipped', MetricUnit.Count, summary.skipped);
   metrics.addMetric('SecretsDeferred', MetricUnit.Count, summary.deferred);
-  metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles + budgets.batchReads.throttles);
+  metrics.addMetric('Throttles', MetricUnit.Count, budgets.writes.throttles + budgets.rotations.throttles + budgets.batchReads.throttles + budgets.tags.throttles);
   metrics.addMetric('SweepDuration', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   if (minSecondsToExpiry !== null) metrics.addMetric('MinSecondsToExpiry', MetricUnit.Seconds, minSecondsToExpiry);
+  publishCredentialAges(credentialAges ?? []);
   logger.info('sweep finished', { ...summary, failed: summary.failed.length, minSecondsToExpiry });
   return summary;
+}
+
+/**
+ * Issue 22: the age of each credential secret, in days since it last changed: one metric per
+ * credential (dimension `credential`, its ARN) for the dashboard, and the oldest in the run's
+ * metrics for the credential-age alarm (infra/observability.ts).
+ */
+function publishCredentialAges(ages: readonly CredentialAge[]): void {
+  let oldest: number | undefined;
+  for (const age of ages) {
+    if (age.ageDays === null) continue;
+    oldest = Math.max(oldest ?? 0, age.ageDays);
+    const single = metrics.singleMetric();
+    single.addDimension('credential', age.credentialSecretId);
+    single.addMetric('CredentialAgeDays', MetricUnit.Count, age.ageDays);
+  }
+  if (oldest !== undefined) metrics.addMetric('OldestCredentialAgeDays', MetricUnit.Count, oldest);
+  if (ages.length > 0) logger.info('credential ages', { credentials: ages.map((a) => ({ credentialSecretId: a.credentialSecretId, ageDays: a.ageDays })) });
 }
 
 export const handler = middy(run).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(settingsMiddleware());

@@ -118,20 +118,29 @@ describe('npm run bench -- --smoke', () => {
     expect(byId['refresh-3x-again']?.tigergraphByOp.refresh).toBe(1);
     expect(byId['settle-3x']?.tigergraphByOp.delete).toBe(1);
     expect(byId['settle-4x']?.tigergraphByOp.delete).toBe(1);
-    // The sweep reads one not-due secret with one batched read and nothing else.
-    expect(byId['not-due']?.smSequence).toEqual(['BatchGetSecretValue(token)']);
+    // The sweep reads one not-due secret with one batched read, and describes its credential once (its age).
+    expect(byId['not-due']?.smSequence).toEqual(['BatchGetSecretValue(token)', 'DescribeSecret(credential)']);
     expect(byId.status?.measured.tigergraph).toBe(0);
   });
 
   it('sweep: calls, CPU and write rate per fleet size, against baselines measured in the same run', () => {
     const data = results.results.sweep as SweepData;
-    expect(data.runs.map((r) => r.id)).toEqual(['not-due', 'old-design', 'batched-read', 'not-due-profile', 'due', 'due-aws-defaults', 'write-ceiling', 'bare-paced', 'due-profile', 'due-memory']);
+    expect(data.runs.map((r) => r.id)).toEqual(['not-due', 'old-design', 'batched-read', 'not-due-profile', 'outage', 'due', 'due-aws-defaults', 'write-ceiling', 'bare-paced', 'due-profile', 'due-memory']);
+    // Issue 22: the outage is reported secret by secret and takes nothing away; the drain is measured against the plan.
+    expect(data.outage).toMatchObject({ failed: data.outage?.secrets, refreshed: 0, revoked: 0 });
+    expect(data.outage?.currentLive).toBe(data.outage?.sampled);
+    expect(finitePositive(data.drain?.plannedSeconds) && finitePositive(data.drain?.wallSeconds) && finitePositive(data.drain?.minSecondsToExpiry)).toBe(true);
+    // (The read-pacing goal needs two batched reads or more: a larger fleet than the smoke's.)
+    for (const measure of ['memory retained after a full GC', 'recovery drain: wall time', 'outage of the token API']) {
+      expect(results.goals.some((g) => g.name.includes(measure)), measure).toBe(true);
+    }
     // Each child ran as the function does at its memory setting: as deployed, and once more at --memory-sizes 256.
     expect(data.runs.filter((r) => r.id !== 'due-memory').every((r) => r.memoryMB === 1024)).toBe(true);
     expect(data.runs.find((r) => r.id === 'due-memory')).toMatchObject({ memoryMB: 256, refreshed: 20 });
     for (const r of data.runs) expect(finitePositive(r.atPeak.rssMB) && r.atPeak.rssMB <= r.maxRssMB + 1, r.id).toBe(true);
     for (const r of data.runs) {
-      expect(r.failed + r.skipped, `${r.id}: ${r.firstError}`).toBe(0);
+      // The outage fails every secret on purpose (checked above); every other run fails none.
+      expect(r.failed + r.skipped, `${r.id}: ${r.firstError}`).toBe(r.id === 'outage' ? r.secrets : 0);
       expect(r.checked, r.id).toBe(r.secrets);
       for (const n of [r.wallMs, r.cpuMs, r.cpuMsPerSecret, r.maxRssMB, r.smCallsPerSecret]) expect(finitePositive(n), `${r.id}: ${n}`).toBe(true);
       if (r.id.startsWith('due')) {
@@ -147,6 +156,10 @@ describe('npm run bench -- --smoke', () => {
         // Paced at the due run's write budget (120/s at the default scale of 3, 2 writes a cycle) for the smoke's 1 s.
         if (r.id === 'bare-paced') expect(r.probeCycles).toBeLessThanOrEqual(61);
         expect(finitePositive(r.probeSteadyMsPerCycle), r.id).toBe(true);
+      } else if (r.id === 'outage') {
+        // Every refresh was tried, and answered 503: nothing changed.
+        expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
+        expect(r.tigergraphCalls, r.id).toBeGreaterThan(0);
       } else {
         // The read baselines act on nothing and never call the provider.
         expect(r.refreshed + r.rotated + r.revoked, r.id).toBe(0);
@@ -155,16 +168,17 @@ describe('npm run bench -- --smoke', () => {
     }
     const notDue = data.runs.find((r) => r.id === 'not-due');
     const oldDesign = data.runs.find((r) => r.id === 'old-design');
-    // Counted at the endpoint: one ListSecrets page and one batched read for 20 secrets; the old design read each secret twice.
-    expect(notDue?.smCalls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 1 });
+    // Counted at the endpoint: one ListSecrets page and one batched read for 20 secrets, and one DescribeSecret of
+    // their shared credential secret (its age); the old design read each secret twice.
+    expect(notDue?.smCalls).toEqual({ ListSecrets: 1, BatchGetSecretValue: 1, DescribeSecret: 1 });
     expect(oldDesign?.smCalls.GetSecretValue).toBe(2 * (oldDesign?.secrets ?? 0));
     const [size] = data.sizes;
     expect(size?.secrets).toBe(20);
-    // fleet-plan.ts: ceil(n/20) BatchGetSecretValue + ceil(n/100) ListSecrets; a refresh 1 DescribeSecret + 2 writes
-    // + 1 TagResource (its outcome), and of a batch named by ids 1 DescribeSecret more (its tags: paused?);
-    // a due sweep also reads the shared credential secret once.
-    expect(size?.notDueCalls.minimum).toBeCloseTo((1 + 1) / 20, 3);
-    expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 20 * 5 + 1) / 20, 3);
+    // fleet-plan.ts: ceil(n/20) BatchGetSecretValue + ceil(n/100) ListSecrets + 1 DescribeSecret of the credential
+    // (its age, once per sweep); a refresh 1 DescribeSecret + 2 writes + 1 TagResource (its outcome), and of a
+    // batch named by ids 1 DescribeSecret more (its tags: paused?); a due sweep also reads the shared credential once.
+    expect(size?.notDueCalls.minimum).toBeCloseTo((1 + 1 + 1) / 20, 3);
+    expect(size?.dueCalls?.minimum).toBeCloseTo((1 + 1 + 20 * 5 + 1) / 20, 3);
     expect(size?.dueCalls?.writesPerRefresh).toBeGreaterThanOrEqual(2);
     for (const n of [size?.notDueCpu.ratioToBatchedRead, size?.notDueCpu.ratioToOldDesign, size?.dueCpu?.ratioToSdkCalls, size?.dueCpu?.bareMsPerSecret, size?.dueCpu?.ratioToBareCalls, size?.writeRate?.ratioToBudget, size?.writeRate?.ceiling]) {
       expect(finitePositive(n)).toBe(true);

@@ -26,6 +26,8 @@ interface ProviderCase {
   options: TokenSecretOptions;
   /** Whether the provider's server accepts the token now. */
   live: (stack: LocalStack, token: string) => boolean;
+  /** The provider's fake, for its quirks. */
+  fake: (stack: LocalStack) => { setQuirks(quirks: { freshTokenRefusedSeconds?: number }): void };
   /** What a sweep does to a due token. */
   renewal: 'refresh' | 'rotate';
   /** Whether the API can revoke (on-demand delete). */
@@ -44,13 +46,13 @@ const fourth = await startFakeFourth({ apiKeys: [FOURTH_KEY] });
 const fourthSecret = { connection: { fields: { provider: 'fourth', host: fourth.url }, credentials: { apiKey: FOURTH_KEY } } };
 
 const PROVIDERS: ProviderCase[] = [
-  { name: 'tigergraph 3.x', provider: 'tigergraph', options: { version: 3 }, live: (s, t) => s.tg3.isLive(t), renewal: 'refresh', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
+  { name: 'tigergraph 3.x', provider: 'tigergraph', options: { version: 3 }, live: (s, t) => s.tg3.isLive(t), fake: (s) => s.tg3, renewal: 'refresh', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
   // 4.x: a token replaced near its end (under 60 days left) is left to expire, not block-listed.
-  { name: 'tigergraph 4.x', provider: 'tigergraph', options: { version: 4 }, live: (s, t) => s.tg4.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: false, lifetimeSeconds: 30 * DAY, dueAfterSeconds: 28 * DAY },
-  { name: 'trifacta', provider: 'trifacta', options: { provider: 'trifacta' }, live: (s, t) => s.trifacta.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
-  { name: 'ica (API key)', provider: 'ica', options: { provider: 'ica' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
-  { name: 'fourth (test-only)', provider: 'fourth', options: fourthSecret, live: (_s, t) => fourth.isLive(t), renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
-  { name: 'ica (password)', provider: 'ica', options: { provider: 'ica', icaMode: 'password' }, live: (s, t) => s.ica.isLive(t), renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
+  { name: 'tigergraph 4.x', provider: 'tigergraph', options: { version: 4 }, live: (s, t) => s.tg4.isLive(t), fake: (s) => s.tg4, renewal: 'rotate', revokes: true, sweepRevokes: false, lifetimeSeconds: 30 * DAY, dueAfterSeconds: 28 * DAY },
+  { name: 'trifacta', provider: 'trifacta', options: { provider: 'trifacta' }, live: (s, t) => s.trifacta.isLive(t), fake: (s) => s.trifacta, renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
+  { name: 'ica (API key)', provider: 'ica', options: { provider: 'ica' }, live: (s, t) => s.ica.isLive(t), fake: (s) => s.ica, renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
+  { name: 'fourth (test-only)', provider: 'fourth', options: fourthSecret, live: (_s, t) => fourth.isLive(t), fake: () => fourth, renewal: 'rotate', revokes: true, sweepRevokes: true, lifetimeSeconds: 7 * DAY, dueAfterSeconds: 5 * DAY },
+  { name: 'ica (password)', provider: 'ica', options: { provider: 'ica', icaMode: 'password' }, live: (s, t) => s.ica.isLive(t), fake: (s) => s.ica, renewal: 'rotate', revokes: false, sweepRevokes: false, lifetimeSeconds: 12 * HOUR, dueAfterSeconds: 7 * HOUR },
 ];
 
 let stack: LocalStack;
@@ -117,6 +119,23 @@ describe.each(PROVIDERS)('$name', (p) => {
     expect(p.live(stack, first.value.token)).toBe(true);
     expect(await stages(arn)).not.toContain('AWSPENDING');
     expect(stack.aws.lastRotationError(arn)).toBeUndefined();
+  });
+
+  it('a new token the server refuses for its first 2 seconds (clock skew, propagation) still rotates: testSecret waits for it (issue 22)', async () => {
+    const arn = await create();
+    const first = await current(arn);
+    p.fake(stack).setQuirks({ freshTokenRefusedSeconds: 2 });
+    try {
+      await stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn }));
+      await stack.aws.rotationsSettled(arn);
+    } finally {
+      p.fake(stack).setQuirks({ freshTokenRefusedSeconds: 0 });
+    }
+    expect(stack.aws.lastRotationError(arn)).toBeUndefined();
+    const second = await current(arn);
+    expect(second.value.token).not.toBe(first.value.token);
+    expect(p.live(stack, second.value.token)).toBe(true);
+    expect(await stages(arn)).not.toContain('AWSPENDING');
   });
 
   it('each step replayed gives the same state; a step out of order fails and changes nothing', async () => {

@@ -49,18 +49,28 @@ beforeEach(() => seen.clear());
 
 const secretString = (token: string) => JSON.stringify({ provider: 'trifacta', host: apiUrl, allowInsecureHttp: true, credentialSecretId: 'cred', token, expiresAt: null });
 
-async function loop(options: { refusalBackoffMs?: number } = {}) {
+async function loop(options: { refusalBackoffMs?: number; pendingWaitMs?: number } = {}) {
   const name = `backoff/${++counter}`;
   await sm.send(new CreateSecretCommand({ Name: name, SecretString: secretString(TOKEN) }));
   const clock = fakeNow();
   const source = createTokenSource({ secretId: name, client: sm, now: clock.now, allowInsecureHttp: true, ...options });
   aws.resetRequestLog();
-  return { name, clock, source, call: tokenFetch(source) as TokenFetch, reads: () => aws.countCalls('GetSecretValue') };
+  // reads: of AWSCURRENT (the refused version is re-read); pendingReads: of AWSPENDING, which a
+  // re-read that finds the refused version still current looks at too (a rotation may hold the live token).
+  return {
+    name,
+    clock,
+    source,
+    call: tokenFetch(source) as TokenFetch,
+    reads: () => source.stats().reads,
+    pendingReads: () => source.stats().pendingReads,
+    calls: () => aws.countCalls('GetSecretValue'),
+  };
 }
 
 describe('a caller looping on a refused token', () => {
-  it(`makes at most ceil(elapsed / back-off) + 1 GetSecretValue calls (${CALLS} calls over ${(CALLS - 1) * STEP_MS} ms of fake time)`, async () => {
-    const { clock, call, reads } = await loop();
+  it(`makes at most ceil(elapsed / back-off) + 1 reads of AWSCURRENT, each with at most 4 of AWSPENDING (${CALLS} calls over ${(CALLS - 1) * STEP_MS} ms of fake time)`, async () => {
+    const { clock, call, reads, pendingReads, calls } = await loop();
     const started = clock.now();
     for (let i = 0; i < CALLS; i++) {
       if (i > 0) clock.advance(STEP_MS);
@@ -71,12 +81,15 @@ describe('a caller looping on a refused token', () => {
     expect(reads()).toBeLessThanOrEqual(limit);
     // Not fewer than one per longest (jittered) period either: the source does keep re-reading.
     expect(reads()).toBeGreaterThanOrEqual(1 + Math.floor(elapsed / (DEFAULT_REFUSAL_BACKOFF_MS * (1 + REFUSAL_BACKOFF_JITTER))));
+    // No rotation holds another token: AWSPENDING is looked at (up to 4 times within 500 ms) after each re-read, no more.
+    expect(pendingReads()).toBeLessThanOrEqual(4 * reads());
+    expect(calls()).toBe(reads() + pendingReads());
     // One attempt per call, and a retry only after a re-read.
     expect(seen.get(TOKEN)).toBeLessThanOrEqual(CALLS + reads());
   });
 
   it('without the back-off (refusalBackoffMs 0) the same loop reads once per call: the storm it prevents', async () => {
-    const { clock, call, reads } = await loop({ refusalBackoffMs: 0 });
+    const { clock, call, reads } = await loop({ refusalBackoffMs: 0, pendingWaitMs: 0 });
     for (let i = 0; i < CALLS; i++) {
       clock.advance(STEP_MS);
       await expect(call('/jobGroups')).rejects.toBeInstanceOf(TokenRefusedError);

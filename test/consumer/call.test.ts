@@ -65,7 +65,8 @@ describe('isAuthRefusal', () => {
 
 function rotatingSource(fields: Record<string, unknown> = {}) {
   const client = new FakeSecrets(secretJson(fields));
-  const source = createTokenSource({ secretId: SECRET_ID, client, maxAgeMs: Infinity });
+  // AWSPENDING (none here) read once after a refusal, not waited for: these tests count AWSCURRENT reads.
+  const source = createTokenSource({ secretId: SECRET_ID, client, maxAgeMs: Infinity, pendingWaitMs: 0 });
   return { client, source };
 }
 
@@ -93,7 +94,7 @@ describe('withToken', () => {
       return refusal10016(403, info.token);
     }).catch((e: unknown) => e);
     expect(attempts).toBe(2);
-    expect(client.calls).toBe(2);
+    expect(client.currentReads).toBe(2);
     expect(error).toBeInstanceOf(TokenRefusedError);
     expect(error).toMatchObject({ code: 'TOKEN_REFUSED', secretId: SECRET_ID, provider: 'tigergraph', status: 403, sameVersion: true });
     const message = (error as Error).message;
@@ -163,7 +164,7 @@ describe('withToken', () => {
         (r) => r.status,
         (e: unknown) => (e as Error).name,
       );
-      return { outcome, attempts, reads: client.calls };
+      return { outcome, attempts, reads: client.currentReads };
     };
     expect(await attemptWith(undefined)).toEqual({ outcome: 'TokenRefusedError', attempts: 2, reads: 2 });
     expect(await attemptWith(200)).toEqual({ outcome: 200, attempts: 2, reads: 2 });
@@ -172,7 +173,7 @@ describe('withToken', () => {
   it('during the refusal back-off a refused call is sent once, not re-read, not retried: TokenRefusedError (backedOff)', async () => {
     const clock = fakeNow();
     const client = new FakeSecrets(secretJson());
-    const source = createTokenSource({ secretId: SECRET_ID, client, now: clock.now });
+    const source = createTokenSource({ secretId: SECRET_ID, client, now: clock.now, pendingWaitMs: 0 });
     let attempts = 0;
     const refuse = async () => {
       attempts++;
@@ -180,13 +181,13 @@ describe('withToken', () => {
     };
     const first = await withToken(source, refuse).catch((e: unknown) => e);
     expect(first).toMatchObject({ code: 'TOKEN_REFUSED', sameVersion: true, backedOff: false });
-    expect([attempts, client.calls]).toEqual([2, 2]);
+    expect([attempts, client.currentReads]).toEqual([2, 2]);
     const again = await withToken(source, refuse).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(TokenRefusedError);
     expect(again).toMatchObject({ code: 'TOKEN_REFUSED', sameVersion: true, backedOff: true, status: 401, versionId: 'v1' });
     expect((again as Error).message).toMatch(/not re-read again until the back-off ends \(refusalBackoffMs\)/);
     expect(allText(again)).not.toContain(TOKEN);
-    expect([attempts, client.calls]).toEqual([3, 2]);
+    expect([attempts, client.currentReads]).toEqual([3, 2]);
   });
 
   it('concurrent refused calls share one re-read', async () => {

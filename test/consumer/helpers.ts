@@ -31,6 +31,8 @@ export class FakeSecrets implements SecretsClient {
   private failures: unknown[] = [];
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
+  /** AWSPENDING (a rotation in flight), when a test sets one; else reading it is ResourceNotFoundException, as on AWS. */
+  private pending: { versionId: string; value: string } | undefined;
 
   constructor(secretString: string | undefined = secretJson()) {
     this.set(secretString);
@@ -41,6 +43,16 @@ export class FakeSecrets implements SecretsClient {
     this.value = secretString;
     this.versionId = `v${++this.version}`;
     return this.versionId;
+  }
+
+  /** AWSPENDING's value (a rotation minted and stored it), or undefined: none. */
+  setPending(secretString: string | undefined, versionId = 'v-pending'): void {
+    this.pending = secretString === undefined ? undefined : { versionId, value: secretString };
+  }
+
+  /** Reads of AWSCURRENT only (the refused-version fallback reads AWSPENDING too). */
+  get currentReads(): number {
+    return this.requests.filter((r) => r.VersionStage !== 'AWSPENDING').length;
   }
 
   /** The next read(s) fail with these errors, in order. */
@@ -65,6 +77,10 @@ export class FakeSecrets implements SecretsClient {
     const gate = this.gate;
     if (gate) await gate;
     if (failure !== undefined) throw failure;
+    if (command.input.VersionStage === 'AWSPENDING') {
+      if (!this.pending) throw Object.assign(new Error("Secrets Manager can't find the specified secret value for staging label: AWSPENDING"), { name: 'ResourceNotFoundException' });
+      return { $metadata: {}, VersionId: this.pending.versionId, SecretString: this.pending.value, ARN: `arn:${command.input.SecretId}`, Name: command.input.SecretId };
+    }
     return { $metadata: {}, VersionId: this.versionId, SecretString: this.value, ARN: `arn:${command.input.SecretId}`, Name: command.input.SecretId };
   }
 }

@@ -21,9 +21,13 @@
  * consumer did. The product now renews ICA JWTs by minting (refresh 'new-token-retiring' is never
  * used), which takes no token away: `helperNoDelay` (the consumer's defaults) must fail no call
  * either, and the `helper` variant keeps `rereadDelayMs` to show the option does no harm.
+ *
+ * A second run (issue 22) turns on the fakes' invalidate-on-issue variants and spaces the rotation
+ * steps a second apart: see its own comment below.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as rotationHandler } from '../../functions/rotation/handler.js';
 import { createTokenSource, tokenFetch, type TokenSource } from '../../consumer/index.js';
 import { handler as onDemand } from '../../functions/on-demand/handler.js';
 import { handler as scheduled } from '../../functions/scheduled-refresh/handler.js';
@@ -49,6 +53,8 @@ const LEAK_EVERY = 4; // an on-demand request + delete every 12 hours
 const ICA_PASSWORD_REREAD_DELAY_MS = 1_500;
 
 type Variant = 'helper' | 'helperNoDelay' | 'noCache' | 'stale';
+/** Real milliseconds between two rotation steps in the invalidate-on-issue run: separate invocations, seconds apart. */
+const STEP_GAP_MS = 1_000;
 const VARIANTS: Record<SecretKind, Variant[]> = {
   tigergraph3: ['helper', 'noCache', 'stale'],
   tigergraph4: ['helper', 'noCache', 'stale'],
@@ -232,6 +238,78 @@ describe('consumers while the product rotates, refreshes and revokes underneath 
       expect(row(kind, 'helper').rereadsAfterRefusal, `${kind}: helper re-reads`).toBeGreaterThanOrEqual(1);
       // ...and the stale cache kept using dead tokens.
       expect(row(kind, 'stale').failed, `${kind}: stale-cache failed calls`).toBeGreaterThan(0);
+    }
+  });
+});
+
+/**
+ * Issue 22: APIs that end a user's older tokens when they issue a new one (a Trifacta workspace
+ * with one live token per user; ICA in username/password mode, where the docs leave it open), with
+ * the rotation's four steps as separate invocations a second apart, as on AWS. From the mint until
+ * finishSecret, AWSCURRENT holds a dead token and AWSPENDING the live one: the consumer library at
+ * its documented defaults must fail no call (it reads AWSPENDING when the refused version is still
+ * current), and the stale cache must fail (the fakes really kill the old tokens).
+ */
+describe('consumers of APIs that end older tokens on issue, steps seconds apart (issue 22)', () => {
+  it('the helper at its defaults never fails; a stale cache does', { timeout: 240_000 }, async () => {
+    const kinds = KINDS.filter((k): k is 'trifacta' | 'icaPassword' => k === 'trifacta' || k === 'icaPassword');
+    expect(kinds.length).toBeGreaterThan(0);
+    cs.trifacta.setQuirks({ oneLiveTokenPerUser: true });
+    cs.ica.setQuirks({ passwordMintInvalidatesEarlier: true });
+    cs.stack.aws.setRotationInvoker(async (event) => {
+      if (event.Step !== 'createSecret') await sleep(STEP_GAP_MS);
+      await rotationHandler(event, lambdaContext('rotation'));
+    });
+    const consumers = kinds.flatMap((kind) => (['helperNoDelay', 'stale'] as const).map((variant) => consumer(kind, variant)));
+    const stop = { stopped: false };
+    const workers = consumers.flatMap((c) => Array.from({ length: WORKERS[c.variant] }, () => work(c, stop)));
+    const before = new Map(await Promise.all(kinds.map(async (k) => [k, (await cs.currentToken(secrets.get(k) as string)).token] as const)));
+    const sweepFailures: string[] = [];
+    const steps = 8; // a day of fake time: ICA's 12-hour JWTs rotate at each half-life, Trifacta on demand
+    try {
+      await sleep(100);
+      for (let step = 1; step <= steps; step++) {
+        cs.stack.clock.advance(STEP_SECONDS);
+        const result = await sweep();
+        await cs.settled();
+        sweepFailures.push(...result.failed.map((f) => f.error));
+        if (step % LEAK_EVERY === 0) {
+          cs.stack.clock.advance(5);
+          for (const kind of kinds) await invoke({ action: 'request', secretId: secrets.get(kind) });
+          await cs.settled();
+        }
+        await sleep(2 * PAUSE_MS);
+      }
+      await sleep(500);
+    } finally {
+      stop.stopped = true;
+      await Promise.all(workers);
+      cs.trifacta.setQuirks({ oneLiveTokenPerUser: false });
+      cs.ica.setQuirks({ passwordMintInvalidatesEarlier: false });
+      cs.stack.aws.setRotationInvoker(async (event) => {
+        await rotationHandler(event, lambdaContext('rotation'));
+      });
+    }
+    const rows = consumers.map((c) => ({
+      kind: c.kind,
+      variant: c.variant,
+      calls: c.calls,
+      failed: c.failures,
+      pendingUsed: c.source.stats().pendingUsed,
+      failures: [...c.failureReasons].map(([r, n]) => `${r} x${n}`).join(', '),
+    }));
+    console.table(rows);
+    expect(sweepFailures).toEqual([]);
+    for (const kind of kinds) {
+      // Rotations happened, and each ended the token it replaced at once.
+      const { token } = await cs.currentToken(secrets.get(kind) as string);
+      expect(token).not.toBe(before.get(kind));
+      expect(cs.isLive(kind, before.get(kind) as string)).toBe(false);
+      const helper = rows.find((r) => r.kind === kind && r.variant === 'helperNoDelay')!;
+      expect(helper.calls, `${kind}: helper calls`).toBeGreaterThan(steps * 4);
+      expect(helper.failed, `${kind}: helper (defaults) failed calls (${helper.failures})`).toBe(0);
+      expect(helper.pendingUsed, `${kind}: refusals answered from AWSPENDING`).toBeGreaterThan(0);
+      expect(rows.find((r) => r.kind === kind && r.variant === 'stale')!.failed, `${kind}: stale-cache failed calls`).toBeGreaterThan(0);
     }
   });
 });

@@ -17,10 +17,11 @@ import { allText, FakeSecrets, fakeNow, secretJson, TOKEN } from './helpers.js';
 const SECRET_ID = 'app/tigergraph/token';
 const MIN = 60_000;
 
-function setup(fields: Record<string, unknown> = {}, options: { maxAgeMs?: number; refreshBeforeMs?: number; refusalBackoffMs?: number } = {}) {
+function setup(fields: Record<string, unknown> = {}, options: { maxAgeMs?: number; refreshBeforeMs?: number; refusalBackoffMs?: number; pendingWaitMs?: number } = {}) {
   const clock = fakeNow();
   const client = new FakeSecrets(secretJson(fields));
-  const source = createTokenSource({ secretId: SECRET_ID, client, now: clock.now, ...options });
+  // AWSPENDING is read once, not waited for (real time), unless a test says otherwise: these tests count AWSCURRENT reads.
+  const source = createTokenSource({ secretId: SECRET_ID, client, now: clock.now, pendingWaitMs: 0, ...options });
   return { clock, client, source };
 }
 
@@ -215,7 +216,7 @@ describe('concurrency and failures', () => {
     const infos = await Promise.all(all);
     expect(client.calls).toBe(1);
     expect(new Set(infos).size).toBe(1);
-    expect(source.stats()).toEqual({ reads: 1, failedReads: 0, refreshes: 0, rereadsSkipped: 0 });
+    expect(source.stats()).toEqual({ reads: 1, failedReads: 0, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0 });
   });
 
   it('a failed read is shared by the callers waiting on it and not cached: the next get() reads again', async () => {
@@ -230,7 +231,7 @@ describe('concurrency and failures', () => {
     const info = await source.get();
     expect(info.token).toBe(TOKEN);
     expect(client.calls).toBe(2);
-    expect(source.stats()).toEqual({ reads: 2, failedReads: 1, refreshes: 0, rereadsSkipped: 0 });
+    expect(source.stats()).toEqual({ reads: 2, failedReads: 1, refreshes: 0, rereadsSkipped: 0, pendingReads: 0, pendingUsed: 0 });
   });
 
   it('a failed read after the cache aged out is not cached either, and does not poison the source', async () => {
@@ -282,38 +283,38 @@ describe('back-off after consecutive refusals (fake clock)', () => {
     const { clock, client, source } = setup();
     const refused = await source.get();
     const confirmed = await source.refresh(refused); // the first refusal always re-reads
-    expect(client.calls).toBe(2);
+    expect(client.currentReads).toBe(2);
     expect(confirmed.versionId).toBe(refused.versionId);
     for (let i = 0; i < 50; i++) {
       // Refused again and again: the very same TokenInfo comes back, unread.
       expect(await source.refresh(confirmed)).toBe(confirmed);
       clock.advance(DEFAULT_REFUSAL_BACKOFF_MS / 50 - 1);
     }
-    expect(client.calls).toBe(2);
+    expect(client.currentReads).toBe(2);
     expect(source.stats()).toMatchObject({ reads: 2, refreshes: 1, rereadsSkipped: 50 });
     clock.advance(LONGEST);
     await source.refresh(confirmed);
-    expect(client.calls).toBe(3);
+    expect(client.currentReads).toBe(3);
   });
 
   it('a newer version is never held back: a rotation found by the re-read ends the back-off', async () => {
     const { clock, client, source } = setup({}, { maxAgeMs: 1_000 });
     const refused = await source.get();
     await source.refresh(refused);
-    expect(client.calls).toBe(2);
+    expect(client.currentReads).toBe(2);
     // The cache ages out; get() reads a version rotated in meanwhile: its refusal re-reads at once.
     const v2 = client.set(secretJson({ token: 'tok-ROTATED-000000000000000000000000' }));
     clock.advance(1_000);
     const rotated = await source.get();
     expect(rotated.versionId).toBe(v2);
-    expect(client.calls).toBe(3);
+    expect(client.currentReads).toBe(3);
     client.set(secretJson({ token: 'tok-ROTATED-AGAIN-000000000000000000' }));
     const next = await source.refresh(rotated);
-    expect(client.calls).toBe(4);
+    expect(client.currentReads).toBe(4);
     expect(next.token).toBe('tok-ROTATED-AGAIN-000000000000000000');
     // That re-read found something new, so the next refusal re-reads at once too.
     await source.refresh(next);
-    expect(client.calls).toBe(5);
+    expect(client.currentReads).toBe(5);
   });
 
   it('refresh() without a stale token (the app asking) is never held back', async () => {
@@ -321,14 +322,14 @@ describe('back-off after consecutive refusals (fake clock)', () => {
     const refused = await source.get();
     await source.refresh(refused);
     await source.refresh();
-    expect(client.calls).toBe(3);
+    expect(client.currentReads).toBe(3);
   });
 
   it('refusalBackoffMs 0 re-reads on every refusal (the behaviour before the back-off)', async () => {
     const { client, source } = setup({}, { refusalBackoffMs: 0 });
     let info = await source.get();
     for (let i = 0; i < 5; i++) info = await source.refresh(info);
-    expect(client.calls).toBe(6);
+    expect(client.currentReads).toBe(6);
   });
 
   it('each back-off lasts between refusalBackoffMs and 1.2 times it', async () => {
@@ -337,10 +338,71 @@ describe('back-off after consecutive refusals (fake clock)', () => {
       const confirmed = await source.refresh(await source.get());
       clock.advance(999);
       await source.refresh(confirmed);
-      expect(client.calls).toBe(2);
+      expect(client.currentReads).toBe(2);
       clock.advance(201);
       await source.refresh(confirmed);
-      expect(client.calls).toBe(3);
+      expect(client.currentReads).toBe(3);
     }
+  });
+});
+
+describe('a refused token still AWSCURRENT while a rotation holds another in AWSPENDING (APIs that end older tokens on issue: issue 22)', () => {
+  const PENDING_TOKEN = 'tok-PENDING-VALUE-0000000000000000000';
+
+  it('the refusal is answered with AWSPENDING’s token, which the source then keeps; nothing backs off', async () => {
+    const { client, source } = setup();
+    const refused = await source.get();
+    client.setPending(secretJson({ token: PENDING_TOKEN }));
+    const next = await source.refresh(refused);
+    expect(next.token).toBe(PENDING_TOKEN);
+    expect(next.versionId).toBe('v-pending');
+    expect(client.requests.map((r) => r.VersionStage)).toEqual(['AWSCURRENT', 'AWSCURRENT', 'AWSPENDING']);
+    expect(source.stats()).toMatchObject({ reads: 2, pendingReads: 1, pendingUsed: 1, refreshes: 1 });
+    expect((await source.get()).token).toBe(PENDING_TOKEN); // kept, no read
+    expect(client.calls).toBe(3);
+    // Once the rotation finishes, AWSCURRENT holds that same token: nothing changes for the app.
+    client.set(secretJson({ token: PENDING_TOKEN }));
+    client.setPending(undefined);
+  });
+
+  it('AWSPENDING written a moment after the refusal (between the mint and its write) is waited for, within pendingWaitMs', async () => {
+    const { client, source } = setup({}, { pendingWaitMs: 2_000 });
+    const refused = await source.get();
+    setTimeout(() => client.setPending(secretJson({ token: PENDING_TOKEN })), 150);
+    expect((await source.refresh(refused)).token).toBe(PENDING_TOKEN);
+    expect(source.stats().pendingReads).toBeGreaterThan(1);
+  });
+
+  it('with no rotation in flight, AWSPENDING is looked at within the default 500 ms (at most 4 reads), then the back-off applies as before', async () => {
+    const client = new FakeSecrets(secretJson());
+    const clock = fakeNow();
+    const source = createTokenSource({ secretId: SECRET_ID, client, now: clock.now });
+    const refused = await source.get();
+    const started = performance.now();
+    const confirmed = await source.refresh(refused);
+    expect(confirmed.versionId).toBe(refused.versionId);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(source.stats().pendingReads).toBeGreaterThanOrEqual(2);
+    expect(source.stats().pendingReads).toBeLessThanOrEqual(4);
+    const reads = client.calls;
+    expect(await source.refresh(confirmed)).toBe(confirmed); // backing off: no read at all
+    expect(client.calls).toBe(reads);
+  });
+
+  it('AWSPENDING holding the refused token itself (a finished rotation not yet cleaned up) is not used', async () => {
+    const { client, source } = setup();
+    const refused = await source.get();
+    client.setPending(secretJson({}));
+    expect((await source.refresh(refused)).versionId).toBe(refused.versionId);
+    expect(source.stats().pendingUsed).toBe(0);
+  });
+
+  it('a re-read that finds a newer AWSCURRENT does not look at AWSPENDING', async () => {
+    const { client, source } = setup();
+    const refused = await source.get();
+    client.set(secretJson({ token: 'tok-ROTATED-000000000000000000000000' }));
+    client.setPending(secretJson({ token: PENDING_TOKEN }));
+    expect((await source.refresh(refused)).token).toBe('tok-ROTATED-000000000000000000000000');
+    expect(source.stats().pendingReads).toBe(0);
   });
 });

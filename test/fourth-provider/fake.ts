@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { currentClock, type Clock } from '../../core/clock.js';
 import { bearerToken, jsonBody, readBody, sendJson, startFakeServer } from '../../local/fakes/shared/index.js';
+import { refusedWhileFresh } from '../../local/fakes/shared/fresh.js';
 
 export interface FakeFourth {
   readonly url: string;
@@ -14,6 +15,8 @@ export interface FakeFourth {
   isLive(token: string): boolean;
   /** Tokens minted so far. */
   readonly minted: number;
+  /** Issue 22's quirk, as every fake has it (local/fakes/shared/fresh.ts): a new token refused on whoami for its first N seconds. */
+  setQuirks(quirks: { freshTokenRefusedSeconds?: number }): void;
   close(): Promise<void>;
 }
 
@@ -23,19 +26,21 @@ interface Minted {
   realm: string;
   expiresAt: number;
   revoked: boolean;
+  mintedAt: number;
 }
 
 export async function startFakeFourth(options: { apiKeys: readonly string[]; clock?: Clock }): Promise<FakeFourth> {
   const now = () => (options.clock ?? currentClock()).now();
   const tokens = new Map<string, Minted>();
   let minted = 0;
+  let freshTokenRefusedSeconds = 0;
   const live = (t: Minted | undefined): t is Minted => t !== undefined && !t.revoked && t.expiresAt > now();
 
   const mint = (res: ServerResponse, key: string, realm: string, text: string) => {
     const lifetime = jsonBody(text)?.lifetimeSeconds;
     if (typeof lifetime !== 'number' || lifetime < 60) return sendJson(res, 400, { error: 'lifetimeSeconds: expected at least 60' });
     const token = randomBytes(24).toString('base64url');
-    const entry = { id: randomBytes(8).toString('hex'), key, realm, expiresAt: now() + lifetime * 1000, revoked: false };
+    const entry = { id: randomBytes(8).toString('hex'), key, realm, expiresAt: now() + lifetime * 1000, revoked: false, mintedAt: now() };
     tokens.set(token, entry);
     minted++;
     sendJson(res, 201, { id: entry.id, token, expiresAt: new Date(entry.expiresAt).toISOString() });
@@ -52,7 +57,7 @@ export async function startFakeFourth(options: { apiKeys: readonly string[]; clo
     const text = await readBody(req);
     if (req.method === 'GET' && url.pathname === '/api/whoami') {
       const entry = tokens.get(bearerToken(req.headers.authorization) ?? '');
-      return live(entry) ? sendJson(res, 200, { realm: entry.realm }) : sendJson(res, 401, { error: 'unauthorized' });
+      return live(entry) && !refusedWhileFresh(entry.mintedAt, now(), freshTokenRefusedSeconds) ? sendJson(res, 200, { realm: entry.realm }) : sendJson(res, 401, { error: 'unauthorized' });
     }
     const key = req.headers['x-api-key'];
     if (typeof key !== 'string' || !options.apiKeys.includes(key)) return sendJson(res, 401, { error: 'unauthorized' });
@@ -68,6 +73,9 @@ export async function startFakeFourth(options: { apiKeys: readonly string[]; clo
     isLive: (token) => live(tokens.get(token)),
     get minted() {
       return minted;
+    },
+    setQuirks: (quirks) => {
+      freshTokenRefusedSeconds = quirks.freshTokenRefusedSeconds ?? freshTokenRefusedSeconds;
     },
     close: () => server.close(),
   };

@@ -36,6 +36,10 @@ export class MemoryProvider implements TokenProvider {
   failVerify?: Error;
   failRevoke?: Error;
   failRefresh?: Error;
+  /** Tokens the server refuses on use (verify false) though they are not revoked (an admin's doing, a lost propagation). */
+  readonly refused = new Set<string>();
+  /** While true, every token issued joins `refused` (a server that refuses whatever it mints now). */
+  refuseNew = false;
   readonly capabilitiesValue: ProviderCapabilities;
 
   constructor(private readonly options: MemoryProviderOptions = {}) {
@@ -61,6 +65,7 @@ export class MemoryProvider implements TokenProvider {
     const token = this.options.deterministic ? `same-${Math.floor(now / 1000)}` : randomBytes(16).toString('hex');
     const expiresAt = now + (request.lifetimeSeconds ?? this.options.lifetimeSeconds ?? 86400) * 1000;
     this.live.set(token, expiresAt);
+    if (this.refuseNew) this.refused.add(token);
     return { token, expiresAt: new Date(expiresAt), issuedAt: new Date(now) };
   }
   async refresh(held: HeldToken, options: { lifetimeSeconds?: number } = {}): Promise<IssuedToken> {
@@ -88,7 +93,7 @@ export class MemoryProvider implements TokenProvider {
   async verify(held: HeldToken): Promise<boolean> {
     this.calls.verify++;
     if (this.failVerify) throw this.failVerify;
-    return this.isLive(held.token);
+    return this.isLive(held.token) && !this.refused.has(held.token);
   }
   isLive(token: string): boolean {
     const exp = this.live.get(token);

@@ -169,7 +169,11 @@ describe('config validation', () => {
     expect(issuesOf({ connections: [conn, ica], scheduleRateMinutes: 300, minSecondsToExpiryAlarmThreshold: 600 })).toEqual([
       'scheduleRateMinutes: expected at most 240 minutes (a third of connections[1].lifetimeSeconds, 43200 s), so every token is checked at least three times before it expires',
     ]);
-    expect(parseConfig({ connections: [conn, ica], scheduleRateMinutes: 240, minSecondsToExpiryAlarmThreshold: 600 }).scheduleRateMinutes).toBe(240);
+    // A third of the lifetime is not enough on its own (issue 22): 240 minutes leaves 1 sweep in the 6-hour refresh window.
+    expect(issuesOf({ connections: [conn, ica], scheduleRateMinutes: 240, minSecondsToExpiryAlarmThreshold: 600 })).toEqual([
+      'scheduleRateMinutes: expected at most 120 minutes: tokens of connections[1] are renewed in the last min(refreshBeforeSeconds, half of lifetimeSeconds) of their life, which holds 1 sweep(s) at this rate; at least 3 are needed so an outage or a failing rotation is retried before the token expires (or raise refreshBeforeSeconds)',
+    ]);
+    expect(parseConfig({ connections: [conn, ica], scheduleRateMinutes: 120, minSecondsToExpiryAlarmThreshold: 600 }).scheduleRateMinutes).toBe(120);
   });
 
   it('refuses an expiry alarm threshold the steady state would cross (tokens are refreshed when half their lifetime is left)', () => {

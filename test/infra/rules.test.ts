@@ -259,6 +259,22 @@ const CASES: Case[] = [
     issue: 'minSecondsToExpiryAlarmThreshold: expected at least 60 seconds, got 30 seconds',
   },
   {
+    rule: 'a credential-age alarm threshold in whole days (issue 22)',
+    props: () => ({ connections: [TG], credentialMaxAge: Duration.hours(12) }),
+    json: { connections: [TG], credentialMaxAgeDays: 0.5 },
+    issue: 'credentialMaxAge: expected whole days from 1 to 3650, got 0.5 days',
+    jsonIssue: 'credentialMaxAgeDays: expected whole days from 1 to 3650, got 0.5 days',
+  },
+  {
+    rule: 'at least three sweeps inside every refresh window (issue 22)',
+    props: () => ({ connections: [TG], scheduleRate: Duration.hours(12), refreshBeforeSeconds: 30 * 3600, minSecondsToExpiryAlarmThreshold: Duration.hours(1) }),
+    json: { connections: [TG], scheduleRateMinutes: 720, refreshBeforeSeconds: 30 * 3600, minSecondsToExpiryAlarmThreshold: 3600 },
+    issue:
+      'scheduleRate: expected at most 600 minutes: tokens of connections[0] are renewed in the last min(refreshBeforeSeconds, half of lifetimeSeconds) of their life, which holds 2 sweep(s) at this rate; at least 3 are needed so an outage or a failing rotation is retried before the token expires (or raise refreshBeforeSeconds)',
+    jsonIssue:
+      'scheduleRateMinutes: expected at most 600 minutes: tokens of connections[0] are renewed in the last min(refreshBeforeSeconds, half of lifetimeSeconds) of their life, which holds 2 sweep(s) at this rate; at least 3 are needed so an outage or a failing rotation is retried before the token expires (or raise refreshBeforeSeconds)',
+  },
+  {
     rule: 'an alarm quiet in the steady state',
     props: () => ({ connections: [{ ...LAB, rotationInterval: Duration.hours(8) }] }),
     json: { connections: [{ ...LAB, rotationIntervalHours: 8 }] },

@@ -5,13 +5,14 @@
  */
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV, OPERATION_TAGS, ROTATION_TAGS } from '../../core/names.js';
+import { ENV, OPERATION_TAGS, ROTATION_ERROR_TAG, ROTATION_TAGS } from '../../core/names.js';
 import { FLEET_METRICS } from '../../infra/observability.js';
 import type { TgTokenRotationStack } from '../../infra/stack.js';
 import {
   acknowledgedAt,
   acknowledgments,
   dashboardBody,
+  exampleConfig,
   logicalId,
   nagViolations,
   resolve,
@@ -238,7 +239,8 @@ describe('settings custom resource (one per connection)', () => {
 describe('functions', () => {
   const fns = () =>
     [
-      ['rotation', r.rotationFunction, 60, 256],
+      // 120 s: testSecret waits up to 60 s (newTokenPatienceSeconds) for a freshly minted token.
+      ['rotation', r.rotationFunction, 120, 256],
       ['scheduled-refresh', r.scheduledRefreshFunction, 300, 1024],
       ['on-demand', r.onDemandFunction, 60, 256],
       ['connection-settings', r.connectionSettingsFunction, 180, 256],
@@ -345,7 +347,7 @@ describe('least privilege', () => {
     { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: ref.rotationFn },
   ];
 
-  it('rotation function: the rotation steps on its token secrets, batch reads of them, its error tag only, read the credentials, the key for those secrets, its logs', () => {
+  it('rotation function: the rotation steps on its token secrets, batch reads of them, the settings, its error tag only, read the credentials, the key for those secrets, its logs', () => {
     expect(roleStatements(stack, template, r.rotationFunction.role!)).toEqual([
       logsStatement(resolve(stack, r.rotationFunction.logGroup.logGroupArn)),
       {
@@ -355,6 +357,8 @@ describe('least privilege', () => {
       },
       // createSecret reads the fleet's current tokens before revoking one it could not store (tokens may collide).
       { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
+      // pendingTokenAttempts and the patience for a new token come from the settings parameter.
+      { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
       {
         Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
         Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...ROTATION_TAGS] } },
@@ -388,7 +392,7 @@ describe('least privilege', () => {
     // The operational records (a pause, the last outcomes, a renewal's reason): those tag keys only.
     {
       Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
-      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...OPERATION_TAGS] } },
+      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...OPERATION_TAGS, ROTATION_ERROR_TAG] } },
       Effect: 'Allow',
       Resource: ref.tokens,
     },
@@ -610,6 +614,7 @@ describe('dashboard', () => {
       'Secrets Manager throttles (the sweep waited for its write budget)',
       'Sweep duration (ms)',
       'Sweep coverage: secrets checked and skipped per run',
+      'Credential secrets: days since the oldest last changed',
     ]);
   });
 });
@@ -617,8 +622,8 @@ describe('dashboard', () => {
 describe('alarms', () => {
   const sweep = [{ Name: 'service', Value: 'tg-token-rotation-scheduled-refresh' }];
 
-  it('has seven alarms, each linking to the dashboard, and, without a topic configured, no actions', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('has eight alarms, each linking to the dashboard, and, without a topic configured, no actions', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
     template.resourceCountIs('AWS::SNS::Topic', 0);
     const dashboard = { Ref: logicalId(stack, r.dashboard) };
@@ -629,13 +634,29 @@ describe('alarms', () => {
     }
   });
 
-  it('rotation: RotationFailures >= 1 in 5 minutes (a credential not filled in yet is not a failure), not the function Errors', () => {
+  it('credential age: the oldest credential secret unchanged for 365 days or more (the default), over two schedule periods (issue 22)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'TgTokenRotation',
+      MetricName: 'OldestCredentialAgeDays',
+      Dimensions: sweep,
+      Statistic: 'Maximum',
+      Period: 7200,
+      Threshold: 365,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const custom = synthesize({ ...exampleConfig(), credentialMaxAgeDays: 90 }).template;
+    custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OldestCredentialAgeDays', Threshold: 90 });
+  });
+
+  it('rotation: RotationFailures >= 1 over two schedule periods (a failure each sweep re-drives keeps it in ALARM; a credential not filled in yet is not a failure), not the function Errors', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'TgTokenRotation',
       MetricName: 'RotationFailures',
       Dimensions: [{ Name: 'service', Value: 'tg-token-rotation-rotation' }],
       Statistic: 'Sum',
-      Period: 300,
+      Period: 7200,
       Threshold: 1,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',

@@ -549,8 +549,8 @@ describe('Distributed Map engine: alarms and dashboard', () => {
     ({ stack, template } = synthesize(mapConfig()));
   }, SYNTH_TIMEOUT_MS);
 
-  it('keeps the seven alarms of the one-Lambda engine and adds one on failed or timed-out executions', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  it('keeps the eight alarms of the one-Lambda engine and adds one on failed or timed-out executions', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     const machine = resolve(stack, stack.rotation.sweepMap!.stateMachine.stateMachineArn);
     const metric = (name: string) => ({
       Metric: { Namespace: 'AWS/States', MetricName: name, Dimensions: [{ Name: 'StateMachineArn', Value: machine }] },

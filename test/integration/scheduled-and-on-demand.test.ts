@@ -53,7 +53,7 @@ describe('scheduled refresh', () => {
     stack.clock.advance(1.5 * DAY);
 
     const result = await sweep([far, due3, due4]);
-    expect(result).toEqual({ checked: 3, refreshed: 1, rotated: 1, revoked: 0, expiring: 0, skipped: 0, deferred: 0, revokeFailures: 0, failed: [] });
+    expect(result).toEqual({ checked: 3, refreshed: 1, rotated: 1, rotationsStarted: 1, rotationsPending: 0, revoked: 0, expiring: 0, skipped: 0, deferred: 0, revokeFailures: 0, failed: [] });
 
     const [farAfter, due3After, due4After] = await Promise.all([current(far), current(due3), current(due4)]);
     expect(farAfter.versionId).toBe(farBefore.versionId);

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { ROTATION_ERROR_TAG } from '../../core/names.js';
 import { performOnDemand, parseOnDemandEvent, type OnDemandContext, type OnDemandEvent } from '../../core/operations/on-demand.js';
 import { RotationStateError, ValidationError } from '../../core/errors.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
@@ -115,6 +117,27 @@ describe('status', () => {
     expect(status.secondsLeft).toBeGreaterThan(20 * DAY - 60);
     expect(opener.opened).toBe(0);
     expect(JSON.stringify(result)).not.toContain(s.token);
+  });
+
+  it('reports the last rotation failure (none here), and how often a refused pending token was tried (issue 22)', async () => {
+    const provider = memory();
+    const s = await rotatedSecret(provider);
+    expect(await perform({ action: 'status', secretId: s.arn }, provider)).toMatchObject({ rotationFailure: null });
+    await fx.client.send(
+      new TagResourceCommand({
+        SecretId: s.arn,
+        Tags: [{ Key: ROTATION_ERROR_TAG, Value: 'v-pending testSecret PendingTokenRefusedError: attempt 2 of 3: the memory server refused the pending token at 2030-01-02T03:04:05.678Z' }],
+      }),
+    );
+    expect(await perform({ action: 'status', secretId: s.arn }, provider)).toMatchObject({
+      rotationFailure: {
+        versionId: 'v-pending',
+        step: 'testSecret',
+        reason: expect.stringMatching(/^PendingTokenRefusedError: attempt 2 of 3: /),
+        at: '2030-01-02T03:04:05.678Z',
+        pendingTokenAttempts: { attempt: 2, of: 3, abandoned: false },
+      },
+    });
   });
 
   it('says when a token never expires', async () => {

@@ -10,12 +10,17 @@ import type { SecretDescription } from '../../core/secrets/store.js';
 
 const V = 'v-new';
 
-/** A store whose DescribeSecret answers `stagesByLook[i]` for the new version at the i-th look (the last one repeats). */
+/**
+ * A store whose DescribeSecret answers, after RotateSecret, `stagesByLook[i]` for the new version at
+ * the i-th look (the last one repeats); before it (rotateNow looks first), only the old version.
+ */
 function scripted(stagesByLook: string[][]) {
   let looks = 0;
+  let rotated = false;
   const store = {
-    rotate: async () => V,
+    rotate: async () => ((rotated = true), V),
     describe: async (): Promise<SecretDescription> => {
+      if (!rotated) return { arn: 'arn:s', name: 's', rotationEnabled: true, versions: { old: ['AWSCURRENT'] }, tags: {} };
       const stages = stagesByLook[Math.min(looks, stagesByLook.length - 1)]!;
       looks++;
       return { arn: 'arn:s', name: 's', rotationEnabled: true, versions: { old: stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : ['AWSCURRENT'], [V]: stages }, tags: {} };
@@ -39,9 +44,9 @@ describe('rotateNow: a rotation between finishSecret\'s two label changes', () =
     expect(await rotateNow('s', s.deps, { timeoutMs: 60, pollMs: 5 })).toMatchObject({ state: 'finished' });
   });
 
-  it('without a wait, AWSCURRENT alone is finished (one look)', async () => {
+  it('without a wait: pending, and no look after RotateSecret (the sweep looks at the outcomes of the rotations it started)', async () => {
     const s = scripted([['AWSCURRENT', 'AWSPENDING']]);
-    expect(await rotateNow('s', s.deps)).toMatchObject({ state: 'finished' });
-    expect(s.looks()).toBe(1);
+    expect(await rotateNow('s', s.deps)).toEqual({ method: 'rotate', versionId: V, state: 'pending' });
+    expect(s.looks()).toBe(0);
   });
 });

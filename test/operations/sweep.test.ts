@@ -127,7 +127,8 @@ describe('sweep: which tokens are due', () => {
     const a = await secretWith(provider, 60);
     fx.aws.resetRequestLog();
     const summary = await run([a.arn], provider);
-    expect(summary).toMatchObject({ refreshed: 0, rotated: 1, failed: [] });
+    // No rotation function runs here: started, and pending when the sweep returned.
+    expect(summary).toMatchObject({ refreshed: 0, rotationsStarted: 1, rotated: 0, rotationsPending: 1, failed: [] });
     expect(fx.aws.countCalls('RotateSecret')).toBe(1);
     expect(provider.calls.refresh).toBe(0);
   });
@@ -150,7 +151,7 @@ describe('sweep: which tokens are due', () => {
     const { token } = await provider.issue();
     const { arn } = await fx.createSecret('sweep/odd', make(token));
     const summary = await run([arn], provider);
-    expect(summary).toMatchObject({ refreshed: 0, rotated: 1 });
+    expect(summary).toMatchObject({ refreshed: 0, rotationsStarted: 1 });
     expect(provider.calls.refresh).toBe(0);
     expect(summary.minSecondsToExpiry === null || Number.isFinite(summary.minSecondsToExpiry)).toBe(true);
   });
@@ -160,7 +161,7 @@ describe('sweep: which tokens are due', () => {
     const { arn } = await fx.createSecret('sweep/refused', tokenJson(fx.clock, 'revoked-elsewhere-token', 60));
     const summary = await run([arn], provider);
     expect(provider.calls.refresh).toBe(1);
-    expect(summary).toMatchObject({ refreshed: 0, rotated: 1, failed: [] });
+    expect(summary).toMatchObject({ refreshed: 0, rotationsStarted: 1, failed: [] });
   });
 
   it('does not turn any other refresh failure into a rotation', async () => {

@@ -339,7 +339,7 @@ describe('scheduled-refresh events and settings', () => {
         const result = await checkCall(`scheduled ${JSON.stringify(event)}`, () => invoke.scheduled(event));
         if (result.ok) {
           const summary = result.value as { checked: number; refreshed: number; rotated: number; revoked: number; skipped: number; failed: Array<{ secretId: string; error: string }> };
-          expect(Object.keys(summary).sort()).toEqual(['checked', 'deferred', 'expiring', 'failed', 'refreshed', 'revokeFailures', 'revoked', 'rotated', 'skipped']);
+          expect(Object.keys(summary).sort()).toEqual(['checked', 'deferred', 'expiring', 'failed', 'refreshed', 'revokeFailures', 'revoked', 'rotated', 'rotationsPending', 'rotationsStarted', 'skipped']);
           for (const [key, n] of Object.entries(summary)) if (key !== 'failed') expect(Number.isInteger(n) && (n as number) >= 0, `${key}: ${String(n)}`).toBe(true);
           expect(summary.failed.length).toBeLessThanOrEqual(summary.checked);
           for (const f of summary.failed) expect(unreadableSweepMessage(f.error), f.error).toBeUndefined();

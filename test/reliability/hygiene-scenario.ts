@@ -81,7 +81,8 @@ const wrongSecret = `wrong-secret-${'9f3a'.repeat(6)}`;
 const wrongPassword = `wrong-password-${'c0de'.repeat(4)}`;
 const wrongApiKey = `wrong-api-key-${'5eed'.repeat(6)}`;
 try {
-  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 60, concurrency: 3 });
+  // Little patience for a refused new token: the refusals below are for good, and each would wait the default 60 s.
+  await putSettings(stack, { refreshBeforeSeconds: 3 * DAY, revokeGraceSeconds: 60, concurrency: 3, newTokenPatienceSeconds: 1 });
   for (const tg of [stack.tg3, stack.tg4]) {
     tg.setQuirks({
       wrongSecret: { message: "Authentication failed: secret '{secret}' is not valid." },
@@ -152,11 +153,11 @@ try {
     stack.aws.setRotationInvoker(realInvoker);
     print(`lastRotationError refused ${version}`, { result: stack.aws.lastRotationError(arn) ?? 'ok' });
     if (refused?.VersionId) {
-      // That version can never pass testSecret; its steps are retried once (as AWS would) and it is then abandoned.
+      // That version can never pass testSecret: tested again, then re-driven (as AWS would), its
+      // third refusal abandons it (pendingTokenAttempts 3: revoke attempted, AWSPENDING removed).
       await step(`testSecret refused ${version}`, () => invoke.rotation({ SecretId: arn, ClientRequestToken: refused.VersionId, Step: 'testSecret' }));
       await stack.secretsManager.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: refused.VersionId })).catch(() => undefined);
       await stack.aws.rotationsSettled(arn);
-      await stack.secretsManager.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: refused.VersionId }));
     }
     await step(`rotate after refusal ${version}`, () => rotateSecret(stack, arn));
 

@@ -79,7 +79,7 @@ describe('secret hygiene with logging on', () => {
     expect(lines.filter((l) => 'scenario' in l).length).toBeGreaterThan(40);
     // The failures that carry a quoted secret or token from the fake were among them.
     const logged = new Set(lines.map((l) => l.errorName));
-    for (const name of ['BadCredentialError', 'TokenNotFoundError', 'TransportError', 'HttpError', 'ValidationError', 'InternalServiceError', 'RotationFailedError']) {
+    for (const name of ['BadCredentialError', 'PendingTokenRefusedError', 'TransportError', 'HttpError', 'ValidationError', 'InternalServiceError', 'RotationFailedError']) {
       expect(logged, `a logged ${name}`).toContain(name);
     }
     // The Trifacta and ICA secrets were exercised too, failures included.
@@ -88,6 +88,14 @@ describe('secret hygiene with logging on', () => {
       expect(scenarios, `scenario for ${name}`).toContain(`rotate under fault 0 ${name}`);
       expect(scenarios).toContain(`rotate with failing put ${name}`);
     }
+  });
+
+  it('the sweep published the credential ages (issue 22): one CredentialAgeDays per credential secret, and the oldest', () => {
+    const emf = logLines().filter((l) => '_aws' in l);
+    const perCredential = emf.filter((l) => typeof l.CredentialAgeDays === 'number');
+    expect(perCredential.length).toBeGreaterThan(0);
+    for (const l of perCredential) expect(String(l.credential)).toMatch(/^arn:aws:secretsmanager:.*:secret:/);
+    expect(emf.some((l) => typeof l.OldestCredentialAgeDays === 'number')).toBe(true);
   });
 
   it('collected what there is to protect: every token minted, the secrets and passwords', () => {

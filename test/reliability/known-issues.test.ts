@@ -109,8 +109,9 @@ describe('ICA (password mode): a renewal whose new token cannot be stored', () =
     stack.aws.setFaults({ failNext: { operation: 'PutSecretValue', errorType: 'InternalServiceError', count: AWS_MAX_ATTEMPTS } });
     const summary = await sweepSettled(stack, { secretIds: [arn] });
     stack.aws.setFaults({});
-    // The renewal was a rotation, whose createSecret could not store its JWT and failed.
-    expect(summary).toMatchObject({ refreshed: 0, rotated: 1 });
+    // The renewal was a rotation, whose createSecret could not store its JWT and failed: the sweep
+    // says so (issue 22: it used to report it rotated).
+    expect(summary).toMatchObject({ refreshed: 0, rotationsStarted: 1, rotated: 0, failed: [{ secretId: arn, error: expect.stringMatching(/createSecret/) }] });
     expect(stack.aws.lastRotationError(arn)).toMatchObject({ step: 'createSecret' });
     expect(current(arn)).toBe(before);
     expect(stack.ica.isLive(before), 'the AWSCURRENT JWT still works').toBe(true);

@@ -18,6 +18,9 @@ import { SecretStore } from '../../core/secrets/store.js';
 import { RotationStateError, TokenNotFoundError, ValidationError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { MemoryProvider, memoryOpener } from '../helpers/memory-provider.js';
+import { parseFailureRecord } from '../../core/rotation/failure-record.js';
+import { PendingTokenRefusedError } from '../../core/rotation/pending-attempts.js';
+import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import type { HeldToken, IssueRequest } from '../../core/providers/provider.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tg-AbCdEf';
@@ -46,8 +49,11 @@ function describeWith(versions: Record<string, string[]>, rotationEnabled = true
 
 const notFound = () => new ResourceNotFoundException({ message: 'not found', $metadata: {} });
 
+/** No patience for a new token unless a test gives some: a refusal counts at once. */
+const IMPATIENT = { ...DEFAULT_SETTINGS, newTokenPatienceSeconds: 0 };
+
 function run(step: RotationStep, token = PENDING, rotationToken?: string) {
-  return runRotationStep({ secretId: ARN, clientRequestToken: token, step, ...(rotationToken ? { rotationToken } : {}) }, deps());
+  return runRotationStep({ secretId: ARN, clientRequestToken: token, step, ...(rotationToken ? { rotationToken } : {}) }, deps(), { settings: IMPATIENT });
 }
 
 beforeEach(() => {
@@ -94,7 +100,7 @@ describe('createSecret', () => {
     expect(provider.calls.issue).toBe(1);
     const put = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
     expect(put.ClientRequestToken).toBe(PENDING);
-    expect(put.VersionStages).toEqual(['AWSPENDING']);
+    expect(put.VersionStages).toEqual(['AWSPENDING', 'TGMINTED']); // TGMINTED: where the last mint went (unfinished-mints.ts)
     expect(put.RotationToken).toBe('rot-token');
     const stored = JSON.parse(put.SecretString!);
     expect(stored.team).toBe('kept-as-is');
@@ -284,14 +290,156 @@ describe('testSecret', () => {
       { SecretId: ARN, VersionStage: 'AWSPENDING', RemoveFromVersionId: PENDING },
     ]);
   });
-  it('fails clearly when createSecret has not stored a value', async () => {
+  it('has nothing to test on a version without a value (Secrets Manager’s configuration test, RotateImmediately false): no provider call, nothing changed, nothing recorded', async () => {
     sm.on(GetSecretValueCommand).rejects(notFound());
-    await expect(run('testSecret')).rejects.toThrow(/createSecret has not completed/);
+    expect(await run('testSecret')).toEqual({ step: 'testSecret', versionId: PENDING, outcome: 'nothing-to-test' });
+    expect(provider.calls.verify).toBe(0);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(sm.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
   it('fails clearly when the pending value has no token', async () => {
     const { token: _t, ...noToken } = currentValue;
     sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({ VersionId: PENDING, SecretString: JSON.stringify(noToken) });
     await expect(run('testSecret')).rejects.toThrow(/no token field/);
+  });
+});
+
+describe('testSecret: a pending token the server refuses is re-driven a bounded number of times (issue 22)', () => {
+  const TAG = 'tg-token-rotation:last-rotation-error';
+  let pendingToken: string;
+  beforeEach(async () => {
+    const issued = await provider.issue();
+    pendingToken = issued.token;
+    provider.refused.add(pendingToken);
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({
+      VersionId: PENDING,
+      SecretString: JSON.stringify({ ...currentValue, token: issued.token, expiresAt: issued.expiresAt!.toISOString() }),
+    });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+  });
+  function describeWithRecord(record?: string) {
+    sm.on(DescribeSecretCommand).resolves({
+      ARN,
+      Name: 'tg',
+      RotationEnabled: true,
+      VersionIdsToStages: { [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] },
+      ...(record ? { Tags: [{ Key: TAG, Value: record }] } : {}),
+    });
+  }
+  const runWith = (settings: Partial<typeof DEFAULT_SETTINGS> = {}, log?: (m: string, f: Record<string, unknown>) => void) =>
+    runRotationStep({ secretId: ARN, clientRequestToken: PENDING, step: 'testSecret' }, { ...deps(), ...(log ? { log } : {}) }, { settings: { ...IMPATIENT, ...settings } });
+  const taggedRecord = () => sm.commandCalls(TagResourceCommand).at(-1)!.args[0].input.Tags![0]!.Value!;
+
+  it('the first refusal is attempt 1 of 3, recorded in the failure tag; nothing is removed or revoked', async () => {
+    describeWithRecord();
+    const err = (await runWith().catch((e: unknown) => e)) as PendingTokenRefusedError;
+    expect(err).toBeInstanceOf(PendingTokenRefusedError);
+    expect(err).toBeInstanceOf(TokenNotFoundError);
+    expect(err).toMatchObject({ attempt: 1, attempts: 3, abandoned: false });
+    expect(taggedRecord()).toMatch(new RegExp(`^${PENDING} testSecret PendingTokenRefusedError: attempt 1 of 3: `));
+    expect(parseFailureRecord(taggedRecord())).toMatchObject({ versionId: PENDING, step: 'testSecret', pendingTokenAttempts: { attempt: 1, of: 3, abandoned: false } });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(provider.calls.revoke).toBe(0);
+    expect(taggedRecord()).not.toContain(pendingToken);
+  });
+
+  it('counts on from the record of the same version, and from 1 when the record is of another version or another failure', async () => {
+    describeWithRecord(`${PENDING} testSecret PendingTokenRefusedError: attempt 1 of 3: refused at 2030-01-01T00:00:00.000Z`);
+    expect(await runWith().catch((e: unknown) => e)).toMatchObject({ attempt: 2, abandoned: false });
+    describeWithRecord(`other-version testSecret PendingTokenRefusedError: attempt 2 of 3: refused at 2030-01-01T00:00:00.000Z`);
+    expect(await runWith().catch((e: unknown) => e)).toMatchObject({ attempt: 1, abandoned: false });
+    describeWithRecord(`${PENDING} createSecret TransportError: timeout at 2030-01-01T00:00:00.000Z`);
+    expect(await runWith().catch((e: unknown) => e)).toMatchObject({ attempt: 1, abandoned: false });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+  });
+
+  it('the third refusal abandons the version: the orphan revoked, AWSPENDING removed, AWSCURRENT untouched', async () => {
+    describeWithRecord(`${PENDING} testSecret PendingTokenRefusedError: attempt 2 of 3: refused at 2030-01-01T00:00:00.000Z`);
+    const log: Array<[string, Record<string, unknown>]> = [];
+    const err = await runWith({}, (m, f) => log.push([m, f])).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'PendingTokenRefusedError', attempt: 3, attempts: 3, abandoned: true });
+    expect((err as Error).message).toMatch(/^attempt 3 of 3 abandoned: .*AWSPENDING removed, its token revoked/);
+    expect(provider.calls.revoke).toBe(1);
+    expect(provider.live.has(pendingToken)).toBe(false);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: ARN, VersionStage: 'AWSPENDING', RemoveFromVersionId: PENDING }]);
+    expect(parseFailureRecord(taggedRecord())?.pendingTokenAttempts).toEqual({ attempt: 3, of: 3, abandoned: true });
+    expect(log).toEqual([[expect.stringMatching(/abandoned/), expect.objectContaining({ versionId: PENDING, attempts: 3, orphan: 'revoked' })]]);
+    expect(JSON.stringify(log)).not.toContain(pendingToken);
+  });
+
+  it('pendingTokenAttempts sets the bound: 1 abandons at the first refusal', async () => {
+    describeWithRecord();
+    expect(await runWith({ pendingTokenAttempts: 1 }).catch((e: unknown) => e)).toMatchObject({ attempt: 1, attempts: 1, abandoned: true });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(1);
+  });
+
+  it('where the provider cannot revoke, the abandoned token is left to expire (and the log says when)', async () => {
+    const kept = provider;
+    provider = new MemoryProvider({ capabilities: { revoke: 'none' } });
+    provider.refused.add(pendingToken);
+    provider.live.set(pendingToken, kept.live.get(pendingToken)!);
+    describeWithRecord(`${PENDING} testSecret PendingTokenRefusedError: attempt 2 of 3: refused at 2030-01-01T00:00:00.000Z`);
+    const log: Array<[string, Record<string, unknown>]> = [];
+    const err = await runWith({}, (m, f) => log.push([m, f])).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/its token left to expire/);
+    expect(provider.calls.revoke).toBe(0);
+    expect(log[0]![1]).toMatchObject({ orphan: 'expiring', orphanExpiresAt: expect.any(String) });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(1);
+  });
+
+  it('a token that can collide is not revoked without a fleet to check (left to expire), but AWSPENDING still goes', async () => {
+    const kept = provider;
+    provider = new MemoryProvider({ capabilities: { tokensMayCollide: true } });
+    provider.refused.add(pendingToken);
+    provider.live.set(pendingToken, kept.live.get(pendingToken)!);
+    describeWithRecord(`${PENDING} testSecret PendingTokenRefusedError: attempt 2 of 3: refused at 2030-01-01T00:00:00.000Z`);
+    expect(await runWith().catch((e: unknown) => e)).toMatchObject({ abandoned: true });
+    expect(provider.calls.revoke).toBe(0);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(1);
+  });
+});
+
+describe('testSecret: patience for a token minted a moment ago (issue 22)', () => {
+  let pendingToken: string;
+  beforeEach(async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [PENDING]: ['AWSPENDING'] });
+    const issued = await provider.issue();
+    pendingToken = issued.token;
+    provider.refused.add(pendingToken); // not accepted yet: clock skew, or still propagating
+    sm.on(GetSecretValueCommand, { VersionId: PENDING }).resolves({
+      VersionId: PENDING,
+      SecretString: JSON.stringify({ ...currentValue, token: issued.token, expiresAt: issued.expiresAt!.toISOString() }),
+    });
+  });
+  const testWith = (patienceSeconds: number, remainingTimeMs?: () => number) =>
+    runRotationStep(
+      { secretId: ARN, clientRequestToken: PENDING, step: 'testSecret' },
+      deps(),
+      { settings: { ...DEFAULT_SETTINGS, newTokenPatienceSeconds: patienceSeconds }, ...(remainingTimeMs ? { remainingTimeMs } : {}) },
+    );
+
+  it('a token refused at first and accepted a second later passes, after more than one try, with nothing recorded', async () => {
+    setTimeout(() => provider.refused.delete(pendingToken), 1_000);
+    expect((await testWith(10)).outcome).toBe('tested');
+    expect(provider.calls.verify).toBeGreaterThan(1);
+    expect(sm.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+
+  it('without patience (0) the same token fails at the first refusal', async () => {
+    setTimeout(() => provider.refused.delete(pendingToken), 1_000);
+    await expect(testWith(0)).rejects.toBeInstanceOf(PendingTokenRefusedError);
+    expect(provider.calls.verify).toBe(1);
+  });
+
+  it('never waits past the invocation’s remaining time less the margin, whatever the setting', async () => {
+    const started = performance.now();
+    // 10.8 s left: the 10 s margin leaves 0.8 s of the 60 s patience.
+    const deadline = Date.now() + 10_800;
+    await expect(testWith(60, () => deadline - Date.now())).rejects.toBeInstanceOf(PendingTokenRefusedError);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(700);
+    expect(took).toBeLessThan(5_000);
+    expect(provider.calls.verify).toBeGreaterThan(1);
   });
 });
 

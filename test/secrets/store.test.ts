@@ -5,7 +5,7 @@
  * per-secret failures without hiding the others; and the write budget taking a slot per write.
  */
 import { describe, expect, it } from 'vitest';
-import { RateBudget } from '../../core/secrets/budget.js';
+import { RateBudget, sweepBudgets } from '../../core/secrets/budget.js';
 import { BATCH_GET_LIMIT } from '../../core/secrets/store.js';
 import { FingerprintIndex } from '../../core/operations/holders.js';
 import { settle } from '../../core/operations/settle.js';
@@ -104,6 +104,38 @@ describe('batched reads take a slot from the read budget', () => {
     await store.batchGet([b.arn]);
     expect(batchReads.throttles).toBe(1);
     expect(batchReads.currentRate).toBeLessThan(1000);
+  });
+});
+
+describe('the read budget is never exceeded (issue 22)', () => {
+  /** BatchGetSecretValue calls per second over their first-to-last window, as the endpoint answered them (and as `npm run bench` reports). */
+  const achievedRate = () => {
+    const c = fx.aws.operationCounters().BatchGetSecretValue!;
+    return ((c.calls - 1) / (c.lastAtMs - c.firstAtMs)) * 1000;
+  };
+
+  it('a sweep of 400 not-due secrets reads at most the budget (20/s here), even after a pause that a bursting bucket would spend at once', async () => {
+    const provider = new MemoryProvider({ now: () => fx.clock.now() });
+    const ids: string[] = [];
+    for (let i = 0; i < 400; i++) ids.push((await fx.createSecret('store/pace', tokenJson(fx.clock, (await provider.issue()).token, 20 * DAY))).arn);
+    // As the handler builds them (sweepBudgets). Created, then the settings load and the start take a moment.
+    const { batchReads } = sweepBudgets({ writesPerSecond: 40, rotationsPerSecond: 40, batchGetPerSecond: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    fx.aws.resetRequestLog();
+    const { sweep } = await import('../../core/operations/sweep.js');
+    await sweep({ kind: 'ids', ids }, fx.deps(memoryOpener(provider), { batchReads }), { settings: DEFAULT_SETTINGS });
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(400 / BATCH_GET_LIMIT);
+    expect(achievedRate()).toBeLessThanOrEqual(20);
+  });
+
+  it('the default bucket (a second’s worth of burst) would not keep it: the reason the read budget is strict', async () => {
+    const a = await fx.createSecret('store/pace-burst', { a: 1 });
+    const bursting = new RateBudget({ ratePerSecond: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    fx.aws.resetRequestLog();
+    const store = fx.store({ batchReads: bursting });
+    for (let i = 0; i < 20; i++) await store.batchGet([a.arn]);
+    expect(achievedRate()).toBeGreaterThan(20);
   });
 });
 

@@ -17,6 +17,7 @@ import { RefreshUnsupportedError, TokenNotFoundError, TransportError, Validation
 import { asRecord, nonEmptyString } from '../../http/failures.js';
 import { basicAuthorization, basicCredential, httpSettings, HttpTransport, type HttpResult } from '../../http/transport.js';
 import { providerHost, type IssuedToken } from '../provider.js';
+import { clockSkewMs, onOurClock } from '../server-time.js';
 import { failureToError } from './failures.js';
 import { decodeIcaClaims } from './jwt.js';
 import { ICA_ACCEPT, ICA_BASE_PATH } from './edge.js';
@@ -76,7 +77,8 @@ export class IcaClient {
       );
     }
     const exp = decodeIcaClaims(token)?.exp;
-    const expiresAtMs = exp !== undefined ? exp * 1000 : held.expiresAt?.getTime();
+    // The stored expiry is on our clock (server-time.ts); the JWT's exp is on the tenant's.
+    const expiresAtMs = held.expiresAt?.getTime() ?? (exp !== undefined ? exp * 1000 : undefined);
     if (expiresAtMs !== undefined && expiresAtMs <= this.clock.now()) {
       throw new TokenNotFoundError(
         `The ICA JWT expired at ${new Date(expiresAtMs).toISOString()}: an expired JWT cannot be refreshed; mint a new JWT instead`,
@@ -108,13 +110,16 @@ export class IcaClient {
     }
     const now = this.clock.now();
     const claims = decodeIcaClaims(token);
+    // The JWT's lifetime as the server issued it (exp against iat, else the Date header), on our
+    // clock (core/providers/server-time.ts): a tenant's clock minutes off ours does not move it.
+    const skew = clockSkewMs(claims?.iat !== undefined ? claims.iat * 1000 : res.serverDateMs, now);
     // The answer has no expiry field: `exp` is the truth. Without it, the tenant's JWT lifetime
     // must be configured; guessing one would make the product refresh too late or too often.
     let expiresAt: Date;
-    if (claims?.exp !== undefined) expiresAt = new Date(claims.exp * 1000);
+    if (claims?.exp !== undefined) expiresAt = onOurClock(claims.exp * 1000, skew);
     else if (lifetimeSeconds !== undefined) expiresAt = new Date(now + lifetimeSeconds * 1000);
     else throw new ValidationError(NO_EXP_MESSAGE, 'lifetimeSeconds');
-    const issuedAt = claims?.iat !== undefined ? new Date(claims.iat * 1000) : new Date(now);
+    const issuedAt = claims?.iat !== undefined ? onOurClock(claims.iat * 1000, skew) : new Date(now);
     return { token, expiresAt, issuedAt };
   }
 

@@ -16,6 +16,7 @@ import { BadCredentialError, HttpError, RefreshUnsupportedError, TokenNotFoundEr
 import { asRecord } from '../../http/failures.js';
 import { basicAuthorization as basic, basicCredential as basicValue, httpSettings, HttpTransport, type HttpCall, type HttpResult } from '../../http/transport.js';
 import type { IssuedToken } from '../provider.js';
+import { clockSkewMs, onOurClock } from '../server-time.js';
 import { expiry3, isRefusal, numberField, readAsMilliseconds, stringField } from './answers.js';
 import {
   blockListFullError,
@@ -113,7 +114,7 @@ export class TigerGraphClient {
     if (options.lifetimeSeconds !== undefined) json.lifetime = String(options.lifetimeSeconds);
     const res = await this.send3('refresh', 'PUT', url, json);
     const body = await this.ensureTokenOpOk(res, 'refresh', 'PUT', url, token);
-    return this.parse3(body, res.status, 'refresh', url, token);
+    return this.parse3(body, res, 'refresh', url, token);
   }
 
   /**
@@ -203,7 +204,7 @@ export class TigerGraphClient {
     if (options.lifetimeSeconds !== undefined) json.lifetime = String(options.lifetimeSeconds);
     const url = `${restpp}/requesttoken`;
     const res = await this.send3('request', 'POST', url, json);
-    return this.parse3(this.ensureOk(res, 'request', 'POST', url, []), res.status, 'request', url);
+    return this.parse3(this.ensureOk(res, 'request', 'POST', url, []), res, 'request', url);
   }
 
   /** Adds the credential: `secret` in the body, or Basic auth (3.x accepts both). */
@@ -222,13 +223,15 @@ export class TigerGraphClient {
     return this.http.send(call);
   }
 
-  private parse3(body: Record<string, unknown>, status: number, op: 'request' | 'refresh', url: string, knownToken?: string): TigerGraphIssuedToken {
+  private parse3(body: Record<string, unknown>, res: HttpResult, op: 'request' | 'refresh', url: string, knownToken?: string): TigerGraphIssuedToken {
     // With Basic auth 3.x nests the token as results.token and has no top-level token.
     const token = stringField(body.token) ?? stringField(asRecord(body.results)?.token) ?? knownToken;
     const expiration = numberField(body.expiration);
-    if (!token || expiration === undefined) throw this.malformed(op, op === 'request' ? 'POST' : 'PUT', url, status);
+    if (!token || expiration === undefined) throw this.malformed(op, op === 'request' ? 'POST' : 'PUT', url, res.status);
     const now = this.clock.now();
-    return { token, expiresAt: expiry3(expiration, now), issuedAt: new Date(now) };
+    // `expiration` is an instant on the server's clock: the answer's Date header tells its skew.
+    const skew = clockSkewMs(res.serverDateMs, now);
+    return { token, expiresAt: onOurClock(expiry3(expiration, now + skew).getTime(), skew), issuedAt: new Date(now) };
   }
 
   // ---- 4.x ----------------------------------------------------------------------------------
@@ -298,8 +301,10 @@ export class TigerGraphClient {
     // exp (unix seconds, UTC) is the truth; the `expiration` string is server-local time and the
     // lifetime unit is ambiguous. A JWT without exp should not happen: fall back to our clock
     // plus the lifetime we asked for, which may be off by the request time.
-    const expiresAt = claims?.exp !== undefined ? new Date(claims.exp * 1000) : new Date(now + seconds * 1000);
-    const issuedAt = claims?.iat !== undefined ? new Date(claims.iat * 1000) : new Date(now);
+    // The JWT's lifetime as the server issued it (exp against iat, else the Date header), on our clock.
+    const skew = clockSkewMs(claims?.iat !== undefined ? claims.iat * 1000 : res.serverDateMs, now);
+    const expiresAt = claims?.exp !== undefined ? onOurClock(claims.exp * 1000, skew) : new Date(now + seconds * 1000);
+    const issuedAt = claims?.iat !== undefined ? onOurClock(claims.iat * 1000, skew) : new Date(now);
     const claimsSpan = claims?.exp !== undefined && claims.iat !== undefined ? claims.exp - claims.iat : undefined;
     return { issued: { token, expiresAt, issuedAt }, claimsSpan };
   }

@@ -14,6 +14,7 @@ import { basicAuthorization, basicCredential, httpSettings, HttpTransport, type 
 import { providerHost } from '../provider.js';
 import { describeFailure, failureToError, isDataNotFound, isRouteMissing, serverFailure } from './failures.js';
 import { TRIFACTA_API_PATH } from './edge.js';
+import { clockSkewMs, onOurClock } from '../server-time.js';
 import { readTokenInfo, readTokenPage } from './paging.js';
 import type { TrifactaClientOptions, TrifactaConfig, TrifactaCredentials, TrifactaOp, TrifactaTokenInfo } from './types.js';
 
@@ -82,7 +83,16 @@ export class TrifactaClient {
     if (!tokenValue || !tokenId || expiresAt === 'invalid') {
       throw this.malformed('create', 'POST', url, res.status, 'expected {"tokenValue", "tokenInfo": {"tokenId", "expiredAt", ...}}');
     }
-    return { tokenValue, tokenId, expiresAt, createdAt: createdAt instanceof Date ? createdAt : undefined };
+    // expiredAt and createdAt are instants on the server's clock: moved onto ours by its skew
+    // (createdAt, else the answer's Date header), so the lifetime is the one the server issued.
+    const now = this.clock.now();
+    const skew = clockSkewMs(createdAt instanceof Date ? createdAt.getTime() : res.serverDateMs, now);
+    return {
+      tokenValue,
+      tokenId,
+      expiresAt: expiresAt instanceof Date ? onOurClock(expiresAt.getTime(), skew) : expiresAt,
+      createdAt: createdAt instanceof Date ? onOurClock(createdAt.getTime(), skew) : undefined,
+    };
   }
 
   /** Every token of the credential's user, across all pages, without values. */

@@ -122,6 +122,8 @@ export async function startFakeIca<C extends Clock = OffsetClock>(options: FakeI
   let record: FakeIcaRequest[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse, http: FakeHttp): Promise<void> {
+    // The server's clock, as a real server's Date header shows it (Node would send the real time).
+    res.setHeader('date', new Date(clock.now()).toUTCString());
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const method = (req.method ?? 'GET').toUpperCase();
     // The refresh path holds a colon; accept it percent-encoded too, as a servlet container would.
@@ -155,7 +157,7 @@ export async function startFakeIca<C extends Clock = OffsetClock>(options: FakeI
     get minted() {
       return ctx.store.minted;
     },
-    isLive: (token) => ctx.store.state(token) === 'live',
+    isLive: (token) => ctx.store.stateWhenUsed(token, ctx.quirks.freshTokenRefusedSeconds) === 'live',
     liveCount: () => ctx.store.liveCount(),
     stats: () => stats.get(),
     requests: () => record.map((r) => ({ ...r })),

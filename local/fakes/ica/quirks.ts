@@ -23,6 +23,14 @@ export interface FakeIcaQuirks {
   uniqueClaim?: boolean;
   /** Answer 406 to a request whose Accept does not allow application/vnd.illumina.v3+json (or JSON). Default true. */
   strictAccept?: boolean;
+  /**
+   * A JWT minted with username/password ends the user's earlier JWTs in that tenant at once
+   * (issue 22: invalidate on issue; refresh does so by default, see refreshKeepsOldValid). Default
+   * false: the docs say a replaced JWT stays valid until it expires.
+   */
+  passwordMintInvalidatesEarlier?: boolean;
+  /** Seconds after minting during which a JWT is refused as not valid where it authenticates (clock skew, propagation; shared/fresh.ts). Default 0. */
+  freshTokenRefusedSeconds?: number;
 }
 
 export type ResolvedQuirks = Required<FakeIcaQuirks>;
@@ -40,5 +48,7 @@ export function resolveQuirks(q: FakeIcaQuirks = {}): ResolvedQuirks {
     echoSecretsInProblems: q.echoSecretsInProblems ?? true,
     uniqueClaim: q.uniqueClaim ?? false,
     strictAccept: q.strictAccept ?? true,
+    freshTokenRefusedSeconds: q.freshTokenRefusedSeconds ?? 0,
+    passwordMintInvalidatesEarlier: q.passwordMintInvalidatesEarlier ?? false,
   };
 }

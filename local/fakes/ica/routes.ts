@@ -91,14 +91,17 @@ function create(ctx: FakeIcaContext, x: Exchange): Answer {
   if (asked === undefined && tenants.length > 1) {
     return problem(ctx, ctx.quirks.multiTenantStatus, 'The user belongs to several tenants: specify the tenant parameter.', x.path);
   }
-  return minted(ctx, { sub: subjectOf(basic.user), tenant: asked ?? tenants[0] ?? ctx.defaultTenant, via: 'password' });
+  const jwt = { sub: subjectOf(basic.user), tenant: asked ?? tenants[0] ?? ctx.defaultTenant, via: 'password' as const };
+  const answer = minted(ctx, jwt);
+  if (ctx.quirks.passwordMintInvalidatesEarlier) ctx.store.invalidateOthersOf(jwt.sub, jwt.tenant, (answer.body as { token: string }).token);
+  return answer;
 }
 
 function refresh(ctx: FakeIcaContext, x: Exchange): Answer {
   const token = bearer(x.headers.authorization);
   const quoted = ctx.quirks.echoSecretsInProblems && token ? ` '${token}'` : '';
   const jwt = token === undefined ? undefined : ctx.store.lookup(token);
-  const state = token === undefined ? 'unknown' : ctx.store.state(token);
+  const state = token === undefined ? 'unknown' : ctx.store.stateWhenUsed(token, ctx.quirks.freshTokenRefusedSeconds);
   if (!jwt || state === 'unknown') return problem(ctx, 401, `The JWT${quoted} is not valid.`, x.path);
   if (state === 'expired') return problem(ctx, ctx.quirks.expiredRefreshStatus, `The JWT${quoted} has expired.`, x.path);
   if (jwt.via === 'api-key') {
@@ -113,7 +116,7 @@ function refresh(ctx: FakeIcaContext, x: Exchange): Answer {
 
 function regions(ctx: FakeIcaContext, x: Exchange): Answer {
   const token = bearer(x.headers.authorization);
-  const state = token === undefined ? 'unknown' : ctx.store.state(token);
+  const state = token === undefined ? 'unknown' : ctx.store.stateWhenUsed(token, ctx.quirks.freshTokenRefusedSeconds);
   if (state !== 'live') {
     const quoted = ctx.quirks.echoSecretsInProblems && token ? ` '${token}'` : '';
     return problem(ctx, 401, state === 'expired' ? `The JWT${quoted} has expired.` : `The JWT${quoted} is not valid.`, x.path);

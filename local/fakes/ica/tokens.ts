@@ -7,6 +7,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../../core/clock.js';
+import { refusedWhileFresh } from '../shared/fresh.js';
 
 /** How a JWT was minted: refresh is refused for 'api-key'. */
 export type MintedVia = 'api-key' | 'password';
@@ -16,6 +17,8 @@ export interface MintedJwt {
   tenant: string;
   via: MintedVia;
   expSec: number;
+  /** When it was (last) minted, the fake's clock: for the freshTokenRefusedSeconds quirk. */
+  mintedAtMs: number;
 }
 
 export type JwtState = 'live' | 'expired' | 'unknown';
@@ -34,7 +37,7 @@ export class JwtStore {
     return Math.floor(this.clock.now() / 1000);
   }
 
-  mint(jwt: Omit<MintedJwt, 'expSec'>, lifetimeSec: number, options: { omitExp: boolean; uniqueClaim: boolean }): string {
+  mint(jwt: Omit<MintedJwt, 'expSec' | 'mintedAtMs'>, lifetimeSec: number, options: { omitExp: boolean; uniqueClaim: boolean }): string {
     const iat = this.nowSec();
     const expSec = iat + lifetimeSec;
     const payload: Record<string, unknown> = { sub: jwt.sub, iat };
@@ -45,7 +48,7 @@ export class JwtStore {
     const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
     const body = b64url(JSON.stringify(payload));
     const token = `${head}.${body}.${this.sign(`${head}.${body}`)}`;
-    this.tokens.set(token, { ...jwt, expSec });
+    this.tokens.set(token, { ...jwt, expSec, mintedAtMs: this.clock.now() });
     // A byte-identical JWT minted again is valid again, whatever happened to its twin.
     this.invalidated.delete(token);
     this.minted++;
@@ -54,6 +57,11 @@ export class JwtStore {
 
   invalidate(token: string): void {
     this.invalidated.add(token);
+  }
+
+  /** Invalidates every JWT of `sub` in `tenant` but `keep` (passwordMintInvalidatesEarlier). */
+  invalidateOthersOf(sub: string, tenant: string, keep: string): void {
+    for (const [token, jwt] of this.tokens) if (token !== keep && jwt.sub === sub && jwt.tenant === tenant) this.invalidated.add(token);
   }
 
   /** The JWT's record when its signature is ours and we minted it (expired or not). */
@@ -71,6 +79,12 @@ export class JwtStore {
     const jwt = this.lookup(token);
     if (!jwt || this.invalidated.has(token)) return 'unknown';
     return jwt.expSec * 1000 > this.clock.now() ? 'live' : 'expired';
+  }
+
+  /** 'live', but within the first `seconds` after minting: refused where it authenticates. */
+  stateWhenUsed(token: string, seconds: number): JwtState {
+    const state = this.state(token);
+    return state === 'live' && refusedWhileFresh(this.tokens.get(token)?.mintedAtMs, this.clock.now(), seconds) ? 'unknown' : state;
   }
 
   liveCount(): number {

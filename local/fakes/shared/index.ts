@@ -9,6 +9,7 @@
  * Not a fake itself, and nothing here knows a provider.
  */
 export { FaultPlan, prng, type CommonFaults, type FaultAction } from './faults.js';
+export { refusedWhileFresh } from './fresh.js';
 export {
   basicCredentials,
   bearerToken,

@@ -5,6 +5,7 @@
  */
 import { javaDateString } from './tokens.js';
 import { fillMessage, gsqlError, gsqlLogin, jsonBody, lifetimeOf, sendJson, type Exchange, type FakeContext } from './context.js';
+import { refusedWhileFresh } from '../shared/fresh.js';
 
 export function handleGsql(ctx: FakeContext, x: Exchange): void {
   if (x.path === '/gsql/v1/tokens' && x.method === 'POST') return issue(ctx, x);
@@ -82,7 +83,8 @@ function blockList(ctx: FakeContext, x: Exchange): void {
 function check(ctx: FakeContext, x: Exchange): void {
   const body = jsonBody(x.text);
   const token = body && typeof body.token === 'string' ? body.token : '';
-  if (token && ctx.store.state4(token) === 'live') {
+  const fresh = refusedWhileFresh(ctx.store.mintedAtMs(token), ctx.clock.now(), ctx.quirks.freshTokenRefusedSeconds);
+  if (token && ctx.store.state4(token) === 'live' && !fresh) {
     return sendJson(x.res, 200, { error: false, message: `The token ${token} verification succeed.` });
   }
   return gsqlError(x.res, ctx.quirks.tokenCheckFailure.status, ctx.quirks.tokenCheckFailure.message);

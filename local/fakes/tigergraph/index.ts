@@ -35,7 +35,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OffsetClock, type Clock } from '../../../core/clock.js';
-import { FaultPlan, injectedFault, readBody, RequestStats, startFakeServer, type FakeControls, type FakeHttp, type OpStats } from '../shared/index.js';
+import { FaultPlan, injectedFault, readBody, refusedWhileFresh, RequestStats, startFakeServer, type FakeControls, type FakeHttp, type OpStats } from '../shared/index.js';
 import { sendJson, sendText, type Exchange, type FakeContext } from './context.js';
 import { resolveQuirks, type FakeTigerGraphQuirks } from './quirks.js';
 import type { FakeFaults, FakeOp } from './faults.js';
@@ -86,9 +86,9 @@ export interface FakeTigerGraph<C extends Clock = OffsetClock> extends FakeContr
   readonly clock: C;
   /** Number of tokens minted since start. */
   readonly minted: number;
-  /** Whether the server would accept `token` on an authenticated REST++ call now. */
+  /** Whether the server would accept `token` on an authenticated REST++ call now (not while refused as fresh). */
   isLive(token: string): boolean;
-  /** Tokens minted by this server that are live now. */
+  /** Tokens minted by this server that are unexpired and not revoked (fresh ones included). */
   liveTokens(): string[];
 }
 
@@ -132,6 +132,8 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
   const stats = new RequestStats(OPS);
 
   async function handle(req: IncomingMessage, res: ServerResponse, http: FakeHttp): Promise<void> {
+    // The server's clock, as a real server's Date header shows it (Node would send the real time).
+    res.setHeader('date', new Date(clock.now()).toUTCString());
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = parsed.pathname.replace(/\/+$/, '') || '/';
@@ -164,7 +166,8 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
 
   const server = await startFakeServer(options, handle, (res) => sendJson(res, 500, { error: true, message: 'fake-tigergraph internal error' }));
 
-  const isLive = (token: string) => (version === 3 ? ctx.store.state3(token) : ctx.store.state4(token)) === 'live';
+  const unexpired = (token: string) => (version === 3 ? ctx.store.state3(token) : ctx.store.state4(token)) === 'live';
+  const isLive = (token: string) => unexpired(token) && !refusedWhileFresh(ctx.store.mintedAtMs(token), clock.now(), ctx.quirks.freshTokenRefusedSeconds);
 
   return {
     url: server.url,
@@ -175,7 +178,8 @@ export async function startFakeTigerGraph<C extends Clock = OffsetClock>(options
       return ctx.store.minted;
     },
     isLive,
-    liveTokens: () => (version === 3 ? [...ctx.store.tokens3.keys()] : [...ctx.store.minted4.keys()]).filter(isLive),
+    // Accepted now or within freshTokenRefusedSeconds: a token that is not yet accepted still has to be tracked.
+    liveTokens: () => (version === 3 ? [...ctx.store.tokens3.keys()] : [...ctx.store.minted4.keys()]).filter(unexpired),
     stats: () => stats.get(),
     resetStats: () => stats.reset(),
     setFaults: (f) => faults.set(f),

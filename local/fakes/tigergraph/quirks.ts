@@ -73,6 +73,11 @@ export interface FakeTigerGraphQuirks {
   blockListDropsExpired?: boolean;
   /** Version reported by /version. Default "3.10.1" or "4.1.2". */
   versionString?: string;
+  /**
+   * Seconds after minting during which REST++ (and 4.x /gsql/v1/tokens/check) refuses a token as
+   * invalid (clock skew, propagation; local/fakes/shared/fresh.ts). Default 0.
+   */
+  freshTokenRefusedSeconds?: number;
 }
 
 export interface ResolvedQuirks {
@@ -95,6 +100,7 @@ export interface ResolvedQuirks {
   blockListFull: { status: number; message: string };
   blockListDropsExpired: boolean;
   versionString: string;
+  freshTokenRefusedSeconds: number;
 }
 
 export function resolveQuirks(version: 3 | 4, q: FakeTigerGraphQuirks = {}): ResolvedQuirks {
@@ -135,5 +141,6 @@ export function resolveQuirks(version: 3 | 4, q: FakeTigerGraphQuirks = {}): Res
     },
     blockListDropsExpired: q.blockListDropsExpired ?? false,
     versionString: q.versionString ?? (version === 3 ? '3.10.1' : '4.1.2'),
+    freshTokenRefusedSeconds: q.freshTokenRefusedSeconds ?? 0,
   };
 }

@@ -15,6 +15,7 @@ import {
   type Exchange,
   type FakeContext,
 } from './context.js';
+import { refusedWhileFresh } from '../shared/fresh.js';
 
 const ISSUE_WARNING =
   'Warning: Tigergraph Support cannot restore access to secrets/tokens for security reasons. ' +
@@ -30,7 +31,9 @@ function endpointNotFound(x: Exchange): void {
 }
 
 function tokenState(ctx: FakeContext, token: string): 'live' | 'expired' | 'unknown' {
-  return ctx.version === 3 ? ctx.store.state3(token) : ctx.store.state4(token);
+  const state = ctx.version === 3 ? ctx.store.state3(token) : ctx.store.state4(token);
+  // A token minted a moment ago is refused as invalid under the freshTokenRefusedSeconds quirk.
+  return state === 'live' && refusedWhileFresh(ctx.store.mintedAtMs(token), ctx.clock.now(), ctx.quirks.freshTokenRefusedSeconds) ? 'unknown' : state;
 }
 
 /** REST-10016. Faithful to REST++: the refused token is quoted back (clients must sanitize it). */

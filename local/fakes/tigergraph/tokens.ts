@@ -8,6 +8,8 @@ import { BlockLists } from './blocklist.js';
 
 export interface StoredToken3 {
   expiresAtSec: number;
+  /** When it was minted (the fake's clock), for the freshTokenRefusedSeconds quirk. */
+  mintedAtMs: number;
   user: string;
   graph?: string;
 }
@@ -59,7 +61,8 @@ export class TokenStore {
   mint3(lifetimeSec: number, user: string, graph: string | undefined): { token: string; expiresAtSec: number } {
     const token = newToken3();
     const expiresAtSec = this.nowSec() + lifetimeSec;
-    this.tokens3.set(token, graph === undefined ? { expiresAtSec, user } : { expiresAtSec, user, graph });
+    const mintedAtMs = this.clock.now();
+    this.tokens3.set(token, graph === undefined ? { expiresAtSec, mintedAtMs, user } : { expiresAtSec, mintedAtMs, user, graph });
     this.minted++;
     return { token, expiresAtSec };
   }
@@ -103,6 +106,14 @@ export class TokenStore {
       return 'unknown';
     }
     return typeof payload.exp === 'number' && payload.exp * 1000 > this.clock.now() ? 'live' : 'expired';
+  }
+
+  /** When a token was minted: 3.x as stored, 4.x its `iat` (whole seconds); undefined for a token this server did not mint. */
+  mintedAtMs(token: string): number | undefined {
+    const stored = this.tokens3.get(token);
+    if (stored) return stored.mintedAtMs;
+    const iat = this.minted4.get(token)?.iat;
+    return iat === undefined ? undefined : iat * 1000;
   }
 
   /** Whether a 4.x token's exp has passed (signature not checked: for block-list housekeeping). */

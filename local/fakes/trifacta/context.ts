@@ -51,6 +51,14 @@ export interface FakeTrifactaQuirks {
   tokenFormat?: 'opaque' | 'base64-json';
   /** Refusals and injected 5xx quote the presented token, password or Authorization header (clients must sanitize). Default false. */
   quoteCredentials?: boolean;
+  /**
+   * A workspace that allows one live token per user: creating a token ends (deletes) the user's
+   * others at once, the token that authenticated the create included (issue 22: invalidate on
+   * issue). Default false: the docs say the number of tokens per user is unlimited.
+   */
+  oneLiveTokenPerUser?: boolean;
+  /** Seconds after minting during which a Bearer token is refused like an unknown one (clock skew, propagation; shared/fresh.ts). Default 0. */
+  freshTokenRefusedSeconds?: number;
 }
 
 export type ResolvedQuirks = Required<Omit<FakeTrifactaQuirks, 'featureDisabled'>> & Pick<FakeTrifactaQuirks, 'featureDisabled'>;
@@ -70,6 +78,8 @@ export function resolveQuirks(q: FakeTrifactaQuirks = {}): ResolvedQuirks {
     neverExpire: q.neverExpire ?? false,
     tokenFormat: q.tokenFormat ?? 'opaque',
     quoteCredentials: q.quoteCredentials ?? false,
+    freshTokenRefusedSeconds: q.freshTokenRefusedSeconds ?? 0,
+    oneLiveTokenPerUser: q.oneLiveTokenPerUser ?? false,
   };
 }
 

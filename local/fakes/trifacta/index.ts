@@ -109,6 +109,8 @@ export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: 
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, http: FakeHttp): Promise<void> {
+    // The server's clock, as a real server's Date header shows it (Node would send the real time).
+    res.setHeader('date', new Date(clock.now()).toUTCString());
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const method = (req.method ?? 'GET').toUpperCase();
     const path = parsed.pathname.replace(/\/+$/, '') || '/';
@@ -143,7 +145,7 @@ export async function startFakeTrifacta<C extends Clock = OffsetClock>(options: 
     get minted() {
       return ctx.store.minted;
     },
-    isLive: (token) => ctx.store.isLiveValue(token),
+    isLive: (token) => ctx.store.isLiveValue(token) && !ctx.store.refusedAsFresh(token, ctx.quirks.freshTokenRefusedSeconds),
     liveTokenIds: (user) =>
       ctx.store
         .all()

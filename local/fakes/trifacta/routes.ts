@@ -70,7 +70,7 @@ function authenticate(ctx: FakeContext, x: Exchange): Caller | undefined {
     sendError(ctx, x.res, q.credentialRefusalStatus, 'UnauthorizedException', message);
     return undefined;
   }
-  const token = ctx.store.authenticate(c.token);
+  const token = ctx.store.isLiveValue(c.token) && !ctx.store.refusedAsFresh(c.token, q.freshTokenRefusedSeconds) ? ctx.store.authenticate(c.token) : undefined;
   if (token) return { user: token.user, token };
   const message = q.quoteCredentials ? `Invalid access token ${c.token} (Authorization: Bearer ${c.token})` : 'The access token is expired, deleted or unknown';
   sendError(ctx, x.res, q.tokenRefusalStatus, 'UnauthorizedException', message);
@@ -92,6 +92,8 @@ function create(ctx: FakeContext, x: Exchange, caller: Caller, afterMint: AfterM
   if (lifetime === 'missing') return sendError(ctx, x.res, 400, 'ApiValidationFailed', 'lifetimeSeconds is required');
   const description = typeof b.description === 'string' ? b.description : null;
   const token = ctx.store.mint(caller.user, ctx.quirks.neverExpire ? null : lifetime, description, ctx.quirks.tokenFormat);
+  // One live token per user: the user's others end now (gone from the list too).
+  if (ctx.quirks.oneLiveTokenPerUser) for (const other of ctx.store.ofUser(caller.user)) if (other.tokenId !== token.tokenId) ctx.store.remove(other.tokenId);
   if (afterMint(x, token)) return;
   return sendJson(x.res, 201, { tokenValue: token.value, tokenInfo: ctx.store.info(token) });
 }

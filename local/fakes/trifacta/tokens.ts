@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../../../core/clock.js';
+import { refusedWhileFresh } from '../shared/fresh.js';
 
 export interface StoredToken {
   tokenId: string;
@@ -79,6 +80,13 @@ export class TokenStore {
     const id = this.idByValue.get(value);
     const t = id === undefined ? undefined : this.byId.get(id);
     return t !== undefined && this.live(t);
+  }
+
+  /** Whether the token with this value is within its first `seconds` (the freshTokenRefusedSeconds quirk). */
+  refusedAsFresh(value: string, seconds: number): boolean {
+    const id = this.idByValue.get(value);
+    const t = id === undefined ? undefined : this.byId.get(id);
+    return refusedWhileFresh(t?.createdAtMs, this.clock.now(), seconds);
   }
 
   get(tokenId: string): StoredToken | undefined {

@@ -6,15 +6,26 @@ import { claims, clientFor, FixedClock, KEY, PASSWORD, rejection, useFakeIca } f
 const start = useFakeIca();
 
 describe('ICA expiry', () => {
-  it('comes from exp (the server clock), not from our clock or lifetimeSeconds', async () => {
+  it('is the lifetime the server issued (exp against iat), counted on our clock, not lifetimeSeconds (issue 22)', async () => {
     const fake = await start({ jwtLifetimeSeconds: 8 * 3600 });
     fake.clock.advance(5 * 3600);
-    // Our clock is five hours behind the server's and we "configured" one hour: both are ignored.
-    const client = clientFor(fake, KEY, {}, { clock: new FixedClock() });
+    // Our clock is five hours behind the server's and we "configured" one hour: the JWT lives 8 hours from our now.
+    const ours = new FixedClock();
+    const client = clientFor(fake, KEY, {}, { clock: ours });
     const issued = await client.createToken(3600);
     const c = claims(issued.token);
+    expect((c.exp as number) - (c.iat as number)).toBe(8 * 3600);
+    const skew = (c.iat as number) * 1000 - ours.now();
+    expect(issued.expiresAt?.getTime()).toBe((c.exp as number) * 1000 - skew);
+    expect(issued.issuedAt.getTime()).toBe((c.iat as number) * 1000 - skew);
+    expect(Math.abs(issued.expiresAt!.getTime() - (ours.now() + 8 * 3_600_000))).toBeLessThan(1_000);
+  });
+
+  it('a tenant whose clock agrees with ours (within 2 s): exp and iat exactly as the JWT says', async () => {
+    const fake = await start({ jwtLifetimeSeconds: 8 * 3600 });
+    const issued = await clientFor(fake, KEY, {}, { clock: fake.clock }).createToken();
+    const c = claims(issued.token);
     expect(issued.expiresAt?.getTime()).toBe((c.exp as number) * 1000);
-    expect(issued.expiresAt?.getTime()).toBe(Math.floor(fake.clock.now() / 1000) * 1000 + 8 * 3_600_000);
     expect(issued.issuedAt.getTime()).toBe((c.iat as number) * 1000);
   });
 
@@ -24,8 +35,8 @@ describe('ICA expiry', () => {
     const issued = await clientFor(fake, PASSWORD, {}, { clock: ours }).createToken(7200);
     expect(claims(issued.token).exp).toBeUndefined();
     expect(issued.expiresAt?.toISOString()).toBe('2026-06-01T14:00:00.000Z');
-    // issuedAt still comes from iat, the server's instant.
-    expect(issued.issuedAt.getTime()).toBe((claims(issued.token).iat as number) * 1000);
+    // issuedAt comes from iat, the server's instant, moved onto our clock (the fake's clock is not ours here).
+    expect(issued.issuedAt.toISOString()).toBe('2026-06-01T12:00:00.000Z');
   });
 
   it('without exp and without lifetimeSeconds => ValidationError naming lifetimeSeconds', async () => {

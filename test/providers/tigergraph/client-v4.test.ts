@@ -30,12 +30,20 @@ describe('TigerGraph 4.x client against the fake', () => {
     expect(fake.stats().request).toBe(1);
   });
 
-  it('reads the expiry from exp, not from the server-local expiration string', async () => {
-    // The fake's clock is 9 hours ahead: a client trusting our own clock or a string would be off.
+  it('reads the lifetime from exp against iat, not from the server-local expiration string, and counts it on our clock (issue 22)', async () => {
+    // The fake's clock is 9 hours ahead: the token lives exp - iat from now on ours, not until exp read as our instant.
     const fake = await start({ version: 4 });
     fake.clock.advance(9 * 3600);
     const client = new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT);
     const issued = await client.requestToken();
+    const c = claims(issued.token);
+    expect(issued.expiresAt.getTime() - issued.issuedAt.getTime()).toBe((c.exp - c.iat) * 1000);
+    expect(Math.abs(issued.expiresAt.getTime() - (Date.now() + 2_592_000_000))).toBeLessThan(1_500);
+  });
+
+  it('a server whose clock agrees with ours (within 2 s): exp exactly as the server wrote it', async () => {
+    const fake = await start({ version: 4 });
+    const issued = await new TigerGraphClient(connFor(fake), { secret: SECRET }, EXACT).requestToken();
     expect(issued.expiresAt.getTime()).toBe(claims(issued.token).exp * 1000);
     expect(Math.abs(issued.expiresAt.getTime() - (fake.clock.now() + 2_592_000_000))).toBeLessThan(1_500);
   });

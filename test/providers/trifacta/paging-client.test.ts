@@ -122,16 +122,30 @@ describe('deleteToken 404 without DataNotFoundException', () => {
 });
 
 describe('createToken answers', () => {
-  it('no expiredAt: issue counts the lifetime asked from createdAt', async () => {
+  it('no expiredAt: issue counts the lifetime asked from createdAt (moved onto our clock: the stub is years ahead)', async () => {
     const stub = await scripted((q, method) =>
       method === 'GET'
         ? { status: 200, body: { data: [] } }
         : { status: 201, body: { tokenValue: 'v-123456', tokenInfo: { tokenId: 'i-1', createdAt: '2030-01-01T00:00:00.000Z' } } },
     );
+    const before = Date.now();
     const issued = await providerFor(stub).issue({ lifetimeSeconds: 60, purpose: PURPOSE });
-    expect(issued.issuedAt.toISOString()).toBe('2030-01-01T00:00:00.000Z');
-    expect(issued.expiresAt?.toISOString()).toBe('2030-01-01T00:01:00.000Z');
+    expect(issued.issuedAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(issued.issuedAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(issued.expiresAt!.getTime() - issued.issuedAt.getTime()).toBe(60_000);
     expect(issued.fields).toEqual({ tokenId: 'i-1' });
+  });
+
+  it('expiredAt and createdAt a server writes on a clock 10 minutes ahead: the lifetime it issued, from our now (issue 22)', async () => {
+    const serverNow = Date.now() + 600_000;
+    const stub = await scripted((_q, method) =>
+      method === 'GET'
+        ? { status: 200, body: { data: [] } }
+        : { status: 201, body: { tokenValue: 'v-123456', tokenInfo: { tokenId: 'i-1', createdAt: new Date(serverNow).toISOString(), expiredAt: new Date(serverNow + 3_600_000).toISOString() } } },
+    );
+    const issued = await providerFor(stub).issue({ lifetimeSeconds: 3600, purpose: PURPOSE });
+    expect(issued.expiresAt!.getTime() - issued.issuedAt.getTime()).toBe(3_600_000);
+    expect(Math.abs(issued.expiresAt!.getTime() - (Date.now() + 3_600_000))).toBeLessThan(1_000);
   });
 
   it('no createdAt: issuedAt is our clock', async () => {
