@@ -10,6 +10,11 @@
  *   npm run mutation -- core/rotation/steps.ts --list only print the test files that would run
  *   npm run mutation -- core/rotation/steps.ts --with-integration
  *                                                     also the handler-level suites (UNIT_SCOPE below; hours)
+ *   npm run mutation -- core/http/redaction.ts --skip=test/providers/sliding-leaks.test.ts
+ *                                                     leave a test file out (one --skip= per file): a
+ *                                                     suite too slow to run once per mutant, or one that
+ *                                                     fails the dry run under load; docs/mutation.md says
+ *                                                     which runs left which file out
  *
  * Any other `--option` is passed to `stryker run` as it is (e.g. `--concurrency 1`, `--logLevel debug`).
  *
@@ -129,7 +134,9 @@ function globToRegExp(glob: string): RegExp {
 async function main(argv: string[]): Promise<number> {
   const modules = argv.filter((a) => !a.startsWith('-') && /\.(m?ts)$/.test(a));
   const own = ['--list', '--with-integration'];
-  const passThrough = argv.filter((a) => !modules.includes(a) && !own.includes(a));
+  // One token each (`--skip=file`), so the file is not taken for a module to mutate.
+  const skipped = argv.filter((a) => a.startsWith('--skip=')).map((a) => a.slice('--skip='.length));
+  const passThrough = argv.filter((a) => !modules.includes(a) && !own.includes(a) && !a.startsWith('--skip='));
   const listOnly = argv.includes('--list');
   const withIntegration = argv.includes('--with-integration');
   for (const m of modules) {
@@ -141,7 +148,13 @@ async function main(argv: string[]): Promise<number> {
   // The config is plain JavaScript (Stryker loads it as it is): read its default `mutate` at run time.
   const config = (await import(pathToFileURL(path.join(ROOT, 'stryker.config.mjs')).href)) as { default: { mutate: string[] } };
   const targets = modules.length > 0 ? modules : expandMutate(config.default.mutate);
-  const tests = relatedTests(targets, { withIntegration });
+  for (const f of skipped) {
+    if (!existsSync(path.join(ROOT, f))) {
+      console.error(`mutation: --skip: no such file ${f}`);
+      return 2;
+    }
+  }
+  const tests = relatedTests(targets, { withIntegration }).filter((f) => !skipped.includes(f));
   const name = modules.length === 1 ? modules[0]!.replace(/\.m?ts$/, '').split('/').join('-') : modules.length > 1 ? 'selection' : 'all';
   console.log(`mutation: ${targets.length} module(s): ${targets.join(', ')}`);
   console.log(`mutation: ${tests.length} test file(s): ${tests.join(', ')}`);
