@@ -11,10 +11,10 @@
  *   npm run mutation -- core/rotation/steps.ts --with-integration
  *                                                     also the handler-level suites (UNIT_SCOPE below; hours)
  *   npm run mutation -- core/http/redaction.ts --skip=test/providers/sliding-leaks.test.ts
- *                                                     leave a test file out (one --skip= per file): a
- *                                                     suite too slow to run once per mutant, or one that
- *                                                     fails the dry run under load; docs/mutation.md says
- *                                                     which runs left which file out
+ *                                                     leave a test file out (one --skip= per file, or a
+ *                                                     folder ending in /): a suite too slow to run once
+ *                                                     per mutant, or one that fails the dry run under
+ *                                                     load; docs/mutation.md says which runs left what out
  *
  * Any other `--option` is passed to `stryker run` as it is (e.g. `--concurrency 1`, `--logLevel debug`).
  *
@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const tests = relatedTests(targets, { withIntegration }).filter((f) => !skipped.includes(f));
+  const tests = relatedTests(targets, { withIntegration }).filter((f) => !matches(f, skipped));
   const name = modules.length === 1 ? modules[0]!.replace(/\.m?ts$/, '').split('/').join('-') : modules.length > 1 ? 'selection' : 'all';
   console.log(`mutation: ${targets.length} module(s): ${targets.join(', ')}`);
   console.log(`mutation: ${tests.length} test file(s): ${tests.join(', ')}`);
