@@ -165,7 +165,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const direct = argv.includes('--direct');
   const tests = [...new Set([...relatedTests(targets, { withIntegration, direct }), ...also])].filter((f) => !matches(f, skipped)).sort();
-  const name = modules.length === 1 ? modules[0]!.replace(/\.m?ts$/, '').split('/').join('-') : modules.length > 1 ? 'selection' : 'all';
+  // STRYKER_REPORT_NAME, when set, names a batch's reports (two batches of several modules would both be "selection").
+  const name =
+    process.env.STRYKER_REPORT_NAME || (modules.length === 1 ? modules[0]!.replace(/\.m?ts$/, '').split('/').join('-') : modules.length > 1 ? 'selection' : 'all');
   console.log(`mutation: ${targets.length} module(s): ${targets.join(', ')}`);
   console.log(`mutation: ${tests.length} test file(s): ${tests.join(', ')}`);
   if (listOnly) return 0;
