@@ -63,6 +63,8 @@ export async function planNextSweep(source: FleetSource, deps: Deps, options: Pl
   const secrets: PlannedSecret[] = [];
   const unreadable: PlanResult['unreadable'] = [];
   const credentials = new Set<string>();
+  // One instant for the whole plan, as the sweep decides with one.
+  const now = deps.clock.now();
   let checked = 0;
   let settles = 0;
   for await (const page of scanFleet(source, deps.store)) {
@@ -78,7 +80,7 @@ export async function planNextSweep(source: FleetSource, deps: Deps, options: Pl
         continue;
       }
       credentials.add(managed.secret.credentialSecretId);
-      const plan = await planSecret(managed, entry.listed, deps, options);
+      const plan = await planSecret(managed, entry.listed, deps, options, now);
       if (!plan) continue;
       tally(counts, plan);
       if (plan.settles) settles++;
@@ -101,8 +103,7 @@ export async function planNextSweep(source: FleetSource, deps: Deps, options: Pl
 }
 
 /** What the next sweep would do with one secret; undefined when nothing is due (unless every secret is asked for). */
-async function planSecret(managed: ManagedSecret, listed: FleetEntry['listed'], deps: Deps, options: PlanOptions): Promise<SecretPlan | undefined> {
-  const now = deps.clock.now();
+async function planSecret(managed: ManagedSecret, listed: FleetEntry['listed'], deps: Deps, options: PlanOptions, now: number): Promise<SecretPlan | undefined> {
   const settings = settingsFor(managed.secret, options.settings);
   const refreshDue = isRefreshDue(managed, settings, deps.clock);
   const settleDue = isSettleDue(managed, settings.revokeGraceSeconds, now);

@@ -89,11 +89,15 @@ export function planSweep(input: FleetPlanInput): FleetPlan {
   const refreshes = n * input.refreshFraction;
   const rotations = n * input.rotateFraction;
   const settles = n * input.settleFraction;
+  const acting = refreshes + rotations + settles;
+  // Each credential is described once a sweep for its age, and with tag discovery once more when a
+  // due secret opens its provider (no binding names it by ARN: core/providers/open.ts resolves it).
+  const credentialDescribes = (input.credentialSecrets ?? 1) * (input.tagDiscovery && acting > 0 ? 2 : 1);
   const calls = {
     batchGet: Math.ceil(n / BATCH_GET_LIMIT),
     list: input.tagDiscovery ? Math.ceil(n / LIST_PAGE_SIZE) : 0,
     // A secret named by id is described once more before acting, for its tags (core/operations/sweep.ts).
-    describe: Math.round(refreshes + 2 * rotations + settles + (input.tagDiscovery ? 0 : refreshes + rotations + settles)) + (input.credentialSecrets ?? 1) * (input.tagDiscovery && refreshes + rotations + settles > 0 ? 2 : 1),
+    describe: Math.round(acting + rotations + (input.tagDiscovery ? 0 : acting)) + credentialDescribes,
     getSecretValue: Math.round(settles),
     writes: Math.round(refreshes * WRITES_PER_REFRESH + settles * WRITES_PER_SETTLE + rotations * WRITES_PER_ROTATION),
     rotations: Math.round(rotations),

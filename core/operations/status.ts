@@ -101,7 +101,7 @@ export async function fleetStatus(
         continue;
       }
       const left = secondsLeft(managed.secret, deps.clock);
-      const states = await statesOf(managed, entry.listed, deps, settingsFor(managed.secret, options.settings), now);
+      const states = await statesOf(managed, left, entry.listed, deps, settingsFor(managed.secret, options.settings), now);
       for (const s of states) counts[s]++;
       insertSoonest(soonest, limit, {
         secretId: managed.secretId,
@@ -116,9 +116,15 @@ export async function fleetStatus(
 }
 
 /** Every state that applies to one secret (a failing rotation can also be due). */
-async function statesOf(managed: ManagedSecret, listed: FleetEntry['listed'], deps: Deps, settings: OperationalSettings, now: number): Promise<FleetState[]> {
+async function statesOf(
+  managed: ManagedSecret,
+  left: ReturnType<typeof secondsLeft>,
+  listed: FleetEntry['listed'],
+  deps: Deps,
+  settings: OperationalSettings,
+  now: number,
+): Promise<FleetState[]> {
   const states: FleetState[] = [];
-  const left = secondsLeft(managed.secret, deps.clock);
   if (typeof left === 'number' && left <= 0) states.push('expired');
   else if (isRefreshDue(managed, settings, deps.clock)) states.push('due');
   const versions = listed?.versions;
