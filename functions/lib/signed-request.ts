@@ -7,9 +7,10 @@
  * scheduled-refresh and on-demand (395 kB of the SDK in all; its models/errors.js 39.9 kB and
  * schemas/schemas_0.js 31.2 kB come whole, not tree-shakable), which alone kept them over the
  * 1.3x-baseline goal (bench/RESULTS.md section 1, 2026-12-08: 560-580 kB against a 304 kB
- * GetSecretValue-only baseline). Everything used here (@smithy/signature-v4, @smithy/core's
- * HttpRequest, @aws-sdk/core's partition table) is already in every bundle through the Secrets
- * Manager client, so this module costs only its own code.
+ * GetSecretValue-only baseline); `@aws-sdk/client-eventbridge` for one PutEvents added 15.8 kB more.
+ * Everything used here (@smithy/signature-v4, @smithy/core's HttpRequest, @aws-sdk/core's
+ * partition table) is already in every bundle through the Secrets Manager client, so this module
+ * costs only its own code.
  *
  * What it keeps of the SDK's behaviour: the endpoint (AWS_ENDPOINT_URL_<SERVICE>, then
  * AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS; else the partition's regional
@@ -47,8 +48,10 @@ export interface EndpointTarget {
 }
 
 export interface SignedRequestInput {
-  /** The signing name and the endpoint prefix: `ssm`, `s3`. */
+  /** The signing name and the endpoint prefix: `ssm`, `s3`, `events`. */
   readonly service: string;
+  /** The SDK's service id where it differs from `service`, for AWS_ENDPOINT_URL_<ID>: `EventBridge` for `events`. */
+  readonly serviceId?: string;
   /** For errors only: `GetParameter`, `GetObject`. */
   readonly operation: string;
   readonly method: 'GET' | 'POST';
@@ -134,8 +137,8 @@ export function regionalHostname(service: string, target: EndpointTarget): strin
 }
 
 /** The base URL of `input`'s service for `client`'s region and settings. */
-export async function endpointOf(client: AwsClientStack, input: Pick<SignedRequestInput, 'service' | 'hostname'>, region: string): Promise<URL> {
-  const configured = configuredEndpoint(input.service);
+export async function endpointOf(client: AwsClientStack, input: Pick<SignedRequestInput, 'service' | 'serviceId' | 'hostname'>, region: string): Promise<URL> {
+  const configured = configuredEndpoint(input.serviceId ?? input.service);
   if (configured) return new URL(configured);
   const p = partition(region);
   const target: EndpointTarget = {

@@ -159,6 +159,9 @@ describe('endpoints and error codes', () => {
     expect(configuredEndpoint('ssm', { AWS_ENDPOINT_URL_SSM: 'http://a', AWS_ENDPOINT_URL: 'http://b' })).toBe('http://a');
     expect(configuredEndpoint('ssm', { AWS_ENDPOINT_URL: 'http://b' })).toBe('http://b');
     expect(configuredEndpoint('ssm', { AWS_ENDPOINT_URL_SSM: 'http://a', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' })).toBeUndefined();
+    // The SDK's service id, not the signing name: EventBridge signs as `events`.
+    expect(configuredEndpoint('EventBridge', { AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://e', AWS_ENDPOINT_URL: 'http://b' })).toBe('http://e');
+    expect(configuredEndpoint('Secrets Manager', { AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://s' })).toBe('http://s');
   });
 
   it('reads the code from the header, a JSON __type (namespace and suffix dropped) or an XML Code', () => {
