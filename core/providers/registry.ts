@@ -1,7 +1,8 @@
 /**
  * The token APIs the product rotates, by the name a token secret's `provider` field uses. A new
- * provider is its folder plus one line here and one in edges.ts (the consumer's table of the same
- * providers); docs/adding-a-provider.md has the steps.
+ * provider is its folder plus its flag and line here, its flag in bundled.ts and one line in
+ * edges.ts (the consumer's table of the same providers); docs/adding-a-provider.md has the steps.
+ * A deployed bundle carries only the families its deployment's connections use (bundled.ts).
  */
 import { ValidationError } from '../errors.js';
 import { providerEdge, registerProviderEdge } from './edges.js';
