@@ -8,7 +8,9 @@
  *     --format=esm --outfile=<asset>/index.mjs --minify --banner:js=<banner>
  *     --main-fields=module,main
  * (plus --sourcemap with LAMBDA_BUNDLING_WITH_SOURCE_MAPS: the construct's `sourceMaps` prop)
- * (no --external: the AWS SDK is bundled too). `esbuildOptionsFor` is the same call through
+ * (no --external: the AWS SDK is bundled too), and --define:TG_PROVIDER_<NAME>=true|false for a
+ * deployment that names its providers (core/providers/bundled.ts: a family no connection uses is
+ * left out). `esbuildOptionsFor` is the same call through
  * esbuild's JS API. The construct can consume the constant as
  *   bundling: { ...cdkBundlingProps(), format: OutputFormat.ESM, forceDockerBundling: false }
  * (`format` stays in the construct because OutputFormat is a runtime enum of aws-cdk-lib; its
@@ -17,6 +19,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
+import { providerDefines } from '../core/providers/bundled.js';
 
 /** The project root: NodejsFunction's `projectRoot`, and esbuild's working directory. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,8 +80,14 @@ export function lambdaBundling(sourceMaps: boolean): LambdaBundling {
   return sourceMaps ? LAMBDA_BUNDLING_WITH_SOURCE_MAPS : LAMBDA_BUNDLING;
 }
 
-/** The NodejsFunction `bundling` props other than `format` and `forceDockerBundling` (see the header). */
-export function cdkBundlingProps(bundling: LambdaBundling = LAMBDA_BUNDLING): {
+/**
+ * The NodejsFunction `bundling` props other than `format` and `forceDockerBundling` (see the header).
+ * `providers`: the provider names the deployment's connections use; undefined bundles every family.
+ */
+export function cdkBundlingProps(
+  bundling: LambdaBundling = LAMBDA_BUNDLING,
+  providers?: readonly string[],
+): {
   target: string;
   minify: boolean;
   sourceMap: boolean;
@@ -86,8 +95,11 @@ export function cdkBundlingProps(bundling: LambdaBundling = LAMBDA_BUNDLING): {
   mainFields: string[];
   externalModules: string[];
   banner: string;
+  define?: Record<string, string>;
 } {
+  const define = providerDefines(providers);
   return {
+    ...(define ? { define } : {}),
     target: bundling.target,
     minify: bundling.minify,
     sourceMap: bundling.sourceMap,
@@ -114,12 +126,15 @@ export function functionEntry(name: string): string {
 }
 
 /**
- * esbuild JS API options equivalent to the CLI call NodejsFunction makes for `entry`. `outfile`
+ * esbuild JS API options equivalent to the CLI call NodejsFunction makes for `entry` (with
+ * `providers`, for a deployment whose connections use only those). `outfile`
  * defaults to index.mjs in the current directory; pass one inside a per-function directory so the
  * `sourceMappingURL` comment (and so the bytes) match the asset's.
  */
-export function esbuildOptionsFor(entry: string, outfile?: string, bundling: LambdaBundling = LAMBDA_BUNDLING): BuildOptions {
+export function esbuildOptionsFor(entry: string, outfile?: string, bundling: LambdaBundling = LAMBDA_BUNDLING, providers?: readonly string[]): BuildOptions {
+  const define = providerDefines(providers);
   return {
+    ...(define ? { define } : {}),
     absWorkingDir: PROJECT_ROOT,
     entryPoints: [path.resolve(PROJECT_ROOT, entry)],
     bundle: true,

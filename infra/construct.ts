@@ -586,6 +586,8 @@ export class TokenRotation extends Construct {
       logLevel: this.props.logLevel ?? DEPLOYMENT_DEFAULTS.logLevel,
       tracing: this.props.tracing ?? false,
       sourceMaps: this.props.sourceMaps ?? false,
+      // With tag discovery a managed secret may come from outside the connections: every family.
+      ...(this.discoverSecretsByTag ? {} : { providers: [...new Set(this.props.connections.map(providerOf))] }),
       ...(this.props.vpc ? { vpc: this.props.vpc } : {}),
       ...(this.props.vpcSubnets ? { vpcSubnets: this.props.vpcSubnets } : {}),
       ...(this.securityGroup ? { securityGroup: this.securityGroup } : {}),

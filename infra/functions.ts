@@ -40,6 +40,11 @@ export interface FunctionEnvironment {
   readonly tracing: boolean;
   /** Deploy each function's source map and run it with NODE_OPTIONS=--enable-source-maps (TokenRotationProps.sourceMaps). */
   readonly sourceMaps: boolean;
+  /**
+   * The providers the deployment's connections use: the bundles carry only those families
+   * (core/providers/bundled.ts). Undefined: every family (tag discovery, or a prebuilt bundle).
+   */
+  readonly providers?: readonly string[];
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroup?: ec2.ISecurityGroup;
@@ -71,7 +76,7 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
   role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   return new NodejsFunction(scope, `${cid}Function`, {
     description: spec.description,
-    ...functionCode(spec.name, env.projectRoot, env.sourceMaps),
+    ...functionCode(spec.name, env.projectRoot, env.sourceMaps, env.providers),
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memorySize ?? DEPLOYMENT_DEFAULTS.functionMemoryMB,
@@ -93,13 +98,15 @@ export function createFunction(scope: Construct, spec: FunctionSpec, env: Functi
  * file): the bundle `npm run build` made with the same settings (infra/bundling.ts
  * esbuildOptionsFor), dist/lambda/<name>/index.mjs next to this module, as a plain asset
  * (NodejsFunction's `code` prop: no bundling, same function otherwise), its source map left out
- * unless `sourceMaps` asks for it. The TypeScript entry wins whenever it exists, so the
+ * unless `sourceMaps` asks for it; a prebuilt bundle carries every provider family (no esbuild to
+ * leave one out at deploy time). The TypeScript entry wins whenever it exists, so the
  * repository's own synth and tests never use a stale build.
  */
 function functionCode(
   name: FunctionName,
   projectRoot: string,
   sourceMaps: boolean,
+  providers: readonly string[] | undefined,
 ): Pick<NodejsFunctionProps, 'code' | 'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling'> {
   const entry = path.join(projectRoot, 'functions', name, 'handler.ts');
   const prebuilt = prebuiltBundleDir(name);
@@ -116,7 +123,7 @@ function functionCode(
       // Shared with the benchmarks (infra/bundling.ts): ESM, node22, minified, a source map only
       // when asked, the AWS SDK bundled (a pinned, tree-shaken version) and a require() shim for
       // CommonJS deps.
-      ...cdkBundlingProps(lambdaBundling(sourceMaps)),
+      ...cdkBundlingProps(lambdaBundling(sourceMaps), providers),
       format: OutputFormat.ESM,
       forceDockerBundling: false,
     },

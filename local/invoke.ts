@@ -80,8 +80,8 @@ async function run(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
   } finally {
     await close();
-    // A one-shot process: drop the settings cache (its refresh timer, and pooled connections).
-    (await import('@middy/util')).clearCache();
+    // A one-shot process: drop the settings cache and pooled connections.
+    (await import('../functions/lib/settings.js')).clearSettingsCache();
     await (await import('../core/reset.js')).resetCaches();
   }
 }

@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { clearCache } from '@middy/util';
 import { OffsetClock, setClock } from '../core/clock.js';
 import { closeAllAgents } from '../core/http/transport.js';
 import { DEFAULT_SETTINGS_PARAMETER, ENV, MANAGED_TAG } from '../core/names.js';
 import { connectionOrigins, parseBindings, renderBindings } from '../core/providers/binding.js';
 import type { OperationalSettings } from '../core/settings.js';
 import { handler as rotationHandler } from '../functions/rotation/handler.js';
+import { clearSettingsCache } from '../functions/lib/settings.js';
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from './aws/index.js';
 import { startFakeIca, type FakeIca, type FakeIcaOptions } from './fakes/ica/index.js';
 import { startFakeTigerGraph, type FakeTigerGraph, type FakeTigerGraphOptions } from './fakes/tigergraph/index.js';
@@ -230,8 +230,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     async close() {
       secretsManager.destroy();
       ssm.destroy();
-      // @middy/ssm keeps a refresh timer for its cache; a local process must drop it to exit.
-      clearCache();
+      // The next stack in this process starts cold, as a new container would.
+      clearSettingsCache();
       await aws.rotationsSettled();
       await Promise.all([aws.close(), tg3.close(), tg4.close(), trifacta.close(), ica.close(), closeAllAgents()]);
     },

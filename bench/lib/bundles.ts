@@ -43,14 +43,18 @@ function entryOf(name: BundleName): string {
   return functionEntry(name);
 }
 
-export async function buildBundle(name: BundleName, workDir: string): Promise<BuiltBundle> {
-  const outDir = path.join(workDir, 'bundles', name);
+/**
+ * `providers`: as a deployment whose connections use only those (infra/bundling.ts); undefined:
+ * every provider family, as the prebuilt bundles and a tag-discovery deployment carry.
+ */
+export async function buildBundle(name: BundleName, workDir: string, providers?: readonly string[]): Promise<BuiltBundle> {
+  const outDir = path.join(workDir, 'bundles', providers ? `${name}--${providers.join('+')}` : name);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const outfile = path.join(outDir, LAMBDA_BUNDLING.outFile);
   const started = performance.now();
   // With the map (a `sourceMaps: true` deployment's bundle): its size is reported beside the code's, and cold-start compares imports with and without it.
-  const result = await build({ ...esbuildOptionsFor(entryOf(name), outfile, LAMBDA_BUNDLING_WITH_SOURCE_MAPS), metafile: true, write: true });
+  const result = await build({ ...esbuildOptionsFor(entryOf(name), outfile, LAMBDA_BUNDLING_WITH_SOURCE_MAPS, providers), metafile: true, write: true });
   const buildMs = performance.now() - started;
   const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.mjs'));
   if (!output) throw new Error(`esbuild produced no .mjs for ${name}`);

@@ -1,8 +1,10 @@
 /**
  * Section 1: bundle size of each function, built exactly as the CDK app builds it
- * (infra/bundling.ts), against a baseline handler that only reads one secret with the SDK.
+ * (infra/bundling.ts), against a baseline handler that only reads one secret with the SDK: with
+ * every provider family (the prebuilt bundles, tag discovery) and for a deployment whose
+ * connections are all TigerGraph (the construct bundles only the families its connections use).
  */
-import { buildAllBundles, FUNCTION_NAMES, packageOf, type BuiltBundle, type FunctionName } from '../lib/bundles.js';
+import { buildAllBundles, buildBundle, FUNCTION_NAMES, packageOf, type BuiltBundle, type FunctionName } from '../lib/bundles.js';
 import { goal, type Goal, type SectionResult } from '../lib/results.js';
 import { ratio } from '../lib/stats.js';
 import { kb, type Table } from '../lib/table.js';
@@ -25,7 +27,12 @@ export interface BundleSizeData {
   bundling: 'infra/bundling.ts (esm, node22, minify, sourcemap, all deps bundled)';
   baseline: SizeEntry;
   functions: Record<FunctionName, SizeEntry>;
+  /** The same functions for a deployment with TigerGraph connections only. */
+  singleFamily: { providers: string[]; functions: Record<FunctionName, SizeEntry> };
 }
+
+/** The single-family deployment the section sizes beside the all-families one. */
+export const SINGLE_FAMILY: readonly string[] = ['tigergraph'];
 
 function sizeEntry(b: BuiltBundle, baselineBytes: number): SizeEntry {
   const byPackage = new Map<string, number>();
@@ -49,10 +56,16 @@ export async function runBundleSize(ctx: { workDir: string; log: (m: string) => 
   const bundles = await buildAllBundles(ctx.workDir);
   const baseline = sizeEntry(bundles.baseline, bundles.baseline.bytes);
   const functions = Object.fromEntries(FUNCTION_NAMES.map((n) => [n, sizeEntry(bundles[n], bundles.baseline.bytes)])) as Record<FunctionName, SizeEntry>;
+  const single: Partial<Record<FunctionName, SizeEntry>> = {};
+  for (const n of FUNCTION_NAMES) {
+    const built = await buildBundle(n, ctx.workDir, SINGLE_FAMILY);
+    single[n] = { ...sizeEntry(built, bundles.baseline.bytes), name: `${n} (${SINGLE_FAMILY.join('+')} only)` };
+  }
+  const singleFamily = { providers: [...SINGLE_FAMILY], functions: single as Record<FunctionName, SizeEntry> };
 
   const goals: Goal[] = [];
   const findings: string[] = [];
-  for (const f of Object.values(functions)) {
+  for (const f of [...Object.values(functions), ...Object.values(singleFamily.functions)]) {
     goals.push(goal('bundle', `${f.name} bundle / baseline`, f.ratio, '<=', MAX_RATIO, 'x'));
     goals.push(goal('bundle', `${f.name} bundle bytes`, f.bytes, '<', MAX_BYTES, 'bytes'));
   }
@@ -70,7 +83,7 @@ export async function runBundleSize(ctx: { workDir: string; log: (m: string) => 
     columns: ['bundle', 'bytes', 'kB', 'x baseline', '.map kB', 'goal <=1.3x and <500 kB'],
     rows: [
       ['baseline (SDK GetSecretValue)', baseline.bytes, Number((baseline.bytes / 1000).toFixed(1)), 1, Number((baseline.mapBytes / 1000).toFixed(1)), '-'],
-      ...Object.values(functions).map((f) => [
+      ...[...Object.values(functions), ...Object.values(singleFamily.functions)].map((f) => [
         f.name,
         f.bytes,
         Number((f.bytes / 1000).toFixed(1)),
@@ -83,7 +96,7 @@ export async function runBundleSize(ctx: { workDir: string; log: (m: string) => 
   const packagesTable: Table = {
     title: 'Where the bytes go: top packages per bundle (esbuild metafile bytesInOutput, kB)',
     columns: ['bundle', ...Array.from({ length: TOP }, (_, i) => `#${i + 1}`)],
-    rows: [baseline, ...Object.values(functions)].map((e) => [e.name, ...e.topPackages.map((p) => `${p.name} ${(p.bytes / 1000).toFixed(1)}`)]),
+    rows: [baseline, ...Object.values(functions), ...Object.values(singleFamily.functions)].map((e) => [e.name, ...e.topPackages.map((p) => `${p.name} ${(p.bytes / 1000).toFixed(1)}`)]),
   };
   const modulesTable: Table = {
     title: 'Top modules (single files) per bundle, kB',
@@ -94,7 +107,7 @@ export async function runBundleSize(ctx: { workDir: string; log: (m: string) => 
     ]),
   };
   return {
-    data: { bundling: 'infra/bundling.ts (esm, node22, minify, sourcemap, all deps bundled)', baseline, functions },
+    data: { bundling: 'infra/bundling.ts (esm, node22, minify, sourcemap, all deps bundled)', baseline, functions, singleFamily },
     tables: [sizeTable, packagesTable, modulesTable],
     goals,
     findings,

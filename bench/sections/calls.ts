@@ -5,7 +5,7 @@
  * on the handlers' own SDK client, so each call names what it read (stage, version, credential).
  */
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { clearCache } from '@middy/util';
+import { clearSettingsCache } from '../../functions/lib/settings.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { SETTLED } from '../../core/secrets/store.js';
 import { resetCaches } from '../../core/reset.js';
@@ -314,7 +314,7 @@ export async function runCalls(ctx: { log: (m: string) => void }): Promise<Secti
       const { arn } = await sc.prepare(stack);
       // A cold container: nothing cached from earlier invocations in this process.
       await resetCaches();
-      clearCache();
+      clearSettingsCache();
       stack.aws.resetRequestLog();
       stack.tg3.resetStats();
       stack.tg4.resetStats();

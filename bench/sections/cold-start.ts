@@ -57,8 +57,8 @@ export const IMPORT_LADDER: ReadonlyArray<{ name: string; code: string }> = [
     code: "import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';\nimport { logMetrics } from '@aws-lambda-powertools/metrics/middleware';\nkeep.push(Metrics, MetricUnit, logMetrics);",
   },
   {
-    name: '@middy/ssm + @aws-sdk/client-ssm (scheduled-refresh and on-demand)',
-    code: "import ssm from '@middy/ssm';\nimport { getInternal } from '@middy/util';\nkeep.push(ssm, getInternal);",
+    name: 'the signed SSM GetParameter (functions/lib/ssm-parameter.ts; was @middy/ssm + @aws-sdk/client-ssm)',
+    code: "import { getParameterValue } from './functions/lib/ssm-parameter.ts';\nkeep.push(getParameterValue);",
   },
 ];
 

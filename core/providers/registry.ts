@@ -1,10 +1,11 @@
 /**
  * The token APIs the product rotates, by the name a token secret's `provider` field uses. A new
- * provider is its folder plus one line here and one in edges.ts (the consumer's table of the same
- * providers); docs/adding-a-provider.md has the steps.
+ * provider is its folder plus its flag and line here, its flag in bundled.ts and one line in
+ * edges.ts (the consumer's table of the same providers); docs/adding-a-provider.md has the steps.
+ * A deployed bundle carries only the families its deployment's connections use (bundled.ts).
  */
 import { ValidationError } from '../errors.js';
-import { registerProviderEdge } from './edges.js';
+import { providerEdge, registerProviderEdge } from './edges.js';
 import { ica } from './ica/index.js';
 import type { ProviderDefinition } from './provider.js';
 import { tigergraph } from './tigergraph/index.js';
@@ -14,11 +15,21 @@ import { trifacta } from './trifacta/index.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDefinition = ProviderDefinition<any, any>;
 
-const definitions = new Map<string, AnyDefinition>([
-  ['tigergraph', tigergraph],
-  ['trifacta', trifacta],
-  ['ica', ica],
-]);
+// The families a bundle carries (bundled.ts PROVIDER_BUNDLE_FLAGS): esbuild defines at synth, absent elsewhere.
+declare const TG_PROVIDER_TIGERGRAPH: boolean | undefined;
+declare const TG_PROVIDER_TRIFACTA: boolean | undefined;
+declare const TG_PROVIDER_ICA: boolean | undefined;
+
+function bundledDefinitions(): Map<string, AnyDefinition> {
+  const found = new Map<string, AnyDefinition>();
+  if (typeof TG_PROVIDER_TIGERGRAPH === 'undefined' || TG_PROVIDER_TIGERGRAPH) found.set('tigergraph', tigergraph);
+  if (typeof TG_PROVIDER_TRIFACTA === 'undefined' || TG_PROVIDER_TRIFACTA) found.set('trifacta', trifacta);
+  if (typeof TG_PROVIDER_ICA === 'undefined' || TG_PROVIDER_ICA) found.set('ica', ica);
+  return found;
+}
+
+// Pure: a bundle that never asks for a provider (fleet-list) drops the registry and every family.
+const definitions = /* @__PURE__ */ bundledDefinitions();
 
 /** Every registered provider's name, in registration order. */
 export function providerNames(): string[] {
@@ -40,6 +51,12 @@ export function isProviderName(name: string): boolean {
 /** The definition of `name`; a ValidationError naming the field for an unknown one. */
 export function providerDefinition(name: string): ProviderDefinition<unknown, unknown> {
   const definition = definitions.get(name);
+  if (!definition && providerEdge(name)) {
+    throw new ValidationError(
+      `token secret names provider "${name}", which this deployment's functions do not carry: the deployment has no ${name} connection (the construct bundles only the providers its connections use; add a ${name} connection to manage this secret)`,
+      'provider',
+    );
+  }
   if (!definition) throw new ValidationError(`token secret is invalid: provider: expected one of ${providerList()}`, 'provider');
   return definition as ProviderDefinition<unknown, unknown>;
 }

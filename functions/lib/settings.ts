@@ -1,63 +1,60 @@
 /**
- * Loads the settings parameter through @middy/ssm (cached per container) and puts the parsed
- * Settings on `context.settings`. @middy/ssm fails the invocation when the parameter does not
- * exist; a missing parameter here means "use the defaults", so that one case is caught. With
- * `when`, only for the events it accepts (the others get no `context.settings` and no SSM read).
+ * Loads the settings parameter (cached per container) and puts the parsed Settings on
+ * `context.settings`. A missing parameter means "use the defaults". With `when`, only for the
+ * events it accepts (the others get no `context.settings` and no SSM read).
+ *
+ * The read is one signed GetParameter on the Secrets Manager client's stack (ssm-parameter.ts),
+ * not @middy/ssm and @aws-sdk/client-ssm: that client was 79 kB of each bundle for this one call
+ * (signed-request.ts has the numbers).
  */
 import type middy from '@middy/core';
-import ssm from '@middy/ssm';
-import { getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_SETTINGS_PARAMETER, ENV } from '../../core/names.js';
 import { parseSettings, type OperationalSettings } from '../../core/settings.js';
+import { secretsManagerClient } from './runtime.js';
+import { configuredEndpoint, type RetryOptions } from './signed-request.js';
+import { getParameterValue } from './ssm-parameter.js';
 
 export type ContextWithSettings = Context & { settings: OperationalSettings };
 
 /** The context of a handler that loads the settings only for some events (settingsMiddleware's `when`). */
 export type ContextWithOptionalSettings = Context & { settings?: OperationalSettings };
 
+/** How long a container keeps the settings it read before reading them again. */
+export const SETTINGS_CACHE_MS = 5 * 60_000;
+
+/**
+ * The container's settings, by endpoint and parameter name, shared by every handler in the process
+ * (as @middy/ssm's cache was). Keyed by endpoint: a local process may start endpoints on new ports
+ * (the bench runs one stack per section); deployed, there is one entry. A missing parameter or a
+ * failed read is not cached, as before: a parameter created later takes effect on the next call.
+ */
+const cache = new Map<string, { value: string; expiresAt: number }>();
+
+/** Forgets the cached settings: the next invocation reads the parameter (tests, local runs: a cold container). */
+export function clearSettingsCache(): void {
+  cache.clear();
+}
+
 export function settingsMiddleware<C extends ContextWithOptionalSettings = ContextWithSettings>(
-  options: { cacheExpiryMs?: number; when?: (event: unknown) => boolean } = {},
+  options: { cacheExpiryMs?: number; when?: (event: unknown) => boolean; retry?: RetryOptions; now?: () => number } = {},
 ): middy.MiddlewareObj<unknown, unknown, Error, C> {
   const parameterName = process.env[ENV.SETTINGS_PARAMETER] ?? DEFAULT_SETTINGS_PARAMETER;
-  // One fetcher (and SSM client) per endpoint: a local process may start endpoints on new ports
-  // (the bench runs one stack per section), and a client keeps the endpoint it was made with.
-  // Deployed, the endpoint never changes: one fetcher per container, as before.
-  type Fetcher = middy.MiddlewareObj;
-  let current: { endpoint: string | undefined; fetcher: Fetcher } | undefined;
-  const fetcherFor = (endpoint: string | undefined): Fetcher => {
-    if (!current || current.endpoint !== endpoint) {
-      current = {
-        endpoint,
-        fetcher: ssm({
-          fetchData: { tgSettings: parameterName },
-          cacheKey: `tg-settings:${parameterName}:${endpoint ?? 'default'}`,
-          cacheExpiry: options.cacheExpiryMs ?? 5 * 60_000,
-          // No fetch at import time: a missing parameter must not become an unhandled rejection.
-          disablePrefetch: true,
-        }) as Fetcher,
-      };
-    }
-    return current.fetcher;
+  const cacheMs = options.cacheExpiryMs ?? SETTINGS_CACHE_MS;
+  const now = options.now ?? Date.now;
+  const load = async (): Promise<string | undefined> => {
+    const key = `${configuredEndpoint('ssm') ?? 'default'}|${parameterName}`;
+    const hit = cache.get(key);
+    if (hit && now() < hit.expiresAt) return hit.value;
+    const value = await getParameterValue(secretsManagerClient(), parameterName, options.retry);
+    if (value === undefined) cache.delete(key);
+    else cache.set(key, { value, expiresAt: now() + cacheMs });
+    return value;
   };
   return {
     before: async (request) => {
       if (options.when && !options.when(request.event)) return;
-      const fetcher = fetcherFor(process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL);
-      await fetcher.before?.(request as never);
-      let value: unknown;
-      try {
-        value = (await getInternal(['tgSettings'], request as never)).tgSettings;
-      } catch (e) {
-        if (!isMissingParameter(e, parameterName)) throw e;
-        value = undefined;
-      }
-      (request.context as ContextWithOptionalSettings).settings = parseSettings(value, parameterName);
+      (request.context as ContextWithOptionalSettings).settings = parseSettings(await load(), parameterName);
     },
   };
-}
-
-function isMissingParameter(error: unknown, name: string): boolean {
-  const causes = ((error as { cause?: { data?: unknown[] } }).cause?.data ?? []) as Array<{ message?: string; name?: string }>;
-  return causes.some((c) => c?.message === `InvalidParameter ${name}` || c?.name === 'ParameterNotFound');
 }

@@ -28,17 +28,19 @@ describe('infra/bundling.ts', () => {
     expect(options.banner).toEqual({ js: LAMBDA_BUNDLING.banner });
   });
 
-  it('builds byte-for-byte what NodejsFunction builds from the same settings, with and without the source map', { timeout: 180_000 }, async () => {
+  it('builds byte-for-byte what NodejsFunction builds from the same settings, with and without the source map, and for one provider family', { timeout: 180_000 }, async () => {
     const [{ App, Stack }, lambda, { NodejsFunction, OutputFormat }] = await Promise.all([
       import('aws-cdk-lib'),
       import('aws-cdk-lib/aws-lambda'),
       import('aws-cdk-lib/aws-lambda-nodejs'),
     ]);
     expect(OutputFormat.ESM).toBe(LAMBDA_BUNDLING.format);
-    const entry = path.join(PROJECT_ROOT, 'bench', 'baseline', 'handler.ts');
-    for (const [variant, bundling] of [
-      ['default', LAMBDA_BUNDLING],
-      ['source-maps', LAMBDA_BUNDLING_WITH_SOURCE_MAPS],
+    const baseline = path.join(PROJECT_ROOT, 'bench', 'baseline', 'handler.ts');
+    // The provider variant bundles a function (the baseline has no registry for the define to act on).
+    for (const [variant, bundling, entry, providers] of [
+      ['default', LAMBDA_BUNDLING, baseline, undefined],
+      ['source-maps', LAMBDA_BUNDLING_WITH_SOURCE_MAPS, baseline, undefined],
+      ['tigergraph-only', LAMBDA_BUNDLING, functionEntry('rotation'), ['tigergraph']],
     ] as const) {
       const app = new App({ outdir: path.join(scratch, variant, 'cdk.out') });
       const stack = new Stack(app, 'BundlingCheck');
@@ -48,7 +50,7 @@ describe('infra/bundling.ts', () => {
         projectRoot: PROJECT_ROOT,
         depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         runtime: lambda.Runtime.NODEJS_22_X,
-        bundling: { ...cdkBundlingProps(bundling), format: OutputFormat.ESM, forceDockerBundling: false },
+        bundling: { ...cdkBundlingProps(bundling, providers), format: OutputFormat.ESM, forceDockerBundling: false },
       });
       const assembly = app.synth();
       const assets = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
@@ -58,7 +60,7 @@ describe('infra/bundling.ts', () => {
       const cdkOut = readFileSync(path.join(assetDir, 'index.mjs'));
 
       const outfile = path.join(scratch, variant, 'api', LAMBDA_BUNDLING.outFile);
-      await build(esbuildOptionsFor(entry, outfile, bundling));
+      await build(esbuildOptionsFor(entry, outfile, bundling, providers));
       const apiOut = readFileSync(outfile);
       expect(apiOut.length, variant).toBe(cdkOut.length);
       expect(apiOut.equals(cdkOut), variant).toBe(true);

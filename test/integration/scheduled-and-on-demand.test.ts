@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { clearCache } from '@middy/util';
+import { clearSettingsCache } from '../../functions/lib/settings.js';
 import { resetCaches } from '../../core/reset.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { handler as scheduled } from '../../functions/scheduled-refresh/handler.js';
@@ -142,7 +142,7 @@ describe('on-demand', () => {
     const arn = await stack.createTokenSecret(`it/od/settings-${++counter}`, { version: 3 });
     const { versionId } = await current(arn);
     const ssmReads = async (event: Record<string, unknown>) => {
-      clearCache(); // a cold container: @middy/ssm's cache empty
+      clearSettingsCache(); // a cold container: no settings cached
       stack.aws.resetRequestLog();
       await invoke(event);
       return stack.aws.countCalls(undefined, 'ssm');

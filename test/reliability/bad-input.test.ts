@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { clearCache } from '@middy/util';
+import { clearSettingsCache } from '../../functions/lib/settings.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
@@ -378,7 +378,7 @@ describe('scheduled-refresh events and settings', () => {
       await fc.assert(
         fc.asyncProperty(valueArb, async (value) => {
           await stack.ssm.send(new PutParameterCommand({ Name: DEFAULT_SETTINGS_PARAMETER, Type: 'String', Overwrite: true, Value: value }));
-          clearCache();
+          clearSettingsCache();
           const result = await checkCall(`settings ${value}`, () => invoke.scheduled({ secretIds: targets }));
           if (!result.ok) {
             expect(result.error).toMatchObject({ name: 'ValidationError', message: expect.stringContaining(DEFAULT_SETTINGS_PARAMETER) });

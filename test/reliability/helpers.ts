@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import { RotateSecretCommand, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
 import { SSMServiceException } from '@aws-sdk/client-ssm';
-import { clearCache } from '@middy/util';
+import { clearSettingsCache } from '../../functions/lib/settings.js';
 import { TigerGraphClient } from '../../core/providers/tigergraph/client.js';
 import { decodeTigerGraphClaims } from '../../core/providers/tigergraph/jwt.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
@@ -46,14 +46,14 @@ export async function startStack(options: LocalStackOptions = {}, env: Record<st
   return stack;
 }
 
-/** Writes the settings parameter and drops @middy/ssm's per-container cache so the next sweep reads it. */
+/** Writes the settings parameter and drops the per-container settings cache so the next sweep reads it. */
 /** The routine-revoke threshold each stack runs with, so a Ledger checks the policy the sweep applies. */
 const routineRevokeThresholds = new WeakMap<LocalStack, number>();
 
 export async function putSettings(stack: LocalStack, settings: Parameters<LocalStack['putSettings']>[0]): Promise<void> {
   await stack.putSettings(settings);
   routineRevokeThresholds.set(stack, settings.routineRevokeMinRemainingSeconds ?? DEFAULT_SETTINGS.routineRevokeMinRemainingSeconds);
-  clearCache();
+  clearSettingsCache();
 }
 
 /**
