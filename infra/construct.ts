@@ -777,9 +777,9 @@ export class TokenRotation extends Construct {
     );
   }
 
-  /** The settings parameter: @middy/ssm calls GetParameters, GetParameter is the single-name form. */
+  /** The settings parameter, read with GetParameter. */
   private grantReadSettings(fn: lambda.IFunction): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: [this.settingsParameter.parameterArn] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.settingsParameter.parameterArn] }));
   }
 
   /**

@@ -28,6 +28,11 @@ export function providerEdge(name: string): ProviderEdge | undefined {
   return edges.get(name);
 }
 
+/** The product's own providers (not those a test registers): the families a bundle may leave out (bundled.ts). */
+export function builtInProviderNames(): ProviderName[] {
+  return Object.keys(BUILT_IN) as ProviderName[];
+}
+
 /** Every provider name, in registration order. */
 export function providerNames(): string[] {
   return [...edges.keys()];

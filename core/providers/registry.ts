@@ -1,6 +1,6 @@
 /**
  * The token APIs the product rotates, by the name a token secret's `provider` field uses. A new
- * provider is its folder plus its flag and line here, its flag in bundled.ts and one line in
+ * provider is its folder plus its flag and line here and one line in
  * edges.ts (the consumer's table of the same providers); docs/adding-a-provider.md has the steps.
  * A deployed bundle carries only the families its deployment's connections use (bundled.ts).
  */
@@ -15,7 +15,7 @@ import { trifacta } from './trifacta/index.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDefinition = ProviderDefinition<any, any>;
 
-// The families a bundle carries (bundled.ts PROVIDER_BUNDLE_FLAGS): esbuild defines at synth, absent elsewhere.
+// The families a bundle carries (bundled.ts providerBundleFlag: TG_PROVIDER_ and the name in capitals): esbuild defines at synth, absent elsewhere.
 declare const TG_PROVIDER_TIGERGRAPH: boolean | undefined;
 declare const TG_PROVIDER_TRIFACTA: boolean | undefined;
 declare const TG_PROVIDER_ICA: boolean | undefined;

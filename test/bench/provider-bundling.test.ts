@@ -5,20 +5,20 @@
  * has no connection of that kind. Built with the functions' own options from a small entry that
  * imports the registry, then run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { esbuildOptionsFor, PROJECT_ROOT } from '../../infra/bundling.js';
-import { PROVIDER_BUNDLE_FLAGS, providerDefines } from '../../core/providers/bundled.js';
-import { providerNames } from '../../core/providers/edges.js';
+import { providerBundleFlag, providerDefines } from '../../core/providers/bundled.js';
+import { builtInProviderNames, providerNames } from '../../core/providers/edges.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'tg-provider-bundling-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const FAMILIES = Object.keys(PROVIDER_BUNDLE_FLAGS);
+const FAMILIES = builtInProviderNames();
 
 async function buildRegistry(
   name: string,
@@ -51,6 +51,11 @@ describe('provider families per deployment', () => {
     expect(FAMILIES.sort()).toEqual(providerNames().sort());
     expect(providerDefines(undefined)).toBeUndefined();
     expect(providerDefines(['tigergraph', 'fourth'])).toEqual({ TG_PROVIDER_TIGERGRAPH: 'true', TG_PROVIDER_TRIFACTA: 'false', TG_PROVIDER_ICA: 'false' });
+  });
+
+  it("declares each family's derived flag in the registry (a define replaces only an identifier written out)", () => {
+    const registry = readFileSync(path.join(PROJECT_ROOT, 'core/providers/registry.ts'), 'utf8');
+    for (const family of FAMILIES) expect(registry, family).toContain(`declare const ${providerBundleFlag(family)}: boolean | undefined;`);
   });
 
   it('bundles every family without a list, and only the listed one with it', { timeout: 60_000 }, async () => {

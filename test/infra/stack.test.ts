@@ -358,7 +358,7 @@ describe('least privilege', () => {
       // createSecret reads the fleet's current tokens before revoking one it could not store (tokens may collide).
       { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
       // pendingTokenAttempts and the patience for a new token come from the settings parameter.
-      { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
+      { Action: 'ssm:GetParameter', Effect: 'Allow', Resource: ref.param },
       {
         Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
         Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...ROTATION_TAGS] } },
@@ -388,7 +388,7 @@ describe('least privilege', () => {
     ...invokeRotation(),
     readCredentials(),
     ...keyStatements(),
-    { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: ref.param },
+    { Action: 'ssm:GetParameter', Effect: 'Allow', Resource: ref.param },
     // The operational records (a pause, the last outcomes, a renewal's reason): those tag keys only.
     {
       Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],

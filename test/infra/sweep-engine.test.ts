@@ -499,7 +499,7 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
     const fn = r.fleetListFunction!;
     expect(roleStatements(stack, template, fn.role!)).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: resolve(stack, fn.logGroup.logGroupArn) },
-      { Action: ['ssm:GetParameter', 'ssm:GetParameters'], Effect: 'Allow', Resource: resolve(stack, r.settingsParameter.parameterArn) },
+      { Action: 'ssm:GetParameter', Effect: 'Allow', Resource: resolve(stack, r.settingsParameter.parameterArn) },
       { Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Effect: 'Allow', Resource: objects('fleet') },
     ]);
     template.hasResourceProperties('AWS::Lambda::Function', {
