@@ -14,6 +14,7 @@
  * Trifacta token) never equals one that can. A fleet of such tokens then costs the workers an
  * object of one line.
  */
+import { DEFAULT_PROVIDER } from '../providers/edges.js';
 import { isProviderName, providerDefinition } from '../providers/registry.js';
 import { secretJson } from '../secrets/token-secret.js';
 import { FingerprintIndex, tokenFingerprint } from './holders.js';
@@ -41,7 +42,8 @@ export type MayCollide = (secret: Record<string, unknown>) => boolean;
 
 /** MayCollide by the registered providers' planHints. */
 export const registryMayCollide: MayCollide = (secret) => {
-  const provider = secret.provider;
+  // As the token secret's schema reads it (token-secret.ts): no provider field is the default one.
+  const provider = secret.provider ?? DEFAULT_PROVIDER;
   if (typeof provider !== 'string' || !isProviderName(provider)) return true;
   return providerDefinition(provider).planHints?.(secret)?.tokensMayCollide !== false;
 };
