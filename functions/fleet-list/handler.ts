@@ -16,7 +16,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import { toValidationError } from '../../core/errors.js';
-import { listFleet, planFleetMap } from '../../core/operations/fleet-list.js';
+import { listFleet, planFleetMap, readsWhile } from '../../core/operations/fleet-list.js';
 import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA, type MapPlan } from '../../core/operations/fleet-plan.js';
 import { holdersKeyFor, registryMayCollide } from '../../core/operations/holders-index.js';
 import { batchReadBudget } from '../../core/secrets/budget.js';
@@ -65,13 +65,17 @@ async function run(event: unknown, context: ContextWithSettings): Promise<FleetL
   // The list step runs before any worker: a sweep's whole share of the read quota is its own.
   const store = new SecretStore(secretsManagerClient(), { batchReads: batchReadBudget(SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE) });
   const holdersKey = holdersKeyFor(key);
+  // Values are read while more than half the invocation's time is left; the rest goes to listing.
+  const remaining = typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined;
+  const halfTime = (remaining?.() ?? 0) / 2;
+  const reader = remaining ? readsWhile(store, () => remaining() > halfTime) : store;
   logger.info('listing the fleet', { bucket, key, source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}) });
 
   // Two objects written as the fleet is read: the holders index completes inside the fleet list's
   // upload, so a failure of either leaves neither (the upload aborts) and the step fails.
   const listed = await uploadLines(s3Client(), { bucket, key }, (sink) =>
     uploadLines(s3Client(), { bucket, key: holdersKey }, (holdersSink) =>
-      listFleet(source, store, sink, {
+      listFleet(source, reader, sink, {
         onProgress: (listed) => logger.debug('fleet listed so far', { listed }),
         onForeign: (arn) => logger.warn('a tagged secret outside this deployment is left out', { secretId: arn }),
         holders: { sink: holdersSink, mayCollide: registryMayCollide },

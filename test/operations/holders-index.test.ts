@@ -6,7 +6,7 @@
  * once, when first asked; a failure falls back).
  */
 import { describe, expect, it } from 'vitest';
-import { listFleet, type LineSink } from '../../core/operations/fleet-list.js';
+import { listFleet, readsWhile, type LineSink } from '../../core/operations/fleet-list.js';
 import type { FleetReader } from '../../core/operations/fleet.js';
 import { holdersKeyFor, parseHoldersIndex, registryMayCollide, UnusableHoldersIndex } from '../../core/operations/holders-index.js';
 import { loadedIndex, tokenFingerprint, type CurrentTokenIndex } from '../../core/operations/holders.js';
@@ -113,6 +113,18 @@ describe('listFleet with the holders index', () => {
     release();
     expect((await listing).holders).toEqual({ indexed: 100, unread: 0 });
     expect(calls.batchGet).toBe(5);
+  });
+
+  it('stops reading values when told (readsWhile: the list step’s time), still lists every secret, and counts the rest unread', async () => {
+    const { store, calls } = stubStore(60);
+    let reads = 0;
+    const fleet = new Lines();
+    const holders = new Lines();
+    const listed = await listFleet({ kind: 'ids', ids: Array.from({ length: 60 }, (_, i) => arn(i)) }, readsWhile(store, () => reads++ < 1), fleet, { holders: { sink: holders, mayCollide: registryMayCollide } });
+    expect(listed).toEqual({ count: 60, holders: { indexed: 20, unread: 40 } });
+    expect(fleet.lines).toHaveLength(60);
+    expect(calls.batchGet).toBe(1);
+    expect(() => parseHoldersIndex(holders.text())).toThrow(/could not read 40 of 60/);
   });
 
   it('the index’s key sits beside the fleet list’s', () => {
