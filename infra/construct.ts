@@ -628,13 +628,7 @@ export class TokenRotation extends Construct {
    * discovery) before revoking a token it minted but could not store, where tokens can collide.
    */
   private grantRotateTokens(fn: lambda.IFunction): void {
-    this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
-    // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
-    this.acknowledgeWildcard(
-      fn.role!,
-      'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the fleet read before revoking an unstored token that may be shared).',
-    );
+    this.grantReadWriteTokens(fn, 'the fleet read before revoking an unstored token that may be shared');
     this.grantDiscoverSecrets(fn);
     // pendingTokenAttempts and newTokenPatienceSeconds bound what testSecret does with a refused token.
     this.grantReadSettings(fn);
@@ -651,13 +645,7 @@ export class TokenRotation extends Construct {
    * with the credential, and read the settings parameter.
    */
   private grantManageTokens(fn: lambda.IFunction): void {
-    this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
-    // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
-    this.acknowledgeWildcard(
-      fn.role!,
-      'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows.',
-    );
+    this.grantReadWriteTokens(fn, 'the sweep reads the fleet in batches');
     this.grantInvokeRotation(fn);
     this.grantReadCredentials(fn);
     this.grantTokenKey(fn);
@@ -701,10 +689,7 @@ export class TokenRotation extends Construct {
    * (functions/connection-settings/confirm.ts), which needs the stack's id and DescribeStackResource on it.
    */
   private grantApplySettings(fn: lambda.Function): void {
-    this.grantTokenAccess(fn, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
-    // The fleet's current tokens, read before revoking a token that can collide (no resource-level permissions).
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
-    this.acknowledgeWildcard(fn.role!, 'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows.');
+    this.grantReadWriteTokens(fn, "the fleet's current tokens, read before revoking a token that can collide");
     this.grantDiscoverSecrets(fn);
     this.grantInvokeRotation(fn);
     this.grantReadCredentials(fn);
@@ -713,8 +698,24 @@ export class TokenRotation extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStackResource'], resources: [Stack.of(this).stackId] }));
   }
 
-  private grantTokenAccess(fn: lambda.IFunction, actions: string[]): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: this.tokenSecretArns }));
+  /**
+   * Reading and writing the token secrets' values, one by one on the token secrets and in batches
+   * (BatchGetSecretValue has no resource-level permissions; it returns only the values that
+   * GetSecretValue on the token secrets allows). `batchReadsFor` says, in the cdk-nag
+   * acknowledgement, what the function reads in batches.
+   */
+  private grantReadWriteTokens(fn: lambda.IFunction, batchReadsFor: string): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: this.tokenSecretArns,
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
+    this.acknowledgeWildcard(
+      fn.role!,
+      `secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (${batchReadsFor}).`,
+    );
   }
 
   /**

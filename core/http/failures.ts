@@ -14,6 +14,26 @@
 import { TransportError } from '../errors.js';
 import { sensitiveSpans, type Span } from './redaction.js';
 
+/**
+ * What a provider's failure parser is given about one refused call: the request, the answer as
+ * read, and the values in play that no message may carry. Each provider adds what it needs.
+ */
+export interface FailedCall<Op extends string> {
+  op: Op;
+  method: string;
+  /** The URL called (ICA's without its query string). */
+  url: string;
+  status: number;
+  /** Parsed JSON body, or undefined when the body was not JSON. */
+  body: unknown;
+  /** Raw body text: never quoted; a body that is not a JSON object is described by its type and length. */
+  text: string;
+  /** The answer's Content-Type header, if any. */
+  contentType: string | undefined;
+  /** Values that must never appear in a message: the token in play, the credential's secret parts, the Basic value. */
+  sensitive: readonly string[];
+}
+
 /** What an error quotes of a server's message at most. */
 export const MAX_SERVER_MESSAGE = 300;
 

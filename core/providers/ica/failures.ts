@@ -6,7 +6,7 @@
  * (core/http/failures.ts). Messages name the call and say what to check.
  */
 import { BadCredentialError, HttpError, RefreshUnsupportedError, ValidationError, type TokenError } from '../../errors.js';
-import { asRecord, describeBody, hasText, holdsSensitive, sanitizeServerMessage } from '../../http/failures.js';
+import { asRecord, describeBody, hasText, holdsSensitive, sanitizeServerMessage, type FailedCall } from '../../http/failures.js';
 import type { IcaMode, IcaOp } from './types.js';
 
 /** The Problem fields the client reads; every one optional because a proxy's answer may be anything. */
@@ -36,20 +36,8 @@ export function parseProblem(body: unknown): IcaProblem | undefined {
   return p;
 }
 
-export interface IcaFailure {
-  op: IcaOp;
-  method: string;
-  /** Without the query string. */
-  url: string;
-  status: number;
-  /** Parsed JSON body, or undefined when the body was not JSON. */
-  body: unknown;
-  /** Raw body text: never quoted; a body that is not a JSON object is described by its type and length. */
-  text: string;
-  /** The answer's Content-Type header, if any. */
-  contentType: string | undefined;
-  /** Values that must never appear in a message: the JWT in play, the API key, the password, the Basic value. */
-  sensitive: readonly string[];
+/** A refused ICA call, with how it authenticated. */
+export interface IcaFailure extends FailedCall<IcaOp> {
   mode: IcaMode;
   tenant: string | undefined;
 }

@@ -17,7 +17,7 @@ import {
   TokenNotFoundError,
   type TokenError,
 } from '../../errors.js';
-import { asRecord, describeBody, hasText, sanitizeServerMessage, serverIdentifier } from '../../http/failures.js';
+import { asRecord, describeBody, hasText, sanitizeServerMessage, serverIdentifier, type FailedCall } from '../../http/failures.js';
 import type { TigerGraphOp } from './types.js';
 
 /** Codes meaning "this token is unknown, deleted or expired" (REST-3300 is what clients match). */
@@ -28,20 +28,8 @@ export function isErrorFlag(v: unknown): boolean {
   return v === true || v === 'true';
 }
 
-export interface FailureContext {
-  op: TigerGraphOp;
-  method: string;
-  url: string;
-  status: number;
-  /** Parsed JSON body, or undefined when the body was not JSON. */
-  body: unknown;
-  /** Raw body text: never quoted; a body that is not a JSON object is described by its type and length. */
-  text: string;
-  /** The answer's Content-Type header, if any. */
-  contentType: string | undefined;
-  /** Values that must never appear in a message: the token in play, the secret, the password, the Basic value. */
-  sensitive: readonly string[];
-}
+/** A refused TigerGraph call. */
+export type FailureContext = FailedCall<TigerGraphOp>;
 
 export interface FailureFacts {
   restCode: string | undefined;

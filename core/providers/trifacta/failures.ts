@@ -7,24 +7,13 @@
  * not a JSON object is never quoted (core/http/failures.ts).
  */
 import { AuthenticationDisabledError, BadCredentialError, HttpError, type TokenError } from '../../errors.js';
-import { asRecord, describeBody, hasText, nonEmptyString, sanitizeServerMessage, serverIdentifier } from '../../http/failures.js';
+import { asRecord, describeBody, hasText, nonEmptyString, sanitizeServerMessage, serverIdentifier, type FailedCall } from '../../http/failures.js';
 import type { TrifactaOp } from './types.js';
 
-export interface FailureContext {
-  op: TrifactaOp;
-  method: string;
-  url: string;
-  status: number;
-  /** Parsed JSON body, or undefined when the body was not JSON. */
-  body: unknown;
-  /** Raw body text: never quoted; read only for "Route doesn't exist" when the body is not JSON. */
-  text: string;
-  /** The answer's Content-Type header, if any. */
-  contentType: string | undefined;
+/** A refused Trifacta call. */
+export interface FailureContext extends FailedCall<TrifactaOp> {
   /** How the call authenticated: a refusal means "bad username/password" only for Basic. */
   auth: 'basic' | 'bearer';
-  /** Values that must never appear in a message: the token in play, the password, the Basic value. */
-  sensitive: readonly string[];
 }
 
 /** What the server said, as far as a message may say it. */
