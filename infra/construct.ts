@@ -906,10 +906,13 @@ export class TokenRotation extends Construct {
 
   /** GetSecretValue (and BatchGetSecretValue) on the token secrets, and Decrypt of them through Secrets Manager: reading, nothing else. */
   private grantReadTokenValues(fn: lambda.IFunction): void {
-    this.grantTokenAccess(fn, ['secretsmanager:GetSecretValue']);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: this.tokenSecretArns }));
     // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
-    this.acknowledgeWildcard(fn.role!, 'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows.');
+    this.acknowledgeWildcard(
+      fn.role!,
+      'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the list step reads the current tokens for the holders index).',
+    );
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn], conditions: this.viaSecretsManagerFor(this.tokenSecretArns) }));
   }
 
