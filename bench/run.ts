@@ -22,6 +22,7 @@ import { runBundleSize } from './sections/bundle-size.js';
 import { runCalls } from './sections/calls.js';
 import { runColdStart } from './sections/cold-start.js';
 import { runErrorParsing } from './sections/error-parsing.js';
+import { runFleetIndex } from './sections/fleet-index.js';
 import { runRotation } from './sections/rotation.js';
 import { runSweep } from './sections/sweep.js';
 
@@ -65,6 +66,8 @@ function runSection(name: SectionName, options: BenchOptions): Promise<SectionRe
       return runRotation(ctx);
     case 'errors':
       return runErrorParsing(ctx);
+    case 'fleet-index':
+      return runFleetIndex(ctx);
   }
 }
 

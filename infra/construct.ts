@@ -55,6 +55,7 @@ import { fenceWritePath } from './write-fence.js';
 import {
   createSweepMap,
   FLEET_LIST_TIMEOUT,
+  grantReadHoldersIndexes,
   grantWriteFleetList,
   MAP_WORKER_TIMEOUT,
   validateSweepEngine,
@@ -887,7 +888,11 @@ export class TokenRotation extends Construct {
 
   // ---- Distributed Map sweep engine (sweep-engine.ts) ----------------------------------------------
 
-  /** The list step: lists the fleet (by tag: ListSecrets on *) and reads the settings for the plan. */
+  /**
+   * The list step: lists the fleet (by tag: ListSecrets on *), reads the token secrets' current
+   * values for the holders index it writes (fingerprints only: core/operations/holders-index.ts),
+   * and reads the settings for the plan.
+   */
   private createFleetListFunction(): NodejsFunction {
     const fn = this.createFunction(
       'fleet-list',
@@ -897,7 +902,20 @@ export class TokenRotation extends Construct {
     );
     this.grantReadSettings(fn);
     this.grantDiscoverSecrets(fn);
+    this.grantReadTokenValues(fn);
     return fn;
+  }
+
+  /** GetSecretValue (and BatchGetSecretValue) on the token secrets, and Decrypt of them through Secrets Manager: reading, nothing else. */
+  private grantReadTokenValues(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: this.tokenSecretArns }));
+    // BatchGetSecretValue has no resource-level permissions; it returns only the secrets GetSecretValue (above) allows.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
+    this.acknowledgeWildcard(
+      fn.role!,
+      'secretsmanager:BatchGetSecretValue does not support resource-level permissions; it returns only the values GetSecretValue on the named token secrets allows (the list step reads the current tokens for the holders index).',
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn], conditions: this.viaSecretsManagerFor(this.tokenSecretArns) }));
   }
 
   private createSweepMap(listFunction: NodejsFunction): SweepMap {
@@ -910,6 +928,7 @@ export class TokenRotation extends Construct {
       tracing: this.props.tracing ?? false,
     });
     grantWriteFleetList(listFunction, map.bucket);
+    grantReadHoldersIndexes(this.scheduledRefreshFunction, map.bucket);
     return map;
   }
 

@@ -6,7 +6,9 @@
  * (which win over every allow, e.g. an administrator's s3:* on *) matched on `aws:PrincipalArn`
  * with `ArnNotEquals`, as the token secrets' write fence (write-fence.ts):
  *   - putting content under fleet/: only the fleet-list function's role;
- *   - reading fleet/: only the state machine's role (the ItemReader);
+ *   - reading fleet/: only the state machine's role (the ItemReader) and, of the holders indexes
+ *     (fleet/*.holders.jsonl: token fingerprints, never a token), the map worker's role;
+ *   - the map worker's role reads nothing else in the bucket;
  *   - putting content under results/: only the state machine's role (the ResultWriter).
  * Requests without a principal ARN (anonymous) are denied too. Deletes are not fenced: the
  * lifecycle rule removes every run's objects anyway, and an operator may empty the retained bucket.
@@ -19,10 +21,14 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { HOLDERS_KEY_SUFFIX } from '../core/operations/holders-index.js';
 import { acknowledgeFinding } from './nag.js';
 
 /** Key prefixes in the sweep bucket: the list step writes `fleet/`, the map's ResultWriter `results/`. */
 export const SWEEP_BUCKET_PREFIXES = { fleet: 'fleet', results: 'results' } as const;
+
+/** The key pattern of the holders indexes (fleet/<execution>.holders.jsonl), the only objects the map's workers read. */
+export const HOLDERS_INDEX_KEYS = `${SWEEP_BUCKET_PREFIXES.fleet}/*${HOLDERS_KEY_SUFFIX}`;
 
 /**
  * Actions that put content into an object: PutObject (also copies and multipart uploads) and
@@ -61,11 +67,13 @@ export interface SweepBucketFence {
   readonly fleetWriter: iam.IRole;
   /** The state machine's role: the only reader of fleet/ and writer of results/. */
   readonly mapRole: iam.IRole;
+  /** The map worker's role (the scheduled-refresh function): reads the holders indexes, nothing else. */
+  readonly holdersReader: iam.IRole;
 }
 
 /** Adds the fence's deny statements to the bucket policy (next to CDK's TLS-only denies). */
 export function fenceSweepBucket(bucket: s3.Bucket, fence: SweepBucketFence): void {
-  const deny = (sid: string, actions: readonly string[], prefix: string, allowed: iam.IRole) =>
+  const deny = (sid: string, actions: readonly string[], prefix: string, allowed: iam.IRole[]) =>
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid,
@@ -73,10 +81,22 @@ export function fenceSweepBucket(bucket: s3.Bucket, fence: SweepBucketFence): vo
         principals: [new iam.AnyPrincipal()],
         actions: [...actions],
         resources: [bucket.arnForObjects(`${prefix}/*`)],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': allowed.roleArn } },
+        // ArnNotEquals with several values: true when the principal is none of them.
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': allowed.length === 1 ? allowed[0]!.roleArn : allowed.map((r) => r.roleArn) } },
       }),
     );
-  deny('OnlyTheListStepWritesFleetLists', OBJECT_WRITE_ACTIONS, SWEEP_BUCKET_PREFIXES.fleet, fence.fleetWriter);
-  deny('OnlyTheStateMachineReadsFleetLists', OBJECT_READ_ACTIONS, SWEEP_BUCKET_PREFIXES.fleet, fence.mapRole);
-  deny('OnlyTheStateMachineWritesResults', OBJECT_WRITE_ACTIONS, SWEEP_BUCKET_PREFIXES.results, fence.mapRole);
+  deny('OnlyTheListStepWritesFleetLists', OBJECT_WRITE_ACTIONS, SWEEP_BUCKET_PREFIXES.fleet, [fence.fleetWriter]);
+  deny('OnlyTheStateMachineAndWorkersReadFleet', OBJECT_READ_ACTIONS, SWEEP_BUCKET_PREFIXES.fleet, [fence.mapRole, fence.holdersReader]);
+  deny('OnlyTheStateMachineWritesResults', OBJECT_WRITE_ACTIONS, SWEEP_BUCKET_PREFIXES.results, [fence.mapRole]);
+  // The worker reads the holders indexes only: every other object of the bucket is denied to it.
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'WorkersReadOnlyHoldersIndexes',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: [...OBJECT_READ_ACTIONS],
+      notResources: [bucket.arnForObjects(HOLDERS_INDEX_KEYS)],
+      conditions: { ArnEquals: { 'aws:PrincipalArn': fence.holdersReader.roleArn } },
+    }),
+  );
 }

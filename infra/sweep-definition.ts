@@ -65,7 +65,7 @@ function sweepStates(scope: Construct, props: SweepDefinitionProps): sfn.IChaina
   return listFleet(states, props).next(choice);
 }
 
-/** Lists the managed secrets to fleet/<execution name>.jsonl; its output is the fleet-list function's `{bucket, key, count, plan}`. */
+/** Lists the managed secrets to fleet/<execution name>.jsonl (and their holders index beside it); its output is the fleet-list function's `{bucket, key, count, plan, holders}`. */
 function listFleet(scope: Construct, props: SweepDefinitionProps): sfn.TaskStateBase {
   return new tasks.LambdaInvoke(scope, SWEEP_STATES.list, {
     comment: 'The managed secrets as JSON Lines, and the plan: batch size, MaxConcurrency, the share of the budgets each worker gets',
@@ -92,6 +92,9 @@ function sweepBatches(scope: Construct, props: SweepDefinitionProps): sfn.Distri
         'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
         'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
         'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
+        // Where the list step's holders index is: the worker reads it (its role may read only such
+        // objects), never a presigned URL, which would put a credential in the execution's data.
+        holders: { 'bucket.$': '$.holders.bucket', 'key.$': '$.holders.key' },
       },
     }),
     // The plan's, so that concurrency times each worker's share is the settings' budget.

@@ -3,14 +3,16 @@
  * which sweeps the whole fleet in one invocation (thousands of secrets). 'distributed-map': the
  * schedule starts a Step Functions state machine that
  *   1. ListFleet: invokes the fleet-list function, which writes the managed secrets to
- *      s3://<bucket>/fleet/<execution>.jsonl (one `{"secretId": "<arn>"}` per line) and returns
- *      `{bucket, key, count, plan}`, the plan being core/operations/fleet-plan.ts planMap with the
+ *      s3://<bucket>/fleet/<execution>.jsonl (one `{"secretId": "<arn>"}` per line) and their
+ *      holders index to fleet/<execution>.holders.jsonl, and returns `{bucket, key, count, plan, holders}`, the plan being core/operations/fleet-plan.ts planMap with the
  *      settings' budgets (core/operations/fleet-list.ts planFleetMap);
  *   2. SweepBatches: a Distributed Map over that object (ItemReader, JSONL) in batches of
  *      `plan.batchSize` ids (ItemBatcher), at most `plan.maxConcurrency` at once, each batch given
  *      to the scheduled-refresh function as `{"Items": [{"secretId"}...], "BatchInput":
- *      {"writesPerSecond", "rotationsPerSecond"}}` with the worker's share of the budgets
- *      (`plan.perWorker`); `maxConcurrency` shares add up to the whole budget, so the map as a whole
+ *      {"writesPerSecond", "rotationsPerSecond", "batchGetPerSecond", "holders": {"bucket", "key"}}}`
+ *      with the worker's share of the budgets (`plan.perWorker`) and where the list step's holders
+ *      index is (token fingerprints: a worker asks it who else holds a token it would revoke,
+ *      instead of reading the whole fleet); `maxConcurrency` shares add up to the whole budget, so the map as a whole
  *      stays within it. The map fails past ToleratedFailurePercentage of failed items (a failed
  *      worker invocation fails its whole batch; a secret that fails inside a sweep does not fail the
  *      batch, it is counted in the Failures metric). Results go to s3://<bucket>/results/.
@@ -24,7 +26,8 @@
  * role may invoke the two functions, start and stop its own child executions (the map's), read the
  * fleet lists and write the results in the bucket, and deliver its logs (CloudWatch Logs vended
  * delivery, which works on `*` only), plus X-Ray when tracing is on. The fleet-list role may only
- * write fleet lists. The bucket policy keeps every other principal out of both (sweep-bucket.ts).
+ * write fleet lists (and their holders indexes); the worker may only read the holders indexes. The
+ * bucket policy keeps every other principal out of both (sweep-bucket.ts).
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -36,7 +39,7 @@ import type { Construct } from 'constructs';
 import { PRODUCT } from '../core/names.js';
 import { DEFAULT_MAP_BATCH_SIZE } from '../core/operations/fleet-list.js';
 import { acknowledgeFinding, acknowledgeWildcardResource } from './nag.js';
-import { createSweepBucket, fenceSweepBucket, SWEEP_BUCKET_PREFIXES } from './sweep-bucket.js';
+import { createSweepBucket, fenceSweepBucket, HOLDERS_INDEX_KEYS, SWEEP_BUCKET_PREFIXES } from './sweep-bucket.js';
 import { sweepDefinitionBody } from './sweep-definition.js';
 
 export const SWEEP_ENGINES = ['lambda', 'distributed-map'] as const;
@@ -117,7 +120,7 @@ export function createSweepMap(scope: Construct, props: SweepMapProps): SweepMap
   const options = props.options ?? {};
   const bucket = createSweepBucket(scope, options.runRetention ?? Duration.days(DISTRIBUTED_MAP_DEFAULTS.runRetentionDays));
   const role = createSweepRole(scope, { ...props, bucket });
-  fenceSweepBucket(bucket, { fleetWriter: props.listFunction.role!, mapRole: role });
+  fenceSweepBucket(bucket, { fleetWriter: props.listFunction.role!, mapRole: role, holdersReader: props.workerFunction.role! });
   const logGroup = new logs.LogGroup(scope, 'SweepLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
   const stateMachine = new sfn.StateMachine(scope, 'SweepStateMachine', {
     stateMachineType: sfn.StateMachineType.STANDARD,
@@ -224,7 +227,14 @@ function createExecutionPolicy(scope: Construct, stateMachine: sfn.StateMachine,
 }
 
 const FLEET_LIST_KEYS_REASON =
-  'Each sweep execution has its own fleet list, fleet/<execution name>.jsonl, named at run time; the prefix holds nothing else (no secret value: ARNs only).';
+  'Each sweep execution has its own fleet list, fleet/<execution name>.jsonl, and holders index, fleet/<execution name>.holders.jsonl, named at run time; the prefix holds nothing else (no secret value: ARNs and one-way token fingerprints only).';
+
+/** The map worker's S3 access (the scheduled-refresh function): read the holders indexes, fleet/*.holders.jsonl, and nothing else. */
+export function grantReadHoldersIndexes(fn: lambda.IFunction, bucket: s3.IBucket): void {
+  const indexes = bucket.arnForObjects(HOLDERS_INDEX_KEYS);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [indexes] }));
+  acknowledgeWildcardResource(fn.role!, indexes, 'Each sweep execution has its own holders index, fleet/<execution name>.holders.jsonl, named at run time; the pattern matches those only (token fingerprints and ARNs, no secret value).');
+}
 
 /** The fleet-list function's S3 access: write fleet lists (PutObject; AbortMultipartUpload for a failed upload), under fleet/ only. */
 export function grantWriteFleetList(fn: lambda.IFunction, bucket: s3.IBucket): void {

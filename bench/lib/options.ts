@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SECTIONS = ['bundle', 'cold-start', 'calls', 'sweep', 'rotation', 'errors'] as const;
+export const SECTIONS = ['bundle', 'cold-start', 'calls', 'sweep', 'rotation', 'errors', 'fleet-index'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -5,13 +5,19 @@
  *
  * No S3 here: functions/fleet-list/ puts the sink on an S3 upload, tests on an array. The sink's
  * `write` may return a promise: the next line waits for it, so a slow sink slows the listing
- * instead of buffering the fleet (memory stays flat however many secrets there are). Only ids are
- * listed: values are read by the workers, in their batches (core/operations/sweep.ts).
+ * instead of buffering the fleet (memory stays flat however many secrets there are).
+ *
+ * With `holders`, the list step also reads each secret's current value (BatchGetSecretValue, 20 a
+ * call, paced by the store's read budget: the sweep's own reads, fleet.ts scanFleet) and writes
+ * the holders index (holders-index.ts: fingerprints of the tokens that may collide, never a token)
+ * to a second sink, so no map worker reads the whole fleet to learn who holds a token it would
+ * revoke. Without it, only ids are listed; the workers read the values, in their batches
+ * (core/operations/sweep.ts).
  */
 import { MANAGED_TAG } from '../names.js';
 import type { OperationalSettings } from '../settings.js';
-import type { SecretStore } from '../secrets/store.js';
-import { ownsSecret, type FleetSource } from './fleet.js';
+import { ownsSecret, scanFleet, type FleetEntry, type FleetReader, type FleetSource } from './fleet.js';
+import { holdersLine, holdersTrailer, indexedToken, type MayCollide } from './holders-index.js';
 import { planMap, type MapPlan } from './fleet-plan.js';
 
 /** Ids per map batch (worker invocation) unless configured: planMap's default. */
@@ -44,6 +50,16 @@ export interface ListFleetOptions {
   onProgress?: (count: number) => void;
   /** Called with each tagged secret left out because the deployment does not own it (fleet.ts ownsSecret). */
   onForeign?: (arn: string) => void;
+  /** Also read the values and write the holders index to `sink`. */
+  holders?: { sink: LineSink; mayCollide: MayCollide };
+}
+
+/** What the list step wrote. */
+export interface ListedFleet {
+  /** Lines of the fleet list: secrets listed. */
+  count: number;
+  /** With `holders`: tokens indexed, and secrets whose value could not be read (then the index is not used). */
+  holders?: { indexed: number; unread: number };
 }
 
 /**
@@ -54,10 +70,11 @@ export interface ListFleetOptions {
  */
 export async function listFleet(
   source: FleetSource,
-  store: Pick<SecretStore, 'listTagged'>,
+  store: FleetReader,
   sink: LineSink,
   options: ListFleetOptions = {},
-): Promise<{ count: number }> {
+): Promise<ListedFleet> {
+  if (options.holders) return listWithHolders(source, store, sink, options, options.holders);
   let count = 0;
   if (source.kind === 'ids') {
     for (const id of new Set(source.ids)) {
@@ -79,6 +96,64 @@ export async function listFleet(
     options.onProgress?.(count);
   }
   return { count };
+}
+
+/**
+ * The fleet list and the holders index, from one pass of the sweep's reading (scanFleet): the same
+ * ids in the same order as listFleet without `holders`, a page (20 values) in memory at a time. A
+ * secret that is gone (deleted, or no current value) holds no token; any other read error counts
+ * as unread.
+ */
+async function listWithHolders(source: FleetSource, store: FleetReader, sink: LineSink, options: ListFleetOptions, holders: NonNullable<ListFleetOptions['holders']>): Promise<ListedFleet> {
+  let count = 0;
+  let indexed = 0;
+  let unread = 0;
+  for await (const page of scanFleet(source, store)) {
+    for (const entry of page) {
+      if (isForeign(entry)) {
+        options.onForeign?.(entry.secretId);
+        continue;
+      }
+      await sink.write(fleetLine(entry.secretId));
+      count++;
+      if (!entry.value) {
+        if (entry.error?.errorCode !== 'ResourceNotFoundException') unread++;
+        continue;
+      }
+      const token = indexedToken(entry.value.secretString, holders.mayCollide);
+      if (token === undefined) continue;
+      await holders.sink.write(holdersLine(token, entry.value.arn));
+      indexed++;
+    }
+    options.onProgress?.(count);
+  }
+  await holders.sink.write(holdersTrailer({ secrets: count, unread }));
+  return { count, holders: { indexed, unread } };
+}
+
+/** The error code of a secret `readsWhile` did not read. */
+export const NOT_READ = 'NotRead';
+
+/**
+ * `store`, whose batch reads stop once `keepReading` says no: the ids of every later read come back
+ * as errors (NOT_READ), so listWithHolders counts them unread and the workers do not use the index.
+ * The list step stops reading when half its time is gone, so that the listing, which the sweep
+ * needs, finishes however slow the reads were (a large fleet: 50,000 BatchGetSecretValue calls for
+ * a million secrets take at least 625 s at 80/s).
+ */
+export function readsWhile(store: FleetReader, keepReading: () => boolean): FleetReader {
+  return {
+    listTagged: (key, value) => store.listTagged(key, value),
+    batchGet: (ids) =>
+      keepReading()
+        ? store.batchGet(ids)
+        : Promise.resolve({ values: [], errors: ids.map((secretId) => ({ secretId, errorCode: NOT_READ, message: 'not read: the list step keeps its time for the listing' })) }),
+  };
+}
+
+/** A tagged secret outside the deployment's prefix: scanFleet reports it without reading it. */
+function isForeign(entry: FleetEntry): boolean {
+  return !entry.value && entry.error?.errorCode === 'NotOwnedError';
 }
 
 export interface FleetMapPlanInput {

@@ -45,7 +45,10 @@ export interface FleetEntry {
   listed?: ListedSecret;
 }
 
-export async function* scanFleet(source: FleetSource, store: SecretStore): AsyncGenerator<FleetEntry[]> {
+/** The store's calls the reading needs. */
+export type FleetReader = Pick<SecretStore, 'listTagged' | 'batchGet'>;
+
+export async function* scanFleet(source: FleetSource, store: FleetReader): AsyncGenerator<FleetEntry[]> {
   if (source.kind === 'ids') {
     const ids = [...new Set(source.ids)];
     for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) yield read(ids.slice(i, i + BATCH_GET_LIMIT), store);
@@ -68,7 +71,7 @@ export async function* scanFleet(source: FleetSource, store: SecretStore): Async
   }
 }
 
-async function read(ids: string[], store: SecretStore): Promise<FleetEntry[]> {
+async function read(ids: string[], store: FleetReader): Promise<FleetEntry[]> {
   const { values, errors } = await store.batchGet(ids);
   const byId = new Map<string, FleetEntry>(ids.map((id) => [id, { secretId: id }]));
   for (const v of values) {

@@ -3,7 +3,8 @@
  * provider's tokens may collide (JWTs without a unique claim: TigerGraph 4.x, ICA), so a token is
  * revoked only once no other managed secret is known to hold it as its current token. This module
  * holds the fleet index (fingerprints of every current token, never a token), the check, and
- * `revokeUnstored`, what every path that minted a token it could not store does with it.
+ * `revokeUnstored`, what every path that minted a token it could not store does with it. The
+ * Distributed Map's list step writes such an index for its workers (holders-index.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
@@ -26,7 +27,11 @@ export class FingerprintIndex implements CurrentTokenIndex {
   private readonly holders = new Map<string, string | string[]>();
 
   add(token: string, secretArn: string): void {
-    const fp = tokenFingerprint(token);
+    this.addFingerprint(tokenFingerprint(token), secretArn);
+  }
+
+  /** Adds a holder by the token's fingerprint (an index written by the list step: holders-index.ts). */
+  addFingerprint(fp: string, secretArn: string): void {
     const existing = this.holders.get(fp);
     if (existing === undefined) this.holders.set(fp, secretArn);
     else if (typeof existing === 'string') {
@@ -63,6 +68,44 @@ export function lazyFleetIndex(fleet: FleetSource, deps: Pick<Deps, 'store'>): C
       built ??= build();
       // The fleet is indexed by ARN; callers pass the ARN of the secret they act for.
       return (await built).heldElsewhere(token, secretArn);
+    },
+  };
+}
+
+/**
+ * An index loaded once, by the first check that needs it (the list step's holders object, for a
+ * Distributed Map worker: holders-index.ts), or `fallback` when `load` fails (a missing or
+ * unreadable object, an index the list step could not complete). `onFallback` hears why, once.
+ *
+ * Why the loaded index answers correctly or conservatively for a token the worker is about to
+ * revoke as a REPLACED token (settle.ts), although it was read when the fleet was listed (T0),
+ * minutes before the check (T1):
+ *   - a secret that held the token at T0 and no longer does at T1: the index says "held" and the
+ *     token is left to that secret (held-elsewhere), which replaced it, so tracks it as its own
+ *     previous token and revokes it when it settles: conservative, and no orphan;
+ *   - a secret that did not hold it at T0 and does at T1: a token becomes a secret's current one
+ *     only when minted for that secret. A replaced token was minted at least the revoke grace
+ *     period (settle.ts) before T1, so a twin (same second, same credentials) minted then for
+ *     another secret was stored, as AWSCURRENT, long before T0, unless a rotation kept it in
+ *     AWSPENDING from that instant to past T0 and finished between T0 and T1. Reading the fleet at
+ *     T1 instead (lazyFleetIndex) has the same gap, narrowed to the instants the scan reads; and
+ *     the execution never outlives one schedule period (infra/sweep-engine.ts).
+ *   - a secret the list step could not read: the index is incomplete, so it is not loaded at all
+ *     (holders-index.ts parseHoldersIndex) and the fallback answers.
+ * A token minted in this very sweep (revokeUnstored) is not in the index and was minted after
+ * T0, the gap above at its widest: callers must not ask this index about it (sweep.ts).
+ */
+export function loadedIndex(load: () => Promise<CurrentTokenIndex>, fallback: CurrentTokenIndex, onFallback?: (reason: string) => void): CurrentTokenIndex {
+  let loaded: Promise<CurrentTokenIndex> | undefined;
+  const resolve = () =>
+    load().catch((e: unknown) => {
+      onFallback?.(e instanceof Error ? e.message : String(e));
+      return fallback;
+    });
+  return {
+    async heldElsewhere(token, secretArn) {
+      loaded ??= resolve();
+      return (await loaded).heldElsewhere(token, secretArn);
     },
   };
 }

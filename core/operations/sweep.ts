@@ -13,7 +13,8 @@
  *     is read: only then does the index know every holder of the token it would revoke. It is
  *     settled first, then refreshed. A sweep over a subset of the fleet (`options.fleet`) also
  *     reads the whole fleet's current tokens, once, but only when a revoke of a token that can
- *     collide is about to run and the subset holds no twin of it.
+ *     collide is about to run and the subset holds no twin of it; a Distributed Map worker asks the
+ *     list step's index instead (`options.loadFleetIndex`), for the replaced tokens it settles.
  *   A failing revoke never stands between a live token and its refresh: both are attempted and
  *   reported on their own.
  * One secret's failure never stops the others; work that would outlive the invocation is left for
@@ -29,7 +30,7 @@ import { settingsFor, type OperationalSettings } from '../settings.js';
 import { assertOwned, scanFleet, type FleetEntry, type FleetSource } from './fleet.js';
 import { isRefreshDue, managedFrom, secondsLeft, secondsUntil, type ManagedSecret } from './managed-secret.js';
 import { credentialAges, type CredentialAge } from './credential-age.js';
-import { eitherIndex, FingerprintIndex, lazyFleetIndex, type CurrentTokenIndex } from './holders.js';
+import { eitherIndex, FingerprintIndex, lazyFleetIndex, loadedIndex, type CurrentTokenIndex } from './holders.js';
 import { renew, settleReported } from './reported.js';
 import { rotationOutcomes, type StartedRotation } from './rotation-outcome.js';
 import { routineDecision, type HeldBack } from './routine.js';
@@ -106,6 +107,21 @@ export interface SweepOptions {
    * own index.
    */
   fleet?: FleetSource;
+  /**
+   * With `fleet`: the whole fleet's current tokens as the Distributed Map's list step read them
+   * (its holders index, holders-index.ts), loaded by the first check that needs it instead of
+   * reading the fleet. Asked about replaced tokens only (holders.ts loadedIndex says why that is
+   * sound); when it cannot be loaded, the fleet is read as without it.
+   */
+  loadFleetIndex?: () => Promise<CurrentTokenIndex>;
+}
+
+/** Who else may hold a token, by where the token comes from. */
+interface Indexes {
+  /** A replaced token about to be revoked by a settle. */
+  replaced: CurrentTokenIndex;
+  /** A token minted by this sweep that could not be stored (refresh.ts revokeUnstored). */
+  minted: CurrentTokenIndex;
 }
 
 interface Acted {
@@ -169,7 +185,7 @@ class SweepRun {
   private readonly started: StartedRotation[] = [];
   /** The credential secrets the swept token secrets name (with `credentialAges`). */
   private readonly credentials = new Set<string>();
-  private readonly index: CurrentTokenIndex;
+  private readonly indexes: Indexes;
   private readonly now: number;
 
   constructor(
@@ -178,7 +194,7 @@ class SweepRun {
     private readonly options: SweepOptions,
   ) {
     this.limit = pLimit(options.settings.concurrency);
-    this.index = options.fleet && options.fleet !== source ? eitherIndex(this.own, lazyFleetIndex(options.fleet, deps)) : this.own;
+    this.indexes = sweepIndexes(source, deps, options, this.own);
     this.now = deps.clock.now();
   }
 
@@ -272,7 +288,7 @@ class SweepRun {
       this.options.onSecret?.({ ...emptyReport(managed.secretId), outcome: 'skipped' });
       return;
     }
-    const { report, started } = await act(item, this.deps, this.index);
+    const { report, started } = await act(item, this.deps, this.indexes);
     // A rotation already known to have finished counts as rotated now; a started one once looked at.
     if (started) this.started.push(started);
     else if (report.action === 'rotate') this.summary.rotated++;
@@ -295,8 +311,24 @@ class SweepRun {
   }
 }
 
+/**
+ * The sweep's own index of what it read first; for a subset of the fleet, then the rest of the
+ * fleet: read once, lazily (lazyFleetIndex), or for a replaced token the list step's index when
+ * there is one (`loadFleetIndex`).
+ */
+function sweepIndexes(source: FleetSource, deps: Deps, options: SweepOptions, own: FingerprintIndex): Indexes {
+  if (!options.fleet || options.fleet === source) return { replaced: own, minted: own };
+  const fleet = lazyFleetIndex(options.fleet, deps);
+  const listed = options.loadFleetIndex
+    ? loadedIndex(options.loadFleetIndex, fleet, (reason) => deps.log?.('the list step’s holders index is not used: reading the fleet instead', { reason }))
+    : fleet;
+  // A token minted in this sweep is newer than the list step's index (holders.ts loadedIndex), so
+  // it is asked of the fleet as read now, never of that index (today's lazy read, not 'unknown').
+  return { replaced: eitherIndex(own, listed), minted: eitherIndex(own, fleet) };
+}
+
 /** Settle, then refresh or rotate; each failure is recorded without stopping the other step. */
-async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Acted> {
+async function act(item: Work, deps: Deps, indexes: Indexes): Promise<Acted> {
   const startedAt = performance.now();
   const { managed, settings } = item;
   const report = emptyReport(managed.secretId);
@@ -320,7 +352,7 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Ac
   if (routine.override) report.override = routine.override;
   if (routine.settle) {
     try {
-      const settled = await settleReported(managed, deps, { settings, index });
+      const settled = await settleReported(managed, deps, { settings, index: indexes.replaced });
       report.settle = settled.state;
       report.fates = settled.fates.map((f) => f.fate);
       if (settled.error !== undefined) record('revoke', settled.error);
@@ -331,7 +363,7 @@ async function act(item: Work, deps: Deps, index: CurrentTokenIndex): Promise<Ac
   }
   if (routine.renew) {
     try {
-      const result = await renew(managed, deps, { index, ...(routine.override ? { override: routine.override } : {}) });
+      const result = await renew(managed, deps, { index: indexes.minted, ...(routine.override ? { override: routine.override } : {}) });
       report.action = result.method;
       if (result.method === 'rotate' && result.state === 'pending') {
         started = { secretId: managed.secretId, versionId: result.versionId, ...(result.staleFailure !== undefined ? { staleFailure: result.staleFailure } : {}) };

@@ -108,12 +108,20 @@ export function sweepBudgets(
   return {
     writes: new RateBudget({ ratePerSecond: rates.writesPerSecond, ...clock }),
     rotations: new RateBudget({ ratePerSecond: rates.rotationsPerSecond, ...clock }),
-    batchReads: new RateBudget({ ratePerSecond: rates.batchGetPerSecond, maxBurst: 1, ...clock }),
+    batchReads: batchReadBudget(rates.batchGetPerSecond, clock),
     // TagResource + UntagResource share a 50/s quota of their own (fleet-plan.ts tagsPerSecondFor). A
     // sweep records each outcome and failure in tags and removes a failure on recovery
     // (failure-record.ts): after an outage of thousands of secrets, unpaced, those calls would be throttled.
     tags: new RateBudget({ ratePerSecond: rates.tagsPerSecond ?? rates.writesPerSecond, ...clock }),
   };
+}
+
+/**
+ * BatchGetSecretValue's budget: no burst, so a reader never goes past its rate even over a second
+ * (the quota is per second, and a Distributed Map's workers share it).
+ */
+export function batchReadBudget(batchGetPerSecond: number, clock: Pick<RateBudgetOptions, 'now' | 'wait'> = {}): RateBudget {
+  return new RateBudget({ ratePerSecond: batchGetPerSecond, maxBurst: 1, ...clock });
 }
 
 /** The budgets a store's calls share; absent ones are unlimited. */

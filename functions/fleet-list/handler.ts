@@ -1,10 +1,13 @@
 /**
  * The list step of the Distributed Map sweep (infra/sweep-engine.ts): writes the managed secrets
  * (the managed tag with tag discovery, else the stack's ids: functions/lib/runtime.ts fleetSource)
- * as JSON Lines (`{"secretId": "<arn>"}` per line) to `s3://<bucket>/<key>`, streamed, and returns
- * `{bucket, key, count, plan}`: the map reads the object, batches `plan.batchSize` ids, runs at most
- * `plan.maxConcurrency` workers (the scheduled-refresh function) and hands each its share of the
- * budgets, `plan.perWorker` (core/operations/fleet-plan.ts planMap, with the settings' budgets).
+ * as JSON Lines (`{"secretId": "<arn>"}` per line) to `s3://<bucket>/<key>`, streamed, reads their
+ * values (paced within the read budget a sweep alone has) and writes the holders index beside it
+ * (`<key without .jsonl>.holders.jsonl`: fingerprints only, core/operations/holders-index.ts), and
+ * returns `{bucket, key, count, plan, holders}`: the map reads the fleet list, batches
+ * `plan.batchSize` ids, runs at most `plan.maxConcurrency` workers (the scheduled-refresh function)
+ * and hands each its share of the budgets, `plan.perWorker` (core/operations/fleet-plan.ts
+ * planMap, with the settings' budgets), and where the holders index is, `holders`.
  *
  * Event (from the state machine): `{"bucket": "...", "key": "fleet/<execution>.jsonl", "batchSize"?: n}`.
  */
@@ -13,8 +16,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import { toValidationError } from '../../core/errors.js';
-import { listFleet, planFleetMap } from '../../core/operations/fleet-list.js';
-import type { MapPlan } from '../../core/operations/fleet-plan.js';
+import { listFleet, planFleetMap, readsWhile } from '../../core/operations/fleet-list.js';
+import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA, type MapPlan } from '../../core/operations/fleet-plan.js';
+import { holdersKeyFor, registryMayCollide } from '../../core/operations/holders-index.js';
+import { batchReadBudget } from '../../core/secrets/budget.js';
 import { SecretStore } from '../../core/secrets/store.js';
 import { createLogger, fleetSource, secretsManagerClient } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
@@ -43,6 +48,12 @@ export interface FleetListResult {
   /** Secrets listed: lines in the object. */
   count: number;
   plan: MapPlan;
+  /**
+   * The holders index beside the fleet list (the map hands `bucket` and `key` to every worker in
+   * BatchInput): tokens indexed, and secrets whose value could not be read (more than 0: the
+   * workers do not use the index and read the fleet as without it).
+   */
+  holders: { bucket: string; key: string; indexed: number; unread: number };
 }
 
 async function run(event: unknown, context: ContextWithSettings): Promise<FleetListResult> {
@@ -51,15 +62,29 @@ async function run(event: unknown, context: ContextWithSettings): Promise<FleetL
   if (!parsed.success) throw toValidationError('fleet-list event', parsed.error);
   const { bucket, key, batchSize } = parsed.data;
   const source = fleetSource();
-  const store = new SecretStore(secretsManagerClient());
+  // The list step runs before any worker: a sweep's whole share of the read quota is its own.
+  const store = new SecretStore(secretsManagerClient(), { batchReads: batchReadBudget(SECRETS_MANAGER_BATCH_GET_QUOTA * DEFAULT_READ_SHARE) });
+  const holdersKey = holdersKeyFor(key);
+  // Values are read while more than half the invocation's time is left; the rest goes to listing.
+  const remaining = typeof context.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined;
+  const halfTime = (remaining?.() ?? 0) / 2;
+  const reader = remaining ? readsWhile(store, () => remaining() > halfTime) : store;
   logger.info('listing the fleet', { bucket, key, source: source.kind, ...(source.kind === 'ids' ? { secrets: source.ids.length } : {}) });
 
-  const { count } = await uploadLines(s3Client(), { bucket, key }, (sink) =>
-    listFleet(source, store, sink, {
-      onProgress: (listed) => logger.debug('fleet listed so far', { listed }),
-      onForeign: (arn) => logger.warn('a tagged secret outside this deployment is left out', { secretId: arn }),
-    }),
+  // Two objects written as the fleet is read: the holders index completes inside the fleet list's
+  // upload, so a failure of either leaves neither (the upload aborts) and the step fails.
+  const listed = await uploadLines(s3Client(), { bucket, key }, (sink) =>
+    uploadLines(s3Client(), { bucket, key: holdersKey }, (holdersSink) =>
+      listFleet(source, reader, sink, {
+        onProgress: (listed) => logger.debug('fleet listed so far', { listed }),
+        onForeign: (arn) => logger.warn('a tagged secret outside this deployment is left out', { secretId: arn }),
+        holders: { sink: holdersSink, mayCollide: registryMayCollide },
+      }),
+    ),
   );
+  const { count } = listed;
+  const holders = { bucket, key: holdersKey, indexed: listed.holders?.indexed ?? 0, unread: listed.holders?.unread ?? 0 };
+  if (holders.unread > 0) logger.warn('secrets the list step could not read: the workers will read the fleet to learn who holds a token', { unread: holders.unread });
 
   const plan = planFleetMap({ count, batchSize, settings: context.settings, tagDiscovery: source.kind === 'tag' });
   const failedChecks = plan.checks.filter((c) => !c.ok);
@@ -68,6 +93,8 @@ async function run(event: unknown, context: ContextWithSettings): Promise<FleetL
     bucket,
     key,
     count,
+    holdersKey,
+    indexed: holders.indexed,
     durationMs: Math.round(performance.now() - started),
     batchSize: plan.batchSize,
     batches: plan.batches,
@@ -75,7 +102,7 @@ async function run(event: unknown, context: ContextWithSettings): Promise<FleetL
     perWorker: plan.perWorker,
     expectedSeconds: Math.round(plan.expectedSeconds),
   });
-  return { bucket, key, count, plan };
+  return { bucket, key, count, plan, holders };
 }
 
 export const handler = middy(run).use(injectLambdaContext(logger)).use(settingsMiddleware());

@@ -2,8 +2,9 @@
  * EventBridge schedule: keeps every managed token from expiring (core/operations/sweep.ts).
  * Event: any scheduled event (the fleet from the environment: the stack's ids, or the managed tag),
  * `{"secretIds": [...]}`, or a batch of a Step Functions Distributed Map
- * (`{"Items": [{"secretId": ...}], "BatchInput": {"writesPerSecond", "rotationsPerSecond", "batchGetPerSecond", "tagsPerSecond"}}`: the
- * same sweep on a batch of ids, with this worker's share of the budgets). Thin: parse, sweep
+ * (`{"Items": [{"secretId": ...}], "BatchInput": {"writesPerSecond", "rotationsPerSecond", "batchGetPerSecond", "tagsPerSecond", "holders": {"bucket", "key"}}}`: the
+ * same sweep on a batch of ids, with this worker's share of the budgets, asking the list step's
+ * holders index, not the whole fleet, who else holds a token it revokes). Thin: parse, sweep
  * under the write budgets, log, publish the summary metrics.
  */
 import middy from '@middy/core';
@@ -15,11 +16,13 @@ import { toValidationError } from '../../core/errors.js';
 import { METRICS_NAMESPACE } from '../../core/names.js';
 import { DEFAULT_READ_SHARE, SECRETS_MANAGER_BATCH_GET_QUOTA, sweepTagsPerSecond } from '../../core/operations/fleet-plan.js';
 import type { CredentialAge } from '../../core/operations/credential-age.js';
+import type { CurrentTokenIndex } from '../../core/operations/holders.js';
 import { sweep, type SweepSummary } from '../../core/operations/sweep.js';
 import { sweepBudgets } from '../../core/secrets/budget.js';
 import { eventSink } from '../lib/events.js';
 import { coreDeps, createLogger, fleetSource } from '../lib/runtime.js';
 import { settingsMiddleware, type ContextWithSettings } from '../lib/settings.js';
+import { loadHoldersIndex, s3ObjectReader, type ObjectLocation } from './holders-object.js';
 
 const logger = createLogger('scheduled-refresh');
 /** How long a sweep keeps looking at the rotations it started, for their outcome (most take a few seconds). */
@@ -33,7 +36,14 @@ const eventSchema = z.looseObject({
   // A Distributed Map batch: one item per line of the fleet list.
   Items: z.optional(z.array(z.looseObject({ secretId: z.string().check(z.minLength(1)) })).check(z.minLength(1))),
   BatchInput: z.optional(
-    z.looseObject({ writesPerSecond: z.optional(positive()), rotationsPerSecond: z.optional(positive()), batchGetPerSecond: z.optional(positive()), tagsPerSecond: z.optional(positive()) }),
+    z.looseObject({
+      writesPerSecond: z.optional(positive()),
+      rotationsPerSecond: z.optional(positive()),
+      batchGetPerSecond: z.optional(positive()),
+      tagsPerSecond: z.optional(positive()),
+      // The list step's holders index (core/operations/holders-index.ts).
+      holders: z.optional(z.looseObject({ bucket: z.string().check(z.minLength(3)), key: z.string().check(z.minLength(1)) })),
+    }),
   ),
 });
 
@@ -70,6 +80,7 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
     credentialAges: true,
     // A subset of the fleet: a token it would revoke may be the current one of a secret outside it.
     ...(ids ? { fleet: fleetSource() } : {}),
+    ...(ids && share?.holders ? { loadFleetIndex: holdersLoader(share.holders) } : {}),
   });
 
   metrics.addMetric('TokensRefreshed', MetricUnit.Count, summary.refreshed);
@@ -89,6 +100,12 @@ async function run(event: unknown, context: ContextWithSettings): Promise<Schedu
   publishCredentialAges(credentialAges ?? []);
   logger.info('sweep finished', { ...summary, failed: summary.failed.length, minSecondsToExpiry });
   return summary;
+}
+
+/** Loads the list step's holders index once, when a check first needs it. */
+function holdersLoader(location: ObjectLocation): () => Promise<CurrentTokenIndex> {
+  const read = s3ObjectReader();
+  return () => loadHoldersIndex(read, location);
 }
 
 /**

@@ -53,7 +53,7 @@ describe('npm run bench -- --smoke', () => {
     expect(Array.isArray(results.source.uncommitted)).toBe(true);
     expect(finitePositive(results.durationMs)).toBe(true);
     // The table goes to stdout, progress to stderr.
-    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep: Secrets Manager calls per secret', 'Sweep: CPU of the sweep process', 'Sweep: due secrets under the write budget', 'Sweep: peak RSS of the', 'Plan for 1,000,000 secrets', 'Full rotation', 'Hostile error bodies', 'Goals']) {
+    for (const title of ['Bundle size', 'Cold start', 'Calls per operation', 'Sweep: Secrets Manager calls per secret', 'Sweep: CPU of the sweep process', 'Sweep: due secrets under the write budget', 'Sweep: peak RSS of the', 'Plan for 1,000,000 secrets', 'Full rotation', 'Hostile error bodies', 'Map workers\' fleet index', 'Goals']) {
       expect(String(run.stdout)).toContain(`### ${title}`);
     }
     expect(String(run.stdout)).not.toContain('[bench]');

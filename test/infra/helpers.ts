@@ -150,11 +150,13 @@ export interface PolicyRow {
   /** `Deny` (to every principal), or `Allow` and the service principal in backticks. */
   readonly effect: string;
   readonly actions: string[];
-  /** The resources, with the policy's own resource as `<name>` (e.g. `<bucket>/fleet/*`). */
+  /** The resources, with the policy's own resource as `<name>` (e.g. `<bucket>/fleet/*`); `!` before one of NotResource ("all but"). */
   readonly on: string[];
   readonly conditionKeys: string[];
-  /** For an `aws:PrincipalArn` condition: the principal it lets through, by its SECURITY.md name. */
-  readonly except?: string;
+  /** For an `aws:PrincipalArn` condition "is not": the principals it lets through, by their SECURITY.md names, sorted. */
+  readonly except?: string[];
+  /** For an `aws:PrincipalArn` condition "is": the principal it applies to. */
+  readonly only?: string;
 }
 
 const backticked = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
@@ -166,13 +168,18 @@ export function documentedPolicyRows(securityMd: string, resource: string, princ
     .filter((line) => line.startsWith(`| ${resource} |`))
     .map((line) => {
       const [, , effect, actions, on, condition] = line.split('|').map((c) => c.trim());
-      const except = principals.find((p) => condition!.includes(`is not the ${p}`));
+      // "is not the a role or the b role": every principal named after "is not"; "is the a role": that one.
+      const negated = condition!.includes('is not the ');
+      const named = principals.filter((p) => condition!.includes(`the ${p}`)).sort();
       return {
         effect: effect!,
         actions: backticked(actions!).sort(),
-        on: backticked(on!).sort(),
+        on: backticked(on!)
+          .map((r) => (on!.startsWith('all but') ? `!${r}` : r))
+          .sort(),
         conditionKeys: backticked(condition!).filter((k) => k.includes(':')).sort(),
-        ...(except ? { except } : {}),
+        ...(negated && named.length > 0 ? { except: named } : {}),
+        ...(!negated && named.length === 1 ? { only: named[0] } : {}),
       };
     });
 }
@@ -194,13 +201,16 @@ export function templatePolicyRows(statements: Array<Record<string, unknown>>, n
   return statements.map((s) => {
     const principal = s.Principal as { AWS?: string; Service?: string };
     const conditions = (s.Condition ?? {}) as Record<string, Record<string, unknown>>;
-    const exceptArn = conditions.ArnNotEquals?.['aws:PrincipalArn'];
+    const exceptArns = conditions.ArnNotEquals?.['aws:PrincipalArn'];
+    const onlyArn = conditions.ArnEquals?.['aws:PrincipalArn'];
+    const on = s.NotResource !== undefined ? ([] as unknown[]).concat(s.NotResource).map((r) => `!${render(r)}`) : ([] as unknown[]).concat(s.Resource).map(render);
     return {
       effect: principal.Service ? `${s.Effect as string} \`${principal.Service}\`` : (s.Effect as string),
       actions: ([] as string[]).concat(s.Action as string | string[]).sort(),
-      on: ([] as unknown[]).concat(s.Resource).map(render).sort(),
+      on: on.sort(),
       conditionKeys: Object.values(conditions).flatMap((c) => Object.keys(c)).sort(),
-      ...(exceptArn ? { except: render(exceptArn).slice(1, -1) } : {}),
+      ...(exceptArns ? { except: ([] as unknown[]).concat(exceptArns).map((a) => render(a).slice(1, -1)).sort() } : {}),
+      ...(onlyArn ? { only: render(onlyArn).slice(1, -1) } : {}),
     };
   });
 }

@@ -106,13 +106,14 @@ function deniedByBucketPolicy(statements: Array<Record<string, unknown>>, reques
     if (operator === 'Bool' && key === 'aws:SecureTransport') return expected === 'true';
     if (operator === 'NumericLessThan' && key === 's3:TlsVersion') return 1.3 < Number(expected);
     if (operator === 'ArnNotEquals' && key === 'aws:PrincipalArn') return !matches(expected, request.principalArn);
+    if (operator === 'ArnEquals' && key === 'aws:PrincipalArn') return matches(expected, request.principalArn);
     throw new Error(`unexpected condition ${operator} ${key}`);
   };
   return statements.some(
     (s) =>
       s.Effect === 'Deny' &&
       matches(s.Action, request.action) &&
-      matches(s.Resource, request.resource) &&
+      (s.NotResource !== undefined ? !matches(s.NotResource, request.resource) : matches(s.Resource, request.resource)) &&
       Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>).every(([operator, keys]) =>
         Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, expected)),
       ),
@@ -184,8 +185,11 @@ describe('Distributed Map engine: the state machine', () => {
         'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
         'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
         'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
+        // Where the holders index is, as the list step answered it: a bucket and key, no presigned URL.
+        holders: { 'bucket.$': '$.holders.bucket', 'key.$': '$.holders.key' },
       },
     });
+    expect(JSON.stringify(map.ItemBatcher)).not.toMatch(/X-Amz-|Signature|presign/i);
     expect(map.MaxConcurrencyPath).toBe('$.plan.maxConcurrency');
     expect(map.MaxConcurrency).toBeUndefined();
     expect(map.ToleratedFailurePercentage).toBe(10);
@@ -262,6 +266,7 @@ describe('Distributed Map engine: the state machine', () => {
               'writesPerSecond.$': '$.plan.perWorker.writesPerSecond',
               'rotationsPerSecond.$': '$.plan.perWorker.rotationsPerSecond',
               'batchGetPerSecond.$': '$.plan.perWorker.batchGetPerSecond',
+              holders: { 'bucket.$': '$.holders.bucket', 'key.$': '$.holders.key' },
             },
           },
           MaxConcurrencyPath: '$.plan.maxConcurrency',
@@ -394,7 +399,7 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
     });
   });
 
-  it('the bucket policy: TLS 1.2 only, fleet lists written only by the list step and read only by the state machine, results written only by the state machine', () => {
+  it('the bucket policy: TLS 1.2 only, fleet/ written only by the list step and read only by the state machine and (holders indexes only) the workers, results written only by the state machine', () => {
     const bucketAndObjects = [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }];
     const except = (role: Parameters<typeof resolve>[1]) => ({ ArnNotEquals: { 'aws:PrincipalArn': resolve(stack, role) } });
     const deny = { Effect: 'Deny', Principal: { AWS: '*' } };
@@ -402,17 +407,31 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
       { ...deny, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: bucketAndObjects },
       { ...deny, Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } }, Resource: bucketAndObjects },
       { ...deny, Sid: 'OnlyTheListStepWritesFleetLists', Action: ['s3:PutObject', 's3:ReplicateObject'], Condition: except(r.fleetListFunction!.role!.roleArn), Resource: objects('fleet') },
-      { ...deny, Sid: 'OnlyTheStateMachineReadsFleetLists', Action: ['s3:GetObject', 's3:GetObjectVersion'], Condition: except(r.sweepMap!.role.roleArn), Resource: objects('fleet') },
+      {
+        ...deny,
+        Sid: 'OnlyTheStateMachineAndWorkersReadFleet',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [resolve(stack, r.sweepMap!.role.roleArn), resolve(stack, r.scheduledRefreshFunction.role!.roleArn)] } },
+        Resource: objects('fleet'),
+      },
       { ...deny, Sid: 'OnlyTheStateMachineWritesResults', Action: ['s3:PutObject', 's3:ReplicateObject'], Condition: except(r.sweepMap!.role.roleArn), Resource: objects('results') },
+      {
+        ...deny,
+        Sid: 'WorkersReadOnlyHoldersIndexes',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Condition: { ArnEquals: { 'aws:PrincipalArn': resolve(stack, r.scheduledRefreshFunction.role!.roleArn) } },
+        NotResource: { 'Fn::Join': ['', [bucketArn, '/fleet/*.holders.jsonl']] },
+      },
     ]);
   });
 
-  it('the bucket policy refuses the attacks: an administrator (s3:* on *) writing or reading a fleet list or writing results; the two roles only do their part', () => {
+  it('the bucket policy refuses the attacks: an administrator (s3:* on *) writing or reading a fleet list or writing results; the three roles only do their part', () => {
     const statements = bucketPolicy();
     const arnOf = (role: { roleArn: string }) => renderPolicyValue(resolve(stack, role.roleArn));
     const admin = `arn:aws:iam::${TEST_ACCOUNT}:role/Administrator`;
     const list = arnOf(r.fleetListFunction!.role!);
     const machine = arnOf(r.sweepMap!.role);
+    const worker = arnOf(r.scheduledRefreshFunction.role!);
     const bucket = renderPolicyValue(bucketArn);
     const denied = (principalArn: string, action: string, key: string) => deniedByBucketPolicy(statements, { principalArn, action, resource: `${bucket}/${key}` });
     // The attacks.
@@ -424,9 +443,17 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
     expect(denied(list, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(true);
     expect(denied(list, 's3:PutObject', 'results/run/manifest.json')).toBe(true);
     expect(denied(machine, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(true);
+    // The worker reads the holders indexes and nothing else: not a fleet list, not results, not a key that only looks like an index.
+    expect(denied(worker, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(true);
+    expect(denied(worker, 's3:GetObject', 'results/run/manifest.json')).toBe(true);
+    expect(denied(worker, 's3:GetObject', 'results/run-1.holders.jsonl')).toBe(true);
+    expect(denied(worker, 's3:PutObject', 'fleet/run-1.holders.jsonl')).toBe(true);
+    expect(denied(admin, 's3:GetObject', 'fleet/run-1.holders.jsonl')).toBe(true);
+    expect(denied(worker, 's3:GetObject', 'fleet/run-1.holders.jsonl')).toBe(false);
     // What each role needs, and what the fence leaves to operators (deletes; reading results).
     expect(denied(list, 's3:PutObject', 'fleet/run-1.jsonl')).toBe(false);
     expect(denied(machine, 's3:GetObject', 'fleet/run-1.jsonl')).toBe(false);
+    expect(denied(list, 's3:PutObject', 'fleet/run-1.holders.jsonl')).toBe(false);
     expect(denied(machine, 's3:PutObject', 'results/run/manifest.json')).toBe(false);
     expect(denied(admin, 's3:DeleteObject', 'fleet/run-1.jsonl')).toBe(false);
     expect(denied(admin, 's3:GetObject', 'results/run/manifest.json')).toBe(false);
@@ -437,8 +464,9 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
       [logicalId(stack, r.sweepMap!.bucket)]: 'bucket',
       [logicalId(stack, r.fleetListFunction!.role!)]: 'fleet-list function role',
       [logicalId(stack, r.sweepMap!.role)]: 'sweep state machine role',
+      [logicalId(stack, r.scheduledRefreshFunction.role!)]: 'scheduled-refresh function role',
     };
-    const documented = documentedPolicyRows(SECURITY_MD, 'sweep bucket', ['fleet-list function role', 'sweep state machine role']);
+    const documented = documentedPolicyRows(SECURITY_MD, 'sweep bucket', ['fleet-list function role', 'sweep state machine role', 'scheduled-refresh function role']);
     expect(documented).toEqual(templatePolicyRows(bucketPolicy(), names));
   });
 
@@ -495,11 +523,20 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
     expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('fleet-list: its logs, the settings, write fleet lists; no secret value, no key, no ListSecrets without tag discovery', () => {
+  it('fleet-list: its logs, the settings, write fleet lists, read (only read) the token secrets for the holders index; no credential, no write, no ListSecrets without tag discovery', () => {
     const fn = r.fleetListFunction!;
+    const tokenSecrets = r.connections.map((c) => resolve(stack, c.tokenSecret.secretArn));
     expect(roleStatements(stack, template, fn.role!)).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: resolve(stack, fn.logGroup.logGroupArn) },
       { Action: 'ssm:GetParameter', Effect: 'Allow', Resource: resolve(stack, r.settingsParameter.parameterArn) },
+      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: tokenSecrets },
+      { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
+      {
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: resolve(stack, r.key.keyArn),
+        Condition: { StringEquals: { 'kms:EncryptionContext:SecretARN': tokenSecrets, 'kms:ViaService': expect.anything() } },
+      },
       { Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Effect: 'Allow', Resource: objects('fleet') },
     ]);
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -515,10 +552,13 @@ describe.each(ENVIRONMENTS)('Distributed Map engine: bucket and least privilege 
     });
   });
 
-  it('the worker is the scheduled-refresh function with 15 minutes for a batch; the write fence does not list the fleet-list role', () => {
+  it('the worker is the scheduled-refresh function with 15 minutes for a batch, reading only the holders indexes of the bucket; the write fence does not list the fleet-list role', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Role: resolve(stack, r.scheduledRefreshFunction.role!.roleArn), Timeout: 900 });
     const fence = JSON.stringify(Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy')));
     expect(fence).not.toContain(logicalId(stack, r.fleetListFunction!.role!));
+    // Of the bucket, the worker may read the holders indexes and nothing else.
+    const s3Statements = roleStatements(stack, template, r.scheduledRefreshFunction.role!).filter((st) => JSON.stringify(st.Action).includes('s3:'));
+    expect(s3Statements).toEqual([{ Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [bucketArn, '/fleet/*.holders.jsonl']] } }]);
   });
 
   it('the schedule starts the state machine (input {}), after the map’s own permissions exist; its role may only start that state machine and send to the DLQ', () => {
@@ -619,6 +659,7 @@ describe.each(ENVIRONMENTS)('cdk-nag AwsSolutions with the Distributed Map engin
         'AwsSolutions-SMG4',
         'AwsSolutions-SQS3',
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*]`,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*.holders.jsonl]`,
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/results/*]`,
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${env ? `${env.region}:${env.account}` : '<AWS::Region>:<AWS::AccountId>'}:execution:<${machineId}.Name>:*]`,
       ].sort(),
@@ -627,6 +668,8 @@ describe.each(ENVIRONMENTS)('cdk-nag AwsSolutions with the Distributed Map engin
     expect(acknowledgedAt(stack, 'AwsSolutions-S1')).toEqual(['Test/Rotation/SweepBucket']);
     expect(acknowledgedAt(stack, 'AwsSolutions-SF2')).toEqual(['Test/Rotation/SweepStateMachine']);
     expect(acknowledgedAt(stack, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*]`)).toEqual(['Test/Rotation/FleetListRole', 'Test/Rotation/SweepRole']);
+    // The worker's read of the holders indexes: its own pattern, on its role only.
+    expect(acknowledgedAt(stack, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/fleet/*.holders.jsonl]`)).toEqual([expect.stringMatching(/ScheduledRefresh.*Role$/)]);
     // The state machine role's * is log delivery only (no X-Ray while tracing is off).
     expect(acknowledgedAt(stack, 'AwsSolutions-IAM5[Resource::*]')).toContain('Test/Rotation/SweepRole');
     expect(acks.get('AwsSolutions-IAM5[Resource::*]')!.some((reason) => reason.includes('vended log delivery') && !reason.includes('X-Ray'))).toBe(true);

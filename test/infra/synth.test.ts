@@ -100,11 +100,14 @@ describe.each(ENVIRONMENTS)('npm run synth (%s)', (name, env) => {
     expect(types.filter((t) => t === 'AWS::S3::Bucket')).toHaveLength(1);
     const [machine] = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
     expect(JSON.stringify(machine!.Properties.DefinitionString)).toContain('\\"batchSize\\":500');
-    // Only the list step's bundle carries the S3 client and lib-storage's multipart upload.
+    // The S3 client only in the list step's bundle (lib-storage's multipart upload): the map worker
+    // reads the holders index with one signed GET (functions/lib/s3-object.ts), no SDK client.
     const withS3 = readdirSync(out)
       .filter((d) => d.startsWith('asset.'))
       .filter((d) => readFileSync(path.join(out, d, 'index.mjs'), 'utf8').includes('CreateMultipartUpload'));
     expect(withS3).toHaveLength(1);
+    const withUpload = withS3.filter((d) => readFileSync(path.join(out, d, 'index.mjs'), 'utf8').includes('leavePartsOnError'));
+    expect(withUpload).toHaveLength(1);
   });
 });
 

@@ -3,7 +3,7 @@
  * real fleet-list handler writing its JSON Lines to an in-memory S3 (aws-sdk-client-mock), then the
  * lines batched as the map's ItemBatcher would (the plan's batch size, its per-worker budgets as
  * BatchInput, at most its MaxConcurrency at once) and each batch given to the real scheduled-refresh
- * handler. Every secret is swept exactly once, each batch stays within its share of the budgets
+ * handler, with where the list step's holders index is. Every secret is swept exactly once, each batch stays within its share of the budgets
  * (and the map within the whole), and the batches' summaries add up to the fleet.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -76,8 +76,9 @@ describe('Distributed Map sweep, run locally', () => {
 
   it('the list step writes every managed secret, once, as JSON Lines and plans the map from the settings’ budgets', async () => {
     listed = (await fleetList({ bucket: BUCKET, key: KEY, batchSize: BATCH_SIZE }, context<typeof fleetList>('fleet-list'))) as FleetListResult;
-    expect(listed).toMatchObject({ bucket: BUCKET, key: KEY, count: all().length });
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(listed).toMatchObject({ bucket: BUCKET, key: KEY, count: all().length, holders: { bucket: BUCKET, key: 'fleet/local-run-1.holders.jsonl', unread: 0 } });
+    // The fleet list and its holders index (map-holders-index.test.ts).
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key).sort()).toEqual([KEY, listed.holders.key].sort());
     const text = objects.get(`${BUCKET}/${KEY}`)!;
     expect(text.endsWith('\n')).toBe(true);
     items = text
@@ -107,9 +108,10 @@ describe('Distributed Map sweep, run locally', () => {
     stack.aws.resetRequestLog();
 
     // The ItemBatcher: consecutive items, plan.batchSize a batch, with the plan's BatchInput.
-    const batches: Array<{ Items: Array<{ secretId: string }>; BatchInput: { writesPerSecond: number; rotationsPerSecond: number; batchGetPerSecond: number } }> = [];
+    const batches: Array<{ Items: Array<{ secretId: string }>; BatchInput: { writesPerSecond: number; rotationsPerSecond: number; batchGetPerSecond: number; holders: { bucket: string; key: string } } }> = [];
+    const holders = { bucket: listed.holders.bucket, key: listed.holders.key };
     for (let i = 0; i < items.length; i += plan.batchSize) {
-      batches.push({ Items: items.slice(i, i + plan.batchSize), BatchInput: { ...plan.perWorker } });
+      batches.push({ Items: items.slice(i, i + plan.batchSize), BatchInput: { ...plan.perWorker, holders } });
     }
     expect(batches).toHaveLength(plan.batches);
     // MaxConcurrency: at most plan.maxConcurrency workers at once.

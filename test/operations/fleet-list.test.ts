@@ -39,7 +39,7 @@ describe('listFleet', () => {
   it('writes one JSON line per id, each id once, in the order given', async () => {
     const sink = new Lines();
     const progress: number[] = [];
-    const { count } = await listFleet({ kind: 'ids', ids: ['arn:a', 'arn:b', 'arn:a', 'arn:c'] }, { listTagged: () => failIfCalled() }, sink, { onProgress: (n) => progress.push(n) });
+    const { count } = await listFleet({ kind: 'ids', ids: ['arn:a', 'arn:b', 'arn:a', 'arn:c'] }, { listTagged: () => failIfCalled(), batchGet: () => failIfCalled() }, sink, { onProgress: (n) => progress.push(n) });
     expect(count).toBe(3);
     expect(sink.lines).toEqual(['{"secretId":"arn:a"}\n', '{"secretId":"arn:b"}\n', '{"secretId":"arn:c"}\n']);
     expect(progress).toEqual([3]);
@@ -160,7 +160,7 @@ const client = () => new S3Client({ region: 'us-east-1', credentials: { accessKe
 const target = { bucket: 'sweep-bucket', key: 'fleet/run-1.jsonl' };
 const arn = (i: number) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:fleet/tenant-${String(i).padStart(7, '0')}/token-AbCdEf`;
 /** Lines of `n` ARNs: about 95 bytes each. */
-const produceIds = (n: number) => (sink: LineSink) => listFleet({ kind: 'ids', ids: Array.from({ length: n }, (_, i) => arn(i)) }, { listTagged: () => failIfCalled() }, sink);
+const produceIds = (n: number) => (sink: LineSink) => listFleet({ kind: 'ids', ids: Array.from({ length: n }, (_, i) => arn(i)) }, { listTagged: () => failIfCalled(), batchGet: () => failIfCalled() }, sink);
 
 describe('uploadLines (S3)', () => {
   beforeEach(() => s3Mock.reset());
@@ -277,7 +277,7 @@ describe('uploadLines (S3)', () => {
 });
 
 function failIfCalled(): never {
-  throw new Error('listTagged must not be called for an ids source');
+  throw new Error('the store must not be called for an ids source');
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {

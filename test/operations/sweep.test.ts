@@ -893,3 +893,67 @@ describe('sweep: the whole fleet is read only for a sweep over a subset of it', 
     expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(1);
   });
 });
+
+describe('sweep over a subset with the list step’s index (options.loadFleetIndex: a Distributed Map worker)', () => {
+  /** A loader that counts its calls and answers `index`, or fails with `error`. */
+  const loader = (index: FingerprintIndex | Error) => {
+    const calls = { count: 0 };
+    const load = async () => {
+      calls.count++;
+      if (index instanceof Error) throw index;
+      return index;
+    };
+    return { calls, load };
+  };
+
+  it('asks the loaded index, once, about the replaced tokens it settles, and reads nothing of the fleet outside its subset', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const a = await rotatedSecret(provider, { name: 'sweep/listed-a' });
+    const b = await rotatedSecret(provider, { name: 'sweep/listed-b' });
+    const twin = await fx.createSecret('sweep/listed-twin', tokenJson(fx.clock, b.old, 20 * DAY));
+    const listed = new FingerprintIndex();
+    listed.add(b.old, twin.arn);
+    const { calls, load } = loader(listed);
+    fx.aws.resetRequestLog();
+    const summary = await run([a.arn, b.arn], provider, {}, { fleet: { kind: 'ids', ids: [a.arn, b.arn, twin.arn] }, loadFleetIndex: load });
+    // a's replaced token nobody holds: revoked; b's, which the twin outside the subset holds: kept.
+    expect(summary).toMatchObject({ revoked: 1, failed: [] });
+    expect(provider.isLive(a.old)).toBe(false);
+    expect(provider.isLive(b.old)).toBe(true);
+    expect(calls.count).toBe(1);
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(1);
+  });
+
+  it('an index that cannot be loaded: the fleet is read instead (once), and why is logged', async () => {
+    const provider = memory({ capabilities: { tokensMayCollide: true } });
+    const s = await rotatedSecret(provider, { name: 'sweep/unlisted' });
+    const twin = await fx.createSecret('sweep/unlisted-twin', tokenJson(fx.clock, s.old, 20 * DAY));
+    const { calls, load } = loader(new Error('holders index: the object is incomplete'));
+    const logged: Array<Record<string, unknown>> = [];
+    const deps = { ...fx.deps(memoryOpener(provider)), log: (_message: string, fields: Record<string, unknown>) => logged.push(fields) };
+    fx.aws.resetRequestLog();
+    const summary = await sweep({ kind: 'ids', ids: [s.arn] }, deps, { settings: DEFAULT_SETTINGS, fleet: { kind: 'ids', ids: [s.arn, twin.arn] }, loadFleetIndex: load });
+    expect(summary).toMatchObject({ revoked: 0, failed: [] });
+    expect(provider.isLive(s.old)).toBe(true);
+    expect(calls.count).toBe(1);
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(2);
+    expect(logged).toContainEqual({ reason: 'holders index: the object is incomplete' });
+  });
+
+  it('a token the sweep minted and could not store is asked of the fleet as read now, never of the list step’s index (older than the token)', async () => {
+    const provider = memory({ capabilities: { refresh: 'new-token', tokensMayCollide: true } });
+    const s = await secretWith(provider, 2 * DAY);
+    const other = await secretWith(provider, 20 * DAY);
+    const { calls, load } = loader(new FingerprintIndex());
+    fx.aws.resetRequestLog();
+    fx.aws.setFaults({ failNext: { operation: 'PutSecretValue', errorType: 'AccessDeniedException', count: 1 } });
+    const summary = await run([s.arn], provider, {}, { fleet: { kind: 'ids', ids: [s.arn, other.arn] }, loadFleetIndex: load });
+    fx.aws.setFaults({});
+    expect(summary.failed.map((f) => f.secretId)).toEqual([s.arn]);
+    expect(provider.calls.refresh).toBe(1);
+    // Nobody holds the new token, by the fleet read after it was minted: revoked, not left live.
+    expect(provider.calls.revoke).toBe(1);
+    expect(calls.count).toBe(0);
+    expect(fx.aws.countCalls('BatchGetSecretValue')).toBe(2);
+  });
+});
