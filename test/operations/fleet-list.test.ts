@@ -19,21 +19,9 @@ import { fleetLine, listFleet, planFleetMap, type LineSink } from '../../core/op
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
 import { JSONL_CONTENT_TYPE, uploadLines } from '../../functions/fleet-list/s3-lines.js';
 import { DAY, tokenJson, useLocalAws } from '../helpers/local-aws.js';
+import { Lines } from '../helpers/lines.js';
 
 const fx = useLocalAws();
-
-/** Collects lines; optionally waits on each write (a slow sink). */
-class Lines implements LineSink {
-  readonly lines: string[] = [];
-  constructor(private readonly wait?: (index: number) => Promise<void>) {}
-  async write(line: string): Promise<void> {
-    this.lines.push(line);
-    await this.wait?.(this.lines.length - 1);
-  }
-  ids(): string[] {
-    return this.lines.map((l) => (JSON.parse(l) as { secretId: string }).secretId);
-  }
-}
 
 describe('listFleet', () => {
   it('writes one JSON line per id, each id once, in the order given', async () => {

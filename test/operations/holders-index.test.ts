@@ -6,27 +6,16 @@
  * once, when first asked; a failure falls back).
  */
 import { describe, expect, it } from 'vitest';
-import { listFleet, readsWhile, type LineSink } from '../../core/operations/fleet-list.js';
+import { listFleet, readsWhile } from '../../core/operations/fleet-list.js';
 import type { FleetReader } from '../../core/operations/fleet.js';
 import { holdersKeyFor, parseHoldersIndex, registryMayCollide, UnusableHoldersIndex } from '../../core/operations/holders-index.js';
 import { loadedIndex, tokenFingerprint, type CurrentTokenIndex } from '../../core/operations/holders.js';
 import { batchReadBudget } from '../../core/secrets/budget.js';
 import type { BatchError, BatchValue } from '../../core/secrets/store.js';
 import { DAY, tokenJson, useLocalAws } from '../helpers/local-aws.js';
+import { Lines } from '../helpers/lines.js';
 
 const fx = useLocalAws();
-
-class Lines implements LineSink {
-  readonly lines: string[] = [];
-  constructor(private readonly wait?: (index: number) => Promise<void>) {}
-  async write(line: string): Promise<void> {
-    this.lines.push(line);
-    await this.wait?.(this.lines.length - 1);
-  }
-  text(): string {
-    return this.lines.join('');
-  }
-}
 
 const arn = (i: number) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:h/${i}-AbCdEf`;
 const tokenOf = (i: number) => `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.signature-${i}-${'x'.repeat(20)}`;
