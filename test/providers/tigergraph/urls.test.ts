@@ -93,6 +93,13 @@ describe('resolveBases', () => {
     expect(deploymentKey({ ...selfManaged, restppPort: 1 })).not.toBe(deploymentKey({ ...selfManaged, restppPort: 2 }));
     expect(deploymentKey(selfManaged)).toBe(deploymentKey({ ...selfManaged }));
     expect(deploymentKey({ ...selfManaged, restppPath: '/restpp' })).not.toBe(deploymentKey(selfManaged));
+    expect(deploymentKey({ ...selfManaged, gsqlPort: 14241 })).not.toBe(deploymentKey(selfManaged));
+    expect(deploymentKey({ ...selfManaged, host: 'https://other.example.com' })).not.toBe(deploymentKey(selfManaged));
+  });
+
+  it("deploymentKey is the host's origin, not its spelling, and refuses a host the client would refuse", () => {
+    expect(deploymentKey({ ...selfManaged, host: 'https://TG.example.com:443' })).toBe(deploymentKey(selfManaged));
+    expect(() => deploymentKey({ host: 'http://tg.example.com', allowInsecureHttp: false })).toThrow(ConfigError);
   });
 });
 
