@@ -11,6 +11,7 @@ import type { BindingPolicy } from '../../core/providers/binding.js';
 import { clearCredentialCache, Providers } from '../../core/providers/open.js';
 import type { ProviderDefinition, TokenProvider } from '../../core/providers/provider.js';
 import { providerDefinition } from '../../core/providers/registry.js';
+import { resetCaches } from '../../core/reset.js';
 import { parseTokenSecret } from '../../core/secrets/token-secret.js';
 import { memoryDefinition, MemoryProvider } from '../helpers/memory-provider.js';
 import { useLocalAws } from '../helpers/local-aws.js';
@@ -64,6 +65,16 @@ describe('opening a provider', () => {
     await providers.open(secret, HOLDER);
     await providers.open(secret, HOLDER);
     expect(fx.aws.countCalls('GetSecretValue')).toBe(1);
+  });
+
+  it('resetCaches (core/reset.ts) forgets the cached credential: the next open reads it again', async () => {
+    const seen: string[] = [];
+    const { secret } = await secretWithCredential('right');
+    const providers = new Providers({ store: fx.store(), clock: fx.clock, binding: UNBOUND_ALLOWED, definitions: () => definitionAccepting('right', seen) as never });
+    await providers.open(secret, HOLDER);
+    await resetCaches();
+    await providers.open(secret, HOLDER);
+    expect(fx.aws.countCalls('GetSecretValue')).toBe(2);
   });
 
   it('re-reads a refused credential once and retries with the operator’s fix', async () => {
