@@ -162,7 +162,7 @@ describe('opening a provider: the caches, the context and the re-read (issue 25)
       },
     };
   }
-  const providersWith = (definition: ProviderDefinition<unknown, never>, extra: Partial<ConstructorParameters<typeof Providers>[0]> = {}) =>
+  const providersWith = (definition: ProviderDefinition<unknown, { password: string }>, extra: Partial<ConstructorParameters<typeof Providers>[0]> = {}) =>
     new Providers({ store: fx.store(), clock: fx.clock, binding: UNBOUND_ALLOWED, definitions: () => definition as never, ...extra });
 
   it('every call, not only issue, is made again once with a credential the operator changed', async () => {
@@ -171,7 +171,7 @@ describe('opening a provider: the caches, the context and the re-read (issue 25)
     const calls: Array<[string, (p: TokenProvider) => Promise<unknown>]> = [
       ['version', (p) => p.version()],
       ['capabilities', (p) => p.capabilities()],
-      ['refresh', (p) => p.refresh(held).catch((e: unknown) => (e instanceof BadCredentialError ? Promise.reject(e) : 'answered'))],
+      ['refresh', (p) => p.refresh(held, {}).catch((e: unknown) => (e instanceof BadCredentialError ? Promise.reject(e) : 'answered'))],
       ['revoke', (p) => p.revoke(held)],
       ['verify', (p) => p.verify(held)],
     ];
@@ -203,7 +203,7 @@ describe('opening a provider: the caches, the context and the re-read (issue 25)
   it('another error is not a refusal: thrown at once, nothing re-read', async () => {
     const { secret } = await secretWithCredential('x');
     const definition = { ...checking(() => true, []), open: (): TokenProvider => ({ ...new MemoryProvider(), name: 'memory', version: () => Promise.reject(new Error('boom')) }) as unknown as TokenProvider };
-    const provider = await providersWith(definition as never).open(secret, HOLDER);
+    const provider = await providersWith(definition).open(secret, HOLDER);
     fx.aws.resetRequestLog();
     await expect(provider.version()).rejects.toThrow('boom');
     expect(fx.aws.countCalls('GetSecretValue')).toBe(0);

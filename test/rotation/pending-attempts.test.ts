@@ -38,7 +38,7 @@ function setup(options: { capabilities?: Partial<ProviderCapabilities>; revoke?:
   } as unknown as Deps;
   const refused = {
     versionId: 'v2',
-    description: { arn: ARN, name: 'app/token', rotationEnabled: true, versions: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] }, tags: options.record ? { [ROTATION_ERROR_TAG]: options.record } : {} },
+    description: { arn: ARN, name: 'app/token', rotationEnabled: true, versions: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] }, tags: (options.record ? { [ROTATION_ERROR_TAG]: options.record } : {}) as Record<string, string> },
     held: { token: 'pending-token', fields: {}, expiresAt },
     provider,
     settings: { pendingTokenAttempts: 3, routineRevokeMinRemainingSeconds: 3_600 },

@@ -114,7 +114,7 @@ describe('detectApiVersion', () => {
 
   it('no answer tells: a ConfigError naming the host and the field to set', async () => {
     const x = s(() => ({}));
-    const e = await detectApiVersion(x.deps).catch((err: unknown) => err as Error);
+    const e = (await detectApiVersion(x.deps).catch((err: unknown) => err)) as Error;
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.message).toBe(`Could not tell whether ${x.host} runs TigerGraph 3.x or 4.x: check the host and ports, or set "tigergraphVersion" to "3" or "4" in the token secret`);
   });
