@@ -41,6 +41,8 @@ describe('emitChange', () => {
     const s = sinkDeps({ events: { put: () => Promise.reject(new Error('throttled')) } });
     await expect(emitChange(s.deps, 'Token Revoked', { secretArn: ARN, provider: 'ica' })).resolves.toBeUndefined();
     expect(s.logs).toEqual([['change event not delivered', { detailType: 'Token Revoked', secretArn: ARN, error: 'throttled' }]]);
+    const unlogged = sinkDeps({ events: { put: () => Promise.reject(new Error('throttled')) }, log: undefined });
+    await expect(emitChange(unlogged.deps, 'Token Revoked', { secretArn: ARN, provider: 'ica' })).resolves.toBeUndefined();
     const odd = sinkDeps({ events: { put: () => Promise.reject('plain') } });
     await emitChange(odd.deps, 'Token Revoked', { secretArn: ARN, provider: 'ica' });
     expect(odd.logs[0]?.[1].error).toBe('plain');

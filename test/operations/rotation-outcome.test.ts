@@ -68,6 +68,14 @@ describe('rotationOutcomes', () => {
     expect(s.looks.a).toBeGreaterThanOrEqual(2);
   });
 
+  it('backs off between looks: 250 ms, then double (at most maxPollMs, 4 s by default)', async () => {
+    const s = scripted({ a: ['running'] });
+    await rotationOutcomes(started('a'), s.deps, { waitMs: 600, concurrency: 1 });
+    // Looks at about 0, 250 and 600 ms (the wait's end; a timer may fire a hair early: one more look); a busy or shrinking poll would look many more times.
+    expect(s.looks.a).toBeGreaterThanOrEqual(2);
+    expect(s.looks.a).toBeLessThanOrEqual(4);
+  });
+
   it('nothing started: no look', async () => {
     const s = scripted({});
     expect((await rotationOutcomes([], s.deps, { waitMs: 1_000, concurrency: 1 })).size).toBe(0);

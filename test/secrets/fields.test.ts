@@ -11,6 +11,8 @@ describe('isoInstant', () => {
 
   it('refuses one without a time zone, or no instant at all, saying what it expects', () => {
     for (const v of ['2026-12-22T10:00:00', 'Z', 'not a date Z', '2026-12-22T10:00:00+0100']) expect(ok(isoInstant, v)).toBe(false);
+    // JavaScript's own date strings parse, but their zone is not where ISO-8601 puts it: refused.
+    for (const v of ['Tue Dec 22 2026 10:00:00 GMT+01:00 (CET)', 'Dec 22 2026 10:00 Z (x)']) expect(ok(isoInstant, v), v).toBe(false);
     expect(isoInstant.safeParse('2026-12-22T10:00:00').error?.issues[0]?.message).toBe('expected a UTC ISO-8601 timestamp such as 2026-12-22T10:00:00.000Z');
   });
 });
