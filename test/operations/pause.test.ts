@@ -50,6 +50,14 @@ describe('pause', () => {
     expect(result).toEqual({ paused: true, reason: 'incident 7 see ticket', pausedAt: iso(NOW), until: iso(NOW + 600_000), secondsLeft: 600 });
   });
 
+  it('a reason too long for the tag is reported as stored, cut to fit', async () => {
+    const s = setup();
+    const result = await pause(managed, s.deps, { reason: 'r'.repeat(300) });
+    expect(s.tags[PAUSED_TAG]).toHaveLength(256);
+    expect(result.reason).toBe('r'.repeat(256 - `${iso(NOW)} ${iso(NOW)} `.length));
+    expect(s.events[0]?.detail.reason).toBe(result.reason);
+  });
+
   it('emits Connection Paused with the stored reason and the end of the pause', async () => {
     const s = setup();
     await pause(managed, s.deps, { reason: 'why?', durationSeconds: 60 });

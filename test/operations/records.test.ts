@@ -16,6 +16,10 @@ describe('tagText', () => {
     expect(tagText('Incident #42: DB (prod) é 7 _.:/=+-@')).toBe('Incident 42: DB prod é 7 _.:/=+-@');
   });
 
+  it('a character it cannot keep separates the words around it', () => {
+    expect(tagText('a#b(c)d')).toBe('a b c d');
+  });
+
   it('collapses runs of whitespace and trims the ends', () => {
     expect(tagText('  a \t\n b  ')).toBe('a b');
   });
@@ -110,6 +114,11 @@ describe('recordOutcome', () => {
     });
     await expect(recordOutcome(failing.deps, 'arn:s', LAST_REFRESH_TAG, 'refreshed')).resolves.toBeUndefined();
     expect(failing.logs).toEqual([['outcome not recorded', { secretId: 'arn:s', tag: LAST_REFRESH_TAG, error: 'AccessDenied' }]]);
+    const unlogged = deps(async () => {
+      throw new Error('AccessDenied');
+    });
+    const withoutLog = { ...unlogged.deps, log: undefined };
+    await expect(recordOutcome(withoutLog, 'arn:s', LAST_REFRESH_TAG, 'refreshed')).resolves.toBeUndefined();
     const odd = deps(() => Promise.reject('plain string'));
     await recordOutcome(odd.deps, 'arn:s', LAST_REFRESH_TAG, 'refreshed');
     expect(odd.logs[0]?.[1].error).toBe('plain string');
@@ -131,6 +140,11 @@ describe('lastOutcomes', () => {
   it('a rotation that finished after the failure: finished, at LastRotatedDate', () => {
     const out = lastOutcomes({ tags: { [ROTATION_ERROR_TAG]: failure(NOW) }, lastRotatedDate: new Date(NOW + 1) });
     expect(out.lastRotation).toEqual({ outcome: 'finished', at: iso(NOW + 1) });
+  });
+
+  it('the instant is the record\'s last word, whatever " at " the message holds', () => {
+    const out = lastOutcomes({ tags: { [ROTATION_ERROR_TAG]: `v1 createSecret failed at step two at ${iso(NOW)}` }, lastRotatedDate: new Date(NOW - 1) });
+    expect(out.lastRotation).toEqual({ outcome: 'failed', at: iso(NOW), reason: 'v1 createSecret failed at step two' });
   });
 
   it('a failure with no instant is not read as one', () => {

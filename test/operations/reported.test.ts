@@ -75,6 +75,7 @@ describe('renew', () => {
     expect(s.events[0]?.detail).toMatchObject({ secretArn: ARN, provider: 'tigergraph', versionId: 'v2', previousVersionId: 'v1', expiresAt: '2030-01-02T00:00:00.000Z' });
     expect(s.events[0]?.detail).not.toHaveProperty('reason');
     expect(s.tags).toEqual({ [LAST_REFRESH_TAG]: `refreshed ${at}` });
+    expect(s.calls).toEqual([`tag ${LAST_REFRESH_TAG}`]);
   });
 
   it('a held-back renewal made anyway: the reason tagged before, carried by the event, and removed after a refresh', async () => {
@@ -137,9 +138,13 @@ describe('renew', () => {
       if (RENEWAL_REASON_TAG in t) throw new Error('AccessDenied');
       return tag(id, t);
     }) as typeof s.deps.store.tag;
+    const fields: Record<string, unknown>[] = [];
+    s.deps.log = (_m, f) => void fields.push(f);
     await renew(managed, s.deps, { override: 'why' });
-    expect(s.logs).toContain('renewal reason not recorded');
+    expect(fields[0]).toEqual({ secretId: ARN, error: 'Error: AccessDenied' });
     expect(kinds(s.events)).toEqual(['Token Refreshed']);
+    s.deps.log = undefined;
+    await expect(renew(managed, s.deps, { override: 'why' })).resolves.toBe(outcomes.refresh);
   });
 });
 

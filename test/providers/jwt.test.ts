@@ -12,9 +12,10 @@ describe('decodeJwtClaimsOf', () => {
   });
 
   it('exp and iat written as numeric strings are numbers; anything else is left out', () => {
-    expect(decodeJwtClaimsOf(jwt({ exp: '2000', iat: '1000.5' }), [])).toEqual({ exp: 2_000, iat: 1_000.5 });
+    expect(decodeJwtClaimsOf(jwt({ exp: '2000', iat: '1000.25' }), [])).toStrictEqual({ exp: 2_000, iat: 1_000.25 });
+    // Left out means no key at all, not a key holding undefined.
     for (const bad of ['20a0', '', '-5', '1e3', ' 12', '12 ', '1.', true, null, [1], { n: 1 }]) {
-      expect(decodeJwtClaimsOf(jwt({ exp: bad, iat: bad }), [])).toEqual({});
+      expect(decodeJwtClaimsOf(jwt({ exp: bad, iat: bad }), [])).toStrictEqual({});
     }
   });
 
