@@ -76,6 +76,13 @@ describe('planMap: what bounds a batch, and the rounds (issue 25)', () => {
     expect(plan.batchSeconds).toBeCloseTo(500, 6);
   });
 
+  it('a batch bound by writes: its share of the writes at the worker\'s share of the write budget', () => {
+    const plan = planMap({ secrets: 2_000, refreshFraction: 1, rotateFraction: 0, settleFraction: 0, writesPerSecond: 8, rotationsPerSecond: 8, batchSize: 1_000 });
+    // 2 workers at 4 writes/s each, 2,000 writes a batch.
+    expect(plan.perWorker.writesPerSecond).toBe(4);
+    expect(plan.batchSeconds).toBeCloseTo(500, 6);
+  });
+
   it('a batch bound by reads: its batched reads at the worker\'s share of the read budget', () => {
     const plan = planMap({ secrets: 40_000, refreshFraction: 0, rotateFraction: 0, settleFraction: 0, ...BUDGETS, batchSize: 1_000 });
     // 40 workers share 80 BatchGetSecretValue/s: 2/s each for 50 reads a batch.
