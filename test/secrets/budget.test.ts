@@ -38,6 +38,24 @@ describe('RateBudget', () => {
     expect(budget.granted).toBe(5);
   });
 
+  it('waits only for what the bucket lacks: half a slot refilled, half an interval to wait', async () => {
+    const v = virtual();
+    const budget = new RateBudget({ ratePerSecond: 10, ...v.clock });
+    await budget.take();
+    v.state.t += 50;
+    await budget.take();
+    expect(v.state.waits).toEqual([50]);
+  });
+
+  it('without a wait of its own it waits in real time', async () => {
+    const budget = new RateBudget({ ratePerSecond: 20 });
+    await budget.take();
+    const begun = performance.now();
+    await budget.take();
+    // One slot at 20/s is 50 ms; a budget that did not wait would answer at once.
+    expect(performance.now() - begun).toBeGreaterThanOrEqual(40);
+  });
+
   it('after a pause, a second\'s worth of calls at once (the bucket), then paced again', async () => {
     const v = virtual();
     const budget = new RateBudget({ ratePerSecond: 10, ...v.clock });
