@@ -120,3 +120,48 @@ describe('parseRotationSchedule: the duration and the gaps between windows (issu
     );
   });
 });
+
+describe('parseRotationSchedule: the bounds of each field (issue 25)', () => {
+  const problem = (scheduleExpression: string) => {
+    try {
+      parseRotationSchedule({ scheduleExpression });
+    } catch (e) {
+      return (e as Error).message.replace(/^rotationSchedule\.scheduleExpression: /, '');
+    }
+    return 'accepted';
+  };
+
+  it('rate in hours: from 4 hours (windows at 0:00 and every N hours that day) to 999 days', () => {
+    expect(problem('rate(3 hours)')).toBe('expected at least rate(4 hours) (Secrets Manager rotates at most every 4 hours), got "rate(3 hours)"');
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(4 hours)' }).hours).toEqual([0, 4, 8, 12, 16, 20]);
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(5 hours)' }).hours).toEqual([0, 5, 10, 15, 20]);
+    // 0:00 and 23:00 are an hour apart across midnight.
+    expect(problem('rate(23 hours)')).toContain('got 1 hours between two');
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(24 hours)' }).hours).toEqual([0]);
+    expect(parseRotationSchedule({ scheduleExpression: `rate(${999 * 24} hours)` }).hours).toEqual([0]);
+    expect(problem(`rate(${999 * 24 + 1} hours)`)).toBe(`expected at most 999 days, got "rate(${999 * 24 + 1} hours)"`);
+    expect(problem('rate(four hours)')).toBe('expected rate(<N> hours) or rate(<N> days), got "rate(four hours)"');
+  });
+
+  it('day-of-week: 1-7 or SUN-SAT, L alone (Saturday), <day>L, <day>#1 to #5', () => {
+    expect(problem('cron(0 2 ? * 0 *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "0"');
+    expect(problem('cron(0 2 ? * 8 *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "8"');
+    expect(problem('cron(0 2 ? * 1,7 *)')).toBe('accepted');
+    expect(problem('cron(0 2 ? * 0L *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "0"');
+    expect(problem('cron(0 2 ? * 8L *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "8"');
+    expect(problem('cron(0 2 ? * 6#0 *)')).toBe('day-of-week: expected <day>#<1-5>, got "6#0"');
+    expect(problem('cron(0 2 ? * 6#6 *)')).toBe('day-of-week: expected <day>#<1-5>, got "6#6"');
+    expect(problem('cron(0 2 ? * 6#x *)')).toBe('day-of-week: expected <day>#<1-5>, got "6#x"');
+    expect(problem('cron(0 2 ? * 6#1,6#5 *)')).toBe('accepted');
+    expect(problem('cron(0 2 ? * 0#2 *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "0"');
+  });
+
+  it('a range is low-high (one value allowed), each end within the field, named in the message with the names it takes', () => {
+    expect(problem('cron(0 5-3 * * ? *)')).toBe('hours: expected a range low-high, got "5-3"');
+    expect(parseRotationSchedule({ scheduleExpression: 'cron(0 3-3 * * ? *)' }).hours).toEqual([3]);
+    expect(problem('cron(0 24 * * ? *)')).toBe('hours: expected 0-23, got "24"');
+    expect(problem('cron(0 2 * 13 ? *)')).toBe('month: expected 1-12 or JAN-DEC, got "13"');
+    expect(problem('cron(0 2 * FOO ? *)')).toBe('month: expected 1-12 or JAN-DEC, got "FOO"');
+    expect(problem('cron(0 2 ? * MON-FOO *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "FOO"');
+  });
+});
