@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { BadCredentialError, CredentialNotSetError, ValidationError } from '../../core/errors.js';
+import { BadCredentialError, CredentialBindingError, CredentialNotSetError, ValidationError } from '../../core/errors.js';
 import type { BindingPolicy } from '../../core/providers/binding.js';
 import { clearCredentialCache, Providers } from '../../core/providers/open.js';
 import type { ProviderDefinition, TokenProvider } from '../../core/providers/provider.js';
@@ -239,6 +239,50 @@ describe('opening a provider: the caches, the context and the re-read (issue 25)
     expect(error.message).toBe(`credentialSecretId: the credential secret open/does-not-exist of ${HOLDER.what} was not found`);
     await providers.open(secret, HOLDER).catch(() => undefined);
     expect(fx.aws.countCalls('DescribeSecret')).toBe(2);
+  });
+
+  it('access denied when resolving a credential: a CredentialBindingError naming the token secret and the credential', async () => {
+    const { secret, credentialArn } = await secretWithCredential('right');
+    fx.aws.setFaults({ failNext: { operation: 'DescribeSecret', errorType: 'AccessDeniedException', count: 1 } });
+    const error = await providersWith(checking(() => true, [])).open(secret, HOLDER).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(CredentialBindingError);
+    expect(error.message).toBe(`${HOLDER.what}: its credential secret ${credentialArn} is not one this deployment may use (access denied when resolving it)`);
+  });
+
+  it('a bound credential secret that does not exist: a ValidationError naming credentialSecretId, saying what to create', async () => {
+    const missing = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:open/missing-AbCdEf';
+    const secret = parseTokenSecret(JSON.stringify({ provider: 'memory', host: 'https://h.example.com', credentialSecretId: missing }));
+    const binding: BindingPolicy = { bindings: [{ credential: missing, origins: ['https://h.example.com:443'], tokenSecrets: [HOLDER.arn] }], unboundCredentials: 'refuse' };
+    const error = (await providersWith(checking(() => true, []), { binding }).open(secret, HOLDER).catch((e: unknown) => e)) as ValidationError;
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.field).toBe('credentialSecretId');
+    expect(error.message).toMatch(new RegExp(`^credentialSecretId: the credential secret ${missing} was not found or has no current value; create it with the shape the provider expects \\(see `));
+  });
+
+  it('a credential read that failed is not cached: the next open reads it again', async () => {
+    const { secret } = await secretWithCredential('right');
+    fx.aws.setFaults({ failNext: { operation: 'GetSecretValue', errorType: 'InternalServiceError', count: 1 } });
+    const providers = providersWith(checking(() => true, []));
+    await expect(providers.open(secret, HOLDER)).rejects.toThrow();
+    await expect(providers.open(secret, HOLDER)).resolves.toBeDefined();
+    expect(fx.aws.countCalls('GetSecretValue')).toBe(2);
+  });
+
+  it('a credential that is null or a list is no placeholder: the provider\'s own parse refuses it', async () => {
+    for (const value of ['null', '[""]']) {
+      const { arn } = await fx.createSecret('open/odd-credential', { password: 'x' }, { managed: false });
+      await fx.client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value }));
+      const secret = parseTokenSecret(JSON.stringify({ provider: 'memory', host: 'https://h.example.com', credentialSecretId: arn }));
+      const strict = {
+        ...checking(() => true, []),
+        parseCredentials: (): { password: string } => {
+          throw new ValidationError('credential secret: expected {"password": "..."}', 'password');
+        },
+      };
+      const error = await providersWith(strict).open(secret, HOLDER).catch((e: unknown) => e);
+      expect(error, value).toBeInstanceOf(ValidationError);
+      expect(error, value).not.toBeInstanceOf(CredentialNotSetError);
+    }
   });
 
   it('a credential secret that is not JSON is named in the error', async () => {
