@@ -244,7 +244,7 @@ describe('opening a provider: the caches, the context and the re-read (issue 25)
   it('access denied when resolving a credential: a CredentialBindingError naming the token secret and the credential', async () => {
     const { secret, credentialArn } = await secretWithCredential('right');
     fx.aws.setFaults({ failNext: { operation: 'DescribeSecret', errorType: 'AccessDeniedException', count: 1 } });
-    const error = await providersWith(checking(() => true, [])).open(secret, HOLDER).catch((e: unknown) => e as Error);
+    const error = (await providersWith(checking(() => true, [])).open(secret, HOLDER).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(CredentialBindingError);
     expect(error.message).toBe(`${HOLDER.what}: its credential secret ${credentialArn} is not one this deployment may use (access denied when resolving it)`);
   });
