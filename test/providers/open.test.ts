@@ -75,6 +75,8 @@ describe('opening a provider', () => {
     await resetCaches();
     await providers.open(secret, HOLDER);
     expect(fx.aws.countCalls('GetSecretValue')).toBe(2);
+    // The credential's resolved ARN is forgotten too.
+    expect(fx.aws.countCalls('DescribeSecret')).toBe(2);
   });
 
   it('re-reads a refused credential once and retries with the operator’s fix', async () => {
@@ -259,11 +261,18 @@ describe('opening a provider: the caches, the context and the re-read (issue 25)
     expect(error.message).toMatch(new RegExp(`^credentialSecretId: the credential secret ${missing} was not found or has no current value; create it with the shape the provider expects \\(see `));
   });
 
+  it('a DescribeSecret that fails otherwise is surfaced as itself, not as a binding refusal', async () => {
+    const { secret } = await secretWithCredential('right');
+    fx.aws.setFaults({ failNext: { operation: 'DescribeSecret', errorType: 'InternalServiceError', count: 1 } });
+    await expect(providersWith(checking(() => true, [])).open(secret, HOLDER)).rejects.toMatchObject({ name: 'InternalServiceError' });
+  });
+
   it('a credential read that failed is not cached: the next open reads it again', async () => {
     const { secret } = await secretWithCredential('right');
     fx.aws.setFaults({ failNext: { operation: 'GetSecretValue', errorType: 'InternalServiceError', count: 1 } });
     const providers = providersWith(checking(() => true, []));
-    await expect(providers.open(secret, HOLDER)).rejects.toThrow();
+    // Surfaced as itself: a service failure is neither "not found" nor a binding refusal.
+    await expect(providers.open(secret, HOLDER)).rejects.toMatchObject({ name: 'InternalServiceError' });
     await expect(providers.open(secret, HOLDER)).resolves.toBeDefined();
     expect(fx.aws.countCalls('GetSecretValue')).toBe(2);
   });
