@@ -78,7 +78,8 @@ export async function settleReported(managed: ManagedSecret, deps: Deps, options
       worst ??= 'revoked';
     } else if (fate === 'expiring') {
       await emitChange(deps, 'Token Left To Expire', { ...base, versionId, ...(await expiryOf(managed, versionId, deps)) });
-      if (worst !== 'failed') worst = worst ?? 'left-to-expire';
+      // Worse than a revoke whatever the order of the fates: a token of this secret is still live.
+      if (worst !== 'failed') worst = 'left-to-expire';
     } else if (fate === 'failed') {
       await emitChange(deps, 'Revoke Failed', { ...base, versionId, reason: reasonOf(report.error) });
       worst = 'failed';

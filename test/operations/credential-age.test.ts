@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { credentialAges } from '../../core/operations/credential-age.js';
 import { performOnDemand, parseOnDemandEvent } from '../../core/operations/on-demand.js';
 import { sweep } from '../../core/operations/sweep.js';
 import { DEFAULT_SETTINGS } from '../../core/settings.js';
@@ -68,5 +69,37 @@ describe('credential age', () => {
       wait: { timeoutMs: 0 },
     });
     expect(status).toMatchObject({ credential: { credentialSecretId: cred, ageDays: 366 } });
+  });
+});
+
+describe('credentialAges (a store of descriptions in memory)', () => {
+  const NOW = Date.parse('2030-01-01T00:00:00.000Z');
+  const clock = { now: () => NOW };
+  const described: Record<string, { arn: string; lastChangedDate?: Date }> = {
+    'cred/a': { arn: 'arn:cred-a', lastChangedDate: new Date(NOW - 2 * DAY * 1000 + 1) },
+    'arn:cred-a': { arn: 'arn:cred-a', lastChangedDate: new Date(NOW - 2 * DAY * 1000 + 1) },
+    'cred/b': { arn: 'arn:cred-b' },
+  };
+  const store = {
+    describe: async (id: string) => {
+      const d = described[id];
+      if (!d) throw new Error(`ResourceNotFoundException: ${id}`);
+      return d;
+    },
+  } as Parameters<typeof credentialAges>[0];
+
+  it('whole days, counted down (a day and almost a whole second day is one day); unknown when the secret has no change date', async () => {
+    const { ages, unreadable } = await credentialAges(store, ['cred/a', 'cred/b'], clock);
+    expect(ages).toEqual([
+      { credentialSecretId: 'arn:cred-a', lastChangedAt: new Date(NOW - 2 * DAY * 1000 + 1).toISOString(), ageDays: 1 },
+      { credentialSecretId: 'arn:cred-b', lastChangedAt: null, ageDays: null },
+    ]);
+    expect(unreadable).toBe(0);
+  });
+
+  it('a secret named twice (by name and by ARN) is one entry; one that cannot be described is counted, not listed', async () => {
+    const { ages, unreadable } = await credentialAges(store, ['cred/a', 'arn:cred-a', 'cred/a', 'cred/missing', 'cred/gone'], clock);
+    expect(ages.map((a) => a.credentialSecretId)).toEqual(['arn:cred-a']);
+    expect(unreadable).toBe(2);
   });
 });

@@ -68,6 +68,42 @@ describe('planMap', () => {
   });
 });
 
+describe('planMap: what bounds a batch, and the rounds (issue 25)', () => {
+  it('a batch bound by rotations: its share of the rotations at the worker\'s share of the rotation budget', () => {
+    const plan = planMap({ secrets: 2_000, refreshFraction: 0, rotateFraction: 1, settleFraction: 0, writesPerSecond: 1_000, rotationsPerSecond: 4, batchSize: 1_000 });
+    // 2 workers at 2 rotations/s each, 1,000 rotations a batch.
+    expect(plan.maxConcurrency).toBe(2);
+    expect(plan.batchSeconds).toBeCloseTo(500, 6);
+  });
+
+  it('a batch bound by writes: its share of the writes at the worker\'s share of the write budget', () => {
+    const plan = planMap({ secrets: 2_000, refreshFraction: 1, rotateFraction: 0, settleFraction: 0, writesPerSecond: 8, rotationsPerSecond: 8, batchSize: 1_000 });
+    // 2 workers at 4 writes/s each, 2,000 writes a batch.
+    expect(plan.perWorker.writesPerSecond).toBe(4);
+    expect(plan.batchSeconds).toBeCloseTo(500, 6);
+  });
+
+  it('a batch bound by reads: its batched reads at the worker\'s share of the read budget', () => {
+    const plan = planMap({ secrets: 40_000, refreshFraction: 0, rotateFraction: 0, settleFraction: 0, ...BUDGETS, batchSize: 1_000 });
+    // 40 workers share 80 BatchGetSecretValue/s: 2/s each for 50 reads a batch.
+    expect(plan.perWorker.batchGetPerSecond).toBe(2);
+    expect(plan.batchSeconds).toBeCloseTo(25, 6);
+  });
+
+  it('an uneven last round still takes a whole batch time: more than the sweep at full budget', () => {
+    const plan = planMap({ secrets: 2_500, refreshFraction: 1, rotateFraction: 0, settleFraction: 0, writesPerSecond: 2, rotationsPerSecond: 2, batchSize: 1_000 });
+    // 3 batches on 2 workers: 2 rounds of 2,000 s, where the whole sweep's writes alone take 2,500 s.
+    expect(planSweep({ secrets: 2_500, refreshFraction: 1, rotateFraction: 0, settleFraction: 0, writesPerSecond: 2, rotationsPerSecond: 2 }).expectedSeconds).toBeCloseTo(2_500, 6);
+    expect(plan.batchSeconds).toBeCloseTo(2_000, 6);
+    expect(plan.expectedSeconds).toBeCloseTo(4_000, 6);
+  });
+
+  it('a budget exactly at its quota passes the check', () => {
+    const plan = planSweep({ secrets: 10, refreshFraction: 1, rotateFraction: 0, settleFraction: 0, writesPerSecond: 50, rotationsPerSecond: 50 });
+    expect(plan.checks.find((c) => c.quota.startsWith('writes'))).toMatchObject({ peakPerSecond: 50, limitPerSecond: 50, ok: true });
+  });
+});
+
 describe('sweepTagsPerSecond', () => {
   it('follows the write budget up to 40/s, the same share of the 50/s tag quota as the default writes take of theirs', () => {
     expect([10, 40, 50, 120].map(sweepTagsPerSecond)).toEqual([10, 40, 40, 40]);

@@ -73,3 +73,95 @@ describe('rotation windows', () => {
     expect(windowAt(s, Date.UTC(2026, 2, 4, 11))?.opensAt.getTime()).toBe(Date.UTC(2026, 2, 4, 10) + 7 * 24 * HOUR);
   });
 });
+
+describe('parseRotationSchedule: the duration and the gaps between windows (issue 25)', () => {
+  const refusal = (input: { scheduleExpression: string; duration?: string }) => {
+    try {
+      parseRotationSchedule(input);
+    } catch (e) {
+      return e as Error & { field?: string };
+    }
+    throw new Error('accepted');
+  };
+
+  it('a duration is whole hours from 1h to 24h, written "<N>h" and nothing else; kept as given', () => {
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(1 day)', duration: '1h' }).windowHours).toBe(1);
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(1 day)', duration: '24h' })).toMatchObject({ windowHours: 24, duration: '24h' });
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(1 day)', duration: '12h' }).windowHours).toBe(12);
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(1 day)' })).not.toHaveProperty('duration');
+    for (const duration of ['0h', '25h', '100h', 'x4h', '4hours', '4', '4H ', ' 4h']) {
+      const e = refusal({ scheduleExpression: 'rate(1 day)', duration });
+      expect(e.field, duration).toBe('rotationSchedule.duration');
+      expect(e.message, duration).toBe(`rotationSchedule.duration: expected whole hours from 1h to 24h (Secrets Manager's form, e.g. "4h"), got ${JSON.stringify(duration)}`);
+    }
+  });
+
+  it('windows at least 4 hours apart, the gap over midnight included; exactly 4 is allowed', () => {
+    expect(parseRotationSchedule({ scheduleExpression: 'cron(0 0,4,8,12,16,20 * * ? *)' }).hours).toEqual([0, 4, 8, 12, 16, 20]);
+    expect(refusal({ scheduleExpression: 'cron(0 0,3 * * ? *)' }).message).toBe(
+      'rotationSchedule.scheduleExpression: expected windows at least 4 hours apart (Secrets Manager rotates at most every 4 hours), got 3 hours between two',
+    );
+    // 2 and 22: 20 hours apart within the day, 4 across midnight.
+    expect(parseRotationSchedule({ scheduleExpression: 'cron(0 2,22 * * ? *)', duration: '2h' }).hours).toEqual([2, 22]);
+    expect(refusal({ scheduleExpression: 'cron(0 1,22 * * ? *)' }).message).toContain('got 3 hours between two');
+  });
+
+  it('a window closes before the next one opens: at most the smallest gap', () => {
+    expect(parseRotationSchedule({ scheduleExpression: 'cron(0 4,8 * * ? *)', duration: '4h' }).windowHours).toBe(4);
+    const e = refusal({ scheduleExpression: 'cron(0 4,8 * * ? *)', duration: '5h' });
+    expect(e.field).toBe('rotationSchedule.duration');
+    expect(e.message).toBe('rotationSchedule.duration: expected at most 4h: a window must close before the next one opens');
+  });
+
+  it('one window a day may last until the end of the day, not past it', () => {
+    expect(parseRotationSchedule({ scheduleExpression: 'cron(0 20 * * ? *)', duration: '4h' }).windowHours).toBe(4);
+    expect(refusal({ scheduleExpression: 'cron(0 20 * * ? *)', duration: '5h' }).message).toBe(
+      'rotationSchedule.duration: expected at most 4h: the window opening at 20:00 UTC must close by the end of the UTC day',
+    );
+  });
+});
+
+describe('parseRotationSchedule: the bounds of each field (issue 25)', () => {
+  const problem = (scheduleExpression: string) => {
+    try {
+      parseRotationSchedule({ scheduleExpression });
+    } catch (e) {
+      return (e as Error).message.replace(/^rotationSchedule\.scheduleExpression: /, '');
+    }
+    return 'accepted';
+  };
+
+  it('rate in hours: from 4 hours (windows at 0:00 and every N hours that day) to 999 days', () => {
+    expect(problem('rate(3 hours)')).toBe('expected at least rate(4 hours) (Secrets Manager rotates at most every 4 hours), got "rate(3 hours)"');
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(4 hours)' }).hours).toEqual([0, 4, 8, 12, 16, 20]);
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(5 hours)' }).hours).toEqual([0, 5, 10, 15, 20]);
+    // 0:00 and 23:00 are an hour apart across midnight.
+    expect(problem('rate(23 hours)')).toContain('got 1 hours between two');
+    expect(parseRotationSchedule({ scheduleExpression: 'rate(24 hours)' }).hours).toEqual([0]);
+    expect(parseRotationSchedule({ scheduleExpression: `rate(${999 * 24} hours)` }).hours).toEqual([0]);
+    expect(problem(`rate(${999 * 24 + 1} hours)`)).toBe(`expected at most 999 days, got "rate(${999 * 24 + 1} hours)"`);
+    expect(problem('rate(four hours)')).toBe('expected rate(<N> hours) or rate(<N> days), got "rate(four hours)"');
+  });
+
+  it('day-of-week: 1-7 or SUN-SAT, L alone (Saturday), <day>L, <day>#1 to #5', () => {
+    expect(problem('cron(0 2 ? * 0 *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "0"');
+    expect(problem('cron(0 2 ? * 8 *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "8"');
+    expect(problem('cron(0 2 ? * 1,7 *)')).toBe('accepted');
+    expect(problem('cron(0 2 ? * 0L *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "0"');
+    expect(problem('cron(0 2 ? * 8L *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "8"');
+    expect(problem('cron(0 2 ? * 6#0 *)')).toBe('day-of-week: expected <day>#<1-5>, got "6#0"');
+    expect(problem('cron(0 2 ? * 6#6 *)')).toBe('day-of-week: expected <day>#<1-5>, got "6#6"');
+    expect(problem('cron(0 2 ? * 6#x *)')).toBe('day-of-week: expected <day>#<1-5>, got "6#x"');
+    expect(problem('cron(0 2 ? * 6#1,6#5 *)')).toBe('accepted');
+    expect(problem('cron(0 2 ? * 0#2 *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "0"');
+  });
+
+  it('a range is low-high (one value allowed), each end within the field, named in the message with the names it takes', () => {
+    expect(problem('cron(0 5-3 * * ? *)')).toBe('hours: expected a range low-high, got "5-3"');
+    expect(parseRotationSchedule({ scheduleExpression: 'cron(0 3-3 * * ? *)' }).hours).toEqual([3]);
+    expect(problem('cron(0 24 * * ? *)')).toBe('hours: expected 0-23, got "24"');
+    expect(problem('cron(0 2 * 13 ? *)')).toBe('month: expected 1-12 or JAN-DEC, got "13"');
+    expect(problem('cron(0 2 * FOO ? *)')).toBe('month: expected 1-12 or JAN-DEC, got "FOO"');
+    expect(problem('cron(0 2 ? * MON-FOO *)')).toBe('day-of-week: expected 1-7 or SUN-SAT, got "FOO"');
+  });
+});

@@ -55,6 +55,31 @@ describe('unfinishedMintVersionIds', () => {
     }
   });
 
+  it('a token that never expires (expiresAt null) or records no expiry is live: the version is tracked', async () => {
+    for (const value of [{ token: 'orphan', expiresAt: null }, { token: 'orphan' }]) {
+      const s = setup(['TGMINTED'], value);
+      expect(await unfinishedMintVersionIds(s.description, 'current-token', s.deps, [])).toEqual(['minted']);
+    }
+  });
+
+  it('a token expiring at this very instant is expired: not tracked', async () => {
+    const s = setup(['TGMINTED'], { token: 'orphan', expiresAt: new Date(NOW).toISOString() });
+    expect(await unfinishedMintVersionIds(s.description, 'current-token', s.deps, [])).toEqual([]);
+  });
+
+  it('what the version tracked is carried without its entries that are not version ids', async () => {
+    const s = setup(['TGMINTED'], { token: 'orphan', expiresAt: future, retiredVersionIds: ['older', 7, null, 'oldest'] });
+    expect(await unfinishedMintVersionIds(s.description, 'current-token', s.deps, [])).toEqual(['minted', 'older', 'oldest']);
+  });
+
+  it('a version that can no longer be read, or whose tracked list is not a list, adds nothing of its own list', async () => {
+    const gone = setup(['TGMINTED'], undefined);
+    expect(await unfinishedMintVersionIds(gone.description, 'current-token', gone.deps, [])).toEqual([]);
+    expect(gone.reads).toEqual(['minted']);
+    const odd = setup(['TGMINTED'], { token: 'orphan', expiresAt: future, retiredVersionIds: 'older' });
+    expect(await unfinishedMintVersionIds(odd.description, 'current-token', odd.deps, [])).toEqual(['minted']);
+  });
+
   it('nothing when no version carries MINTED (a secret rotated before the label existed)', async () => {
     const s = setup([], undefined);
     expect(await unfinishedMintVersionIds(s.description, 'current-token', s.deps, [])).toEqual([]);

@@ -4,7 +4,7 @@
  * was expected, and never echoes a value.
  */
 import { describe, expect, it } from 'vitest';
-import { heldToken, parseTokenSecret, withIssuedToken } from '../../core/secrets/token-secret.js';
+import { heldToken, parseJsonSecret, parseTokenSecret, recordedExpiry, secretJson, withIssuedToken } from '../../core/secrets/token-secret.js';
 import { ValidationError } from '../../core/errors.js';
 import { tigergraph } from '../../core/providers/tigergraph/index.js';
 
@@ -109,5 +109,69 @@ describe('timestamps (issue 17)', () => {
     for (const field of ['expiresAt', 'issuedAt']) {
       expect(errorOf(() => parseTokenSecret(JSON.stringify({ ...base, token: 't', [field]: at }))).field).toBe(field);
     }
+  });
+});
+
+describe('the rest of the token secret (issue 25)', () => {
+  it('parseJsonSecret: a binary secret and a value that is not JSON are named by `what`, never quoted', () => {
+    expect(() => parseJsonSecret(undefined, 'credential secret c')).toThrow(new ValidationError('credential secret c has no SecretString (binary secrets are not supported)'));
+    expect(() => parseJsonSecret('{sekrit', 'credential secret c')).toThrow(/^credential secret c is not valid JSON: expected a JSON object as described in https?:\/\//);
+    expect(parseJsonSecret('[1]', 'w')).toEqual([1]);
+  });
+
+  it('parseTokenSecret: JSON that is no object is refused at the root, named "token secret" unless told otherwise', () => {
+    for (const v of ['null', '[]', '"x"', '7']) expect(() => parseTokenSecret(v)).toThrow(new ValidationError('token secret is invalid: (root): expected a JSON object'));
+    expect(() => parseTokenSecret('null', 'token secret a/b')).toThrow('token secret a/b is invalid: (root): expected a JSON object');
+  });
+
+  it('names the other bad fields: a CA that is no PEM, an empty retired version, negative overrides, a provider left empty, a non-boolean allowInsecureHttp', () => {
+    expect(errorOf(() => parseTokenSecret(JSON.stringify({ ...base, caCertificate: 'MIIB' }))).message).toBe('token secret is invalid: caCertificate: expected a PEM bundle starting with -----BEGIN');
+    for (const [field, value] of [
+      ['retiredVersionIds', ['']],
+      ['refreshBeforeSeconds', -1],
+      ['revokeGraceSeconds', 1.5],
+      ['routineRevokeMinRemainingSeconds', -1],
+      ['provider', ''],
+      ['allowInsecureHttp', 'yes'],
+      ['token', ''],
+    ] as const) {
+      expect(errorOf(() => parseTokenSecret(JSON.stringify({ ...base, [field]: value }))).field?.startsWith(field), field).toBe(true);
+    }
+    expect(parseTokenSecret(JSON.stringify({ ...base, caCertificate: '-----BEGIN CERTIFICATE-----', refreshBeforeSeconds: 0 }))).toMatchObject({ refreshBeforeSeconds: 0 });
+  });
+
+  it('a rotationSchedule is checked as Secrets Manager would, its errors named under rotationSchedule', () => {
+    expect(parseTokenSecret(JSON.stringify({ ...base, rotationSchedule: { scheduleExpression: 'rate(4 hours)', duration: '2h' } })).rotationSchedule).toEqual({ scheduleExpression: 'rate(4 hours)', duration: '2h' });
+    const expression = errorOf(() => parseTokenSecret(JSON.stringify({ ...base, rotationSchedule: { scheduleExpression: 'every day' } })));
+    expect(expression.field).toBe('rotationSchedule.scheduleExpression');
+    expect(expression.message).toMatch(/^token secret is invalid: rotationSchedule\.scheduleExpression: expected /);
+    const duration = errorOf(() => parseTokenSecret(JSON.stringify({ ...base, rotationSchedule: { scheduleExpression: 'rate(1 day)', duration: '25h' } })));
+    expect(duration.field).toBe('rotationSchedule.duration');
+    expect(duration.message).toContain('rotationSchedule.duration: expected whole hours from 1h to 24h');
+    expect(errorOf(() => parseTokenSecret(JSON.stringify({ ...base, rotationSchedule: { scheduleExpression: 'rate(1 day)', window: '2h' } }))).message).toContain('rotationSchedule: unexpected field(s) window');
+  });
+
+  it('secretJson: an object, else undefined (no value, not JSON, null, an array, a scalar)', () => {
+    expect(secretJson('{"a":1}')).toEqual({ a: 1 });
+    for (const v of [undefined, 'x', 'null', '[1]', '3']) expect(secretJson(v)).toBeUndefined();
+  });
+
+  it('recordedExpiry: the expiry as written (an instant or null), else undefined', () => {
+    expect(recordedExpiry(JSON.stringify({ expiresAt: '2030-01-01T00:00:00Z' }))).toBe('2030-01-01T00:00:00Z');
+    expect(recordedExpiry(JSON.stringify({ expiresAt: null }))).toBeNull();
+    for (const v of [JSON.stringify({ expiresAt: 5 }), JSON.stringify({}), undefined, 'x']) expect(recordedExpiry(v)).toBeUndefined();
+  });
+
+  it('withIssuedToken: an expiry as an instant, the provider fields and extras written, extras under the token', () => {
+    const next = JSON.parse(
+      withIssuedToken(JSON.stringify({ ...base, token: 'old' }), { token: 'new', expiresAt: new Date('2030-01-02T00:00:00.000Z'), issuedAt: new Date('2030-01-01T00:00:00.000Z'), fields: { tokenId: 'id-2' } }, { extra: { providerVersion: '4', token: 'not this' } }),
+    );
+    expect(next).toEqual({ ...base, providerVersion: '4', tokenId: 'id-2', token: 'new', expiresAt: '2030-01-02T00:00:00.000Z', issuedAt: '2030-01-01T00:00:00.000Z' });
+  });
+
+  it('heldToken: only the provider fields asked for and present; an expiry never expiring or unreadable', () => {
+    expect(heldToken(JSON.stringify({ token: 't', tokenId: 'id', other: 'x', expiresAt: null }), ['tokenId', 'missing'])).toEqual({ token: 't', fields: { tokenId: 'id' }, expiresAt: null });
+    expect(heldToken(JSON.stringify({ token: 't', expiresAt: 'soon' }))).toEqual({ token: 't', fields: {} });
+    expect(heldToken(JSON.stringify({ token: 7 }))).toBeUndefined();
   });
 });

@@ -106,3 +106,13 @@ describe('icaBase', () => {
     expect(() => new IcaClient({ host: 'http://127.0.0.1:1' }, KEY)).toThrow(ConfigError);
   });
 });
+
+describe('the ica definition: origins and plan hints (issue 25)', () => {
+  it('the one origin a binding must allow is the REST base of the host, with its port', () => {
+    expect(ica.origins(ica.parseConfig(common, 'token secret t'))).toEqual(['https://ica.example.com:443/ica/rest']);
+  });
+
+  it('plan hints: every renewal a rotation, no revoke, tokens that may collide', () => {
+    expect(ica.planHints?.({ provider: 'ica', host: common.host } as never)).toEqual({ renew: 'rotate', revoke: 'none', tokensMayCollide: true });
+  });
+});

@@ -88,3 +88,36 @@ describe('failureToError', () => {
     expect(e.serverMessage).toBe('Title: slow down [redacted]');
   });
 });
+
+describe('the rest of each rule (issue 25)', () => {
+  it('parseProblem: a Problem needs a title, a type or a detail; only string fields, a numeric status and an object of parameters are kept', () => {
+    expect(parseProblem({ status: 400, instance: '/x' })).toBeUndefined();
+    expect(parseProblem({ type: 'about:blank' })).toStrictEqual({ type: 'about:blank' });
+    expect(parseProblem({ detail: 'd' })).toStrictEqual({ detail: 'd' });
+    expect(parseProblem({ title: 't', detail: 7, instance: '/i', id: ID, timestamp: 'ts', status: '400', parameters: 'p' })).toStrictEqual({ title: 't', instance: '/i', id: ID, timestamp: 'ts' });
+    expect(parseProblem({ title: 't', status: 400, parameters: { a: 1 } })).toStrictEqual({ title: 't', status: 400, parameters: { a: 1 } });
+  });
+
+  it('the server\'s words: title and detail joined, an empty one left out', () => {
+    const e = failureToError(ctx({ op: 'refresh', status: 500, body: { title: 'Down', detail: '' } })) as HttpError;
+    expect(e.serverMessage).toBe('Down');
+    expect(e.message).toContain('HTTP 500: "Down"');
+    const both = failureToError(ctx({ op: 'refresh', status: 500, body: { title: 'Down', detail: 'for maintenance' } })) as HttpError;
+    expect(both.serverMessage).toBe('Down: for maintenance');
+  });
+
+  it('a refused create names the tenant only for a password credential without one', () => {
+    const hint = 'a user in several tenants must also set "tenant" in the token secret';
+    expect(failureToError(ctx({ status: 401, mode: 'password' })).message).toContain(`; ${hint}`);
+    expect(failureToError(ctx({ status: 401, mode: 'password', tenant: 't1' })).message).not.toContain(hint);
+    expect(failureToError(ctx({ status: 403, mode: 'api-key' })).message).not.toContain(hint);
+  });
+
+  it('other answers: 5xx (from 500) is the server, 404 and 405 the host, anything else the credential and tenant', () => {
+    const message = (status: number) => failureToError(ctx({ op: 'refresh', status })).message;
+    expect(message(499).endsWith("; check the host, the credential secret and the token secret's tenant")).toBe(true);
+    expect(message(500).endsWith('; the server failed; retry later and check the ICA service status')).toBe(true);
+    for (const s of [404, 405]) expect(message(s)).toMatch(/; check the host: scheme:\/\/host\[:port\] of an ICA region/);
+    expect(message(406).endsWith("; check the host, the credential secret and the token secret's tenant")).toBe(true);
+  });
+});

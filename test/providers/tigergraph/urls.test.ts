@@ -76,6 +76,8 @@ describe('resolveBases', () => {
     })();
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.message).toContain('allowInsecureHttp');
+    // Names the provider, and what plain http would send in clear.
+    expect(e.message).toMatch(/^tigergraph: host: .*the TigerGraph secret and the tokens/);
   });
 
   it('the client and the factory refuse http:// without allowInsecureHttp before any network call', () => {
@@ -93,6 +95,15 @@ describe('resolveBases', () => {
     expect(deploymentKey({ ...selfManaged, restppPort: 1 })).not.toBe(deploymentKey({ ...selfManaged, restppPort: 2 }));
     expect(deploymentKey(selfManaged)).toBe(deploymentKey({ ...selfManaged }));
     expect(deploymentKey({ ...selfManaged, restppPath: '/restpp' })).not.toBe(deploymentKey(selfManaged));
+    expect(deploymentKey({ ...selfManaged, gsqlPort: 14241 })).not.toBe(deploymentKey(selfManaged));
+    expect(deploymentKey({ ...selfManaged, gsqlPort: 14241 })).not.toBe(deploymentKey({ ...selfManaged, gsqlPort: 14242 }));
+    expect(deploymentKey({ ...selfManaged, restppPath: '/a' })).not.toBe(deploymentKey({ ...selfManaged, restppPath: '/b' }));
+    expect(deploymentKey({ ...selfManaged, host: 'https://other.example.com' })).not.toBe(deploymentKey(selfManaged));
+  });
+
+  it("deploymentKey is the host's origin, not its spelling, and refuses a host the client would refuse", () => {
+    expect(deploymentKey({ ...selfManaged, host: 'https://TG.example.com:443' })).toBe(deploymentKey(selfManaged));
+    expect(() => deploymentKey({ host: 'http://tg.example.com', allowInsecureHttp: false })).toThrow(ConfigError);
   });
 });
 

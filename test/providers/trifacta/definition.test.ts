@@ -92,3 +92,13 @@ describe('trifacta definition', () => {
     expect(seen).toEqual(['list GET 200', 'create POST 201']);
   });
 });
+
+describe('the trifacta definition: origins and plan hints (issue 25)', () => {
+  it('the one origin a binding must allow is the host', () => {
+    expect(trifacta.origins(trifacta.parseConfig(common, 'token secret t'))).toEqual(['https://acme.cloud.trifacta.com:443']);
+  });
+
+  it('plan hints: every renewal a rotation, revoked by id, tokens that never collide', () => {
+    expect(trifacta.planHints?.({ provider: 'trifacta', host: common.host } as never)).toEqual({ renew: 'rotate', revoke: 'revoke', tokensMayCollide: false });
+  });
+});
