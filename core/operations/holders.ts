@@ -52,22 +52,27 @@ export class FingerprintIndex implements CurrentTokenIndex {
  * subset of it, createSecret's clean-up). Callers pass the ARN of the secret they act for.
  */
 export function lazyFleetIndex(fleet: FleetSource, deps: Pick<Deps, 'store'>): CurrentTokenIndex {
-  let built: Promise<FingerprintIndex> | undefined;
+  let built: Promise<{ index: FingerprintIndex; unreadable: number }> | undefined;
   const build = async () => {
     const index = new FingerprintIndex();
+    let unreadable = 0;
     for await (const page of scanFleet(fleet, deps.store)) {
       for (const entry of page) {
         const token = secretJson(entry.value?.secretString)?.token;
         if (typeof token === 'string' && entry.value) index.add(token, entry.value.arn);
+        else if (entry.error && entry.error.errorCode !== 'ResourceNotFoundException') unreadable++;
       }
     }
-    return index;
+    return { index, unreadable };
   };
   return {
     async heldElsewhere(token, secretArn) {
       built ??= build();
-      // The fleet is indexed by ARN; callers pass the ARN of the secret they act for.
-      return (await built).heldElsewhere(token, secretArn);
+      const { index, unreadable } = await built;
+      // The fleet is indexed by ARN; callers pass the ARN of the secret they act for. A secret that
+      // could not be read (denied, throttled; a deleted one holds nothing) may hold the token: then
+      // it counts as held elsewhere, and the token is left to expire rather than risk its holder's.
+      return (await index.heldElsewhere(token, secretArn)) || unreadable > 0;
     },
   };
 }

@@ -4,7 +4,7 @@
  * index: a token that can collide is left to expire) or NO_OTHER_HOLDERS (no deployment around).
  */
 import { describe, expect, it } from 'vitest';
-import { FingerprintIndex, HOLDERS_UNKNOWN, NO_OTHER_HOLDERS, revokeUnstored } from '../../core/operations/holders.js';
+import { FingerprintIndex, HOLDERS_UNKNOWN, lazyFleetIndex, NO_OTHER_HOLDERS, revokeUnstored } from '../../core/operations/holders.js';
 import { MemoryProvider } from '../helpers/memory-provider.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:a-AbCdEf';
@@ -59,5 +59,39 @@ describe('revokeUnstored', () => {
     const failing = new MemoryProvider();
     failing.failRevoke = new Error('server down');
     expect(await revokeUnstored(failing, await failing.issue(), { secretArn: ARN, index: NO_OTHER_HOLDERS })).toEqual({ revocable: true, heldElsewhere: false, revoked: false });
+  });
+});
+
+describe('lazyFleetIndex', () => {
+  const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.shared-token-of-a-and-b';
+  /** A store whose batched read answers `a` with TOKEN and `b` with the given error (or its value). */
+  const storeWith = (b: { errorCode: string } | { token: string }) => ({
+    listTagged: () => {
+      throw new Error('ids only');
+    },
+    batchGet: async (ids: string[]) => ({
+      values: [
+        { secretId: ARN, arn: ARN, versionId: 'v1', secretString: JSON.stringify({ token: TOKEN }) },
+        ...('token' in b ? [{ secretId: OTHER, arn: OTHER, versionId: 'v1', secretString: JSON.stringify({ token: b.token }) }] : []),
+      ].filter((v) => ids.includes(v.secretId)),
+      errors: 'errorCode' in b ? [{ secretId: OTHER, errorCode: b.errorCode, message: 'm' }] : [],
+    }),
+  });
+  const fleet = { kind: 'ids' as const, ids: [ARN, OTHER] };
+  const index = (b: Parameters<typeof storeWith>[0]) => lazyFleetIndex(fleet, { store: storeWith(b) as never });
+
+  it('answers from the fleet: held elsewhere when another secret holds the token as current, not for its own holder', async () => {
+    expect(await index({ token: TOKEN }).heldElsewhere(TOKEN, ARN)).toBe(true);
+    expect(await index({ token: 'another-token-altogether-xxxxxxxx' }).heldElsewhere(TOKEN, ARN)).toBe(false);
+  });
+
+  it('counts a token as possibly held elsewhere while a secret of the fleet could not be read (it may hold it)', async () => {
+    for (const errorCode of ['AccessDeniedException', 'DecryptionFailure', 'ThrottlingException']) {
+      expect(await index({ errorCode }).heldElsewhere(TOKEN, ARN), errorCode).toBe(true);
+    }
+  });
+
+  it('does not count a deleted secret (it holds nothing)', async () => {
+    expect(await index({ errorCode: 'ResourceNotFoundException' }).heldElsewhere(TOKEN, ARN)).toBe(false);
   });
 });
