@@ -16,7 +16,7 @@
  */
 import { MANAGED_TAG } from '../names.js';
 import type { OperationalSettings } from '../settings.js';
-import { ownsSecret, scanFleet, type FleetEntry, type FleetReader, type FleetSource } from './fleet.js';
+import { isForeign, isUnread, ownsSecret, scanFleet, type FleetReader, type FleetSource } from './fleet.js';
 import { holdersLine, holdersTrailer, indexedToken, type MayCollide } from './holders-index.js';
 import { planMap, type MapPlan } from './fleet-plan.js';
 
@@ -117,7 +117,7 @@ async function listWithHolders(source: FleetSource, store: FleetReader, sink: Li
       await sink.write(fleetLine(entry.secretId));
       count++;
       if (!entry.value) {
-        if (entry.error?.errorCode !== 'ResourceNotFoundException') unread++;
+        if (isUnread(entry)) unread++;
         continue;
       }
       const token = indexedToken(entry.value.secretString, holders.mayCollide);
@@ -149,11 +149,6 @@ export function readsWhile(store: FleetReader, keepReading: () => boolean): Flee
         ? store.batchGet(ids)
         : Promise.resolve({ values: [], errors: ids.map((secretId) => ({ secretId, errorCode: NOT_READ, message: 'not read: the list step keeps its time for the listing' })) }),
   };
-}
-
-/** A tagged secret outside the deployment's prefix: scanFleet reports it without reading it. */
-function isForeign(entry: FleetEntry): boolean {
-  return !entry.value && entry.error?.errorCode === 'NotOwnedError';
 }
 
 export interface FleetMapPlanInput {

@@ -45,6 +45,20 @@ export interface FleetEntry {
   listed?: ListedSecret;
 }
 
+/** A tagged secret outside the deployment's prefix: scanFleet reports it without reading it. */
+export function isForeign(entry: FleetEntry): boolean {
+  return !entry.value && entry.error?.errorCode === 'NotOwnedError';
+}
+
+/**
+ * A secret of the deployment whose current value could not be read (denied, throttled, undecryptable,
+ * not read in time): it may hold any token. One that is gone (deleted, or without a current value)
+ * holds none, and a foreign one is not the deployment's.
+ */
+export function isUnread(entry: FleetEntry): boolean {
+  return !entry.value && !isForeign(entry) && entry.error?.errorCode !== 'ResourceNotFoundException';
+}
+
 /** The store's calls the reading needs. */
 export type FleetReader = Pick<SecretStore, 'listTagged' | 'batchGet'>;
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { IssuedToken, TokenProvider } from '../providers/provider.js';
 import { secretJson } from '../secrets/token-secret.js';
-import { scanFleet, type FleetSource } from './fleet.js';
+import { isUnread, scanFleet, type FleetSource } from './fleet.js';
 
 /** Which tokens other managed secrets hold as current (fingerprints only: no token is kept). */
 export interface CurrentTokenIndex {
@@ -60,7 +60,7 @@ export function lazyFleetIndex(fleet: FleetSource, deps: Pick<Deps, 'store'>): C
       for (const entry of page) {
         const token = secretJson(entry.value?.secretString)?.token;
         if (typeof token === 'string' && entry.value) index.add(token, entry.value.arn);
-        else if (entry.error && entry.error.errorCode !== 'ResourceNotFoundException') unreadable++;
+        else if (isUnread(entry)) unreadable++;
       }
     }
     return { index, unreadable };
@@ -70,7 +70,7 @@ export function lazyFleetIndex(fleet: FleetSource, deps: Pick<Deps, 'store'>): C
       built ??= build();
       const { index, unreadable } = await built;
       // The fleet is indexed by ARN; callers pass the ARN of the secret they act for. A secret that
-      // could not be read (denied, throttled; a deleted one holds nothing) may hold the token: then
+      // could not be read (fleet.ts isUnread: not a deleted or a foreign one) may hold the token: then
       // it counts as held elsewhere, and the token is left to expire rather than risk its holder's.
       return (await index.heldElsewhere(token, secretArn)) || unreadable > 0;
     },

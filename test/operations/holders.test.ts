@@ -94,4 +94,17 @@ describe('lazyFleetIndex', () => {
   it('does not count a deleted secret (it holds nothing)', async () => {
     expect(await index({ errorCode: 'ResourceNotFoundException' }).heldElsewhere(TOKEN, ARN)).toBe(false);
   });
+
+  it('does not count a tagged secret outside the deployment (tag discovery reports it, never reads it)', async () => {
+    const FOREIGN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:c-AbCdEf';
+    const listed = (arn: string) => ({ arn, name: arn.split(':').at(-1)!, versions: { v1: ['AWSCURRENT'] }, tags: {} });
+    const store = {
+      ...storeWith({ token: 'another-token-altogether-xxxxxxxx' }),
+      async *listTagged() {
+        yield [listed(ARN), listed(OTHER), listed(FOREIGN)];
+      },
+    };
+    const tagged = lazyFleetIndex({ kind: 'tag', ownedArnPrefix: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:' }, { store: store as never });
+    expect(await tagged.heldElsewhere(TOKEN, ARN)).toBe(false);
+  });
 });
