@@ -13,7 +13,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { putEventsEntry, type ChangeEvent, type ChangeEventSink } from '../../core/events.js';
 import { ENV, METRICS_NAMESPACE, serviceName, type FunctionName } from '../../core/names.js';
 import { secretsManagerClient } from './runtime.js';
-import { signedRequest, type AwsClientStack, type RetryOptions } from './signed-request.js';
+import { awsJsonRequest, type AwsClientStack, type RetryOptions } from './signed-request.js';
 
 /** The metric a delivery failure adds to (one per event not delivered). */
 export const EVENTS_NOT_DELIVERED_METRIC = 'ChangeEventsNotDelivered';
@@ -44,18 +44,10 @@ export class EventBridgeSink implements ChangeEventSink {
   async put(event: ChangeEvent): Promise<void> {
     try {
       const entry = putEventsEntry(event, this.eventBusName);
-      const { body } = await signedRequest(
+      const { body } = await awsJsonRequest(
         this.client,
-        {
-          service: 'events',
-          serviceId: 'EventBridge',
-          operation: 'PutEvents',
-          method: 'POST',
-          path: '/',
-          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' },
-          // awsJson1_1 timestamps are epoch seconds.
-          body: JSON.stringify({ Entries: [{ ...entry, Time: entry.Time.getTime() / 1000 }] }),
-        },
+        // awsJson1_1 timestamps are epoch seconds.
+        { service: 'events', serviceId: 'EventBridge', target: 'AWSEvents.PutEvents', input: { Entries: [{ ...entry, Time: entry.Time.getTime() / 1000 }] } },
         this.retry,
       );
       const out = JSON.parse(body) as PutEventsOutput;

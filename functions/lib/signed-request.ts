@@ -239,3 +239,30 @@ export async function signedRequest(client: AwsClientStack, input: SignedRequest
     await sleep(random() * Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (attempt - 1)));
   }
 }
+
+/** The awsJson1_1 protocol's content type (SSM, EventBridge). */
+const AWS_JSON_1_1 = 'application/x-amz-json-1.1';
+
+/**
+ * One awsJson1_1 call: POST / with `X-Amz-Target: <target>` (`AmazonSSM.GetParameter`) and `input`
+ * as the JSON body; the operation, for errors, is the target's part after the dot.
+ */
+export function awsJsonRequest(
+  client: AwsClientStack,
+  call: Pick<SignedRequestInput, 'service' | 'serviceId'> & { readonly target: string; readonly input: unknown },
+  retry?: RetryOptions,
+): Promise<SignedResponse> {
+  return signedRequest(
+    client,
+    {
+      service: call.service,
+      ...(call.serviceId !== undefined ? { serviceId: call.serviceId } : {}),
+      operation: call.target.slice(call.target.indexOf('.') + 1),
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': AWS_JSON_1_1, 'x-amz-target': call.target },
+      body: JSON.stringify(call.input),
+    },
+    retry,
+  );
+}

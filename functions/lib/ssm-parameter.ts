@@ -2,9 +2,7 @@
  * SSM `GetParameter` as one signed awsJson1_1 call (signed-request.ts says why not the SDK client):
  * POST / with `X-Amz-Target: AmazonSSM.GetParameter`.
  */
-import { AwsRequestError, signedRequest, type AwsClientStack, type RetryOptions } from './signed-request.js';
-
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
+import { AwsRequestError, awsJsonRequest, type AwsClientStack, type RetryOptions } from './signed-request.js';
 
 /**
  * The value of parameter `name` (decrypted, as a SecureString's reader expects), or undefined when
@@ -13,18 +11,7 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 export async function getParameterValue(client: AwsClientStack, name: string, retry?: RetryOptions): Promise<string | undefined> {
   let body: string;
   try {
-    ({ body } = await signedRequest(
-      client,
-      {
-        service: 'ssm',
-        operation: 'GetParameter',
-        method: 'POST',
-        path: '/',
-        headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': 'AmazonSSM.GetParameter' },
-        body: JSON.stringify({ Name: name, WithDecryption: true }),
-      },
-      retry,
-    ));
+    ({ body } = await awsJsonRequest(client, { service: 'ssm', target: 'AmazonSSM.GetParameter', input: { Name: name, WithDecryption: true } }, retry));
   } catch (e) {
     if (e instanceof AwsRequestError && e.code === 'ParameterNotFound') return undefined;
     throw e;
